@@ -1,0 +1,77 @@
+package wire
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+)
+
+// Timestamp is a point in time on the wire.
+//
+// It encodes as a JSON number of epoch seconds with millisecond precision,
+// the form of the REST API. It decodes from a JSON number of epoch seconds
+// (fractional allowed), a JSON number of epoch milliseconds (any value of
+// 1e11 or more, which as seconds would lie past the year 5000), or an
+// RFC 3339 string. A JSON null decodes to the zero Timestamp.
+type Timestamp struct {
+	time.Time
+}
+
+// At returns a Timestamp for t, truncated to milliseconds like the service.
+func At(t time.Time) *Timestamp {
+	return &Timestamp{Time: t.Truncate(time.Millisecond).UTC()}
+}
+
+// millisThreshold separates epoch seconds from epoch milliseconds.
+const millisThreshold = 1e11
+
+// MarshalJSON encodes t as epoch seconds.
+func (t Timestamp) MarshalJSON() ([]byte, error) {
+	ms := t.UnixMilli()
+	if ms%1000 == 0 {
+		return strconv.AppendInt(nil, ms/1000, 10), nil
+	}
+	return strconv.AppendFloat(nil, float64(ms)/1000, 'f', -1, 64), nil
+}
+
+// UnmarshalJSON accepts epoch seconds, epoch milliseconds and RFC 3339.
+func (t *Timestamp) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if bytes.Equal(b, []byte("null")) {
+		*t = Timestamp{}
+		return nil
+	}
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return fmt.Errorf("wire: timestamp: %w", err)
+		}
+		parsed, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			return fmt.Errorf("wire: timestamp %q is not RFC 3339: %w", s, err)
+		}
+		t.Time = parsed.UTC()
+		return nil
+	}
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 {
+		return fmt.Errorf("wire: timestamp %s is neither epoch seconds, epoch milliseconds nor RFC 3339", b)
+	}
+	if f >= millisThreshold {
+		t.Time = time.UnixMilli(int64(f)).UTC()
+		return nil
+	}
+	t.Time = time.UnixMilli(int64(math.Round(f * 1000))).UTC()
+	return nil
+}
+
+// TimeOf returns the time of ts, or the zero time when ts is nil.
+func TimeOf(ts *Timestamp) time.Time {
+	if ts == nil {
+		return time.Time{}
+	}
+	return ts.Time
+}
