@@ -77,8 +77,9 @@ type CallbackAction struct {
 	CallbackName string
 	// Operation is CallbackSuccess, CallbackFailure or CallbackHeartbeat.
 	Operation string
-	// Payload is the success result as a JSON value (sent JSON-encoded).
-	Payload any
+	// Result is the success result as JSON text, encoded as the reference
+	// validator's external system encodes it; nil when the action has none.
+	Result []byte
 	// ErrorType and ErrorMessage describe a failure.
 	ErrorType, ErrorMessage string
 	// Delay is how long after the callback exists the action is sent.
@@ -106,10 +107,10 @@ type rawRequirement struct {
 }
 
 type rawCallbackActionYAML struct {
-	CallbackName string  `yaml:"CallbackName"`
-	Operation    string  `yaml:"Operation"`
-	Payload      any     `yaml:"Payload"`
-	Delay        float64 `yaml:"Delay"`
+	CallbackName string    `yaml:"CallbackName"`
+	Operation    string    `yaml:"Operation"`
+	Payload      yaml.Node `yaml:"Payload"`
+	Delay        float64   `yaml:"Delay"`
 }
 
 type rawLogExpectation struct {
@@ -264,22 +265,24 @@ func buildCallbackAction(a rawCallbackActionYAML, vars map[string]string) (Callb
 	if ca.CallbackName == "" {
 		return ca, errors.New("CallbackName is required")
 	}
-	payload := substituteVars(a.Payload, vars)
+	hasPayload := !a.Payload.IsZero() && a.Payload.Tag != "!!null"
 	switch ca.Operation {
 	case CallbackSuccess:
-		v, err := toJSONValue(payload)
-		if err != nil {
-			return ca, fmt.Errorf("Payload: %w", err)
-		}
-		ca.Payload = v
-	case CallbackFailure:
-		if payload != nil {
-			m, ok := payload.(map[string]any)
-			if !ok {
-				return ca, fmt.Errorf("failure Payload must be a mapping with ErrorType/ErrorMessage, got %T", payload)
+		if hasPayload {
+			data, err := encodePayload(&a.Payload, vars)
+			if err != nil {
+				return ca, fmt.Errorf("Payload: %w", err)
 			}
-			ca.ErrorType = fmt.Sprint(valueOr(m["ErrorType"], ""))
-			ca.ErrorMessage = fmt.Sprint(valueOr(m["ErrorMessage"], ""))
+			ca.Result = data
+		}
+	case CallbackFailure:
+		if hasPayload {
+			var m map[string]any
+			if err := a.Payload.Decode(&m); err != nil {
+				return ca, fmt.Errorf("failure Payload must be a mapping with ErrorType/ErrorMessage: %w", err)
+			}
+			ca.ErrorType = substituteString(fmt.Sprint(valueOr(m["ErrorType"], "")), vars)
+			ca.ErrorMessage = substituteString(fmt.Sprint(valueOr(m["ErrorMessage"], "")), vars)
 		}
 	case CallbackHeartbeat:
 	default:

@@ -92,7 +92,7 @@ func TestLoadFile(t *testing.T) {
 		{"callbacks", len(r.CallbackActions), 2},
 		{"callback name", r.CallbackActions[0].CallbackName, name},
 		{"callback op lowercased", r.CallbackActions[0].Operation, CallbackSuccess},
-		{"callback payload", r.CallbackActions[0].Payload, "plain"},
+		{"callback result", string(r.CallbackActions[0].Result), `"plain"`},
 		{"callback delay", r.CallbackActions[0].Delay, 1500 * time.Millisecond},
 		{"failure type", r.CallbackActions[1].ErrorType, "RejectedError"},
 		{"failure message", r.CallbackActions[1].ErrorMessage, "not plain"},
