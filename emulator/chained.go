@@ -1,0 +1,197 @@
+package emulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/acme/durable-lambda-go/wire"
+)
+
+// ChainedInvokeOutcome is how a test resolves a chained invoke whose
+// target is not registered.
+type ChainedInvokeOutcome struct {
+	// Status is SUCCEEDED, FAILED, TIMED_OUT or STOPPED.
+	Status wire.OperationStatus
+	// Result is the target's serialized result (SUCCEEDED).
+	Result *string
+	// Error is the target's error (the other statuses).
+	Error *wire.ErrorObject
+}
+
+// applyChainedInvoke starts or cancels a CHAINED_INVOKE. A registered
+// durable target gets its own execution; a registered plain target gets
+// one invocation with the raw payload; an unregistered target leaves the
+// operation STARTED until ResolveChainedInvoke.
+func (s *Service) applyChainedInvoke(e *execution, op *wire.Operation, u *wire.OperationUpdate, now time.Time) {
+	if u.Action == wire.OperationActionCancel {
+		op.Status = wire.OperationStatusCancelled
+		op.EndTimestamp = wire.At(now)
+		return
+	}
+	opts := u.ChainedInvokeOptions
+	op.Status = wire.OperationStatusStarted
+	op.ChainedInvokeDetails = &wire.ChainedInvokeDetails{}
+	details := &wire.ChainedInvokeStartedDetails{
+		FunctionName: opts.FunctionName,
+		Input:        &wire.EventInput{Payload: u.Payload},
+		TenantId:     opts.TenantId,
+	}
+	failure := s.startTarget(e, op, opts.FunctionName, []byte(wire.Deref(u.Payload)), details)
+	s.emit(e, withDetails(opEvent(wire.EventChainedInvokeStarted, op), func(ev *wire.Event) {
+		ev.ChainedInvokeStartedDetails = details
+	}))
+	if failure != nil {
+		s.closeChained(e, op, wire.OperationStatusFailed, nil, failure)
+	}
+}
+
+// startTarget starts the target of a chained invoke and fills in the
+// started event's version and execution ARN. It returns the error the
+// operation fails with when the target cannot be started.
+func (s *Service) startTarget(e *execution, op *wire.Operation, ref string, payload []byte, details *wire.ChainedInvokeStartedDetails) *wire.ErrorObject {
+	fn, q, err := s.resolveFunction(ref, "")
+	if apiErr := (*wire.APIError)(nil); errors.As(err, &apiErr) && apiErr.Code == wire.ErrCodeResourceNotFound {
+		return nil // unregistered: resolved by ResolveChainedInvoke
+	}
+	if err != nil {
+		return apiErrorObject(err)
+	}
+	version := fn.Version
+	if q != "" {
+		v, ok := fn.version(q)
+		if !ok {
+			return &wire.ErrorObject{ErrorType: wire.ErrCodeResourceNotFound, ErrorMessage: fmt.Sprintf("Function not found: %s:%s", fn.arn, q)}
+		}
+		version = v
+	}
+	details.ExecutedVersion = version
+	if !fn.Durable {
+		e.jobs = append(e.jobs, &plainJob{parent: e, opID: op.Id, function: fn.Name, version: version, payload: payload})
+		return nil
+	}
+	if q == "" {
+		return &wire.ErrorObject{ErrorType: wire.ErrCodeInvalidParameterValue, ErrorMessage: "You cannot invoke a durable function using an unqualified ARN."}
+	}
+	if e.depth+1 > s.cfg.MaxInvokeDepth {
+		return &wire.ErrorObject{ErrorType: wire.ErrCodeInvalidParameterValue,
+			ErrorMessage: fmt.Sprintf("Chained invoke depth exceeds the maximum of %d", s.cfg.MaxInvokeDepth)}
+	}
+	child, _, err := s.startLocked(fn, version, "", payload, e.depth+1, &opRef{arn: e.arn, opID: op.Id})
+	if err != nil {
+		return apiErrorObject(err)
+	}
+	details.DurableExecutionArn = child.arn
+	return nil
+}
+
+func apiErrorObject(err error) *wire.ErrorObject {
+	var apiErr *wire.APIError
+	if errors.As(err, &apiErr) {
+		return &wire.ErrorObject{ErrorType: apiErr.Code, ErrorMessage: apiErr.Message}
+	}
+	return &wire.ErrorObject{ErrorType: "ServiceException", ErrorMessage: err.Error()}
+}
+
+// closeChained moves a STARTED chained invoke to a terminal status, emits
+// its event and re-invokes the function.
+func (s *Service) closeChained(e *execution, op *wire.Operation, status wire.OperationStatus, result *string, errObj *wire.ErrorObject) {
+	if e.status.Terminal() || op == nil || op.Status != wire.OperationStatusStarted {
+		return
+	}
+	op.Status = status
+	op.EndTimestamp = wire.At(s.now())
+	op.ChainedInvokeDetails.Result = result
+	op.ChainedInvokeDetails.Error = cloneError(errObj)
+	ev := opEvent("", op)
+	errDetails := &wire.ErrorDetails{Error: eventError(errObj)}
+	switch status {
+	case wire.OperationStatusSucceeded:
+		ev.EventType = wire.EventChainedInvokeSucceeded
+		ev.ChainedInvokeSucceededDetails = &wire.ResultDetails{Result: eventResult(result)}
+	case wire.OperationStatusFailed:
+		ev.EventType = wire.EventChainedInvokeFailed
+		ev.ChainedInvokeFailedDetails = errDetails
+	case wire.OperationStatusTimedOut:
+		ev.EventType = wire.EventChainedInvokeTimedOut
+		ev.ChainedInvokeTimedOutDetails = errDetails
+	default:
+		ev.EventType = wire.EventChainedInvokeStopped
+		ev.ChainedInvokeStoppedDetails = errDetails
+	}
+	s.emit(e, ev)
+	e.touch(op.Id, true)
+}
+
+// resolveFromChild resolves the parent's chained invoke with a durable
+// target's outcome.
+func (s *Service) resolveFromChild(child *execution) {
+	parent, ok := s.executions[child.parent.arn]
+	if !ok {
+		return
+	}
+	status := map[wire.ExecutionStatus]wire.OperationStatus{
+		wire.ExecutionStatusSucceeded: wire.OperationStatusSucceeded,
+		wire.ExecutionStatusFailed:    wire.OperationStatusFailed,
+		wire.ExecutionStatusTimedOut:  wire.OperationStatusTimedOut,
+		wire.ExecutionStatusStopped:   wire.OperationStatusStopped,
+	}[child.status]
+	s.closeChained(parent, parent.opIndex[child.parent.opID], status, child.result, child.err)
+	s.markDirty(parent)
+}
+
+// ResolveChainedInvoke completes a STARTED chained invoke from outside,
+// as if its target had finished with out. Tests use it for targets that
+// are not registered.
+func (s *Service) ResolveChainedInvoke(ctx context.Context, arn, operationID string, out ChainedInvokeOutcome) error {
+	switch out.Status {
+	case wire.OperationStatusSucceeded, wire.OperationStatusFailed, wire.OperationStatusTimedOut, wire.OperationStatusStopped:
+	default:
+		return invalidParam("Invalid chained invoke outcome %q: want SUCCEEDED, FAILED, TIMED_OUT or STOPPED", out.Status)
+	}
+	s.mu.Lock()
+	defer s.unlock()
+	e, err := s.lookup(arn)
+	if err != nil {
+		return err
+	}
+	op, ok := e.opIndex[operationID]
+	if !ok || op.Type != wire.OperationTypeChainedInvoke {
+		return wire.NewAPIError(wire.ErrCodeResourceNotFound, "Chained invoke %s not found in %s", operationID, arn)
+	}
+	if e.status.Terminal() || op.Status != wire.OperationStatusStarted {
+		return invalidParam("Chained invoke %s is %s, not STARTED", operationID, op.Status)
+	}
+	s.closeChained(e, op, out.Status, out.Result, out.Error)
+	return nil
+}
+
+// runPlain performs one invocation of a plain chained-invoke target and
+// resolves the parent operation with its outcome.
+func (s *Service) runPlain(ctx context.Context, job *plainJob) {
+	s.mu.Lock()
+	fn := s.functions[job.function]
+	req := InvokeRequest{
+		RequestID:   s.cfg.NewID(),
+		FunctionArn: s.functionARN(job.function) + ":" + job.version,
+		Payload:     job.payload,
+	}
+	if fn != nil {
+		req.Deadline = s.now().Add(fn.Timeout)
+	}
+	s.mu.Unlock()
+	out, err := s.call(ctx, fn, req)
+	s.mu.Lock()
+	defer s.unlock()
+	e := job.parent
+	e.jobs = slices.DeleteFunc(e.jobs, func(j *plainJob) bool { return j == job })
+	s.markDirty(e)
+	op := e.opIndex[job.opID]
+	if err != nil {
+		s.closeChained(e, op, wire.OperationStatusFailed, nil, invocationError(err))
+		return
+	}
+	s.closeChained(e, op, wire.OperationStatusSucceeded, wire.String(string(out)), nil)
+}

@@ -1,0 +1,527 @@
+package emulator
+
+import (
+	"context"
+	"encoding/json"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/acme/durable-lambda-go/wire"
+)
+
+// Limits the service enforces on checkpoints.
+const (
+	// MaxUpdatesPerCheckpoint caps the updates of one request.
+	MaxUpdatesPerCheckpoint = 1000
+	// MaxErrorBytes caps the JSON size of one ErrorObject.
+	MaxErrorBytes = wire.MaxOperationPayloadBytes
+	// MaxCallbackTimeoutSeconds caps CallbackOptions values.
+	MaxCallbackTimeoutSeconds = 99_999_999
+	// ClientTokenTTL is how long a ClientToken's response is replayed.
+	ClientTokenTTL = 15 * time.Minute
+	// DefaultMaxItems and MaxMaxItems bound the page size of the state and
+	// history APIs.
+	DefaultMaxItems = 100
+	MaxMaxItems     = 1000
+)
+
+func invalidParam(format string, args ...any) *wire.APIError {
+	return wire.NewAPIError(wire.ErrCodeInvalidParameterValue, format, args...)
+}
+
+func invalidToken() *wire.APIError {
+	return invalidParam("%s", wire.InvalidCheckpointTokenMessage)
+}
+
+// Checkpoint implements CheckpointDurableExecution: it validates the
+// token and the batch as a whole, applies the updates in order (emitting
+// their history events), and answers a fresh token with every operation
+// changed since the invocation's previous response, including the ones
+// just written. After an EXECUTION update the token is withheld.
+func (s *Service) Checkpoint(ctx context.Context, in wire.CheckpointInput) (wire.CheckpointOutput, error) {
+	s.mu.Lock()
+	defer s.unlock()
+	e, err := s.lookup(in.DurableExecutionArn)
+	if err != nil {
+		return wire.CheckpointOutput{}, err
+	}
+	now := s.now()
+	if in.ClientToken != "" {
+		if c, ok := e.clientTokens[in.ClientToken]; ok && now.Sub(c.at) < ClientTokenTTL {
+			return copyCheckpointOutput(c.out), nil
+		}
+	}
+	if e.status.Terminal() || e.inv == nil || e.inv.token == "" || in.CheckpointToken != e.inv.token {
+		return wire.CheckpointOutput{}, invalidToken()
+	}
+	if err := s.validateUpdates(e, in.Updates); err != nil {
+		return wire.CheckpointOutput{}, err
+	}
+	for i := range in.Updates {
+		s.apply(e, &in.Updates[i], now)
+	}
+	inv := e.inv
+	out := wire.CheckpointOutput{NewExecutionState: wire.ExecutionState{Operations: []wire.Operation{}}}
+	for _, op := range e.ops {
+		if _, ok := inv.unseen[op.Id]; ok {
+			out.NewExecutionState.Operations = append(out.NewExecutionState.Operations, cloneOp(op))
+		}
+	}
+	clear(inv.unseen)
+	clear(inv.unseenExternal)
+	if e.closing == nil && !e.status.Terminal() {
+		inv.token = s.cfg.NewID()
+		out.CheckpointToken = inv.token
+	} else {
+		inv.token = ""
+	}
+	if in.ClientToken != "" {
+		for k, c := range e.clientTokens {
+			if now.Sub(c.at) >= ClientTokenTTL {
+				delete(e.clientTokens, k)
+			}
+		}
+		e.clientTokens[in.ClientToken] = cachedCheckpoint{at: now, out: copyCheckpointOutput(out)}
+	}
+	s.markDirty(e)
+	return out, nil
+}
+
+func copyCheckpointOutput(o wire.CheckpointOutput) wire.CheckpointOutput {
+	ops := make([]wire.Operation, len(o.NewExecutionState.Operations))
+	for i := range o.NewExecutionState.Operations {
+		ops[i] = cloneOp(&o.NewExecutionState.Operations[i])
+	}
+	o.NewExecutionState.Operations = ops
+	return o
+}
+
+// GetExecutionState implements GetDurableExecutionState: a page of the
+// filtered operation log (protocol §3.4). The token must be the current
+// token of the invocation in flight; it is not consumed.
+func (s *Service) GetExecutionState(ctx context.Context, in wire.GetStateInput) (wire.GetStateOutput, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, err := s.lookup(in.DurableExecutionArn)
+	if err != nil {
+		return wire.GetStateOutput{}, err
+	}
+	if in.CheckpointToken == "" {
+		return wire.GetStateOutput{}, invalidParam("CheckpointToken is required")
+	}
+	if e.status.Terminal() || e.inv == nil || e.inv.token == "" || in.CheckpointToken != e.inv.token {
+		return wire.GetStateOutput{}, invalidToken()
+	}
+	maxItems, err := pageSize(in.MaxItems)
+	if err != nil {
+		return wire.GetStateOutput{}, err
+	}
+	ops := e.visibleOps()
+	from, err := parseMarker(in.Marker, len(ops))
+	if err != nil {
+		return wire.GetStateOutput{}, err
+	}
+	to := min(from+maxItems, len(ops))
+	out := wire.GetStateOutput{Operations: cloneOps(ops[from:to])}
+	if to < len(ops) {
+		out.NextMarker = strconv.Itoa(to)
+	}
+	return out, nil
+}
+
+func pageSize(n int) (int, error) {
+	switch {
+	case n == 0:
+		return DefaultMaxItems, nil
+	case n < 0 || n > MaxMaxItems:
+		return 0, invalidParam("MaxItems must be between 1 and %d", MaxMaxItems)
+	}
+	return n, nil
+}
+
+// parseMarker decodes an offset marker; "" is the start.
+func parseMarker(m string, n int) (int, error) {
+	if m == "" {
+		return 0, nil
+	}
+	i, err := strconv.Atoi(m)
+	if err != nil || i < 0 || i > n {
+		return 0, invalidParam("Invalid marker %q", m)
+	}
+	return i, nil
+}
+
+var (
+	operationIDPattern = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
+	namePattern        = regexp.MustCompile(`^[\x20-\x7E]{1,256}$`)
+)
+
+// allowedActions is the action × type matrix of protocol §2.5.
+var allowedActions = map[wire.OperationType][]wire.OperationAction{
+	wire.OperationTypeExecution:     {wire.OperationActionSucceed, wire.OperationActionFail},
+	wire.OperationTypeStep:          {wire.OperationActionStart, wire.OperationActionSucceed, wire.OperationActionFail, wire.OperationActionRetry},
+	wire.OperationTypeContext:       {wire.OperationActionStart, wire.OperationActionSucceed, wire.OperationActionFail},
+	wire.OperationTypeWait:          {wire.OperationActionStart, wire.OperationActionCancel},
+	wire.OperationTypeCallback:      {wire.OperationActionStart, wire.OperationActionCancel},
+	wire.OperationTypeChainedInvoke: {wire.OperationActionStart, wire.OperationActionCancel},
+}
+
+func actionAllowed(t wire.OperationType, a wire.OperationAction) bool {
+	for _, x := range allowedActions[t] {
+		if x == a {
+			return true
+		}
+	}
+	return false
+}
+
+// transition returns the status an action leads to from cur ("" = the
+// operation does not exist yet), or false if the service rejects it
+// (protocol §3.2's status-transition table).
+func transition(t wire.OperationType, a wire.OperationAction, cur wire.OperationStatus) (wire.OperationStatus, bool) {
+	in := func(allowed ...wire.OperationStatus) bool {
+		for _, s := range allowed {
+			if s == cur {
+				return true
+			}
+		}
+		return false
+	}
+	const none = wire.OperationStatus("")
+	switch t {
+	case wire.OperationTypeStep:
+		switch a {
+		case wire.OperationActionStart:
+			return wire.OperationStatusStarted, in(none, wire.OperationStatusReady)
+		case wire.OperationActionSucceed:
+			return wire.OperationStatusSucceeded, in(none, wire.OperationStatusStarted, wire.OperationStatusReady)
+		case wire.OperationActionFail:
+			return wire.OperationStatusFailed, in(none, wire.OperationStatusStarted, wire.OperationStatusReady)
+		case wire.OperationActionRetry:
+			return wire.OperationStatusPending, in(none, wire.OperationStatusStarted, wire.OperationStatusReady)
+		}
+	case wire.OperationTypeContext:
+		switch a {
+		case wire.OperationActionStart:
+			return wire.OperationStatusStarted, in(none)
+		case wire.OperationActionSucceed:
+			return wire.OperationStatusSucceeded, in(none, wire.OperationStatusStarted)
+		case wire.OperationActionFail:
+			return wire.OperationStatusFailed, in(none, wire.OperationStatusStarted)
+		}
+	case wire.OperationTypeWait, wire.OperationTypeCallback, wire.OperationTypeChainedInvoke:
+		switch a {
+		case wire.OperationActionStart:
+			return wire.OperationStatusStarted, in(none)
+		case wire.OperationActionCancel:
+			return wire.OperationStatusCancelled, in(wire.OperationStatusStarted)
+		}
+	case wire.OperationTypeExecution:
+		if a == wire.OperationActionSucceed {
+			return wire.OperationStatusSucceeded, true
+		}
+		return wire.OperationStatusFailed, true
+	}
+	return none, false
+}
+
+// validateUpdates checks a batch as a whole against rules 1–7 of protocol
+// §3.2, simulating the statuses the batch produces in order.
+func (s *Service) validateUpdates(e *execution, ups []wire.OperationUpdate) error {
+	if len(ups) > MaxUpdatesPerCheckpoint {
+		return invalidParam("A checkpoint may contain at most %d updates, got %d", MaxUpdatesPerCheckpoint, len(ups))
+	}
+	type simOp struct {
+		typ    wire.OperationType
+		status wire.OperationStatus
+	}
+	sim := map[string]simOp{}
+	state := func(id string) (simOp, bool) {
+		if o, ok := sim[id]; ok {
+			return o, true
+		}
+		if op, ok := e.opIndex[id]; ok {
+			return simOp{op.Type, op.Status}, true
+		}
+		return simOp{}, false
+	}
+	seen := map[string][]wire.OperationAction{}
+	newOps := 0
+	for i := range ups {
+		u := &ups[i]
+		if u.Id == "" {
+			return invalidParam("Update %d has no Id", i)
+		}
+		if !operationIDPattern.MatchString(u.Id) {
+			return invalidParam("Invalid operation Id %q: must be 1-64 characters of [a-zA-Z0-9-_]", u.Id)
+		}
+		if u.ParentId != "" && !operationIDPattern.MatchString(u.ParentId) {
+			return invalidParam("Invalid ParentId %q: must be 1-64 characters of [a-zA-Z0-9-_]", u.ParentId)
+		}
+		if u.Name != "" && !namePattern.MatchString(u.Name) {
+			return invalidParam("Invalid operation Name for %s: must be 1-256 printable ASCII characters", u.Id)
+		}
+		if !u.Type.Valid() {
+			return invalidParam("Invalid operation Type %q for %s", u.Type, u.Id)
+		}
+		if !actionAllowed(u.Type, u.Action) {
+			return invalidParam("Action %q is not valid for operation type %s (operation %s)", u.Action, u.Type, u.Id)
+		}
+		if u.Type == wire.OperationTypeExecution {
+			if i != len(ups)-1 {
+				return invalidParam("An EXECUTION update must be the last update of a checkpoint")
+			}
+			if err := checkSize(u.Payload, wire.MaxResponseBytes, "EXECUTION output"); err != nil {
+				return err
+			}
+			if err := checkErrorSize(u.Error, "EXECUTION"); err != nil {
+				return err
+			}
+			continue
+		}
+		if prev := seen[u.Id]; len(prev) > 0 {
+			ok := len(prev) == 1 && prev[0] == wire.OperationActionStart && u.Action != wire.OperationActionStart &&
+				(u.Type == wire.OperationTypeStep || u.Type == wire.OperationTypeContext)
+			if !ok {
+				return invalidParam("Operation %s appears more than once in the checkpoint", u.Id)
+			}
+		}
+		seen[u.Id] = append(seen[u.Id], u.Action)
+		if u.ParentId != "" {
+			p, ok := state(u.ParentId)
+			if !ok || p.typ != wire.OperationTypeContext {
+				return invalidParam("Parent operation %s of %s is not a CONTEXT operation of this execution", u.ParentId, u.Id)
+			}
+		}
+		cur, exists := state(u.Id)
+		if exists && cur.typ != u.Type {
+			return invalidParam("Operation %s has type %s, not %s", u.Id, cur.typ, u.Type)
+		}
+		next, ok := transition(u.Type, u.Action, cur.status)
+		if !ok {
+			from := string(cur.status)
+			if !exists {
+				from = "not started"
+			}
+			return invalidParam("Cannot %s %s operation %s: it is %s", u.Action, u.Type, u.Id, from)
+		}
+		if err := validateOptions(u); err != nil {
+			return err
+		}
+		if !exists {
+			newOps++
+		}
+		sim[u.Id] = simOp{u.Type, next}
+	}
+	if len(e.ops)-1+newOps > s.cfg.MaxOperations {
+		return invalidParam("The execution would exceed the maximum of %d operations", s.cfg.MaxOperations)
+	}
+	return nil
+}
+
+// validateOptions applies rules 6 and 7 of protocol §3.2 to one update.
+func validateOptions(u *wire.OperationUpdate) error {
+	switch u.Action {
+	case wire.OperationActionFail:
+		if u.Payload != nil {
+			return invalidParam("A FAIL update must not carry a Payload (operation %s)", u.Id)
+		}
+	case wire.OperationActionSucceed:
+		if u.Error != nil {
+			return invalidParam("A SUCCEED update must not carry an Error (operation %s)", u.Id)
+		}
+	case wire.OperationActionRetry:
+		if u.StepOptions == nil {
+			return invalidParam("A RETRY update requires StepOptions (operation %s)", u.Id)
+		}
+		if u.Payload != nil && u.Error != nil {
+			return invalidParam("A RETRY update must not carry both a Payload and an Error (operation %s)", u.Id)
+		}
+		if d := u.StepOptions.NextAttemptDelaySeconds; d < 1 || d > wire.MaxDurationSeconds {
+			return invalidParam("NextAttemptDelaySeconds must be between 1 and %d, got %d", wire.MaxDurationSeconds, d)
+		}
+	case wire.OperationActionStart:
+		switch u.Type {
+		case wire.OperationTypeWait:
+			if u.WaitOptions == nil {
+				return invalidParam("A WAIT START requires WaitOptions (operation %s)", u.Id)
+			}
+			if w := u.WaitOptions.WaitSeconds; w < 1 || w > wire.MaxDurationSeconds {
+				return invalidParam("WaitSeconds must be between 1 and %d, got %d", wire.MaxDurationSeconds, w)
+			}
+		case wire.OperationTypeCallback:
+			if o := u.CallbackOptions; o != nil {
+				if o.TimeoutSeconds < 0 || o.TimeoutSeconds > MaxCallbackTimeoutSeconds {
+					return invalidParam("TimeoutSeconds must be between 0 and %d, got %d", MaxCallbackTimeoutSeconds, o.TimeoutSeconds)
+				}
+				if o.HeartbeatTimeoutSeconds < 0 || o.HeartbeatTimeoutSeconds > MaxCallbackTimeoutSeconds {
+					return invalidParam("HeartbeatTimeoutSeconds must be between 0 and %d, got %d", MaxCallbackTimeoutSeconds, o.HeartbeatTimeoutSeconds)
+				}
+			}
+		case wire.OperationTypeChainedInvoke:
+			if u.ChainedInvokeOptions == nil || u.ChainedInvokeOptions.FunctionName == "" {
+				return invalidParam("A CHAINED_INVOKE START requires ChainedInvokeOptions.FunctionName (operation %s)", u.Id)
+			}
+			return checkSize(u.Payload, wire.MaxInvokeInputBytes, "CHAINED_INVOKE input")
+		}
+	}
+	if err := checkSize(u.Payload, wire.MaxOperationPayloadBytes, string(u.Type)+" output"); err != nil {
+		return err
+	}
+	return checkErrorSize(u.Error, string(u.Type))
+}
+
+func checkSize(p *string, limit int, what string) error {
+	if p != nil && len(*p) > limit {
+		return invalidParam("%s payload size must be less than or equal to %d bytes", what, limit)
+	}
+	return nil
+}
+
+func checkErrorSize(errObj *wire.ErrorObject, what string) error {
+	if errObj == nil {
+		return nil
+	}
+	b, err := json.Marshal(errObj)
+	if err != nil {
+		return invalidParam("%s error cannot be encoded: %v", what, err)
+	}
+	if len(b) > MaxErrorBytes {
+		return invalidParam("%s error payload size must be less than or equal to %d bytes", what, MaxErrorBytes)
+	}
+	return nil
+}
+
+// apply performs one validated update and emits its history event.
+func (s *Service) apply(e *execution, u *wire.OperationUpdate, now time.Time) {
+	if u.Type == wire.OperationTypeExecution {
+		if u.Action == wire.OperationActionSucceed {
+			e.closing = &closeOutcome{status: wire.ExecutionStatusSucceeded, result: u.Payload}
+		} else {
+			e.closing = &closeOutcome{status: wire.ExecutionStatusFailed, err: cloneError(u.Error)}
+		}
+		return
+	}
+	op, exists := e.opIndex[u.Id]
+	if !exists {
+		op = &wire.Operation{Id: u.Id, ParentId: u.ParentId, Name: u.Name, Type: u.Type, SubType: u.SubType,
+			StartTimestamp: wire.At(now)}
+		e.addOp(op)
+	}
+	if op.Name == "" {
+		op.Name = u.Name
+	}
+	if op.SubType == "" {
+		op.SubType = u.SubType
+	}
+	defer e.touch(op.Id, false)
+	switch u.Type {
+	case wire.OperationTypeStep:
+		s.applyStep(e, op, u, now)
+	case wire.OperationTypeContext:
+		s.applyContext(e, op, u, now)
+	case wire.OperationTypeWait:
+		s.applyWait(e, op, u, now)
+	case wire.OperationTypeCallback:
+		s.applyCallback(e, op, u, now)
+	case wire.OperationTypeChainedInvoke:
+		s.applyChainedInvoke(e, op, u, now)
+	}
+}
+
+func (s *Service) applyStep(e *execution, op *wire.Operation, u *wire.OperationUpdate, now time.Time) {
+	if op.StepDetails == nil {
+		op.StepDetails = &wire.StepDetails{}
+	}
+	d := op.StepDetails
+	if u.Action == wire.OperationActionStart {
+		op.Status = wire.OperationStatusStarted
+		s.emit(e, withDetails(opEvent(wire.EventStepStarted, op), func(ev *wire.Event) {
+			ev.StepStartedDetails = &wire.EmptyDetails{}
+		}))
+		return
+	}
+	d.Attempt++
+	d.NextAttemptTimestamp = nil
+	retry := &wire.RetryDetails{CurrentAttempt: d.Attempt}
+	switch u.Action {
+	case wire.OperationActionSucceed:
+		op.Status = wire.OperationStatusSucceeded
+		op.EndTimestamp = wire.At(now)
+		d.Result, d.Error = u.Payload, nil
+	case wire.OperationActionFail:
+		op.Status = wire.OperationStatusFailed
+		op.EndTimestamp = wire.At(now)
+		d.Result, d.Error = nil, cloneError(u.Error)
+	case wire.OperationActionRetry:
+		delay := u.StepOptions.NextAttemptDelaySeconds
+		at := now.Add(time.Duration(delay) * time.Second)
+		op.Status = wire.OperationStatusPending
+		d.NextAttemptTimestamp = wire.At(at)
+		d.Result, d.Error = u.Payload, cloneError(u.Error)
+		retry.NextAttemptDelaySeconds = &delay
+		s.arm(e, TimerStepRetry, at, op.Id)
+	}
+	if u.Action == wire.OperationActionFail || (u.Action == wire.OperationActionRetry && u.Error != nil) {
+		s.emit(e, withDetails(opEvent(wire.EventStepFailed, op), func(ev *wire.Event) {
+			ev.StepFailedDetails = &wire.StepFailedDetails{Error: eventError(d.Error), RetryDetails: retry}
+		}))
+		return
+	}
+	s.emit(e, withDetails(opEvent(wire.EventStepSucceeded, op), func(ev *wire.Event) {
+		ev.StepSucceededDetails = &wire.StepSucceededDetails{Result: eventResult(d.Result), RetryDetails: retry}
+	}))
+}
+
+func (s *Service) applyContext(e *execution, op *wire.Operation, u *wire.OperationUpdate, now time.Time) {
+	if op.ContextDetails == nil {
+		op.ContextDetails = &wire.ContextDetails{}
+	}
+	d := op.ContextDetails
+	if u.ContextOptions != nil && u.ContextOptions.ReplayChildren {
+		d.ReplayChildren = true
+	}
+	switch u.Action {
+	case wire.OperationActionStart:
+		op.Status = wire.OperationStatusStarted
+		s.emit(e, withDetails(opEvent(wire.EventContextStarted, op), func(ev *wire.Event) {
+			ev.ContextStartedDetails = &wire.EmptyDetails{}
+		}))
+	case wire.OperationActionSucceed:
+		op.Status = wire.OperationStatusSucceeded
+		op.EndTimestamp = wire.At(now)
+		d.Result = u.Payload
+		s.emit(e, withDetails(opEvent(wire.EventContextSucceeded, op), func(ev *wire.Event) {
+			ev.ContextSucceededDetails = &wire.ResultDetails{Result: eventResult(d.Result)}
+		}))
+	case wire.OperationActionFail:
+		op.Status = wire.OperationStatusFailed
+		op.EndTimestamp = wire.At(now)
+		d.Error = cloneError(u.Error)
+		s.emit(e, withDetails(opEvent(wire.EventContextFailed, op), func(ev *wire.Event) {
+			ev.ContextFailedDetails = &wire.ErrorDetails{Error: eventError(d.Error)}
+		}))
+	}
+}
+
+func (s *Service) applyWait(e *execution, op *wire.Operation, u *wire.OperationUpdate, now time.Time) {
+	switch u.Action {
+	case wire.OperationActionStart:
+		secs := u.WaitOptions.WaitSeconds
+		at := now.Add(time.Duration(secs) * time.Second)
+		op.Status = wire.OperationStatusStarted
+		op.WaitDetails = &wire.WaitDetails{ScheduledEndTimestamp: wire.At(at)}
+		s.arm(e, TimerWait, at, op.Id)
+		s.emit(e, withDetails(opEvent(wire.EventWaitStarted, op), func(ev *wire.Event) {
+			ev.WaitStartedDetails = &wire.WaitStartedDetails{Duration: secs, ScheduledEndTimestamp: wire.At(at)}
+		}))
+	case wire.OperationActionCancel:
+		op.Status = wire.OperationStatusCancelled
+		op.EndTimestamp = wire.At(now)
+		s.disarm(e, op.Id, TimerWait)
+		s.emit(e, withDetails(opEvent(wire.EventWaitCancelled, op), func(ev *wire.Event) {
+			ev.WaitCancelledDetails = &wire.ErrorDetails{Error: eventError(u.Error)}
+		}))
+	}
+}

@@ -1,0 +1,349 @@
+package emulator
+
+import (
+	"time"
+
+	"github.com/acme/durable-lambda-go/wire"
+)
+
+// execution is the service's record of one durable execution.
+type execution struct {
+	arn      string
+	seq      int // position in the service's start order
+	parsed   wire.ExecutionARN
+	name, id string
+	function string // function name
+	version  string
+	fnArn    string // qualified function ARN
+	input    string
+	config   wire.DurableConfig
+	depth    int
+	parent   *opRef // the CHAINED_INVOKE operation that started it, if any
+
+	status wire.ExecutionStatus
+	start  time.Time
+	end    time.Time
+	result *string
+	err    *wire.ErrorObject
+
+	ops     []*wire.Operation // first-recorded order
+	opIndex map[string]*wire.Operation
+
+	events        []wire.Event
+	statusChanges []wire.StatusChangeEvent
+	invocations   []Invocation
+	timers        []*timer
+	jobs          []*plainJob // unfinished plain chained-invoke targets
+	clientTokens  map[string]cachedCheckpoint
+
+	// Invocation loop state.
+	inv      *invocation         // the invocation in flight, nil if none
+	due      bool                // an invocation should start when none is in flight
+	failures int                 // consecutive failed invocations
+	updated  map[string]struct{} // external changes since the last invocation started
+	closing  *closeOutcome       // an EXECUTION update, applied when the invocation ends
+	done     chan struct{}       // closed when the execution closes
+	subs     []*subscription
+}
+
+// invocation is the state of the invocation in flight.
+type invocation struct {
+	requestID string
+	start     time.Time
+	token     string // the only token accepted next; "" once withheld
+	// unseen holds operations changed since the last response to this
+	// invocation; unseenExternal the subset changed by the service.
+	unseen         map[string]struct{}
+	unseenExternal map[string]struct{}
+}
+
+// closeOutcome is how an EXECUTION update closes the execution.
+type closeOutcome struct {
+	status wire.ExecutionStatus
+	result *string
+	err    *wire.ErrorObject
+}
+
+// cachedCheckpoint is a response replayed for a repeated ClientToken.
+type cachedCheckpoint struct {
+	at  time.Time
+	out wire.CheckpointOutput
+}
+
+// Invocation describes one finished invocation of an execution.
+type Invocation struct {
+	RequestID string
+	Start     time.Time
+	End       time.Time
+	// Status is the envelope status the function returned; empty when the
+	// invocation failed.
+	Status wire.InvocationStatus
+	// Error is the invocation failure, if any.
+	Error *wire.ErrorObject
+}
+
+func newExecution(arn wire.ExecutionARN, function string, cfg wire.DurableConfig, input string, now time.Time, depth int) *execution {
+	e := &execution{
+		arn:          arn.String(),
+		parsed:       arn,
+		name:         arn.Name,
+		id:           arn.ID,
+		function:     function,
+		version:      arn.Qualifier,
+		fnArn:        arn.FunctionARN(),
+		input:        input,
+		config:       cfg,
+		depth:        depth,
+		status:       wire.ExecutionStatusRunning,
+		start:        now,
+		opIndex:      map[string]*wire.Operation{},
+		clientTokens: map[string]cachedCheckpoint{},
+		updated:      map[string]struct{}{},
+		done:         make(chan struct{}),
+	}
+	e.addOp(&wire.Operation{
+		Id:               arn.ID,
+		Name:             arn.Name,
+		Type:             wire.OperationTypeExecution,
+		Status:           wire.OperationStatusStarted,
+		StartTimestamp:   wire.At(now),
+		ExecutionDetails: &wire.ExecutionDetails{InputPayload: wire.String(input)},
+	})
+	return e
+}
+
+func (e *execution) addOp(op *wire.Operation) {
+	e.ops = append(e.ops, op)
+	e.opIndex[op.Id] = op
+}
+
+func (e *execution) executionOp() *wire.Operation { return e.opIndex[e.id] }
+
+func (e *execution) retentionExpired(now time.Time) bool {
+	return e.status.Terminal() && now.After(e.end.Add(time.Duration(e.config.RetentionPeriodInDays)*24*time.Hour))
+}
+
+// touch records that an operation changed. external marks a change made
+// by the service (timer, callback, chained invoke), which must be reported
+// to the function and re-invokes it when none is in flight.
+func (e *execution) touch(opID string, external bool) {
+	if e.inv != nil {
+		e.inv.unseen[opID] = struct{}{}
+		if external {
+			e.inv.unseenExternal[opID] = struct{}{}
+		}
+	}
+	if external {
+		e.updated[opID] = struct{}{}
+		if e.inv == nil && !e.hasTimer(TimerInvocationRetry) {
+			e.due = true
+		}
+	}
+}
+
+// hasPendingWork reports whether the function has something to wait for:
+// a STEP waiting for its retry, or a started WAIT, CALLBACK or
+// CHAINED_INVOKE.
+func (e *execution) hasPendingWork() bool {
+	for _, op := range e.ops {
+		switch op.Type {
+		case wire.OperationTypeStep:
+			if op.Status == wire.OperationStatusPending {
+				return true
+			}
+		case wire.OperationTypeWait, wire.OperationTypeCallback, wire.OperationTypeChainedInvoke:
+			if op.Status == wire.OperationStatusStarted {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// visibleOps returns the operation log as the function sees it: children
+// of a completed CONTEXT are omitted unless it has ReplayChildren, and
+// omission is recursive (protocol §3.4).
+func (e *execution) visibleOps() []*wire.Operation {
+	visible := make(map[string]bool, len(e.ops))
+	var isVisible func(op *wire.Operation) bool
+	isVisible = func(op *wire.Operation) bool {
+		if v, ok := visible[op.Id]; ok {
+			return v
+		}
+		v := true
+		if parent, ok := e.opIndex[op.ParentId]; ok && op.ParentId != "" && parent != op {
+			v = isVisible(parent) && (!parent.Status.Terminal() ||
+				(parent.ContextDetails != nil && parent.ContextDetails.ReplayChildren))
+		}
+		visible[op.Id] = v
+		return v
+	}
+	out := make([]*wire.Operation, 0, len(e.ops))
+	for _, op := range e.ops {
+		if isVisible(op) {
+			out = append(out, op)
+		}
+	}
+	return out
+}
+
+// cloneOp returns a copy of op that shares no mutable state with it.
+func cloneOp(op *wire.Operation) wire.Operation {
+	c := *op
+	if op.ExecutionDetails != nil {
+		d := *op.ExecutionDetails
+		c.ExecutionDetails = &d
+	}
+	if op.StepDetails != nil {
+		d := *op.StepDetails
+		d.Error = cloneError(d.Error)
+		c.StepDetails = &d
+	}
+	if op.WaitDetails != nil {
+		d := *op.WaitDetails
+		c.WaitDetails = &d
+	}
+	if op.CallbackDetails != nil {
+		d := *op.CallbackDetails
+		d.Error = cloneError(d.Error)
+		c.CallbackDetails = &d
+	}
+	if op.ChainedInvokeDetails != nil {
+		d := *op.ChainedInvokeDetails
+		d.Error = cloneError(d.Error)
+		c.ChainedInvokeDetails = &d
+	}
+	if op.ContextDetails != nil {
+		d := *op.ContextDetails
+		d.Error = cloneError(d.Error)
+		c.ContextDetails = &d
+	}
+	return c
+}
+
+func cloneOps(ops []*wire.Operation) []wire.Operation {
+	out := make([]wire.Operation, len(ops))
+	for i, op := range ops {
+		out[i] = cloneOp(op)
+	}
+	return out
+}
+
+func cloneError(e *wire.ErrorObject) *wire.ErrorObject {
+	if e == nil {
+		return nil
+	}
+	c := *e
+	c.StackTrace = append(wire.StackTrace(nil), e.StackTrace...)
+	if e.StackTrace == nil {
+		c.StackTrace = nil
+	}
+	return &c
+}
+
+// emit appends a history event, assigning its EventId and timestamp, and
+// forwards it to subscribers.
+func (s *Service) emit(e *execution, ev wire.Event) {
+	ev.EventId = len(e.events) + 1
+	ev.EventTimestamp = wire.At(s.now())
+	e.events = append(e.events, ev)
+	for _, sub := range e.subs {
+		sub.push(ev)
+	}
+	s.markDirty(e)
+}
+
+// opEvent returns an event of type t carrying op's identity fields.
+func opEvent(t wire.EventType, op *wire.Operation) wire.Event {
+	return wire.Event{EventType: t, Id: op.Id, Name: op.Name, SubType: op.SubType, ParentId: op.ParentId}
+}
+
+func eventResult(p *string) *wire.EventResult {
+	if p == nil {
+		return nil
+	}
+	return &wire.EventResult{Payload: p}
+}
+
+func eventError(err *wire.ErrorObject) *wire.EventError {
+	if err == nil {
+		return nil
+	}
+	return &wire.EventError{Payload: cloneError(err)}
+}
+
+// noteStatus records the EventBridge status-change event for e's current
+// status and queues it for Config.OnStatusChange.
+func (s *Service) noteStatus(e *execution) {
+	d := wire.StatusChangeDetail{
+		DurableExecutionArn:  e.arn,
+		DurableExecutionName: e.name,
+		FunctionArn:          e.fnArn,
+		Status:               e.status,
+		StartTimestamp:       isoMillis(e.start),
+	}
+	at := e.start
+	if e.status.Terminal() {
+		d.EndTimestamp = isoMillis(e.end)
+		at = e.end
+	}
+	ev := wire.StatusChangeEvent{
+		Version:    "0",
+		Id:         s.cfg.NewID(),
+		DetailType: wire.StatusChangeDetailType,
+		Source:     wire.StatusChangeSource,
+		Account:    s.cfg.AccountID,
+		Time:       at.UTC().Format(time.RFC3339),
+		Region:     s.cfg.Region,
+		Resources:  []string{},
+		Detail:     d,
+	}
+	e.statusChanges = append(e.statusChanges, ev)
+	s.notes = append(s.notes, ev)
+}
+
+func isoMillis(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// terminate closes a running execution: it records the outcome and the
+// terminal event, cancels timers, invalidates tokens, publishes the status
+// change and resolves a parent chained invoke.
+func (s *Service) terminate(e *execution, status wire.ExecutionStatus, result *string, errObj *wire.ErrorObject) {
+	if e.status.Terminal() {
+		return
+	}
+	now := s.now()
+	e.status, e.end, e.result, e.err = status, now, result, cloneError(errObj)
+	e.closing = nil
+	e.due = false
+	e.timers = nil
+	e.jobs = nil
+	if e.inv != nil {
+		e.inv.token = ""
+	}
+	op := e.executionOp()
+	op.EndTimestamp = wire.At(now)
+	switch status {
+	case wire.ExecutionStatusSucceeded:
+		op.Status = wire.OperationStatusSucceeded
+		s.emit(e, wire.Event{EventType: wire.EventExecutionSucceeded, Id: e.id, Name: e.name,
+			ExecutionSucceededDetails: &wire.ResultDetails{Result: eventResult(result)}})
+	case wire.ExecutionStatusFailed:
+		op.Status = wire.OperationStatusFailed
+		s.emit(e, wire.Event{EventType: wire.EventExecutionFailed, Id: e.id, Name: e.name,
+			ExecutionFailedDetails: &wire.ErrorDetails{Error: eventError(errObj)}})
+	case wire.ExecutionStatusTimedOut:
+		op.Status = wire.OperationStatusTimedOut
+		s.emit(e, wire.Event{EventType: wire.EventExecutionTimedOut, Id: e.id, Name: e.name,
+			ExecutionTimedOutDetails: &wire.ErrorDetails{Error: eventError(errObj)}})
+	case wire.ExecutionStatusStopped:
+		op.Status = wire.OperationStatusStopped
+		s.emit(e, wire.Event{EventType: wire.EventExecutionStopped, Id: e.id, Name: e.name,
+			ExecutionStoppedDetails: &wire.ErrorDetails{Error: eventError(errObj)}})
+	}
+	s.noteStatus(e)
+	close(e.done)
+	s.markDirty(e)
+	if e.parent != nil {
+		s.resolveFromChild(e)
+	}
+}

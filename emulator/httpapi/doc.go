@@ -1,0 +1,39 @@
+// Package httpapi serves the Lambda REST API for durable functions on top of
+// an emulator.Service, so the unmodified AWS CLI and aws-sdk-go-v2's lambda
+// client can drive local executions through --endpoint-url / BaseEndpoint.
+//
+// The operations served, with their paths (protocol.md §3.1):
+//
+//	POST /2015-03-31/functions/{FunctionName}/invocations                  Invoke
+//	GET  /2025-12-01/durable-executions/{DurableExecutionArn}              GetDurableExecution
+//	GET  /2025-12-01/durable-executions/{DurableExecutionArn}/history      GetDurableExecutionHistory
+//	GET  /2025-12-01/durable-executions/{DurableExecutionArn}/state        GetDurableExecutionState
+//	POST /2025-12-01/durable-executions/{DurableExecutionArn}/checkpoint   CheckpointDurableExecution
+//	POST /2025-12-01/durable-executions/{DurableExecutionArn}/stop         StopDurableExecution
+//	GET  /2025-12-01/functions/{FunctionName}/durable-executions           ListDurableExecutionsByFunction
+//	POST /2025-12-01/durable-execution-callbacks/{CallbackId}/succeed      SendDurableExecutionCallbackSuccess
+//	POST /2025-12-01/durable-execution-callbacks/{CallbackId}/fail         SendDurableExecutionCallbackFailure
+//	POST /2025-12-01/durable-execution-callbacks/{CallbackId}/heartbeat    SendDurableExecutionCallbackHeartbeat
+//
+// AWS clients percent-encode every character of a path label outside
+// A-Z a-z 0-9 - . _ ~, so an execution ARN (which holds ':' and '/') or a
+// base64 callback id (which may hold '/', '+', '=') arrives as one escaped
+// segment. The handler therefore splits the escaped path and unescapes
+// each segment afterwards; it never splits a decoded path.
+//
+// Errors are answered the way the service answers them: the HTTP status of
+// the exception, an X-Amzn-ErrorType header naming it and a JSON body
+// {"__type": name, "Type": "User"|"Service", "message": text}. The
+// service's *wire.APIError values map one to one; any other error is a 500
+// ServiceException.
+//
+// Invoke starts a durable execution. X-Amz-Durable-Execution-Name names it
+// (a second Invoke with the same name and payload returns the same
+// execution), and every response carries X-Amz-Durable-Execution-Arn. With
+// X-Amz-Invocation-Type: Event the answer is 202 at once; with
+// RequestResponse (the default) the call waits until the execution closes
+// and answers its result, or, for a failed, timed-out or stopped execution,
+// X-Amz-Function-Error: Unhandled with {"errorType","errorMessage"}.
+//
+// [Start] listens on 127.0.0.1 unless given another address explicitly.
+package httpapi

@@ -1,0 +1,350 @@
+package emulator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/acme/durable-lambda-go/wire"
+)
+
+// invokeCall is an invocation prepared under the lock and run without it.
+type invokeCall struct {
+	exec *execution
+	inv  *invocation
+	fn   *function
+	req  InvokeRequest
+}
+
+// beginInvocation starts the next invocation of e: a fresh seed token
+// (superseding all earlier ones), the filtered operation log and the ids
+// changed by the service since the previous invocation.
+func (s *Service) beginInvocation(e *execution) invokeCall {
+	now := s.now()
+	inv := &invocation{
+		requestID:      s.cfg.NewID(),
+		start:          now,
+		token:          s.cfg.NewID(),
+		unseen:         map[string]struct{}{},
+		unseenExternal: map[string]struct{}{},
+	}
+	e.inv = inv
+	e.due = false
+	in := wire.InvocationInput{
+		DurableExecutionArn:   e.arn,
+		CheckpointToken:       inv.token,
+		InitialExecutionState: initialState(e.visibleOps()),
+	}
+	for _, op := range e.ops {
+		if _, ok := e.updated[op.Id]; ok {
+			in.UpdatedOperationIds = append(in.UpdatedOperationIds, op.Id)
+		}
+	}
+	clear(e.updated)
+	payload, err := json.Marshal(in)
+	if err != nil {
+		panic(fmt.Sprintf("emulator: encoding an invocation payload: %v", err))
+	}
+	fn := s.functions[e.function]
+	timeout := DefaultFunctionTimeout
+	if fn != nil {
+		timeout = fn.Timeout
+	}
+	s.markDirty(e)
+	return invokeCall{exec: e, inv: inv, fn: fn, req: InvokeRequest{
+		RequestID:   inv.requestID,
+		FunctionArn: e.fnArn,
+		Payload:     payload,
+		Deadline:    now.Add(timeout),
+	}}
+}
+
+// initialStateBudget is the room for operations in an invocation payload.
+const initialStateBudget = wire.MaxResponseBytes - 64*1024
+
+// initialState is the first page of the log that fits an invocation
+// payload; NextMarker continues it through GetExecutionState.
+func initialState(ops []*wire.Operation) *wire.ExecutionState {
+	st := &wire.ExecutionState{Operations: []wire.Operation{}}
+	size := 0
+	for i, op := range ops {
+		c := cloneOp(op)
+		b, err := json.Marshal(c)
+		if err != nil {
+			panic(fmt.Sprintf("emulator: encoding operation %s: %v", op.Id, err))
+		}
+		if size+len(b) > initialStateBudget {
+			st.NextMarker = strconv.Itoa(i)
+			return st
+		}
+		size += len(b) + 1
+		st.Operations = append(st.Operations, c)
+	}
+	return st
+}
+
+// call runs an Invoker with the function's timeout, converting a panic
+// into a Runtime.ExitError and a missed deadline into Sandbox.Timedout.
+// The Invoker runs without the service's lock.
+func (s *Service) call(ctx context.Context, fn *function, req InvokeRequest) ([]byte, error) {
+	if fn == nil {
+		return nil, &wire.FunctionError{ErrorObject: wire.ErrorObject{ErrorType: wire.ErrCodeResourceNotFound, ErrorMessage: "Function not found for " + req.FunctionArn}}
+	}
+	ictx, cancel := context.WithTimeout(ctx, fn.Timeout)
+	defer cancel()
+	type result struct {
+		out []byte
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				ch <- result{err: &wire.FunctionError{ErrorObject: wire.ErrorObject{ErrorType: "Runtime.ExitError", ErrorMessage: fmt.Sprintf("panic: %v", p)}}}
+			}
+		}()
+		out, err := fn.Invoker.Invoke(ictx, req)
+		ch <- result{out, err}
+	}()
+	var r result
+	select {
+	case r = <-ch:
+	case <-ictx.Done():
+		r = result{err: ictx.Err()}
+	}
+	if r.err != nil && ctx.Err() == nil && errors.Is(ictx.Err(), context.DeadlineExceeded) {
+		return nil, &wire.FunctionError{ErrorObject: wire.ErrorObject{ErrorType: "Sandbox.Timedout",
+			ErrorMessage: fmt.Sprintf("Task timed out after %.2f seconds", fn.Timeout.Seconds())}}
+	}
+	return r.out, r.err
+}
+
+// invocationError is the ErrorObject recorded for a failed invocation.
+func invocationError(err error) *wire.ErrorObject {
+	var fe *wire.FunctionError
+	if errors.As(err, &fe) {
+		return cloneError(&fe.ErrorObject)
+	}
+	return &wire.ErrorObject{ErrorType: "Runtime.Unknown", ErrorMessage: err.Error()}
+}
+
+// execute runs a prepared invocation and processes its outcome.
+func (s *Service) execute(ctx context.Context, c invokeCall) {
+	out, err := s.call(ctx, c.fn, c.req)
+	s.mu.Lock()
+	defer s.unlock()
+	s.finishInvocation(c.exec, c.inv, out, err)
+}
+
+// finishInvocation applies protocol §6.3's result processing.
+func (s *Service) finishInvocation(e *execution, inv *invocation, out []byte, callErr error) {
+	now := s.now()
+	if e.inv == inv {
+		e.inv = nil
+	}
+	inv.token = ""
+	var failure *wire.ErrorObject
+	var env wire.InvocationOutput
+	switch {
+	case callErr != nil:
+		failure = invocationError(callErr)
+	case e.closing == nil && !e.status.Terminal():
+		env, failure = parseEnvelope(out, e)
+	}
+	rec := Invocation{RequestID: inv.requestID, Start: inv.start, End: now, Error: failure}
+	if failure == nil {
+		rec.Status = env.Status
+	}
+	e.invocations = append(e.invocations, rec)
+	s.emit(e, wire.Event{EventType: wire.EventInvocationCompleted,
+		InvocationCompletedDetails: &wire.InvocationCompletedDetails{
+			StartTimestamp: wire.At(inv.start),
+			EndTimestamp:   wire.At(now),
+			RequestId:      inv.requestID,
+			Error:          eventError(failure),
+		}})
+	switch {
+	case e.status.Terminal():
+	case e.closing != nil:
+		c := e.closing
+		s.terminate(e, c.status, c.result, c.err)
+	case failure != nil:
+		e.failures++
+		s.log.Info("emulator: invocation failed", "execution", e.arn, "requestId", inv.requestID,
+			"errorType", failure.ErrorType, "error", failure.ErrorMessage, "consecutiveFailures", e.failures)
+		if e.failures >= s.cfg.MaxInvocationAttempts {
+			s.terminate(e, wire.ExecutionStatusFailed, nil, failure)
+			return
+		}
+		s.arm(e, TimerInvocationRetry, now.Add(s.cfg.InvocationRetryDelay<<(e.failures-1)), "")
+	default:
+		e.failures = 0
+		switch env.Status {
+		case wire.InvocationStatusSucceeded:
+			s.terminate(e, wire.ExecutionStatusSucceeded, env.Result, nil)
+		case wire.InvocationStatusFailed:
+			s.terminate(e, wire.ExecutionStatusFailed, nil, env.Error)
+		case wire.InvocationStatusPending:
+			if len(inv.unseenExternal) > 0 {
+				e.due = true
+			}
+		}
+	}
+	s.markDirty(e)
+}
+
+// parseEnvelope validates a durable function's response; an invalid one
+// is an invocation failure.
+func parseEnvelope(out []byte, e *execution) (wire.InvocationOutput, *wire.ErrorObject) {
+	var env wire.InvocationOutput
+	if len(out) > wire.MaxResponseBytes {
+		return env, &wire.ErrorObject{ErrorType: "Function.ResponseSizeTooLarge",
+			ErrorMessage: fmt.Sprintf("Response payload size (%d bytes) exceeded maximum allowed payload size (%d bytes).", len(out), wire.MaxResponseBytes)}
+	}
+	bad := func(format string, args ...any) (wire.InvocationOutput, *wire.ErrorObject) {
+		return env, &wire.ErrorObject{ErrorType: wire.ErrCodeInvalidParameterValue, ErrorMessage: fmt.Sprintf(format, args...)}
+	}
+	if err := json.Unmarshal(out, &env); err != nil {
+		return bad("Invalid durable invocation response: %v", err)
+	}
+	switch env.Status {
+	case wire.InvocationStatusSucceeded:
+		if env.Error != nil {
+			return bad("A SUCCEEDED response must not carry an Error.")
+		}
+	case wire.InvocationStatusFailed:
+		if env.Result != nil {
+			return bad("A FAILED response must not carry a Result.")
+		}
+	case wire.InvocationStatusPending:
+		if !e.hasPendingWork() {
+			return bad("Cannot return PENDING status with no pending operations.")
+		}
+	default:
+		return bad("Invalid Status %q in durable invocation response.", env.Status)
+	}
+	return env, nil
+}
+
+// next picks work that is due now: a plain chained-invoke job, or else an
+// execution to invoke. Must hold the lock.
+func (s *Service) nextWork() (*plainJob, *execution) {
+	for _, e := range s.order {
+		for _, job := range e.jobs {
+			if !job.running {
+				job.running = true
+				return job, nil
+			}
+		}
+	}
+	for _, e := range s.order {
+		if e.due && e.inv == nil && !e.status.Terminal() {
+			return nil, e
+		}
+	}
+	return nil, nil
+}
+
+// RunDue fires the timers that are due, then runs every invocation that is
+// due now, synchronously and one at a time, until none is due. At most one
+// invocation is in flight per execution. Virtual time does not move.
+func (s *Service) RunDue(ctx context.Context) error {
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		s.mu.Lock()
+		s.fireDueLocked()
+		job, e := s.nextWork()
+		var c invokeCall
+		if e != nil {
+			c = s.beginInvocation(e)
+		}
+		s.unlock()
+		switch {
+		case job != nil:
+			s.runPlain(ctx, job)
+		case e != nil:
+			s.execute(ctx, c)
+		default:
+			return nil
+		}
+	}
+}
+
+// Run drives the service on its clock until ctx is done, then waits for
+// the invocations in flight and returns nil. It fires timers when due and
+// runs invocations as they become due, concurrently across executions and
+// one at a time per execution. With a *VirtualClock, time moves only
+// through AdvanceTo.
+func (s *Service) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		s.mu.Lock()
+		s.fireDueLocked()
+		var jobs []*plainJob
+		var calls []invokeCall
+		for {
+			job, e := s.nextWork()
+			if job != nil {
+				jobs = append(jobs, job)
+				continue
+			}
+			if e == nil {
+				break
+			}
+			calls = append(calls, s.beginInvocation(e))
+		}
+		next, hasTimer := s.nextTimerAt()
+		s.release(false)
+		for _, job := range jobs {
+			wg.Go(func() { s.runPlain(ctx, job) })
+		}
+		for _, c := range calls {
+			wg.Go(func() { s.execute(ctx, c) })
+		}
+		if !s.sleep(ctx, next, hasTimer) {
+			return nil
+		}
+	}
+}
+
+// sleep waits for a wake-up, the next timer (if any) or the end of ctx,
+// reporting false for the latter.
+func (s *Service) sleep(ctx context.Context, next time.Time, hasTimer bool) bool {
+	var timerC <-chan time.Time
+	if hasTimer {
+		t := time.NewTimer(max(next.Sub(s.now()), 0))
+		defer t.Stop()
+		timerC = t.C
+	}
+	select {
+	case <-ctx.Done():
+		return false
+	case <-s.wake:
+	case <-timerC:
+	}
+	return true
+}
+
+// WaitForExecution blocks until the execution closes (or ctx is done) and
+// returns GetExecution(arn, true). Someone must drive the service.
+func (s *Service) WaitForExecution(ctx context.Context, arn string) (wire.Execution, error) {
+	s.mu.Lock()
+	e, err := s.lookup(arn)
+	s.mu.Unlock()
+	if err != nil {
+		return wire.Execution{}, err
+	}
+	select {
+	case <-e.done:
+	case <-ctx.Done():
+		return wire.Execution{}, ctx.Err()
+	}
+	return s.GetExecution(ctx, arn, true)
+}

@@ -1,0 +1,501 @@
+package emulator
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/acme/durable-lambda-go/wire"
+)
+
+// InvokeRequest is one invocation of a hosted function.
+type InvokeRequest struct {
+	// RequestID is the Lambda request id of this invocation.
+	RequestID string
+	// FunctionArn is the qualified ARN of the version invoked.
+	FunctionArn string
+	// Payload is, for a durable function, the JSON wire.InvocationInput;
+	// for a plain function, the raw event.
+	Payload []byte
+	// Deadline is the per-invocation deadline (the function timeout).
+	Deadline time.Time
+}
+
+// Invoker runs one invocation of a function. An error is an invocation
+// failure: a *wire.FunctionError gives the ErrorObject recorded in the
+// InvocationCompleted event (for example ErrorType "Runtime.ExitError");
+// any other error is recorded with ErrorType "Runtime.Unknown" and its
+// message. ctx is cancelled at the request's Deadline.
+type Invoker interface {
+	Invoke(ctx context.Context, req InvokeRequest) ([]byte, error)
+}
+
+// InvokerFunc adapts a function to the Invoker interface.
+type InvokerFunc func(ctx context.Context, req InvokeRequest) ([]byte, error)
+
+// Invoke calls f.
+func (f InvokerFunc) Invoke(ctx context.Context, req InvokeRequest) ([]byte, error) {
+	return f(ctx, req)
+}
+
+// Function is a Lambda function hosted by the service.
+type Function struct {
+	// Name is the function name (not an ARN).
+	Name string
+	// Version is the published version number; "1" when empty.
+	Version string
+	// Aliases maps alias names to versions; {"prod": Version} when nil.
+	Aliases map[string]string
+	// Durable selects the durable-execution envelope protocol. A plain
+	// function (false) can only be the target of a chained invoke.
+	Durable bool
+	// DurableConfig holds ExecutionTimeout in seconds (default 86400) and
+	// RetentionPeriodInDays (default 14).
+	DurableConfig wire.DurableConfig
+	// Timeout is the per-invocation timeout; 15 minutes when zero, and
+	// larger values are rejected.
+	Timeout time.Duration
+	// Invoker runs the function's invocations.
+	Invoker Invoker
+}
+
+// FunctionInfo describes a registered function.
+type FunctionInfo struct {
+	Name        string
+	Version     string
+	Aliases     map[string]string
+	Durable     bool
+	FunctionArn string // unqualified function ARN
+}
+
+// Config configures a Service. The zero value is usable.
+type Config struct {
+	// Region and AccountID appear in every ARN; defaults "us-east-1" and
+	// "123456789012".
+	Region, AccountID string
+	// Clock is the service's time source; RealClock() when nil.
+	Clock Clock
+	// Logger receives diagnostics; discarded when nil.
+	Logger *slog.Logger
+	// MaxInvocationAttempts is the number of consecutive failed
+	// invocations after which the execution FAILS; default 6.
+	MaxInvocationAttempts int
+	// InvocationRetryDelay is the first backoff after a failed invocation,
+	// doubling with each further consecutive failure; default 5s.
+	InvocationRetryDelay time.Duration
+	// MaxOperations caps the operations of one execution; default 3000.
+	MaxOperations int
+	// MaxInvokeDepth caps chained-invoke nesting; default 10.
+	MaxInvokeDepth int
+	// OnStatusChange receives the EventBridge status-change event of every
+	// execution status change (RUNNING at start, then the terminal one).
+	// It is called without the service's lock held, so it may call back
+	// into the service. May be nil.
+	OnStatusChange func(wire.StatusChangeEvent)
+	// Store persists executions; nil keeps everything in memory.
+	Store Store
+	// NewID generates execution ids, request ids, checkpoint tokens and
+	// callback nonces; random UUIDs when nil.
+	NewID func() string
+}
+
+// Defaults of Config and Function.
+const (
+	DefaultRegion                = "us-east-1"
+	DefaultAccountID             = "123456789012"
+	DefaultMaxInvocationAttempts = 6
+	DefaultInvocationRetryDelay  = 5 * time.Second
+	DefaultMaxOperations         = 3000
+	DefaultMaxInvokeDepth        = 10
+	DefaultExecutionTimeout      = 86400
+	DefaultRetentionDays         = 14
+	DefaultFunctionTimeout       = 15 * time.Minute
+	// MaxFunctionTimeout is Lambda's limit on one invocation.
+	MaxFunctionTimeout = 15 * time.Minute
+)
+
+// Service is an in-memory (optionally persisted) model of the Lambda
+// durable-execution service. Its methods are safe for concurrent use.
+type Service struct {
+	cfg Config
+	log *slog.Logger
+
+	mu         sync.Mutex
+	functions  map[string]*function
+	executions map[string]*execution // by ARN
+	order      []*execution          // start order
+	byName     map[nameKey]*execution
+	callbacks  map[string]opRef
+	timerSeq   uint64
+
+	// notes and dirty are flushed by unlock.
+	notes []wire.StatusChangeEvent
+	dirty map[*execution]struct{}
+	wake  chan struct{}
+}
+
+type function struct {
+	Function
+	arn string // unqualified
+}
+
+type nameKey struct{ function, name string }
+
+// opRef names an operation of an execution.
+type opRef struct {
+	arn  string
+	opID string
+}
+
+// plainJob is an invocation of a plain function started by a chained
+// invoke; it resolves the parent's CHAINED_INVOKE operation when it ends.
+// It stays on its execution's job list until then.
+type plainJob struct {
+	parent   *execution
+	opID     string
+	function string
+	version  string
+	payload  []byte
+	running  bool
+}
+
+// New returns a Service configured by cfg. With a Store it reloads the
+// persisted executions; their due timers and pending invocations resume
+// when the service is driven (RunDue, AdvanceTo or Run).
+func New(cfg Config) (*Service, error) {
+	if cfg.Region == "" {
+		cfg.Region = DefaultRegion
+	}
+	if cfg.AccountID == "" {
+		cfg.AccountID = DefaultAccountID
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = RealClock()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.MaxInvocationAttempts <= 0 {
+		cfg.MaxInvocationAttempts = DefaultMaxInvocationAttempts
+	}
+	if cfg.InvocationRetryDelay <= 0 {
+		cfg.InvocationRetryDelay = DefaultInvocationRetryDelay
+	}
+	if cfg.MaxOperations <= 0 {
+		cfg.MaxOperations = DefaultMaxOperations
+	}
+	if cfg.MaxInvokeDepth <= 0 {
+		cfg.MaxInvokeDepth = DefaultMaxInvokeDepth
+	}
+	if cfg.NewID == nil {
+		cfg.NewID = randomUUID
+	}
+	s := &Service{
+		cfg:        cfg,
+		log:        cfg.Logger,
+		functions:  map[string]*function{},
+		executions: map[string]*execution{},
+		byName:     map[nameKey]*execution{},
+		callbacks:  map[string]opRef{},
+		dirty:      map[*execution]struct{}{},
+		wake:       make(chan struct{}, 1),
+	}
+	if cfg.Store != nil {
+		if err := s.load(); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// randomUUID returns a random RFC 4122 version-4 UUID.
+func randomUUID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Sprintf("emulator: crypto/rand failed: %v", err))
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+func (s *Service) now() time.Time { return s.cfg.Clock.Now() }
+
+// unlock releases the lock, then persists changed executions, publishes
+// queued status-change events and wakes Run. Every mutating method ends
+// with it instead of s.mu.Unlock.
+func (s *Service) unlock() { s.release(true) }
+
+// release is unlock; Run's own loop passes wake=false so it does not wake
+// itself.
+func (s *Service) release(wake bool) {
+	notes := s.notes
+	s.notes = nil
+	var persistErr error
+	if s.cfg.Store != nil && len(s.dirty) > 0 {
+		persistErr = s.persistDirty()
+	}
+	clear(s.dirty)
+	s.mu.Unlock()
+	if persistErr != nil {
+		s.log.Error("emulator: persisting executions failed", "err", persistErr)
+	}
+	if s.cfg.OnStatusChange != nil {
+		for _, n := range notes {
+			s.cfg.OnStatusChange(n)
+		}
+	}
+	if !wake {
+		return
+	}
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Service) markDirty(e *execution) { s.dirty[e] = struct{}{} }
+
+var functionNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
+
+// RegisterFunction makes fn invocable. Registering a name again replaces
+// the earlier definition for executions started afterwards.
+func (s *Service) RegisterFunction(fn Function) error {
+	if !functionNamePattern.MatchString(fn.Name) {
+		return wire.NewAPIError(wire.ErrCodeInvalidParameterValue, "Invalid function name %q", fn.Name)
+	}
+	if fn.Invoker == nil {
+		return wire.NewAPIError(wire.ErrCodeInvalidParameterValue, "Function %s has no Invoker", fn.Name)
+	}
+	if fn.Version == "" {
+		fn.Version = "1"
+	}
+	if fn.Version == "$LATEST" || strings.Trim(fn.Version, "0123456789") != "" {
+		return wire.NewAPIError(wire.ErrCodeInvalidParameterValue, "Invalid version %q: want a version number", fn.Version)
+	}
+	if fn.Aliases == nil {
+		fn.Aliases = map[string]string{"prod": fn.Version}
+	}
+	for alias, v := range fn.Aliases {
+		if v != fn.Version && v != "$LATEST" {
+			return wire.NewAPIError(wire.ErrCodeInvalidParameterValue, "Alias %s points to unknown version %s", alias, v)
+		}
+	}
+	if fn.Timeout == 0 {
+		fn.Timeout = DefaultFunctionTimeout
+	}
+	if fn.Timeout < 0 || fn.Timeout > MaxFunctionTimeout {
+		return wire.NewAPIError(wire.ErrCodeInvalidParameterValue, "Function timeout %s must be between 1s and 15m", fn.Timeout)
+	}
+	if fn.DurableConfig.ExecutionTimeout == 0 {
+		fn.DurableConfig.ExecutionTimeout = DefaultExecutionTimeout
+	}
+	if fn.DurableConfig.RetentionPeriodInDays == 0 {
+		fn.DurableConfig.RetentionPeriodInDays = DefaultRetentionDays
+	}
+	if t := fn.DurableConfig.ExecutionTimeout; t < 1 || t > wire.MaxDurationSeconds {
+		return wire.NewAPIError(wire.ErrCodeInvalidParameterValue, "ExecutionTimeout %d must be between 1 and %d", t, wire.MaxDurationSeconds)
+	}
+	if d := fn.DurableConfig.RetentionPeriodInDays; d < 1 || d > 90 {
+		return wire.NewAPIError(wire.ErrCodeInvalidParameterValue, "RetentionPeriodInDays %d must be between 1 and 90", d)
+	}
+	aliases := make(map[string]string, len(fn.Aliases))
+	for k, v := range fn.Aliases {
+		aliases[k] = v
+	}
+	fn.Aliases = aliases
+	s.mu.Lock()
+	defer s.unlock()
+	s.functions[fn.Name] = &function{Function: fn, arn: s.functionARN(fn.Name)}
+	return nil
+}
+
+func (s *Service) functionARN(name string) string {
+	return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", s.cfg.Region, s.cfg.AccountID, name)
+}
+
+// Functions lists the registered functions by name.
+func (s *Service) Functions() []FunctionInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]FunctionInfo, 0, len(s.functions))
+	for _, f := range s.functions {
+		aliases := make(map[string]string, len(f.Aliases))
+		for k, v := range f.Aliases {
+			aliases[k] = v
+		}
+		out = append(out, FunctionInfo{Name: f.Name, Version: f.Version, Aliases: aliases, Durable: f.Durable, FunctionArn: f.arn})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// resolveFunction parses a function reference — a name, name:qualifier, or
+// a full or partial ARN, with an optional separate qualifier — and returns
+// the function and the qualifier given ("" when unqualified).
+func (s *Service) resolveFunction(ref, qualifier string) (*function, string, error) {
+	name, q := ref, ""
+	if strings.HasPrefix(ref, "arn:") {
+		f := strings.Split(ref, ":")
+		if len(f) < 7 || len(f) > 8 || f[2] != "lambda" || f[5] != "function" {
+			return nil, "", wire.NewAPIError(wire.ErrCodeInvalidParameterValue, "Invalid function ARN %q", ref)
+		}
+		name = f[6]
+		if len(f) == 8 {
+			q = f[7]
+		}
+	} else if f := strings.Split(ref, ":"); len(f) >= 3 && f[1] == "function" {
+		// partial ARN: <account>:function:<name>[:<qualifier>]
+		if len(f) > 4 {
+			return nil, "", wire.NewAPIError(wire.ErrCodeInvalidParameterValue, "Invalid function name %q", ref)
+		}
+		name = f[2]
+		if len(f) == 4 {
+			q = f[3]
+		}
+	} else if n, qq, ok := strings.Cut(ref, ":"); ok {
+		name, q = n, qq
+	}
+	if qualifier != "" {
+		if q != "" && q != qualifier {
+			return nil, "", wire.NewAPIError(wire.ErrCodeInvalidParameterValue, "The derived qualifier from the function name does not match the specified qualifier.")
+		}
+		q = qualifier
+	}
+	fn, ok := s.functions[name]
+	if !ok {
+		return nil, "", wire.NewAPIError(wire.ErrCodeResourceNotFound, "Function not found: %s", s.functionARN(name))
+	}
+	return fn, q, nil
+}
+
+// version resolves a qualifier to $LATEST or the version number.
+func (f *function) version(q string) (string, bool) {
+	switch {
+	case q == "$LATEST" || q == f.Version:
+		return q, true
+	default:
+		v, ok := f.Aliases[q]
+		return v, ok
+	}
+}
+
+// StartInput is the request of StartExecution (the Invoke API).
+type StartInput struct {
+	// FunctionName is a name, name:qualifier, or a full or partial ARN.
+	FunctionName string
+	// Qualifier is a version, alias or $LATEST, if not in FunctionName.
+	Qualifier string
+	// ExecutionName names the execution; a UUID when empty.
+	ExecutionName string
+	// Payload is the execution's input (the raw event); "{}" when empty.
+	Payload []byte
+}
+
+// StartOutput is the response of StartExecution.
+type StartOutput struct {
+	ExecutionArn string
+	// Existing reports name reuse with an identical payload: no new
+	// execution was started.
+	Existing bool
+}
+
+var executionNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
+
+// StartExecution starts a durable execution of a registered durable
+// function, or returns the existing one when the name is reused with the
+// same payload (protocol §6.2). It schedules invocation #1 and never runs
+// it inline: drive the service with RunDue, AdvanceTo or Run.
+func (s *Service) StartExecution(ctx context.Context, in StartInput) (StartOutput, error) {
+	s.mu.Lock()
+	defer s.unlock()
+	fn, q, err := s.resolveFunction(in.FunctionName, in.Qualifier)
+	if err != nil {
+		return StartOutput{}, err
+	}
+	if !fn.Durable {
+		return StartOutput{}, wire.NewAPIError(wire.ErrCodeInvalidParameterValue, "Function %s is not a durable function", fn.Name)
+	}
+	if q == "" {
+		return StartOutput{}, wire.NewAPIError(wire.ErrCodeInvalidParameterValue, "You cannot invoke a durable function using an unqualified ARN.")
+	}
+	version, ok := fn.version(q)
+	if !ok {
+		return StartOutput{}, wire.NewAPIError(wire.ErrCodeResourceNotFound, "Function not found: %s:%s", fn.arn, q)
+	}
+	e, existing, err := s.startLocked(fn, version, in.ExecutionName, in.Payload, 0, nil)
+	if err != nil {
+		return StartOutput{}, err
+	}
+	return StartOutput{ExecutionArn: e.arn, Existing: existing}, nil
+}
+
+// startLocked creates an execution (or finds the reusable one). parent is
+// set for the target of a chained invoke.
+func (s *Service) startLocked(fn *function, version, name string, payload []byte, depth int, parent *opRef) (*execution, bool, error) {
+	if len(payload) > wire.MaxResponseBytes {
+		return nil, false, wire.NewAPIError(wire.ErrCodeRequestTooLarge, "Request must be smaller than %d bytes for the InvokeFunction operation", wire.MaxResponseBytes)
+	}
+	input := string(payload)
+	if input == "" {
+		input = "{}"
+	}
+	now := s.now()
+	if name != "" {
+		if !executionNamePattern.MatchString(name) {
+			return nil, false, wire.NewAPIError(wire.ErrCodeInvalidParameterValue, "Invalid durable execution name %q: must be 1-64 characters of [a-zA-Z0-9-_]", name)
+		}
+		if old, ok := s.byName[nameKey{fn.Name, name}]; ok && !old.retentionExpired(now) {
+			if old.input != input {
+				return nil, false, wire.NewAPIError(wire.ErrCodeAlreadyStarted, "Durable execution with name %s already exists for function %s", name, fn.Name)
+			}
+			return old, true, nil
+		}
+	}
+	id := s.cfg.NewID()
+	if name == "" {
+		name = id
+	}
+	arn := wire.ExecutionARN{Partition: "aws", Region: s.cfg.Region, Account: s.cfg.AccountID,
+		Function: fn.Name, Qualifier: version, Name: name, ID: id}
+	e := newExecution(arn, fn.Name, fn.DurableConfig, input, now, depth)
+	e.parent = parent
+	s.addExecution(e)
+	e.due = true
+	s.emit(e, wire.Event{EventType: wire.EventExecutionStarted, Id: e.id, Name: e.name,
+		ExecutionStartedDetails: &wire.ExecutionStartedDetails{
+			Input:            &wire.EventInput{Payload: wire.String(input)},
+			ExecutionTimeout: e.config.ExecutionTimeout,
+		}})
+	s.arm(e, TimerExecutionTimeout, now.Add(time.Duration(e.config.ExecutionTimeout)*time.Second), "")
+	s.noteStatus(e)
+	s.markDirty(e)
+	return e, false, nil
+}
+
+func (s *Service) addExecution(e *execution) {
+	if e.seq == 0 {
+		e.seq = len(s.order) + 1
+	}
+	s.executions[e.arn] = e
+	s.order = append(s.order, e)
+	s.byName[nameKey{e.function, e.name}] = e
+}
+
+// lookup returns the execution with the ARN or ResourceNotFoundException.
+func (s *Service) lookup(arn string) (*execution, error) {
+	e, ok := s.executions[arn]
+	if !ok {
+		return nil, wire.NewAPIError(wire.ErrCodeResourceNotFound, "Durable execution not found: %s", arn)
+	}
+	return e, nil
+}
