@@ -1,0 +1,83 @@
+package stacks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+)
+
+// BootstrapName is the file name the provided.al2023 runtime executes; it is
+// also the function's handler.
+const BootstrapName = "bootstrap"
+
+// buildFlags make the binary a function of its source alone: no cgo, no VCS
+// stamp, no absolute paths, no build id. Identical source therefore gives a
+// byte-identical binary and so an identical CDK asset hash.
+var buildFlags = []string{
+	"build",
+	"-tags", "lambda.norpc",
+	"-trimpath",
+	"-buildvcs=false",
+	"-ldflags", "-s -w -buildid=",
+}
+
+// buildBootstrap compiles the Go main package in pkgDir for linux/goarch into
+// outDir/bootstrap, replacing whatever outDir held. It runs the local Go
+// toolchain; no container is involved.
+func buildBootstrap(ctx context.Context, pkgDir, goarch, outDir string) error {
+	outDir, err := filepath.Abs(outDir)
+	if err != nil {
+		return fmt.Errorf("resolve build directory: %w", err)
+	}
+	if err := os.RemoveAll(outDir); err != nil {
+		return fmt.Errorf("clear build directory: %w", err)
+	}
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return fmt.Errorf("create build directory: %w", err)
+	}
+	out := filepath.Join(outDir, BootstrapName)
+	args := append(append([]string{}, buildFlags...), "-o", out, ".")
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = pkgDir
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+goarch, "CGO_ENABLED=0")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build %s for linux/%s: %w\n%s", pkgDir, goarch, err, msg)
+	}
+	if _, err := os.Stat(out); err != nil {
+		// go build writes nothing for a package that is not package main.
+		return fmt.Errorf("go build %s produced no %s (is it package main?): %w", pkgDir, BootstrapName, err)
+	}
+	return nil
+}
+
+// resolveEntry turns a relative entry into an absolute directory, relative
+// to the root of the Go module that contains dir (the directory holding the
+// nearest go.mod at or above dir), or to dir itself outside any module.
+func resolveEntry(entry, dir string) (string, error) {
+	if filepath.IsAbs(entry) {
+		return entry, nil
+	}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("resolve %s: %w", entry, err)
+	}
+	root := dir
+	for {
+		_, err := os.Stat(filepath.Join(root, "go.mod"))
+		if err == nil {
+			return filepath.Join(root, entry), nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("look for go.mod: %w", err)
+		}
+		parent := filepath.Dir(root)
+		if parent == root {
+			return filepath.Join(dir, entry), nil
+		}
+		root = parent
+	}
+}
