@@ -1,0 +1,71 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+)
+
+// DefaultAddr is where [Start] listens when given no address: loopback,
+// a port chosen by the system.
+const DefaultAddr = "127.0.0.1:0"
+
+// Server is a running HTTP listener for a [Handler].
+type Server struct {
+	srv  *http.Server
+	addr net.Addr
+	done chan error
+}
+
+// Start listens on addr (DefaultAddr when empty) and serves h in the
+// background until Close. The address is used exactly as given; callers
+// should only pass a non-loopback address when the user explicitly asked
+// for one.
+func Start(addr string, h http.Handler) (*Server, error) {
+	if addr == "" {
+		addr = DefaultAddr
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("httpapi: listen on %s: %w", addr, err)
+	}
+	s := &Server{
+		srv:  &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second},
+		addr: ln.Addr(),
+		done: make(chan error, 1),
+	}
+	go func() { s.done <- s.srv.Serve(ln) }()
+	return s, nil
+}
+
+// Addr returns the address the server listens on, with the real port.
+func (s *Server) Addr() net.Addr { return s.addr }
+
+// URL returns the endpoint URL for AWS clients, e.g. http://127.0.0.1:9001.
+func (s *Server) URL() string { return "http://" + s.addr.String() }
+
+// Shutdown stops accepting connections and waits for requests in flight
+// until ctx ends; then it closes the remaining connections (a synchronous
+// Invoke may be waiting for an execution that will not finish).
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.srv.Shutdown(ctx)
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		err = s.srv.Close()
+	}
+	if serveErr := <-s.done; !errors.Is(serveErr, http.ErrServerClosed) {
+		return errors.Join(err, serveErr)
+	}
+	return err
+}
+
+// Close closes the listener and every connection at once.
+func (s *Server) Close() error {
+	err := s.srv.Close()
+	if serveErr := <-s.done; !errors.Is(serveErr, http.ErrServerClosed) {
+		return errors.Join(err, serveErr)
+	}
+	return err
+}
