@@ -153,7 +153,7 @@ func (s *Service) finishInvocation(e *execution, inv *invocation, out []byte, ca
 	case callErr != nil:
 		failure = invocationError(callErr)
 	case e.closing == nil && !e.status.Terminal():
-		env, failure = parseEnvelope(out, e)
+		env, failure = parseEnvelope(out, e.hasPendingWork() || len(inv.unseenExternal) > 0)
 	}
 	rec := Invocation{RequestID: inv.requestID, Start: inv.start, End: now, Error: failure}
 	if failure == nil {
@@ -198,8 +198,10 @@ func (s *Service) finishInvocation(e *execution, inv *invocation, out []byte, ca
 }
 
 // parseEnvelope validates a durable function's response; an invalid one
-// is an invocation failure.
-func parseEnvelope(out []byte, e *execution) (wire.InvocationOutput, *wire.ErrorObject) {
+// is an invocation failure. PENDING is valid only when the function has
+// something to wait for, or a change it has not observed yet (which
+// re-invokes it).
+func parseEnvelope(out []byte, canPend bool) (wire.InvocationOutput, *wire.ErrorObject) {
 	var env wire.InvocationOutput
 	if len(out) > wire.MaxResponseBytes {
 		return env, &wire.ErrorObject{ErrorType: "Function.ResponseSizeTooLarge",
@@ -221,7 +223,7 @@ func parseEnvelope(out []byte, e *execution) (wire.InvocationOutput, *wire.Error
 			return bad("A FAILED response must not carry a Result.")
 		}
 	case wire.InvocationStatusPending:
-		if !e.hasPendingWork() {
+		if !canPend {
 			return bad("Cannot return PENDING status with no pending operations.")
 		}
 	default:

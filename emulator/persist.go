@@ -94,9 +94,9 @@ type snapshot struct {
 	Updated       []string                 `json:"updated"`
 	// Due is true when an invocation was due or in flight: an invocation
 	// lost in a restart runs again.
-	Due      bool                 `json:"due"`
-	Failures int                  `json:"failures"`
-	Closing  *snapOutcome         `json:"closing,omitempty"`
+	Due      bool         `json:"due"`
+	Failures int          `json:"failures"`
+	Closing  *snapOutcome `json:"closing,omitempty"`
 }
 
 type snapTimer struct {

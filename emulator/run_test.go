@@ -1,0 +1,221 @@
+package emulator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/acme/durable-lambda-go/wire"
+)
+
+func TestRunDrivesConcurrentExecutions(t *testing.T) {
+	svc, clock := newService(t, Config{})
+	host(t, svc, "fn", func(f *fake) (wire.InvocationOutput, error) {
+		if _, ok := f.op("w"); !ok {
+			_, err := f.checkpoint(waitStart("w", 30))
+			return pending, err
+		}
+		if _, err := f.checkpoint(stepSucceed("s", `"x"`)); err != nil {
+			return pending, err
+		}
+		return succeeded(`"ok"`), nil
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var arns []string
+	for range 5 {
+		arns = append(arns, start(t, svc, "fn", "{}"))
+	}
+	events, stop := svc.Subscribe(arns[0])
+	defer stop()
+	runErr := make(chan error, 1)
+	go func() { runErr <- svc.Run(ctx) }()
+	// Wait until every execution armed its wait timer, then skip time.
+	for {
+		if len(svc.Timers()) == 5*2 { // wait + execution timeout each
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := svc.AdvanceTo(clock.Now().Add(30 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer wcancel()
+	for _, arn := range arns {
+		ex, err := svc.WaitForExecution(wctx, arn)
+		if err != nil || ex.Status != wire.ExecutionStatusSucceeded {
+			t.Fatalf("WaitForExecution(%s) = %s, %v", arn, ex.Status, err)
+		}
+	}
+	var got []wire.EventType
+	for ev := range events {
+		got = append(got, ev.EventType)
+		if ev.EventType == wire.EventExecutionSucceeded {
+			break
+		}
+	}
+	want := []wire.EventType{wire.EventWaitStarted, wire.EventInvocationCompleted, wire.EventWaitSucceeded, wire.EventStepSucceeded, wire.EventInvocationCompleted, wire.EventExecutionSucceeded}
+	if !slices.Equal(got, want) {
+		t.Errorf("subscribed events = %v, want %v", got, want)
+	}
+	cancel()
+	if err := <-runErr; err != nil {
+		t.Errorf("Run = %v", err)
+	}
+}
+
+func TestInvocationDeadline(t *testing.T) {
+	svc, _ := newService(t, Config{MaxInvocationAttempts: 1})
+	block := InvokerFunc(func(ctx context.Context, req InvokeRequest) ([]byte, error) {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	})
+	if err := svc.RegisterFunction(Function{Name: "slow", Durable: true, Timeout: 20 * time.Millisecond, Invoker: block}); err != nil {
+		t.Fatal(err)
+	}
+	arn := start(t, svc, "slow", "{}")
+	ex := drive(t, svc, arn)
+	if ex.Status != wire.ExecutionStatusFailed || ex.Error.ErrorType != "Sandbox.Timedout" {
+		t.Fatalf("execution = %s %+v, want FAILED Sandbox.Timedout", ex.Status, ex.Error)
+	}
+}
+
+func TestPanickingInvokerIsACrash(t *testing.T) {
+	svc, _ := newService(t, Config{MaxInvocationAttempts: 1})
+	boom := InvokerFunc(func(ctx context.Context, req InvokeRequest) ([]byte, error) { panic("kaboom") })
+	if err := svc.RegisterFunction(Function{Name: "p", Durable: true, Invoker: boom}); err != nil {
+		t.Fatal(err)
+	}
+	ex := drive(t, svc, start(t, svc, "p", "{}"))
+	if ex.Error == nil || ex.Error.ErrorType != "Runtime.ExitError" || ex.Error.ErrorMessage != "panic: kaboom" {
+		t.Fatalf("error = %+v", ex.Error)
+	}
+}
+
+func TestRestartWithDirStore(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	store, err := NewDirStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := NewVirtualClock(t0)
+	workflow := func(f *fake) (wire.InvocationOutput, error) {
+		cb, ok := f.op("cb")
+		if !ok {
+			_, err := f.checkpoint(stepSucceed("s", `"one"`), waitStart("w", 60), callbackStart("cb", 0, 0))
+			return pending, err
+		}
+		if w, _ := f.op("w"); w.Status != wire.OperationStatusSucceeded || cb.Status != wire.OperationStatusSucceeded {
+			return pending, nil
+		}
+		s, _ := f.op("s")
+		return succeeded(wire.Deref(s.StepDetails.Result)), nil
+	}
+	first, err := New(Config{Clock: clock, Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls1 := host(t, first, "fn", workflow)
+	arn := start(t, first, "fn", `{"k":1}`)
+	if err := first.RunDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	id := openCallbackID(t, first, arn)
+	before := history(t, first, arn)
+	if calls1.get() != 1 {
+		t.Fatalf("invocations before restart = %d", calls1.get())
+	}
+
+	// "Restart": a new service on the same directory, later in time.
+	clock.Set(t0.Add(2 * time.Minute))
+	second, err := New(Config{Clock: clock, Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls2 := host(t, second, "fn", workflow)
+	if got := history(t, second, arn); len(got) != len(before) {
+		t.Fatalf("history after restart has %d events, want %d", len(got), len(before))
+	}
+	timers := second.Timers()
+	if len(timers) != 2 || timers[0].Kind != TimerWait {
+		t.Fatalf("timers after restart = %+v", timers)
+	}
+	if err := second.SendCallbackSuccess(ctx, id, []byte(`"cb"`)); err != nil {
+		t.Fatalf("callback after restart: %v", err)
+	}
+	ex := drive(t, second, arn)
+	if ex.Status != wire.ExecutionStatusSucceeded || wire.Deref(ex.Result) != `"one"` || calls2.get() != 1 {
+		t.Fatalf("after restart = %s %q with %d invocations", ex.Status, wire.Deref(ex.Result), calls2.get())
+	}
+	if _, err := second.StartExecution(ctx, StartInput{FunctionName: "fn:1"}); err != nil {
+		t.Fatal(err)
+	}
+
+	// A third service sees both executions and the finished history.
+	third, err := New(Config{Clock: clock, Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := history(t, third, arn)
+	if h[len(h)-1].EventType != wire.EventExecutionSucceeded {
+		t.Errorf("persisted history ends with %s", h[len(h)-1].EventType)
+	}
+	b1, _ := json.Marshal(h)
+	b2, _ := json.Marshal(history(t, second, arn))
+	if string(b1) != string(b2) {
+		t.Error("persisted history differs from the live one")
+	}
+	ex3, err := third.WaitForExecution(ctx, arn)
+	if err != nil || ex3.Status != wire.ExecutionStatusSucceeded {
+		t.Errorf("WaitForExecution on a reloaded closed execution = %s, %v", ex3.Status, err)
+	}
+	var apiErr *wire.APIError
+	if err := third.SendCallbackSuccess(ctx, id, nil); !errors.As(err, &apiErr) || apiErr.Code != wire.ErrCodeCallbackTimeout {
+		t.Errorf("completed callback after reload: %v", err)
+	}
+}
+
+// TestRestartResumesLostInvocation: an invocation in flight when the
+// service went away runs again after the restart.
+func TestRestartResumesLostInvocation(t *testing.T) {
+	ctx := context.Background()
+	store, err := NewDirStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := New(Config{Clock: NewVirtualClock(t0), Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snapshotTaken := make(chan struct{})
+	release := make(chan struct{})
+	if err := first.RegisterFunction(Function{Name: "fn", Durable: true, Invoker: InvokerFunc(func(ctx context.Context, req InvokeRequest) ([]byte, error) {
+		close(snapshotTaken)
+		<-release
+		return nil, errors.New("gone")
+	})}); err != nil {
+		t.Fatal(err)
+	}
+	arn := start(t, first, "fn", "{}")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		first.RunDue(ctx)
+	}()
+	<-snapshotTaken
+	second, err := New(Config{Clock: NewVirtualClock(t0), Store: store})
+	close(release)
+	<-done
+	if err != nil {
+		t.Fatal(err)
+	}
+	host(t, second, "fn", func(f *fake) (wire.InvocationOutput, error) { return succeeded("1"), nil })
+	if ex := drive(t, second, arn); ex.Status != wire.ExecutionStatusSucceeded {
+		t.Fatalf("resumed execution = %s", ex.Status)
+	}
+}
