@@ -40,6 +40,12 @@ func (s *stack) awsCLI(t *testing.T, out any, args ...string) {
 	}
 }
 
+// cliEvent is the part of a history event the AWS CLI test reads.
+type cliEvent struct {
+	EventType              string
+	CallbackStartedDetails *struct{ CallbackId string }
+}
+
 // TestAWSCLI drives the endpoint with the unmodified AWS CLI: one execution
 // for two invokes with one name, a callback completed from the CLI resumes
 // the execution, and the history is readable.
@@ -75,19 +81,9 @@ func TestAWSCLI(t *testing.T) {
 	}
 
 	s.suspendedOnCallback(t, arn)
-	var history struct {
-		Events []struct {
-			EventType              string
-			CallbackStartedDetails *struct{ CallbackId string }
-		}
-	}
+	var history struct{ Events []cliEvent }
 	s.awsCLI(t, &history, "lambda", "get-durable-execution-history", "--durable-execution-arn", arn)
-	i := slices.IndexFunc(history.Events, func(e struct {
-		EventType              string
-		CallbackStartedDetails *struct{ CallbackId string }
-	}) bool {
-		return e.EventType == string(wire.EventCallbackStarted)
-	})
+	i := slices.IndexFunc(history.Events, func(e cliEvent) bool { return e.EventType == string(wire.EventCallbackStarted) })
 	if i < 0 {
 		t.Fatalf("get-durable-execution-history has no CallbackStarted event: %+v", history)
 	}
