@@ -251,29 +251,41 @@ func (s *Service) nextWork() (*plainJob, *execution) {
 	return nil, nil
 }
 
+// RunNext fires the timers that are due, then runs at most one piece of
+// due work — an invocation of an execution, or a plain chained-invoke
+// target — synchronously, and reports whether it ran one. Callers that
+// need to count or cap invocations drive the service with it.
+func (s *Service) RunNext(ctx context.Context) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	s.mu.Lock()
+	s.fireDueLocked()
+	job, e := s.nextWork()
+	var c invokeCall
+	if e != nil {
+		c = s.beginInvocation(e)
+	}
+	s.unlock()
+	switch {
+	case job != nil:
+		s.runPlain(ctx, job)
+	case e != nil:
+		s.execute(ctx, c)
+	default:
+		return false, nil
+	}
+	return true, nil
+}
+
 // RunDue fires the timers that are due, then runs every invocation that is
 // due now, synchronously and one at a time, until none is due. At most one
 // invocation is in flight per execution. Virtual time does not move.
 func (s *Service) RunDue(ctx context.Context) error {
 	for {
-		if err := ctx.Err(); err != nil {
+		ran, err := s.RunNext(ctx)
+		if err != nil || !ran {
 			return err
-		}
-		s.mu.Lock()
-		s.fireDueLocked()
-		job, e := s.nextWork()
-		var c invokeCall
-		if e != nil {
-			c = s.beginInvocation(e)
-		}
-		s.unlock()
-		switch {
-		case job != nil:
-			s.runPlain(ctx, job)
-		case e != nil:
-			s.execute(ctx, c)
-		default:
-			return nil
 		}
 	}
 }
