@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"context"
+	"debug/elf"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -47,9 +48,19 @@ func buildBootstrap(ctx context.Context, pkgDir, goarch, outDir string) error {
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build %s for linux/%s: %w\n%s", pkgDir, goarch, err, msg)
 	}
-	if _, err := os.Stat(out); err != nil {
-		// go build writes nothing for a package that is not package main.
-		return fmt.Errorf("go build %s produced no %s (is it package main?): %w", pkgDir, BootstrapName, err)
+	return checkExecutable(out)
+}
+
+// checkExecutable reports an error unless path is an ELF executable: for a
+// package that is not package main, go build -o writes an archive instead.
+func checkExecutable(path string) error {
+	f, err := elf.Open(path)
+	if err != nil {
+		return fmt.Errorf("%s is not an executable (is the entry package main?): %w", path, err)
+	}
+	defer f.Close()
+	if f.Type != elf.ET_EXEC && f.Type != elf.ET_DYN {
+		return fmt.Errorf("%s is an ELF %s, not an executable (is the entry package main?)", path, f.Type)
 	}
 	return nil
 }

@@ -215,20 +215,26 @@ func (d *DurableFunction) defineStatusEvents(p resolvedProps) {
 // suppressNagFindings records, on the exact resources concerned, the
 // AwsSolutions findings that are intended, each with its reason.
 func (d *DurableFunction) suppressNagFindings() {
-	stack := awscdk.Stack_Of(d.Construct)
-	fnLogicalID := stack.Resolve(stack.GetLogicalId(d.Function.Node().DefaultChild().(awscdk.CfnElement)))
 	cdknag.NagSuppressions_AddResourceSuppressions(d.CheckpointPolicy, &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-IAM5"),
 		Reason: jsii.String("Checkpoint and state calls are authorized against execution ARNs " +
 			"(<functionArn>:<version>/durable-execution/<name>/<id>); <functionArn>:* is the narrowest " +
 			"pattern that matches them, and an unqualified function ARN matches none."),
-		AppliesTo: &[]interface{}{fmt.Sprintf("Resource::<%s.Arn>:*", fnLogicalID)},
+		AppliesTo: &[]interface{}{fmt.Sprintf("Resource::<%s.Arn>:*", logicalID(d.Function))},
 	}}, jsii.Bool(false))
 	cdknag.NagSuppressions_AddResourceSuppressions(d.StatusDeadLetterQueue, &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-SQS3"),
 		Reason: jsii.String("This queue is itself the dead-letter queue of the status rule's SNS target; " +
 			"a dead-letter queue behind it would only receive the same undeliverable events again."),
 	}}, jsii.Bool(false))
+}
+
+// logicalID is the logical id of c's CloudFormation resource, as it
+// appears in the template and in cdk-nag findings.
+func logicalID(c constructs.IConstruct) string {
+	res := c.Node().DefaultChild().(awscdk.CfnElement)
+	stack := awscdk.Stack_Of(res)
+	return fmt.Sprint(stack.Resolve(stack.GetLogicalId(res)))
 }
 
 // executionsArn is `<functionArn>:*`: every version of the function, and so
