@@ -16,9 +16,9 @@ type stackCase struct {
 	tpl  func(*synthesis) template
 	want struct {
 		executionTimeout, retentionDays, timeout, memory, logRetentionDays float64
-		arch, alias                                                       string
-		environment                                                       map[string]interface{}
-		statuses                                                          []interface{}
+		arch, alias                                                        string
+		environment                                                        map[string]interface{}
+		statuses                                                           []interface{}
 	}
 }
 
