@@ -1,0 +1,192 @@
+package durable
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/acme/durable-lambda-go/wire"
+)
+
+// Context is the handle a durable handler receives. It is a
+// context.Context (cancelled when the invocation's Lambda deadline passes)
+// plus the durable execution's identity and a replay-aware logger.
+//
+// Operations ([Step], [Wait], ...) take a Context as their first argument.
+// A Context belongs to the goroutine that received it: calling an
+// operation on it from another goroutine returns [ErrWrongGoroutine], and
+// calling one while a step body of that context runs returns
+// [ErrWrongContext]. The interface is sealed: only this package implements
+// it.
+type Context interface {
+	context.Context
+	// ExecutionArn returns the durable execution's ARN.
+	ExecutionArn() string
+	// RequestID returns the Lambda request id of the current invocation.
+	// It changes from one invocation to the next, so using it outside a
+	// step makes the handler non-deterministic.
+	RequestID() string
+	// InvokedFunctionARN returns the ARN the function was invoked with.
+	InvokedFunctionARN() string
+	// Logger returns a logger that drops records while this context is
+	// replaying code that already ran in an earlier invocation.
+	Logger() *slog.Logger
+	// IsReplaying reports whether this context is still re-running code
+	// that an earlier invocation already ran.
+	IsReplaying() bool
+
+	impl() *execContext
+}
+
+// StepContext is the handle a step body receives: a context.Context, a
+// logger that is never suppressed (a step body only runs live) and the
+// attempt number. It offers no durable operations.
+type StepContext interface {
+	context.Context
+	// Logger returns a logger whose records carry the step's id, name and
+	// attempt.
+	Logger() *slog.Logger
+	// Attempt returns the current attempt, starting at 1.
+	Attempt() int
+
+	stepContext()
+}
+
+// execContext implements Context for the root and for child contexts.
+type execContext struct {
+	context.Context
+	inv *invocation
+	// positional is the context's positional id ("" for the root); its
+	// operations are "<positional>-1", "<positional>-2", ...
+	positional string
+	// parentID is the ParentId of the operations created here: the wire
+	// id of the nearest checkpointed ancestor context ("" at the root).
+	parentID string
+	counter  int
+	owner    uintptr
+	// busy is non-zero while a step body (or a blocking child body) of
+	// this context runs on the owner goroutine.
+	busy      int
+	replaying atomic.Bool
+	logger    *slog.Logger
+}
+
+func newRootContext(inv *invocation) *execContext {
+	c := &execContext{Context: inv.ctx, inv: inv, owner: currentGoroutine()}
+	c.replaying.Store(inv.replaying)
+	return c
+}
+
+func (c *execContext) impl() *execContext { return c }
+
+// ExecutionArn returns the durable execution's ARN.
+func (c *execContext) ExecutionArn() string { return c.inv.arn }
+
+// RequestID returns the Lambda request id of the current invocation.
+func (c *execContext) RequestID() string { return c.inv.requestID }
+
+// InvokedFunctionARN returns the ARN the function was invoked with.
+func (c *execContext) InvokedFunctionARN() string { return c.inv.fnARN }
+
+// IsReplaying reports whether the context is re-running recorded code.
+func (c *execContext) IsReplaying() bool { return c.replaying.Load() }
+
+// Logger returns the context's replay-aware logger.
+func (c *execContext) Logger() *slog.Logger {
+	if c.logger == nil {
+		c.logger = slog.New(&replayHandler{next: c.inv.logBase, ctx: c, inv: c.inv, mode: c.inv.opts.replayLog})
+	}
+	return c.logger
+}
+
+// markLive records that the context has moved past what earlier
+// invocations ran: it met a new operation, one the service changed since
+// the last invocation, or ran a step body.
+func (c *execContext) markLive() {
+	if c.replaying.Load() {
+		c.replaying.Store(false)
+	}
+}
+
+// checkUse enforces the ownership rules before an operation.
+func (c *execContext) checkUse() error {
+	if !checksEnabled {
+		return nil
+	}
+	if currentGoroutine() != c.owner {
+		return ErrWrongGoroutine
+	}
+	if c.busy != 0 {
+		return ErrWrongContext
+	}
+	return nil
+}
+
+// nextID takes the next positional id of the context and returns its wire
+// id. It is called synchronously at the operation's call site so ids
+// follow program order.
+func (c *execContext) nextID() string {
+	c.counter++
+	var buf [64]byte
+	return hashID(appendPositional(buf[:0], c.positional, c.counter))
+}
+
+// replayRecord returns the recorded operation for id, or nil for a new one.
+// A record of another type, subtype or name is non-determinism: the
+// execution fails and the error is returned.
+func (c *execContext) replayRecord(id string, typ OperationType, subType, name string) (*Operation, error) {
+	rec := c.inv.initial[id]
+	if rec == nil {
+		c.markLive()
+		return nil, nil
+	}
+	if rec.Type != typ || rec.SubType != subType || rec.Name != name {
+		err := newNonDeterminismError(id, rec, typ, subType, name)
+		c.inv.fail(err)
+		return nil, err
+	}
+	if _, ok := c.inv.updated[id]; ok {
+		c.markLive()
+	}
+	return rec, nil
+}
+
+// update returns an OperationUpdate of this context for id.
+func (c *execContext) update(id string, typ OperationType, subType, name string, action OperationAction) OperationUpdate {
+	return OperationUpdate{Id: id, ParentId: c.parentID, Name: name, Type: typ, SubType: subType, Action: action}
+}
+
+// waitOnService blocks until the record of id satisfies ready (see
+// invocation.waitOnService); a record that changed in this invocation makes
+// the context live.
+func (c *execContext) waitOnService(id string, until time.Time, ready func(*Operation) bool) (*Operation, error) {
+	op, err := c.inv.waitOnService(id, until, ready)
+	if err == nil {
+		c.markLive()
+	}
+	return op, err
+}
+
+// ExecutionStartTime returns when the execution started, as recorded by the
+// service: the same value in every invocation, so it is safe to use in
+// deterministic code (unlike time.Now).
+func ExecutionStartTime(ctx Context) time.Time {
+	c := ctx.impl()
+	if c.inv.execOp == nil {
+		return time.Time{}
+	}
+	return wire.TimeOf(c.inv.execOp.StartTimestamp)
+}
+
+// argumentError is a plain error for a bad argument or option: it matches
+// no typed error.
+func argumentError(op, name, format string, args ...any) error {
+	return fmt.Errorf("durable: %s %q: %s", op, name, fmt.Sprintf(format, args...))
+}
+
+// useError wraps an ownership violation.
+func useError(op, name string, err error) error {
+	return fmt.Errorf("durable: %s %q: %w", op, name, err)
+}

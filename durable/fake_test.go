@@ -1,0 +1,223 @@
+package durable
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/acme/durable-lambda-go/wire"
+)
+
+const testARN = "arn:aws:lambda:us-east-1:123456789012:function:orders:1/durable-execution/order-1/exec-id-1"
+
+// testEpoch is the fake service's clock start.
+var testEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// fakeClient is a minimal in-memory ExecutionClient: it applies updates to
+// a record map with the service's status transitions, records every call,
+// and can fail or drop the token of chosen calls. It is not an emulator.
+type fakeClient struct {
+	mu     sync.Mutex
+	ops    map[string]*Operation
+	order  []string
+	calls  []CheckpointInput // copies of every Checkpoint request
+	states []GetExecutionStateInput
+	pages  map[string]GetExecutionStateOutput // GetExecutionState answers by marker
+	// errAt / noTokenAt: per 1-based Checkpoint call number.
+	errAt     map[int]error
+	noTokenAt map[int]bool
+	stateErr  error
+	// onCall runs (without the lock) before a Checkpoint call is answered.
+	onCall func(n int, in CheckpointInput)
+	// respond, when set, adds records to a response (e.g. an operation the
+	// "service" changed meanwhile).
+	respond func(n int) []Operation
+}
+
+func newFakeClient(initial ...Operation) *fakeClient {
+	f := &fakeClient{ops: map[string]*Operation{}, errAt: map[int]error{}, noTokenAt: map[int]bool{}, pages: map[string]GetExecutionStateOutput{}}
+	for i := range initial {
+		op := initial[i]
+		f.ops[op.Id] = &op
+		f.order = append(f.order, op.Id)
+	}
+	return f
+}
+
+func (f *fakeClient) Checkpoint(_ context.Context, in CheckpointInput) (CheckpointOutput, error) {
+	f.mu.Lock()
+	cp := in
+	cp.Updates = slices.Clone(in.Updates)
+	f.calls = append(f.calls, cp)
+	n := len(f.calls)
+	hook := f.onCall
+	f.mu.Unlock()
+	if hook != nil {
+		hook(n, cp)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.errAt[n]; err != nil {
+		return CheckpointOutput{}, err
+	}
+	var changed []Operation
+	for _, u := range in.Updates {
+		changed = append(changed, *f.apply(u))
+	}
+	if f.respond != nil {
+		for _, op := range f.respond(n) {
+			f.ops[op.Id] = &op
+			changed = append(changed, op)
+		}
+	}
+	out := CheckpointOutput{NewExecutionState: ExecutionState{Operations: changed}}
+	if !f.noTokenAt[n] {
+		out.CheckpointToken = fmt.Sprintf("tok-%d", n)
+	}
+	return out, nil
+}
+
+func (f *fakeClient) GetExecutionState(_ context.Context, in GetExecutionStateInput) (GetExecutionStateOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.states = append(f.states, in)
+	if f.stateErr != nil {
+		return GetExecutionStateOutput{}, f.stateErr
+	}
+	return f.pages[in.Marker], nil
+}
+
+// apply performs one update with the service's transitions.
+func (f *fakeClient) apply(u OperationUpdate) *Operation {
+	now := wire.At(testEpoch)
+	op := f.ops[u.Id]
+	if op == nil {
+		op = &Operation{Id: u.Id, ParentId: u.ParentId, Name: u.Name, Type: u.Type, SubType: u.SubType, StartTimestamp: now}
+		f.ops[u.Id] = op
+		f.order = append(f.order, u.Id)
+	}
+	if u.Type == wire.OperationTypeStep && op.StepDetails == nil {
+		op.StepDetails = &StepDetails{}
+	}
+	switch u.Action {
+	case wire.OperationActionStart:
+		op.Status = wire.OperationStatusStarted
+		if u.WaitOptions != nil {
+			op.WaitDetails = &WaitDetails{ScheduledEndTimestamp: wire.At(testEpoch.Add(time.Duration(u.WaitOptions.WaitSeconds) * time.Second))}
+		}
+	case wire.OperationActionSucceed:
+		op.Status, op.EndTimestamp = wire.OperationStatusSucceeded, now
+		if op.StepDetails != nil {
+			op.StepDetails.Attempt++
+			op.StepDetails.Result = u.Payload
+		}
+	case wire.OperationActionFail:
+		op.Status, op.EndTimestamp = wire.OperationStatusFailed, now
+		if op.StepDetails != nil {
+			op.StepDetails.Attempt++
+			op.StepDetails.Error = u.Error
+		}
+	case wire.OperationActionRetry:
+		op.Status = wire.OperationStatusPending
+		op.StepDetails.Attempt++
+		op.StepDetails.Error = u.Error
+		op.StepDetails.NextAttemptTimestamp = wire.At(testEpoch.Add(time.Duration(u.StepOptions.NextAttemptDelaySeconds) * time.Second))
+	}
+	cp := *op
+	return &cp
+}
+
+// actions returns each call's updates as "TYPE:ACTION:id" strings.
+func (f *fakeClient) actions() [][]string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([][]string, len(f.calls))
+	for i, c := range f.calls {
+		out[i] = []string{}
+		for _, u := range c.Updates {
+			out[i] = append(out[i], fmt.Sprintf("%s:%s:%s", u.Type, u.Action, u.Id))
+		}
+	}
+	return out
+}
+
+// log returns the fake service's records in start order, as a later
+// invocation's initial state would carry them.
+func (f *fakeClient) log() []Operation {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]Operation, 0, len(f.order))
+	for _, id := range f.order {
+		out = append(out, *f.ops[id])
+	}
+	return out
+}
+
+// executionOp returns the EXECUTION record with the given input.
+func executionOp(input string) Operation {
+	op := Operation{Id: "exec-id-1", Type: wire.OperationTypeExecution, Status: wire.OperationStatusStarted,
+		StartTimestamp: wire.At(testEpoch), ExecutionDetails: &ExecutionDetails{}}
+	if input != "" {
+		op.ExecutionDetails.InputPayload = wire.String(input)
+	}
+	return op
+}
+
+// envelope builds an invocation payload.
+func envelope(t testing.TB, token string, ops []Operation, updated ...string) []byte {
+	t.Helper()
+	b, err := json.Marshal(InvocationInput{
+		DurableExecutionArn:   testARN,
+		CheckpointToken:       token,
+		InitialExecutionState: &ExecutionState{Operations: ops},
+		UpdatedOperationIds:   updated,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// withStartLinger overrides how long fire-and-forget updates linger.
+func withStartLinger(d time.Duration) HandlerOption {
+	return handlerOptionFunc(func(o *handlerOptions) { o.startLinger = d })
+}
+
+// testOptions: the fake client, no lingering sends, logs discarded.
+func testOptions(f *fakeClient, extra ...HandlerOption) []HandlerOption {
+	return append([]HandlerOption{WithExecutionClient(f), withStartLinger(time.Hour), WithLogHandler(discardHandler{})}, extra...)
+}
+
+type discardHandler struct{}
+
+func (discardHandler) Enabled(context.Context, slog.Level) bool  { return false }
+func (discardHandler) Handle(context.Context, slog.Record) error { return nil }
+func (h discardHandler) WithAttrs([]slog.Attr) slog.Handler      { return h }
+func (h discardHandler) WithGroup(string) slog.Handler           { return h }
+
+// lambdaCtx returns a context carrying a Lambda request id.
+func lambdaCtx() context.Context {
+	return lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{
+		AwsRequestID: "req-1", InvokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:orders:1"})
+}
+
+// invoke runs one invocation and decodes the response.
+func invoke[I, O any](t testing.TB, h Handler[I, O], payload []byte, opts ...HandlerOption) (InvocationOutput, error) {
+	t.Helper()
+	raw, err := Wrap(h, opts...)(lambdaCtx(), payload)
+	if err != nil {
+		return InvocationOutput{}, err
+	}
+	var out InvocationOutput
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatalf("response %s: %v", raw, err)
+	}
+	return out, nil
+}

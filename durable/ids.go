@@ -1,0 +1,41 @@
+package durable
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"strconv"
+)
+
+// wireIDLen is the length of a wire id: the first 16 hex characters of the
+// MD5 digest of the positional id.
+const wireIDLen = 16
+
+// childPositional returns the positional id of the n-th operation (1-based)
+// of the context whose positional id is prefix ("" for the root).
+func childPositional(prefix string, n int) string {
+	var buf [64]byte
+	return string(appendPositional(buf[:0], prefix, n))
+}
+
+func appendPositional(dst []byte, prefix string, n int) []byte {
+	if prefix != "" {
+		dst = append(dst, prefix...)
+		dst = append(dst, '-')
+	}
+	return strconv.AppendInt(dst, int64(n), 10)
+}
+
+// hashID returns the wire id of a positional id.
+func hashID(positional []byte) string {
+	sum := md5.Sum(positional)
+	var out [wireIDLen]byte
+	hex.Encode(out[:], sum[:wireIDLen/2])
+	return string(out[:])
+}
+
+// WireID returns the wire id the SDK sends for a positional operation id
+// such as "1" or "3-2-1": the first 16 hex characters of its MD5 digest.
+// Tests use it to find an operation in a recorded log.
+func WireID(positional string) string {
+	return hashID([]byte(positional))
+}

@@ -1,0 +1,445 @@
+package durable
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/acme/durable-lambda-go/wire"
+)
+
+// getStatePageSize is the MaxItems used when paging the initial state.
+const getStatePageSize = 1000
+
+// errSuspended is the suspension signal: an operation returns it when the
+// invocation has ended (it is suspending, or its outcome is otherwise
+// decided) and the calling code must unwind. It matches no public type.
+var errSuspended error = suspendedError{}
+
+type suspendedError struct{}
+
+func (suspendedError) Error() string {
+	return "durable: the invocation is suspending; return this error unchanged"
+}
+
+type outcomeKind int
+
+const (
+	outcomeNone outcomeKind = iota
+	outcomePending
+	outcomeSucceeded
+	outcomeFailed
+	outcomeInvocationError
+)
+
+// outcome is how an invocation ends; the first one decided wins.
+type outcome struct {
+	kind   outcomeKind
+	result []byte       // outcomeSucceeded: the serialized handler result
+	errObj *ErrorObject // outcomeFailed
+	err    error        // outcomeInvocationError
+}
+
+// invocation is the state of one Lambda invocation of a durable handler.
+//
+// One mutex guards the checkpoint queue, the records learnt from checkpoint
+// responses and the scheduler (who runs, who waits on the service), so that
+// the suspension decision sees all of them at once.
+//
+// Scheduling: running counts goroutines executing user code (or SDK work
+// on its behalf). A goroutine that blocks on the service registers a
+// serviceWait and decrements running; one that blocks on a sibling (a
+// future) just decrements it. Whoever wakes a blocked goroutine increments
+// running for it before waking it. When running drops to zero while some
+// operation waits on the service, the queue is flushed and, if nothing
+// woke up meanwhile, the invocation suspends with PENDING. While code still
+// runs, a poller sends empty checkpoints to learn when the waits end.
+type invocation struct {
+	opts      *handlerOptions
+	client    ExecutionClient
+	ctx       context.Context
+	arn       string
+	requestID string
+	fnARN     string
+	execOp    *Operation
+	execID    string
+	// initial is the operation log at invocation start; immutable.
+	initial map[string]*Operation
+	// updated holds the envelope's UpdatedOperationIds; immutable.
+	updated   map[string]struct{}
+	replaying bool
+	logBase   slog.Handler
+	ended     atomic.Bool
+
+	mu      sync.Mutex
+	cond    sync.Cond
+	q       queue
+	latest  map[string]*Operation
+	running int
+	waits   []*serviceWait
+	out     outcome
+	done    chan struct{}
+	poller  chan struct{} // wakes the poller goroutine; nil until started
+}
+
+// serviceWait is a goroutine blocked until an operation's record satisfies
+// ready.
+type serviceWait struct {
+	id    string
+	until time.Time // when the service is expected to change it; zero if unknown
+	ready func(*Operation) bool
+	ch    chan struct{}
+	op    *Operation // the satisfying record; nil when released by the end of the invocation
+}
+
+func newInvocation(ctx context.Context, opts *handlerOptions, client ExecutionClient, in *InvocationInput, ops []Operation, logHandler slog.Handler) *invocation {
+	inv := &invocation{
+		opts:    opts,
+		client:  client,
+		ctx:     ctx,
+		arn:     in.DurableExecutionArn,
+		initial: make(map[string]*Operation, len(ops)),
+		latest:  make(map[string]*Operation),
+		done:    make(chan struct{}),
+		running: 1,
+	}
+	inv.cond.L = &inv.mu
+	inv.q.token = in.CheckpointToken
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		inv.requestID, inv.fnARN = lc.AwsRequestID, lc.InvokedFunctionArn
+	}
+	for i := range ops {
+		op := &ops[i]
+		inv.initial[op.Id] = op
+		if op.Type == wire.OperationTypeExecution && inv.execOp == nil {
+			inv.execOp = op
+		}
+	}
+	if parsed, err := wire.ParseExecutionARN(inv.arn); err == nil {
+		inv.execID = parsed.ID
+	}
+	if inv.execOp != nil {
+		inv.execID = inv.execOp.Id
+	}
+	if len(in.UpdatedOperationIds) > 0 {
+		inv.updated = make(map[string]struct{}, len(in.UpdatedOperationIds))
+		for _, id := range in.UpdatedOperationIds {
+			inv.updated[id] = struct{}{}
+		}
+	}
+	inv.replaying = len(ops) > 1
+	inv.logBase = logHandler.WithAttrs([]slog.Attr{
+		slog.String("requestId", inv.requestID),
+		slog.String("executionArn", inv.arn),
+	})
+	return inv
+}
+
+// input returns the execution's serialized input (nil when absent).
+func (inv *invocation) input() []byte {
+	if inv.execOp == nil || inv.execOp.ExecutionDetails == nil || inv.execOp.ExecutionDetails.InputPayload == nil {
+		return nil
+	}
+	return []byte(*inv.execOp.ExecutionDetails.InputPayload)
+}
+
+// run runs body (the handler) on its own goroutine and returns the response
+// envelope, or an error for an invocation failure.
+func (inv *invocation) run(body func(*execContext) ([]byte, error)) ([]byte, error) {
+	go inv.runRoot(body)
+	select {
+	case <-inv.done:
+	case <-inv.ctx.Done():
+		inv.mu.Lock()
+		inv.finishLocked(outcome{kind: outcomeInvocationError, err: fmt.Errorf("durable: invocation ended before the handler: %w", context.Cause(inv.ctx))})
+		inv.mu.Unlock()
+	}
+	return inv.respond()
+}
+
+func (inv *invocation) runRoot(body func(*execContext) ([]byte, error)) {
+	root := newRootContext(inv)
+	defer inv.recoverPanic()
+	result, err := body(root)
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	switch {
+	case err == nil:
+		inv.finishLocked(outcome{kind: outcomeSucceeded, result: result})
+	case errors.Is(err, errSuspended) && inv.out.kind != outcomeNone:
+		// The outcome was decided elsewhere; the handler just unwound.
+	default:
+		inv.failLocked(err)
+	}
+	inv.running--
+}
+
+// recoverPanic turns a panic of user code into an invocation failure.
+func (inv *invocation) recoverPanic() {
+	v := recover()
+	if v == nil {
+		return
+	}
+	pe := &PanicError{Value: v}
+	if inv.opts.stackTraces {
+		pe.Stack = debug.Stack()
+	}
+	inv.mu.Lock()
+	inv.finishLocked(outcome{kind: outcomeInvocationError, err: pe})
+	inv.mu.Unlock()
+}
+
+// failLocked ends the invocation for an error returned by user code or
+// raised by the SDK: FAILED for a terminal error, an invocation failure for
+// a retryable serialization error or an invocation-scoped checkpoint error.
+func (inv *invocation) failLocked(err error) {
+	var ce *CheckpointError
+	if errors.As(err, &ce) && ce.Scope() == ErrorScopeInvocation || errors.Is(err, ErrRetryableSerdes) {
+		inv.finishLocked(outcome{kind: outcomeInvocationError, err: err})
+		return
+	}
+	obj := errorObjectOf(err, inv.opts.stackTraces)
+	inv.finishLocked(outcome{kind: outcomeFailed, errObj: &obj})
+}
+
+// fail ends the invocation with err (see failLocked).
+func (inv *invocation) fail(err error) {
+	inv.mu.Lock()
+	inv.failLocked(err)
+	inv.mu.Unlock()
+}
+
+// finishLocked decides the outcome (first one wins), closes the queue to new
+// updates and releases every goroutine blocked on the service.
+func (inv *invocation) finishLocked(o outcome) {
+	if inv.out.kind != outcomeNone {
+		return
+	}
+	inv.out = o
+	inv.q.closed = true
+	inv.ended.Store(true)
+	for _, w := range inv.waits {
+		close(w.ch)
+	}
+	inv.waits = nil
+	close(inv.done)
+	inv.cond.Broadcast()
+}
+
+// observeLocked records operations reported by a checkpoint response and
+// wakes the goroutines waiting for them.
+func (inv *invocation) observeLocked(ops []Operation) {
+	woke := false
+	for i := range ops {
+		op := &ops[i]
+		inv.latest[op.Id] = op
+		for j := 0; j < len(inv.waits); {
+			w := inv.waits[j]
+			if w.id != op.Id || !w.ready(op) {
+				j++
+				continue
+			}
+			w.op = op
+			inv.waits = slices.Delete(inv.waits, j, j+1)
+			inv.running++
+			close(w.ch)
+			woke = true
+		}
+	}
+	if woke {
+		inv.kickPollerLocked()
+	}
+}
+
+// record returns the latest known record of id: from a checkpoint response
+// of this invocation, else from the initial log.
+func (inv *invocation) recordLocked(id string) *Operation {
+	if op := inv.latest[id]; op != nil {
+		return op
+	}
+	return inv.initial[id]
+}
+
+// waitOnService blocks the calling goroutine until the record of id
+// satisfies ready. until is when the service is expected to change it
+// (zero if unknown), used to time polls. It returns errSuspended when the
+// invocation ends first.
+func (inv *invocation) waitOnService(id string, until time.Time, ready func(*Operation) bool) (*Operation, error) {
+	inv.mu.Lock()
+	if inv.out.kind != outcomeNone {
+		inv.mu.Unlock()
+		return nil, errSuspended
+	}
+	if op := inv.latest[id]; op != nil && ready(op) {
+		inv.mu.Unlock()
+		return op, nil
+	}
+	w := &serviceWait{id: id, until: until, ready: ready, ch: make(chan struct{})}
+	inv.waits = append(inv.waits, w)
+	inv.blockLocked()
+	inv.mu.Unlock()
+	<-w.ch
+	if w.op == nil {
+		return nil, errSuspended
+	}
+	return w.op, nil
+}
+
+// blockLocked marks the calling goroutine as no longer running user code.
+// If it was the last one, it drives the suspension decision: flush the
+// queue (the responses may wake someone) and suspend when, with nothing in
+// flight or queued, nobody runs and someone waits on the service.
+func (inv *invocation) blockLocked() {
+	inv.running--
+	for inv.out.kind == outcomeNone && inv.running == 0 && len(inv.waits) > 0 {
+		switch {
+		case inv.q.sending:
+			inv.cond.Wait()
+		case len(inv.q.pending) > 0:
+			inv.sendLocked()
+		default:
+			inv.finishLocked(outcome{kind: outcomePending})
+		}
+	}
+	if inv.running > 0 && len(inv.waits) > 0 {
+		inv.kickPollerLocked()
+	}
+}
+
+// kickPollerLocked starts the poller, or makes it recompute its schedule.
+func (inv *invocation) kickPollerLocked() {
+	if inv.poller == nil {
+		inv.poller = make(chan struct{}, 1)
+		go inv.poll(inv.poller)
+		return
+	}
+	select {
+	case inv.poller <- struct{}{}:
+	default:
+	}
+}
+
+// Poll timing while code runs and operations wait on the service: at the
+// earliest known end time, else after firstPollDelay, backing off by
+// pollBackoffStep per fruitless poll up to maxPollDelay; never when less
+// than minRemainingForPoll of Lambda time is left.
+const (
+	firstPollDelay      = time.Second
+	pollBackoffStep     = time.Second
+	maxPollDelay        = 10 * time.Second
+	minRemainingForPoll = time.Second
+)
+
+// poll is the poller goroutine.
+func (inv *invocation) poll(kick chan struct{}) {
+	delay := firstPollDelay
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		inv.mu.Lock()
+		active := inv.running > 0 && len(inv.waits) > 0
+		next := time.Now().Add(delay)
+		for _, w := range inv.waits {
+			if !w.until.IsZero() && w.until.Before(next) {
+				next = w.until
+			}
+		}
+		inv.mu.Unlock()
+		if !active {
+			select {
+			case <-kick:
+				delay = firstPollDelay
+				continue
+			case <-inv.done:
+				return
+			}
+		}
+		timer.Reset(time.Until(next))
+		select {
+		case <-kick:
+			continue
+		case <-inv.done:
+			return
+		case <-timer.C:
+		}
+		if dl, ok := inv.ctx.Deadline(); ok && time.Until(dl) < minRemainingForPoll {
+			continue
+		}
+		inv.mu.Lock()
+		waiting := len(inv.waits)
+		if inv.out.kind == outcomeNone && inv.running > 0 && waiting > 0 {
+			inv.pollLocked()
+		}
+		progressed := len(inv.waits) < waiting
+		inv.mu.Unlock()
+		if progressed {
+			delay = firstPollDelay
+		} else {
+			delay = min(delay+pollBackoffStep, maxPollDelay)
+		}
+	}
+}
+
+// respond waits for the queue to drain and builds the response envelope.
+func (inv *invocation) respond() ([]byte, error) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	if inv.q.timer != nil {
+		defer inv.q.timer.Stop()
+	}
+	out := inv.out
+	if out.kind == outcomeSucceeded && len(out.result) > wire.MaxInlineResultBytes {
+		inv.addLocked(OperationUpdate{
+			Id:      inv.execID,
+			Type:    wire.OperationTypeExecution,
+			Action:  wire.OperationActionSucceed,
+			Payload: wire.String(string(out.result)),
+		})
+		out.result = nil
+	}
+	flushErr := inv.flushLocked()
+	q := &inv.q
+	switch {
+	case q.err != nil:
+		if q.err.Scope() == ErrorScopeInvocation {
+			return nil, q.err
+		}
+		if out.kind != outcomeInvocationError {
+			obj := errorObjectOf(q.err, inv.opts.stackTraces)
+			out = outcome{kind: outcomeFailed, errObj: &obj}
+		}
+	case q.stopped && q.terminal:
+		// The EXECUTION update closed the execution; the envelope's
+		// contents are ignored.
+		return encodeOutput(InvocationOutput{Status: wire.InvocationStatusSucceeded, Result: wire.String("")})
+	case q.stopped || flushErr != nil:
+		out = outcome{kind: outcomePending}
+	}
+	switch out.kind {
+	case outcomeSucceeded:
+		return encodeOutput(InvocationOutput{Status: wire.InvocationStatusSucceeded, Result: wire.String(string(out.result))})
+	case outcomeFailed:
+		return encodeOutput(InvocationOutput{Status: wire.InvocationStatusFailed, Error: out.errObj})
+	case outcomePending:
+		return encodeOutput(InvocationOutput{Status: wire.InvocationStatusPending})
+	default:
+		return nil, out.err
+	}
+}
+
+func encodeOutput(o InvocationOutput) ([]byte, error) {
+	b, err := json.Marshal(o)
+	if err != nil {
+		return nil, fmt.Errorf("durable: encoding the invocation response: %w", err)
+	}
+	return b, nil
+}

@@ -1,0 +1,142 @@
+package durable
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+)
+
+// The cross-SDK field names of the default log handler.
+const (
+	logKeyTimestamp     = "timestamp"
+	logKeyLevel         = "level"
+	logKeyMessage       = "message"
+	logKeyOperationID   = "operationId"
+	logKeyOperationName = "operationName"
+	logKeyAttempt       = "attempt"
+	logKeyReplay        = "replay"
+	logKeyErrorType     = "errorType"
+	logKeyErrorMessage  = "errorMessage"
+	logKeyStackTrace    = "stackTrace"
+)
+
+// levelFromEnv maps AWS_LAMBDA_LOG_LEVEL (TRACE, DEBUG, INFO, WARN, ERROR,
+// FATAL) to a slog level; INFO when unset or unknown.
+func levelFromEnv(v string) slog.Level {
+	switch strings.ToUpper(strings.TrimSpace(v)) {
+	case "TRACE":
+		return slog.LevelDebug - 4
+	case "DEBUG":
+		return slog.LevelDebug
+	case "WARN", "WARNING":
+		return slog.LevelWarn
+	case "ERROR":
+		return slog.LevelError
+	case "FATAL":
+		return slog.LevelError + 4
+	}
+	return slog.LevelInfo
+}
+
+// newDefaultLogHandler returns the default handler: JSON lines on w with the
+// cross-SDK field names, at the level of AWS_LAMBDA_LOG_LEVEL.
+func newDefaultLogHandler(w io.Writer, level slog.Level, stackTraces bool) slog.Handler {
+	return slog.NewJSONHandler(w, &slog.HandlerOptions{
+		Level: level,
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 {
+				switch a.Key {
+				case slog.TimeKey:
+					a.Key = logKeyTimestamp
+				case slog.LevelKey:
+					a.Key = logKeyLevel
+				case slog.MessageKey:
+					a.Key = logKeyMessage
+				}
+			}
+			if err, ok := a.Value.Any().(error); ok {
+				return errorAttr(a.Key, err, stackTraces)
+			}
+			return a
+		},
+	})
+}
+
+// errorAttr expands an error into errorType, errorMessage and stackTrace.
+func errorAttr(key string, err error, stackTraces bool) slog.Attr {
+	obj := errorObjectOf(err, stackTraces)
+	attrs := []any{slog.String(logKeyErrorType, obj.ErrorType), slog.String(logKeyErrorMessage, obj.ErrorMessage)}
+	var pe *PanicError
+	if stackTraces && errors.As(err, &pe) && len(pe.Stack) > 0 {
+		attrs = append(attrs, slog.String(logKeyStackTrace, string(pe.Stack)))
+	} else if len(obj.StackTrace) > 0 {
+		attrs = append(attrs, slog.Any(logKeyStackTrace, []string(obj.StackTrace)))
+	}
+	return slog.Group(key, attrs...)
+}
+
+// defaultLogHandler builds the handler used when WithLogHandler is absent.
+func defaultLogHandler(stackTraces bool) slog.Handler {
+	return newDefaultLogHandler(os.Stderr, levelFromEnv(os.Getenv("AWS_LAMBDA_LOG_LEVEL")), stackTraces)
+}
+
+// replaySource tells a replayHandler whether its code is replaying.
+type replaySource interface {
+	IsReplaying() bool
+}
+
+// replayHandler drops (or marks) records logged while its source replays,
+// and every record logged after the invocation ended (by code unwinding
+// from a suspension).
+type replayHandler struct {
+	next slog.Handler
+	ctx  replaySource
+	inv  *invocation
+	mode ReplayLogMode
+}
+
+func (h *replayHandler) suppressed() bool {
+	if h.inv.ended.Load() {
+		return true
+	}
+	return h.mode == ReplayLogModeSuppress && h.ctx.IsReplaying()
+}
+
+// Enabled reports false for suppressed records.
+func (h *replayHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return !h.suppressed() && h.next.Enabled(ctx, l)
+}
+
+// Handle passes the record on, marked replay=true in ReplayLogModeEmit.
+func (h *replayHandler) Handle(ctx context.Context, r slog.Record) error {
+	if h.suppressed() {
+		return nil
+	}
+	if h.mode == ReplayLogModeEmit && h.ctx.IsReplaying() {
+		r = r.Clone()
+		r.AddAttrs(slog.Bool(logKeyReplay, true))
+	}
+	return h.next.Handle(ctx, r)
+}
+
+// WithAttrs returns a replayHandler over next.WithAttrs.
+func (h *replayHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	c := *h
+	c.next = h.next.WithAttrs(attrs)
+	return &c
+}
+
+// WithGroup returns a replayHandler over next.WithGroup.
+func (h *replayHandler) WithGroup(name string) slog.Handler {
+	c := *h
+	c.next = h.next.WithGroup(name)
+	return &c
+}
+
+// liveSource is the replay source of a step body: never replaying.
+type liveSource struct{}
+
+func (liveSource) IsReplaying() bool { return false }

@@ -1,0 +1,86 @@
+package durable
+
+import (
+	"log/slog"
+	"time"
+)
+
+// MaxStackTraceFrames is the most stack frames recorded for an error or a
+// panic when stack traces are enabled.
+const MaxStackTraceFrames = 32
+
+// defaultStartLinger is how long a fire-and-forget update (the START of an
+// at-least-once step) may wait in the checkpoint queue for company before it
+// is sent on its own. A step whose body finishes sooner costs one
+// checkpoint call: its START travels with its SUCCEED.
+const defaultStartLinger = 20 * time.Millisecond
+
+// ReplayLogMode says what the replay-aware loggers do while the code that
+// logs is replaying.
+type ReplayLogMode int
+
+const (
+	// ReplayLogModeSuppress drops log records while replaying, so every
+	// line is written once per execution (the default).
+	ReplayLogModeSuppress ReplayLogMode = iota
+	// ReplayLogModeEmit writes them anyway, with the attribute replay=true.
+	ReplayLogModeEmit
+)
+
+// HandlerOption configures [Wrap] and [Start].
+type HandlerOption interface {
+	applyHandler(*handlerOptions)
+}
+
+type handlerOptionFunc func(*handlerOptions)
+
+func (f handlerOptionFunc) applyHandler(o *handlerOptions) { f(o) }
+
+type handlerOptions struct {
+	serdes      Serdes
+	logHandler  slog.Handler
+	replayLog   ReplayLogMode
+	stackTraces bool
+	client      ExecutionClient
+	startLinger time.Duration
+}
+
+func newHandlerOptions(opts []HandlerOption) *handlerOptions {
+	o := &handlerOptions{serdes: JSONSerdes{}, stackTraces: true, startLinger: defaultStartLinger}
+	for _, opt := range opts {
+		opt.applyHandler(o)
+	}
+	return o
+}
+
+// WithSerdes sets the Serdes used for the handler's event and result and as
+// the default of every operation.
+func WithSerdes(s Serdes) HandlerOption {
+	return handlerOptionFunc(func(o *handlerOptions) { o.serdes = s })
+}
+
+// WithLogHandler sends the replay-aware loggers' records to h instead of
+// the default JSON handler on stderr.
+func WithLogHandler(h slog.Handler) HandlerOption {
+	return handlerOptionFunc(func(o *handlerOptions) { o.logHandler = h })
+}
+
+// WithReplayLogMode chooses whether records logged while replaying are
+// dropped (the default) or written with replay=true.
+func WithReplayLogMode(m ReplayLogMode) HandlerOption {
+	return handlerOptionFunc(func(o *handlerOptions) { o.replayLog = m })
+}
+
+// WithStackTraces turns recording of stack traces for panics and recorded
+// errors on (the default) or off. At most [MaxStackTraceFrames] frames are
+// kept.
+func WithStackTraces(on bool) HandlerOption {
+	return handlerOptionFunc(func(o *handlerOptions) { o.stackTraces = on })
+}
+
+// WithExecutionClient replaces the default client of the durable-execution
+// API (built on the AWS SDK for Go v2 Lambda client on first use). Tests and
+// local runners pass an emulator here.
+func WithExecutionClient(c ExecutionClient) HandlerOption {
+	return handlerOptionFunc(func(o *handlerOptions) { o.client = c })
+}

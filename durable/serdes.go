@@ -1,0 +1,115 @@
+package durable
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+)
+
+// SerdesContext tells a [Serdes] what it is serializing.
+type SerdesContext struct {
+	// OperationID is the wire id of the operation whose data this is
+	// ("" for the execution's input and result).
+	OperationID string
+	// DurableExecutionArn is the execution's ARN.
+	DurableExecutionArn string
+}
+
+// Serdes turns values into the strings the service stores and back. A
+// failure is permanent (the step or execution fails with a SerdesError)
+// unless the error is wrapped with [RetryableSerdesError].
+type Serdes interface {
+	// Marshal serializes v.
+	Marshal(ctx context.Context, meta SerdesContext, v any) ([]byte, error)
+	// Unmarshal deserializes data into v, a non-nil pointer.
+	Unmarshal(ctx context.Context, meta SerdesContext, data []byte, v any) error
+}
+
+// JSONSerdes is the default Serdes: encoding/json without HTML escaping.
+type JSONSerdes struct{}
+
+// Marshal encodes v as JSON without HTML escaping and without a trailing
+// newline.
+func (JSONSerdes) Marshal(_ context.Context, _ SerdesContext, v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	b := buf.Bytes()
+	return b[:len(b)-1], nil
+}
+
+// Unmarshal decodes JSON data into v.
+func (JSONSerdes) Unmarshal(_ context.Context, _ SerdesContext, data []byte, v any) error {
+	return json.Unmarshal(data, v)
+}
+
+// RawSerdes passes text through unchanged. It handles string, []byte and
+// json.RawMessage values (and pointers to them when deserializing). It is
+// the default for callback results.
+type RawSerdes struct{}
+
+// Marshal returns the bytes of a string, []byte or json.RawMessage.
+func (RawSerdes) Marshal(_ context.Context, _ SerdesContext, v any) ([]byte, error) {
+	switch t := v.(type) {
+	case string:
+		return []byte(t), nil
+	case []byte:
+		return t, nil
+	case json.RawMessage:
+		return t, nil
+	}
+	return nil, fmt.Errorf("durable: RawSerdes cannot serialize %T; want string, []byte or json.RawMessage", v)
+}
+
+// Unmarshal stores data into a *string, *[]byte or *json.RawMessage.
+func (RawSerdes) Unmarshal(_ context.Context, _ SerdesContext, data []byte, v any) error {
+	switch t := v.(type) {
+	case *string:
+		*t = string(data)
+	case *[]byte:
+		*t = bytes.Clone(data)
+	case *json.RawMessage:
+		*t = bytes.Clone(data)
+	default:
+		return fmt.Errorf("durable: RawSerdes cannot deserialize into %T; want *string, *[]byte or *json.RawMessage", v)
+	}
+	return nil
+}
+
+// SerdesOf builds a Serdes for values of type T from a pair of functions.
+// It fails for values of any other type.
+func SerdesOf[T any](marshal func(T) ([]byte, error), unmarshal func([]byte) (T, error)) Serdes {
+	return typedSerdes[T]{marshal: marshal, unmarshal: unmarshal}
+}
+
+type typedSerdes[T any] struct {
+	marshal   func(T) ([]byte, error)
+	unmarshal func([]byte) (T, error)
+}
+
+func (s typedSerdes[T]) Marshal(_ context.Context, _ SerdesContext, v any) ([]byte, error) {
+	t, ok := v.(T)
+	if !ok {
+		var zero T
+		return nil, fmt.Errorf("durable: serdes for %T cannot serialize %T", zero, v)
+	}
+	return s.marshal(t)
+}
+
+func (s typedSerdes[T]) Unmarshal(_ context.Context, _ SerdesContext, data []byte, v any) error {
+	p, ok := v.(*T)
+	if !ok {
+		var zero T
+		return fmt.Errorf("durable: serdes for %T cannot deserialize into %T", zero, v)
+	}
+	t, err := s.unmarshal(data)
+	if err != nil {
+		return err
+	}
+	*p = t
+	return nil
+}

@@ -1,0 +1,366 @@
+package durable
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/acme/durable-lambda-go/wire"
+)
+
+// StepSemantics says how often a step body may run per attempt.
+type StepSemantics int
+
+const (
+	// AtLeastOncePerRetry (the default) checkpoints the attempt's start
+	// without waiting for it; an attempt interrupted by the end of the
+	// invocation runs again, so the body may run more than once.
+	AtLeastOncePerRetry StepSemantics = iota
+	// AtMostOncePerRetry waits until the attempt's start is checkpointed
+	// before running the body; an interrupted attempt is not run again but
+	// fails with a *StepInterruptedError that goes through the retry
+	// strategy.
+	AtMostOncePerRetry
+)
+
+// StepOption configures a [Step].
+type StepOption interface {
+	applyStep(*stepConfig)
+}
+
+type stepOptionFunc func(*stepConfig)
+
+func (f stepOptionFunc) applyStep(c *stepConfig) { f(c) }
+
+type stepConfig struct {
+	retry     RetryStrategy
+	semantics StepSemantics
+	serdes    Serdes
+	subType   string
+}
+
+// WithRetry sets the step's retry strategy (default [ExponentialBackoff]).
+func WithRetry(s RetryStrategy) StepOption {
+	return stepOptionFunc(func(c *stepConfig) { c.retry = s })
+}
+
+// WithSemantics sets the step's semantics (default AtLeastOncePerRetry).
+func WithSemantics(s StepSemantics) StepOption {
+	return stepOptionFunc(func(c *stepConfig) { c.semantics = s })
+}
+
+// WithStepSerdes sets the Serdes of the step's result.
+func WithStepSerdes(s Serdes) StepOption {
+	return stepOptionFunc(func(c *stepConfig) { c.serdes = s })
+}
+
+// WithStepSubType sets the SubType recorded for the step (default "Step"):
+// 1 to 32 characters of [A-Za-z0-9_-], not one of the SDK's own subtypes.
+// It is part of the step's replay identity.
+func WithStepSubType(subType string) StepOption {
+	return stepOptionFunc(func(c *stepConfig) { c.subType = subType })
+}
+
+var subTypePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
+
+// validSubType checks a user subtype: well-formed and not reserved.
+func validSubType(s string) bool {
+	switch s {
+	case wire.SubTypeStep, wire.SubTypeWaitForCondition, wire.SubTypeWait, wire.SubTypeCallback,
+		wire.SubTypeChainedInvoke, wire.SubTypeRunInChildContext, wire.SubTypeWaitForCallback,
+		wire.SubTypeParallel, wire.SubTypeParallelBranch, wire.SubTypeMap, wire.SubTypeMapIteration:
+		return false
+	}
+	return subTypePattern.MatchString(s)
+}
+
+// stepContext implements StepContext.
+type stepContext struct {
+	context.Context
+	inv     *invocation
+	id      string
+	name    string
+	attempt int
+	logger  *slog.Logger
+}
+
+func (s *stepContext) stepContext() {}
+
+// Attempt returns the current attempt, starting at 1.
+func (s *stepContext) Attempt() int { return s.attempt }
+
+// Logger returns a logger whose records carry the step's id, name and
+// attempt.
+func (s *stepContext) Logger() *slog.Logger {
+	if s.logger == nil {
+		h := s.inv.logBase.WithAttrs([]slog.Attr{
+			slog.String(logKeyOperationID, s.id),
+			slog.String(logKeyOperationName, s.name),
+			slog.Int(logKeyAttempt, s.attempt),
+		})
+		s.logger = slog.New(&replayHandler{next: h, ctx: liveSource{}, inv: s.inv, mode: s.inv.opts.replayLog})
+	}
+	return s.logger
+}
+
+// Step runs fn as a durable step named name and returns its result.
+//
+// The first time, fn runs and its result is checkpointed; on replay the
+// recorded result (or error) is returned without running fn again. A
+// failed attempt is retried by the step's RetryStrategy (default
+// [ExponentialBackoff]): the invocation suspends until the retry time and
+// the service invokes the function again. When the strategy gives up, Step
+// returns a *StepError.
+//
+// fn must not use ctx (or any other Context): inside a step, use only the
+// StepContext. Its result is serialized with the step's Serdes (default
+// JSON); a serialization failure fails the step with ErrorType
+// "SerdesError". On the first run Step returns fn's value itself; on replay
+// the deserialized record.
+func Step[O any](ctx Context, name string, fn func(StepContext) (O, error), opts ...StepOption) (O, error) {
+	var zero O
+	c := ctx.impl()
+	if err := c.checkUse(); err != nil {
+		return zero, useError("Step", name, err)
+	}
+	cfg := stepConfig{subType: wire.SubTypeStep}
+	for _, o := range opts {
+		o.applyStep(&cfg)
+	}
+	if cfg.subType != wire.SubTypeStep && !validSubType(cfg.subType) {
+		return zero, argumentError("Step", name, "subtype %q must be 1-32 characters of [A-Za-z0-9_-] and not one of the SDK's subtypes", cfg.subType)
+	}
+	if cfg.serdes == nil {
+		cfg.serdes = c.inv.opts.serdes
+	}
+	id := c.nextID()
+	rec, err := c.replayRecord(id, wire.OperationTypeStep, cfg.subType, name)
+	if err != nil {
+		return zero, err
+	}
+	s := stepRun{c: c, id: id, name: name, cfg: &cfg, started: time.Now()}
+	attempt, replayed, err := s.resume(rec)
+	if replayed || err != nil {
+		if err != nil {
+			return zero, err
+		}
+		var out O
+		if rec.StepDetails != nil && rec.StepDetails.Result != nil {
+			if err := cfg.serdes.Unmarshal(c, s.meta(), []byte(*rec.StepDetails.Result), &out); err != nil {
+				return zero, s.stepError(attempt, newSerdesError(s.what(), "deserialize", err))
+			}
+		}
+		return out, nil
+	}
+	for {
+		var bodyErr error
+		if !s.interrupted {
+			if err := s.start(); err != nil {
+				return zero, err
+			}
+			out, err := runStepBody(c, fn, &stepContext{Context: c.Context, inv: c.inv, id: id, name: name, attempt: attempt})
+			if err == nil {
+				payload, merr := cfg.serdes.Marshal(c, s.meta(), out)
+				if merr == nil {
+					return out, s.succeed(payload)
+				}
+				err = newSerdesError(s.what(), "serialize", merr)
+			}
+			bodyErr = err
+		} else {
+			bodyErr = newStepInterruptedError(name, attempt)
+		}
+		next, err := s.failed(attempt, bodyErr)
+		if err != nil {
+			return zero, err
+		}
+		attempt = next
+	}
+}
+
+// runStepBody runs fn with the context marked busy, so that using the
+// enclosing Context inside the body is detected.
+func runStepBody[O any](c *execContext, fn func(StepContext) (O, error), sc *stepContext) (O, error) {
+	c.markLive()
+	c.busy++
+	defer func() { c.busy-- }()
+	return fn(sc)
+}
+
+// stepRun is the non-generic part of one Step call.
+type stepRun struct {
+	c       *execContext
+	id      string
+	name    string
+	cfg     *stepConfig
+	started time.Time
+	// needStart: the next attempt must checkpoint START first.
+	needStart bool
+	// interrupted: the next attempt is an at-most-once attempt found
+	// STARTED, which fails without running.
+	interrupted bool
+}
+
+func (s *stepRun) what() string { return "step " + strconv.Quote(s.name) }
+
+func (s *stepRun) meta() SerdesContext {
+	return SerdesContext{OperationID: s.id, DurableExecutionArn: s.c.inv.arn}
+}
+
+func (s *stepRun) update(action OperationAction) OperationUpdate {
+	return s.c.update(s.id, wire.OperationTypeStep, s.cfg.subType, s.name, action)
+}
+
+// resume applies the replay table to the recorded operation. It returns
+// the attempt to run next, or replayed=true when the record is final (with
+// err for a failed step; the caller decodes a success).
+func (s *stepRun) resume(rec *Operation) (attempt int, replayed bool, err error) {
+	s.needStart = true
+	if rec == nil {
+		return 1, false, nil
+	}
+	if t := wire.TimeOf(rec.StartTimestamp); !t.IsZero() {
+		s.started = t
+	}
+	finished := 0
+	if rec.StepDetails != nil {
+		finished = rec.StepDetails.Attempt
+	}
+	switch rec.Status {
+	case wire.OperationStatusSucceeded:
+		return finished, true, nil
+	case wire.OperationStatusPending:
+		op, err := s.c.waitOnService(s.id, retryTime(rec), stepReady)
+		if err != nil {
+			return 0, true, err
+		}
+		return attemptsOf(op) + 1, false, nil
+	case wire.OperationStatusReady:
+		return finished + 1, false, nil
+	case wire.OperationStatusStarted:
+		s.needStart = false
+		s.interrupted = s.cfg.semantics == AtMostOncePerRetry
+		return finished + 1, false, nil
+	}
+	obj := ErrorObject{ErrorType: errTypePlain, ErrorMessage: "step ended with status " + string(rec.Status)}
+	if rec.StepDetails != nil && rec.StepDetails.Error != nil {
+		obj = *rec.StepDetails.Error
+	}
+	return finished, true, s.stepErrorFromObject(finished, obj)
+}
+
+// start checkpoints the attempt's START when needed: fire-and-forget for
+// at-least-once, acknowledged before the body runs for at-most-once.
+func (s *stepRun) start() error {
+	if !s.needStart {
+		return nil
+	}
+	s.needStart = false
+	if s.cfg.semantics == AtMostOncePerRetry {
+		return s.c.inv.checkpoint(s.update(wire.OperationActionStart))
+	}
+	return s.c.inv.enqueueAsync(s.update(wire.OperationActionStart))
+}
+
+// succeed checkpoints the result and waits for the acknowledgement.
+func (s *stepRun) succeed(payload []byte) error {
+	u := s.update(wire.OperationActionSucceed)
+	u.Payload = wire.String(string(payload))
+	return s.c.inv.checkpoint(u)
+}
+
+// failed handles a failed attempt: it asks the retry strategy, then either
+// checkpoints FAIL and returns the StepError, or checkpoints RETRY, waits
+// (suspending if nothing else runs) until the service marks the step READY
+// and returns the next attempt's number.
+func (s *stepRun) failed(attempt int, bodyErr error) (int, error) {
+	obj := errorObjectOf(bodyErr, s.c.inv.opts.stackTraces)
+	retry, delay := s.decide(attempt, bodyErr)
+	if !retry {
+		u := s.update(wire.OperationActionFail)
+		u.Error = &obj
+		if err := s.c.inv.checkpoint(u); err != nil {
+			return 0, err
+		}
+		return 0, s.stepErrorFromObject(attempt, obj)
+	}
+	u := s.update(wire.OperationActionRetry)
+	u.Error = &obj
+	u.StepOptions = &wire.StepOptions{NextAttemptDelaySeconds: delay}
+	if err := s.c.inv.checkpoint(u); err != nil {
+		return 0, err
+	}
+	op, err := s.c.waitOnService(s.id, time.Now().Add(time.Duration(delay)*time.Second), stepReady)
+	if err != nil {
+		return 0, err
+	}
+	s.needStart, s.interrupted = true, false
+	return attemptsOf(op) + 1, nil
+}
+
+// decide consults the retry strategy. Serialization failures are final
+// unless marked retryable.
+func (s *stepRun) decide(attempt int, err error) (bool, int) {
+	var se *SerdesError
+	if errors.As(err, &se) && !errors.Is(err, ErrRetryableSerdes) {
+		return false, 0
+	}
+	strategy := s.cfg.retry
+	if strategy == nil {
+		strategy = ExponentialBackoff()
+	}
+	d := strategy(RetryAttempt{Err: err, Attempt: attempt, Elapsed: time.Since(s.started)})
+	if !d.Retry || d.Delay < 0 {
+		return false, 0
+	}
+	if d.Delay == 0 {
+		d.Delay = DefaultRetryDelay
+	}
+	return true, delaySeconds(d.Delay)
+}
+
+// stepError wraps a local error (e.g. a deserialization failure on replay)
+// as the step's failure.
+func (s *stepRun) stepError(attempts int, err error) *StepError {
+	return s.stepErrorFromObject(attempts, errorObjectOf(err, s.c.inv.opts.stackTraces))
+}
+
+// stepErrorFromObject builds the StepError for a recorded error; its Err is
+// the stand-in rebuilt from the record, the same on the first run and on
+// replay.
+func (s *stepRun) stepErrorFromObject(attempts int, obj ErrorObject) *StepError {
+	return &StepError{
+		OperationError: OperationError{
+			ErrorType:  obj.ErrorType,
+			Message:    obj.ErrorMessage,
+			ErrorData:  obj.ErrorData,
+			StackTrace: obj.StackTrace,
+			Err:        ErrorFromObject(obj),
+		},
+		Name:     s.name,
+		Attempts: attempts,
+	}
+}
+
+// stepReady reports whether a waiting step may run its next attempt.
+func stepReady(op *Operation) bool {
+	return op.Status != wire.OperationStatusPending
+}
+
+func attemptsOf(op *Operation) int {
+	if op.StepDetails == nil {
+		return 0
+	}
+	return op.StepDetails.Attempt
+}
+
+// retryTime is when the service will mark a PENDING step READY.
+func retryTime(op *Operation) time.Time {
+	if op.StepDetails == nil {
+		return time.Time{}
+	}
+	return wire.TimeOf(op.StepDetails.NextAttemptTimestamp)
+}
