@@ -1,0 +1,147 @@
+package durabletest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/acme/durable-lambda-go/durable"
+	"github.com/acme/durable-lambda-go/emulator"
+	"github.com/acme/durable-lambda-go/wire"
+)
+
+// faults is the runner's fault-injection plan. Checkpoint calls made by
+// the runner's handler are numbered from 1 across a run (empty polls
+// included); a planned fault applies to the call with that number.
+type faults struct {
+	mu        sync.Mutex
+	calls     int
+	fail      map[int]error
+	drop      map[int]bool
+	crash     map[int]bool
+	omitToken map[int]bool
+}
+
+func newFaults() *faults {
+	return &faults{fail: map[int]error{}, drop: map[int]bool{}, crash: map[int]bool{}, omitToken: map[int]bool{}}
+}
+
+// next numbers a checkpoint call and returns the faults planned for it.
+func (f *faults) next() (n int, fail error, drop, crash, omitToken bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	n = f.calls
+	return n, f.fail[n], f.drop[n], f.crash[n], f.omitToken[n]
+}
+
+// errCrashed is what a crashed invocation's later calls get.
+var errCrashed = errors.New("durabletest: the invocation crashed (injected fault); it can no longer reach the service")
+
+// faultClient is the ExecutionClient of one invocation of the runner's
+// handler: the emulator, with the runner's faults injected.
+type faultClient struct {
+	svc    *emulator.Service
+	faults *faults
+
+	mu        sync.Mutex
+	crashedAt int // the checkpoint number the invocation crashed after; 0 = running
+}
+
+func (c *faultClient) crashed() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.crashedAt
+}
+
+// Checkpoint forwards to the emulator unless a fault is planned: fail
+// (the request never arrives), drop (it is applied but the response is
+// lost), crash (it is applied, then the invocation dies), or a response
+// without a token.
+func (c *faultClient) Checkpoint(ctx context.Context, in durable.CheckpointInput) (durable.CheckpointOutput, error) {
+	if c.crashed() != 0 {
+		return durable.CheckpointOutput{}, errCrashed
+	}
+	n, failErr, drop, crash, omit := c.faults.next()
+	if failErr != nil {
+		return durable.CheckpointOutput{}, failErr
+	}
+	out, err := c.svc.Checkpoint(ctx, in)
+	if err != nil {
+		return out, err
+	}
+	switch {
+	case crash:
+		c.mu.Lock()
+		c.crashedAt = n
+		c.mu.Unlock()
+		return durable.CheckpointOutput{}, errCrashed
+	case drop:
+		return durable.CheckpointOutput{}, fmt.Errorf("durabletest: checkpoint %d was applied but its response was dropped (injected fault)", n)
+	case omit:
+		out.CheckpointToken = ""
+	}
+	return out, nil
+}
+
+// GetExecutionState forwards to the emulator; a crashed invocation is
+// rejected.
+func (c *faultClient) GetExecutionState(ctx context.Context, in durable.GetExecutionStateInput) (durable.GetExecutionStateOutput, error) {
+	if c.crashed() != 0 {
+		return durable.GetExecutionStateOutput{}, errCrashed
+	}
+	return c.svc.GetExecutionState(ctx, in)
+}
+
+// durableInvoker hosts a durable handler in process. Each invocation wraps
+// the handler with a client made by newClient, puts a Lambda context
+// (request id, invoked ARN) into ctx — which already carries the
+// invocation deadline — and maps failures to *wire.FunctionError.
+func durableInvoker[I, O any](handler durable.Handler[I, O], opts []durable.HandlerOption, newClient func() *faultClient) emulator.Invoker {
+	return emulator.InvokerFunc(func(ctx context.Context, req emulator.InvokeRequest) ([]byte, error) {
+		client := newClient()
+		all := append(append([]durable.HandlerOption{}, opts...), durable.WithExecutionClient(client))
+		fn := durable.Wrap(handler, all...)
+		ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: req.RequestID, InvokedFunctionArn: req.FunctionArn})
+		out, err := fn(ctx, req.Payload)
+		if n := client.crashed(); n != 0 {
+			return nil, &wire.FunctionError{ErrorObject: wire.ErrorObject{ErrorType: "Runtime.ExitError",
+				ErrorMessage: fmt.Sprintf("the invocation crashed after checkpoint %d (injected fault)", n)}}
+		}
+		if err != nil {
+			return nil, functionError(err)
+		}
+		return out, nil
+	})
+}
+
+// functionError maps a handler's invocation failure to the error the
+// Lambda runtime would report: a panic is a crash (Runtime.ExitError),
+// anything else an unhandled error named after its type.
+func functionError(err error) *wire.FunctionError {
+	var pe *durable.PanicError
+	if errors.As(err, &pe) {
+		return &wire.FunctionError{ErrorObject: wire.ErrorObject{ErrorType: "Runtime.ExitError", ErrorMessage: pe.Error()}}
+	}
+	var fe *wire.FunctionError
+	if errors.As(err, &fe) {
+		return fe
+	}
+	return &wire.FunctionError{ErrorObject: wire.ErrorObject{ErrorType: errorTypeName(err), ErrorMessage: err.Error()}}
+}
+
+// errorTypeName is the Go type name of err without package or pointer,
+// as a Lambda runtime reports an unhandled error's type.
+func errorTypeName(err error) string {
+	name := reflect.TypeOf(err).String()
+	name = strings.TrimLeft(name, "*")
+	if i := strings.LastIndex(name, "."); i >= 0 {
+		name = name[i+1:]
+	}
+	return name
+}

@@ -1,0 +1,54 @@
+// Package durabletest runs durable handlers in process against the
+// emulator of the durable-execution service, on virtual time, so workflows
+// with waits, retries, callbacks and chained invokes are tested in
+// milliseconds without AWS.
+//
+// # Running a handler
+//
+//	r := durabletest.NewLocalRunner(handler)
+//	res, err := r.RunUntilComplete(event)
+//	out, err := durabletest.ResultAs[Output](res)
+//
+// RunUntilComplete drives the execution to its end: every invocation the
+// service would make runs, and when nothing is due the virtual clock jumps
+// to the next wait, step retry or invocation backoff. Run performs exactly
+// one invocation instead. The TestResult carries the status, the result or
+// error, the operations (look them up with Operation, OperationByIndex,
+// OperationByID, OperationsByType), the history events as the service
+// records them, the invocations, and FormatTree for a readable timeline.
+//
+// # Callbacks and chained invokes
+//
+// A run never hangs on something only the test can provide. When the
+// execution waits for an open callback or a chained invoke of a function
+// that is not registered, RunUntilComplete returns with Status PENDING and
+// Waiting saying what it waits for. Provide it, then call RunUntilComplete
+// again — while the execution runs, the runner continues it:
+//
+//	res, _ := r.RunUntilComplete(event)            // PENDING, waiting for a callback
+//	cb := r.OpenCallbacks()[0]
+//	_ = r.SendCallbackSuccess(cb.CallbackID, approval)
+//	res, _ = r.RunUntilComplete(event)             // continues to the end
+//
+// SendCallbackFailure, SendCallbackHeartbeat and TimeoutCallback complete
+// callbacks the other ways; CompleteChainedInvoke, FailChainedInvoke and
+// TimeoutChainedInvoke resolve chained invokes. RegisterFunction with
+// DurableFunction or PlainFunction hosts a target instead, so the invoke
+// runs for real (durable targets must be invoked with a qualified name).
+//
+// # Time
+//
+// Virtual time only moves when the runner moves it. Callback and
+// execution timeouts are not jumped to by RunUntilComplete; AdvanceTime
+// moves the clock by a duration, firing every timer on the way, and
+// CompletePendingTimers fires the next wait or retry timer.
+//
+// # Fault injection
+//
+// FailCheckpoint, DropCheckpoint and CrashAfterCheckpoint make the
+// handler's nth checkpoint call fail before reaching the service, reach it
+// but lose the response, or be applied and then crash the invocation.
+// The service re-invokes the function, so a test proves that replay
+// reaches the same result without re-running completed steps.
+// OmitTokenOnCheckpoint simulates a response without a checkpoint token.
+package durabletest

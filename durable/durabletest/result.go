@@ -1,0 +1,280 @@
+package durabletest
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/acme/durable-lambda-go/emulator"
+	"github.com/acme/durable-lambda-go/wire"
+)
+
+// ExecutionStatus is the outcome of a test run.
+type ExecutionStatus string
+
+// The statuses of a TestResult. Pending means the run stopped with the
+// execution still running: it waits for a callback or a chained invoke
+// the test must complete, or the invocation cap was reached.
+const (
+	StatusSucceeded ExecutionStatus = "SUCCEEDED"
+	StatusFailed    ExecutionStatus = "FAILED"
+	StatusTimedOut  ExecutionStatus = "TIMED_OUT"
+	StatusStopped   ExecutionStatus = "STOPPED"
+	StatusPending   ExecutionStatus = "PENDING"
+)
+
+// TestError is an error recorded by the service.
+type TestError struct {
+	ErrorType    string
+	ErrorMessage string
+	ErrorData    string
+	StackTrace   []string
+}
+
+// Error formats the error as "<ErrorType>: <ErrorMessage>".
+func (e *TestError) Error() string { return e.ErrorType + ": " + e.ErrorMessage }
+
+func testError(o *wire.ErrorObject) *TestError {
+	if o == nil {
+		return nil
+	}
+	return &TestError{ErrorType: o.ErrorType, ErrorMessage: o.ErrorMessage, ErrorData: o.ErrorData, StackTrace: o.StackTrace}
+}
+
+// TestInvocation is one invocation of the execution.
+type TestInvocation struct {
+	RequestID string
+	Start     time.Time
+	End       time.Time
+	// Status is the envelope status returned; empty when the invocation
+	// failed (Error is then set).
+	Status string
+	Error  *TestError
+}
+
+// Waiting is something a pending execution waits for that only the test
+// can provide.
+type Waiting struct {
+	// Kind is "callback" or "chained-invoke".
+	Kind        string
+	OperationID string
+	Name        string
+	// CallbackID is set for a callback.
+	CallbackID string
+	// FunctionName is the target of a chained invoke.
+	FunctionName string
+}
+
+// String describes w for messages.
+func (w Waiting) String() string {
+	if w.Kind == "callback" {
+		return fmt.Sprintf("callback %q (id %s)", w.Name, w.CallbackID)
+	}
+	return fmt.Sprintf("chained invoke %q of %s", w.Name, w.FunctionName)
+}
+
+// TestResult is the state of the runner's execution after a run.
+type TestResult struct {
+	// ExecutionArn is the execution's ARN.
+	ExecutionArn string
+	Status       ExecutionStatus
+	// RawResult is the serialized result of a SUCCEEDED execution.
+	RawResult string
+	// Error is the error of a FAILED, TIMED_OUT or STOPPED execution.
+	Error *TestError
+	// Operations lists the execution's operations in start order, without
+	// the EXECUTION operation.
+	Operations []TestOperation
+	// Events is the execution's history.
+	Events []wire.Event
+	// Invocations lists the execution's finished invocations.
+	Invocations []TestInvocation
+	// Waiting says, for a PENDING result, what the execution waits for.
+	Waiting []Waiting
+	// CapReached reports that the run stopped at the invocation cap.
+	CapReached bool
+}
+
+// TestOperation is one operation of the execution.
+type TestOperation struct {
+	ID, Name, Status, Type, SubType, ParentID string
+	StartTime, EndTime                        time.Time
+	StepDetails                               *TestStepDetails
+	CallbackDetails                           *TestCallbackDetails
+	InvokeDetails                             *TestInvokeDetails
+	ContextDetails                            *TestContextDetails
+	WaitDetails                               *TestWaitDetails
+}
+
+// TestStepDetails is the state of a STEP.
+type TestStepDetails struct {
+	// Attempt counts finished attempts.
+	Attempt         int
+	NextAttemptTime time.Time
+	Result          string
+	Error           *TestError
+}
+
+// TestCallbackDetails is the state of a CALLBACK.
+type TestCallbackDetails struct {
+	CallbackID string
+	Result     string
+	Error      *TestError
+}
+
+// TestInvokeDetails is the state of a CHAINED_INVOKE.
+type TestInvokeDetails struct {
+	Result string
+	Error  *TestError
+}
+
+// TestContextDetails is the state of a CONTEXT.
+type TestContextDetails struct {
+	Result         string
+	Error          *TestError
+	ReplayChildren bool
+}
+
+// TestWaitDetails is the state of a WAIT.
+type TestWaitDetails struct {
+	ScheduledEndTime time.Time
+}
+
+// IsTerminal reports whether the operation has finished.
+func (op *TestOperation) IsTerminal() bool { return wire.OperationStatus(op.Status).Terminal() }
+
+func testOperation(op wire.Operation) TestOperation {
+	t := TestOperation{ID: op.Id, Name: op.Name, Status: string(op.Status), Type: string(op.Type), SubType: op.SubType,
+		ParentID: op.ParentId, StartTime: wire.TimeOf(op.StartTimestamp), EndTime: wire.TimeOf(op.EndTimestamp)}
+	if d := op.StepDetails; d != nil {
+		t.StepDetails = &TestStepDetails{Attempt: d.Attempt, NextAttemptTime: wire.TimeOf(d.NextAttemptTimestamp), Result: wire.Deref(d.Result), Error: testError(d.Error)}
+	}
+	if d := op.CallbackDetails; d != nil {
+		t.CallbackDetails = &TestCallbackDetails{CallbackID: d.CallbackId, Result: wire.Deref(d.Result), Error: testError(d.Error)}
+	}
+	if d := op.ChainedInvokeDetails; d != nil {
+		t.InvokeDetails = &TestInvokeDetails{Result: wire.Deref(d.Result), Error: testError(d.Error)}
+	}
+	if d := op.ContextDetails; d != nil {
+		t.ContextDetails = &TestContextDetails{Result: wire.Deref(d.Result), Error: testError(d.Error), ReplayChildren: d.ReplayChildren}
+	}
+	if d := op.WaitDetails; d != nil {
+		t.WaitDetails = &TestWaitDetails{ScheduledEndTime: wire.TimeOf(d.ScheduledEndTimestamp)}
+	}
+	return t
+}
+
+func testInvocations(invs []emulator.Invocation) []TestInvocation {
+	out := make([]TestInvocation, len(invs))
+	for i, inv := range invs {
+		out[i] = TestInvocation{RequestID: inv.RequestID, Start: inv.Start, End: inv.End, Status: string(inv.Status), Error: testError(inv.Error)}
+	}
+	return out
+}
+
+// Operation returns the first operation with the name, or nil.
+func (r *TestResult) Operation(name string) *TestOperation {
+	return r.OperationByNameAndIndex(name, 0)
+}
+
+// OperationByNameAndIndex returns the index-th (0-based) operation with
+// the name, or nil.
+func (r *TestResult) OperationByNameAndIndex(name string, index int) *TestOperation {
+	for i := range r.Operations {
+		if r.Operations[i].Name == name {
+			if index == 0 {
+				return &r.Operations[i]
+			}
+			index--
+		}
+	}
+	return nil
+}
+
+// OperationByIndex returns the index-th (0-based) operation in start
+// order, or nil.
+func (r *TestResult) OperationByIndex(index int) *TestOperation {
+	if index < 0 || index >= len(r.Operations) {
+		return nil
+	}
+	return &r.Operations[index]
+}
+
+// OperationByID returns the operation with the wire id, or nil.
+func (r *TestResult) OperationByID(id string) *TestOperation {
+	for i := range r.Operations {
+		if r.Operations[i].ID == id {
+			return &r.Operations[i]
+		}
+	}
+	return nil
+}
+
+// OperationsByType returns the operations of a type ("STEP", "WAIT",
+// "CALLBACK", "CHAINED_INVOKE", "CONTEXT") in start order.
+func (r *TestResult) OperationsByType(opType string) []TestOperation {
+	var out []TestOperation
+	for _, op := range r.Operations {
+		if op.Type == opType {
+			out = append(out, op)
+		}
+	}
+	return out
+}
+
+// EventTypes returns the history's event types in order.
+func (r *TestResult) EventTypes() []string {
+	out := make([]string, len(r.Events))
+	for i, ev := range r.Events {
+		out[i] = string(ev.EventType)
+	}
+	return out
+}
+
+// ErrNoResult is returned by ResultAs and OperationResultAs when there is
+// no result to decode.
+var ErrNoResult = errors.New("durabletest: no result")
+
+// ResultAs decodes the execution's JSON result.
+func ResultAs[O any](r *TestResult) (O, error) {
+	var out O
+	if r.Status != StatusSucceeded {
+		return out, fmt.Errorf("%w: the execution is %s", ErrNoResult, r.Status)
+	}
+	return decode[O](r.RawResult)
+}
+
+// OperationResultAs decodes the JSON result of a succeeded step, callback,
+// chained invoke or child context.
+func OperationResultAs[O any](op *TestOperation) (O, error) {
+	var out O
+	if op == nil {
+		return out, fmt.Errorf("%w: no such operation", ErrNoResult)
+	}
+	if op.Status != string(wire.OperationStatusSucceeded) && op.Status != string(wire.OperationStatusPending) {
+		return out, fmt.Errorf("%w: operation %s is %s", ErrNoResult, op.ID, op.Status)
+	}
+	switch {
+	case op.StepDetails != nil:
+		return decode[O](op.StepDetails.Result)
+	case op.CallbackDetails != nil:
+		return decode[O](op.CallbackDetails.Result)
+	case op.InvokeDetails != nil:
+		return decode[O](op.InvokeDetails.Result)
+	case op.ContextDetails != nil:
+		return decode[O](op.ContextDetails.Result)
+	}
+	return out, fmt.Errorf("%w: operation %s of type %s carries no result", ErrNoResult, op.ID, op.Type)
+}
+
+func decode[O any](s string) (O, error) {
+	var out O
+	if s == "" {
+		return out, fmt.Errorf("%w: the result is empty", ErrNoResult)
+	}
+	if err := json.Unmarshal([]byte(s), &out); err != nil {
+		return out, fmt.Errorf("durabletest: decoding result: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,567 @@
+package durabletest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/acme/durable-lambda-go/durable"
+	"github.com/acme/durable-lambda-go/emulator"
+	"github.com/acme/durable-lambda-go/wire"
+)
+
+// DefaultMaxInvocations caps the invocations of one RunUntilComplete.
+const DefaultMaxInvocations = 100
+
+// MaxInvokeDepth is the chained-invoke nesting limit of the runner.
+const MaxInvokeDepth = 10
+
+// FunctionName is the name under which the runner hosts its handler.
+const FunctionName = "durabletest-function"
+
+// RunnerOption configures one RunUntilComplete.
+type RunnerOption func(*runnerConfig)
+
+type runnerConfig struct {
+	maxInvocations int
+}
+
+// WithMaxInvocations caps the invocations of the run's execution; when
+// the cap is reached the run stops with CapReached set.
+func WithMaxInvocations(n int) RunnerOption {
+	return func(c *runnerConfig) { c.maxInvocations = n }
+}
+
+// Function is a function a test registers so the handler can invoke it;
+// build it with DurableFunction or PlainFunction.
+type Function struct {
+	durable bool
+	invoker func(svc *emulator.Service) emulator.Invoker
+}
+
+// DurableFunction hosts a durable handler as a chained-invoke target: it
+// gets its own durable execution on the runner's service. Invoke it with a
+// qualified name ("name:1", "name:prod" or "name:$LATEST"), as Lambda
+// requires for durable functions.
+func DurableFunction[I, O any](handler durable.Handler[I, O], opts ...durable.HandlerOption) Function {
+	return Function{durable: true, invoker: func(svc *emulator.Service) emulator.Invoker {
+		return durableInvoker(handler, opts, func() *faultClient { return &faultClient{svc: svc, faults: newFaults()} })
+	}}
+}
+
+// PlainFunction hosts an ordinary Lambda handler as a chained-invoke
+// target: one invocation with the JSON payload. An error fails the
+// chained invoke with the error's type name and message.
+func PlainFunction[I, O any](handler func(context.Context, I) (O, error)) Function {
+	return Function{invoker: func(*emulator.Service) emulator.Invoker {
+		return emulator.InvokerFunc(func(ctx context.Context, req emulator.InvokeRequest) ([]byte, error) {
+			var in I
+			if len(req.Payload) > 0 {
+				if err := json.Unmarshal(req.Payload, &in); err != nil {
+					return nil, functionError(fmt.Errorf("decoding the event: %w", err))
+				}
+			}
+			out, err := handler(ctx, in)
+			if err != nil {
+				return nil, functionError(err)
+			}
+			b, err := json.Marshal(out)
+			if err != nil {
+				return nil, functionError(fmt.Errorf("encoding the result: %w", err))
+			}
+			return b, nil
+		})
+	}}
+}
+
+// LocalRunner runs a durable handler in process against the emulator, on
+// virtual time. Its methods are safe for concurrent use, but a runner
+// drives one execution at a time.
+//
+// Run and RunUntilComplete start an execution with the event. While that
+// execution is still running (a PENDING result), calling them again
+// continues it — after the test sent a callback result or completed a
+// chained invoke — and the event is not used; once it has closed, the
+// next call starts a new execution.
+type LocalRunner[I, O any] struct {
+	handler durable.Handler[I, O]
+	opts    []durable.HandlerOption
+
+	mu        sync.Mutex
+	svc       *emulator.Service
+	clock     *emulator.VirtualClock
+	faults    *faults
+	functions map[string]Function
+	arn       string
+}
+
+// NewLocalRunner returns a runner for handler; opts are passed to
+// durable.Wrap on every invocation.
+func NewLocalRunner[I, O any](handler durable.Handler[I, O], opts ...durable.HandlerOption) *LocalRunner[I, O] {
+	r := &LocalRunner[I, O]{handler: handler, opts: opts, functions: map[string]Function{}}
+	r.reset()
+	return r
+}
+
+// reset builds a fresh service; must hold r.mu (or be unshared).
+func (r *LocalRunner[I, O]) reset() {
+	r.clock = emulator.NewVirtualClock(time.Now().UTC().Truncate(time.Millisecond))
+	svc, err := emulator.New(emulator.Config{
+		Clock:          r.clock,
+		MaxInvokeDepth: MaxInvokeDepth,
+		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		panic(fmt.Sprintf("durabletest: creating the emulator: %v", err))
+	}
+	r.svc = svc
+	r.faults = newFaults()
+	r.arn = ""
+	r.mustRegister(emulator.Function{Name: FunctionName, Durable: true,
+		Invoker: durableInvoker(r.handler, r.opts, func() *faultClient { return &faultClient{svc: svc, faults: r.faults} })})
+	for id, fn := range r.functions {
+		r.registerLocked(id, fn)
+	}
+}
+
+func (r *LocalRunner[I, O]) mustRegister(fn emulator.Function) {
+	if err := r.svc.RegisterFunction(fn); err != nil {
+		panic(fmt.Sprintf("durabletest: registering %s: %v", fn.Name, err))
+	}
+}
+
+// Reset discards the execution, the service state and the planned faults
+// and restarts the virtual clock; registered functions stay registered.
+func (r *LocalRunner[I, O]) Reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.reset()
+}
+
+// Service returns the emulator the runner drives, for inspection.
+func (r *LocalRunner[I, O]) Service() *emulator.Service {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.svc
+}
+
+// RegisterFunction makes fn invocable by the handler as functionID: a
+// function name, optionally with a qualifier ("name:prod"), which becomes
+// an alias of the function's version 1.
+func (r *LocalRunner[I, O]) RegisterFunction(functionID string, fn Function) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.functions[functionID] = fn
+	r.registerLocked(functionID, fn)
+}
+
+func (r *LocalRunner[I, O]) registerLocked(functionID string, fn Function) {
+	name, qualifier, _ := strings.Cut(functionID, ":")
+	aliases := map[string]string{"prod": "1"}
+	if qualifier != "" && qualifier != "1" && qualifier != "$LATEST" {
+		aliases[qualifier] = "1"
+	}
+	// Merge with aliases registered for the same name under another id.
+	for _, f := range r.svc.Functions() {
+		if f.Name == name {
+			for k, v := range f.Aliases {
+				aliases[k] = v
+			}
+		}
+	}
+	r.mustRegister(emulator.Function{Name: name, Durable: fn.durable, Aliases: aliases, Invoker: fn.invoker(r.svc)})
+}
+
+// FailCheckpoint makes the handler's nth checkpoint call (1-based,
+// counted across the runner's executions) fail with err before reaching
+// the service; a nil err is a 500 ServiceException.
+func (r *LocalRunner[I, O]) FailCheckpoint(n int, err error) {
+	if err == nil {
+		err = wire.NewAPIError(wire.ErrCodeService, "injected failure of checkpoint %d", n)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.faults.mu.Lock()
+	defer r.faults.mu.Unlock()
+	r.faults.fail[n] = err
+}
+
+// DropCheckpoint makes the service apply the handler's nth checkpoint but
+// lose its response: the SDK sees a network error, as after a timeout.
+func (r *LocalRunner[I, O]) DropCheckpoint(n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.faults.mu.Lock()
+	defer r.faults.mu.Unlock()
+	r.faults.drop[n] = true
+}
+
+// CrashAfterCheckpoint makes the invocation crash right after the service
+// applied the handler's nth checkpoint: the SDK's call fails, every later
+// call from that invocation is rejected, and the invocation is recorded as
+// failed with ErrorType "Runtime.ExitError". The service then re-invokes
+// the function, which must replay.
+func (r *LocalRunner[I, O]) CrashAfterCheckpoint(n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.faults.mu.Lock()
+	defer r.faults.mu.Unlock()
+	r.faults.crash[n] = true
+}
+
+// OmitTokenOnCheckpoint removes the CheckpointToken from the response to
+// the handler's nth checkpoint, as the service may do; the SDK must stop
+// checkpointing and return PENDING.
+func (r *LocalRunner[I, O]) OmitTokenOnCheckpoint(n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.faults.mu.Lock()
+	defer r.faults.mu.Unlock()
+	r.faults.omitToken[n] = true
+}
+
+// Checkpoints returns how many checkpoint calls the handler made.
+func (r *LocalRunner[I, O]) Checkpoints() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.faults.mu.Lock()
+	defer r.faults.mu.Unlock()
+	return r.faults.calls
+}
+
+// execution starts the execution for event, or returns the running one.
+func (r *LocalRunner[I, O]) execution(ctx context.Context, event I) (string, error) {
+	if r.arn != "" {
+		ex, err := r.svc.GetExecution(ctx, r.arn, false)
+		if err != nil {
+			return "", err
+		}
+		if !ex.Status.Terminal() {
+			return r.arn, nil
+		}
+	}
+	payload, err := json.Marshal(event)
+	if err != nil {
+		return "", fmt.Errorf("durabletest: encoding the event: %w", err)
+	}
+	out, err := r.svc.StartExecution(ctx, emulator.StartInput{FunctionName: FunctionName, Qualifier: "$LATEST", Payload: payload})
+	if err != nil {
+		return "", fmt.Errorf("durabletest: starting the execution: %w", err)
+	}
+	r.arn = out.ExecutionArn
+	return r.arn, nil
+}
+
+// invocations counts the execution's finished invocations.
+func (r *LocalRunner[I, O]) invocations(arn string) (int, error) {
+	invs, err := r.svc.Invocations(arn)
+	return len(invs), err
+}
+
+// Run starts the execution (or continues the running one) and performs
+// exactly one invocation of the handler. Work that becomes due on the way
+// (a chained-invoke target) runs too; virtual time does not move.
+func (r *LocalRunner[I, O]) Run(event I) (*TestResult, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ctx := context.Background()
+	arn, err := r.execution(ctx, event)
+	if err != nil {
+		return nil, err
+	}
+	before, err := r.invocations(arn)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		n, err := r.invocations(arn)
+		if err != nil {
+			return nil, err
+		}
+		if n > before {
+			break
+		}
+		ran, err := r.svc.RunNext(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if !ran {
+			break
+		}
+	}
+	return r.result(ctx, arn, false)
+}
+
+// RunUntilComplete starts the execution (or continues the running one)
+// and drives it until it closes. Virtual time is always skipped: when
+// nothing is due, the clock jumps to the next wait, retry or backoff timer.
+// When the execution only waits for what the test must provide — open
+// callbacks or chained invokes of unregistered functions — it returns
+// with Status PENDING and Waiting filled, without jumping to a callback
+// or execution timeout; complete them and call again. The invocation cap
+// (WithMaxInvocations, default DefaultMaxInvocations) stops a runaway run
+// with CapReached.
+func (r *LocalRunner[I, O]) RunUntilComplete(event I, opts ...RunnerOption) (*TestResult, error) {
+	cfg := runnerConfig{maxInvocations: DefaultMaxInvocations}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ctx := context.Background()
+	arn, err := r.execution(ctx, event)
+	if err != nil {
+		return nil, err
+	}
+	before, err := r.invocations(arn)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		n, err := r.invocations(arn)
+		if err != nil {
+			return nil, err
+		}
+		if n-before >= cfg.maxInvocations {
+			return r.result(ctx, arn, true)
+		}
+		ran, err := r.svc.RunNext(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if ran {
+			continue
+		}
+		ex, err := r.svc.GetExecution(ctx, arn, false)
+		if err != nil {
+			return nil, err
+		}
+		if ex.Status.Terminal() {
+			return r.result(ctx, arn, false)
+		}
+		at, ok := r.nextSkippableTimer()
+		if !ok {
+			return r.result(ctx, arn, false)
+		}
+		if err := r.svc.AdvanceTo(at); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// skippable are the timers RunUntilComplete jumps to: work the functions
+// scheduled themselves. Callback and execution timeouts are only reached
+// through AdvanceTime or TimeoutCallback.
+var skippable = map[emulator.TimerKind]bool{
+	emulator.TimerWait:            true,
+	emulator.TimerStepRetry:       true,
+	emulator.TimerInvocationRetry: true,
+}
+
+func (r *LocalRunner[I, O]) nextSkippableTimer() (time.Time, bool) {
+	for _, t := range r.svc.Timers() {
+		if skippable[t.Kind] {
+			return t.At, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// result assembles the TestResult of the execution.
+func (r *LocalRunner[I, O]) result(ctx context.Context, arn string, capReached bool) (*TestResult, error) {
+	ex, err := r.svc.GetExecution(ctx, arn, true)
+	if err != nil {
+		return nil, err
+	}
+	ops, err := r.svc.Operations(arn)
+	if err != nil {
+		return nil, err
+	}
+	events, err := r.svc.History(arn)
+	if err != nil {
+		return nil, err
+	}
+	invs, err := r.svc.Invocations(arn)
+	if err != nil {
+		return nil, err
+	}
+	res := &TestResult{ExecutionArn: arn, Status: ExecutionStatus(ex.Status), RawResult: wire.Deref(ex.Result),
+		Error: testError(ex.Error), Events: events, Invocations: testInvocations(invs), CapReached: capReached}
+	if ex.Status == wire.ExecutionStatusRunning {
+		res.Status = StatusPending
+	}
+	targets := map[string]string{}
+	for _, ev := range events {
+		if d := ev.ChainedInvokeStartedDetails; d != nil {
+			targets[ev.Id] = d.FunctionName
+		}
+	}
+	for _, op := range ops {
+		if op.Type == wire.OperationTypeExecution {
+			continue
+		}
+		res.Operations = append(res.Operations, testOperation(op))
+		if res.Status != StatusPending || op.Status != wire.OperationStatusStarted {
+			continue
+		}
+		switch op.Type {
+		case wire.OperationTypeCallback:
+			res.Waiting = append(res.Waiting, Waiting{Kind: "callback", OperationID: op.Id, Name: op.Name, CallbackID: op.CallbackDetails.CallbackId})
+		case wire.OperationTypeChainedInvoke:
+			res.Waiting = append(res.Waiting, Waiting{Kind: "chained-invoke", OperationID: op.Id, Name: op.Name, FunctionName: targets[op.Id]})
+		}
+	}
+	return res, nil
+}
+
+// CompletePendingTimers moves the virtual clock to the next armed wait,
+// retry or backoff timer and fires it (and any other timer due by then),
+// without running invocations. It reports whether there was one.
+func (r *LocalRunner[I, O]) CompletePendingTimers() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	at, ok := r.nextSkippableTimer()
+	if !ok {
+		return false
+	}
+	return r.svc.AdvanceTo(at) == nil
+}
+
+// AdvanceTime moves the virtual clock forward by d, firing every timer on
+// the way — callback and execution timeouts included — and running the
+// invocations that become due, in time order.
+func (r *LocalRunner[I, O]) AdvanceTime(d time.Duration) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ctx := context.Background()
+	target := r.clock.Now().Add(d)
+	for {
+		if err := r.svc.RunDue(ctx); err != nil {
+			return err
+		}
+		timers := r.svc.Timers()
+		if len(timers) == 0 || timers[0].At.After(target) {
+			break
+		}
+		if err := r.svc.AdvanceTo(timers[0].At); err != nil {
+			return err
+		}
+	}
+	if err := r.svc.AdvanceTo(target); err != nil {
+		return err
+	}
+	return r.svc.RunDue(ctx)
+}
+
+// Now returns the runner's virtual time.
+func (r *LocalRunner[I, O]) Now() time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.clock.Now()
+}
+
+// OpenCallback is a callback waiting for the test.
+type OpenCallback struct {
+	CallbackID string
+	Name       string
+}
+
+// OpenCallbacks lists the current execution's open callbacks in start
+// order.
+func (r *LocalRunner[I, O]) OpenCallbacks() []OpenCallback {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.arn == "" {
+		return nil
+	}
+	open, err := r.svc.OpenCallbacks(r.arn)
+	if err != nil {
+		return nil
+	}
+	out := make([]OpenCallback, len(open))
+	for i, c := range open {
+		out[i] = OpenCallback{CallbackID: c.CallbackID, Name: c.Name}
+	}
+	return out
+}
+
+// SendCallbackSuccess completes a callback with payload encoded as JSON.
+// Call RunUntilComplete again to let the execution observe it.
+func (r *LocalRunner[I, O]) SendCallbackSuccess(callbackID string, payload any) error {
+	b, err := json.Marshal(payload)
+	if err != nil {
+		return fmt.Errorf("durabletest: encoding the callback result: %w", err)
+	}
+	return r.Service().SendCallbackSuccess(context.Background(), callbackID, b)
+}
+
+// SendCallbackFailure fails a callback with the error.
+func (r *LocalRunner[I, O]) SendCallbackFailure(callbackID, errorType, errorMessage string) error {
+	return r.Service().SendCallbackFailure(context.Background(), callbackID, wire.ErrorObject{ErrorType: errorType, ErrorMessage: errorMessage})
+}
+
+// SendCallbackHeartbeat restarts a callback's heartbeat timeout.
+func (r *LocalRunner[I, O]) SendCallbackHeartbeat(callbackID string) error {
+	return r.Service().SendCallbackHeartbeat(context.Background(), callbackID)
+}
+
+// TimeoutCallback times a callback out now (ErrorType "Callback.Timeout").
+func (r *LocalRunner[I, O]) TimeoutCallback(callbackID string) error {
+	return r.Service().ExpireCallback(context.Background(), callbackID)
+}
+
+// ErrNoChainedInvoke is returned when no started chained invoke matches.
+var ErrNoChainedInvoke = errors.New("durabletest: no started chained invoke with that name")
+
+// CompleteChainedInvoke completes the current execution's started chained
+// invoke named name (its operation name, or else its target function
+// name) with payload encoded as JSON.
+func (r *LocalRunner[I, O]) CompleteChainedInvoke(name string, payload any) error {
+	b, err := json.Marshal(payload)
+	if err != nil {
+		return fmt.Errorf("durabletest: encoding the invoke result: %w", err)
+	}
+	return r.resolveInvoke(name, emulator.ChainedInvokeOutcome{Status: wire.OperationStatusSucceeded, Result: wire.String(string(b))})
+}
+
+// FailChainedInvoke fails the chained invoke named name with the error.
+func (r *LocalRunner[I, O]) FailChainedInvoke(name, errorType, errorMessage string) error {
+	return r.resolveInvoke(name, emulator.ChainedInvokeOutcome{Status: wire.OperationStatusFailed,
+		Error: &wire.ErrorObject{ErrorType: errorType, ErrorMessage: errorMessage}})
+}
+
+// TimeoutChainedInvoke times the chained invoke named name out.
+func (r *LocalRunner[I, O]) TimeoutChainedInvoke(name string) error {
+	return r.resolveInvoke(name, emulator.ChainedInvokeOutcome{Status: wire.OperationStatusTimedOut,
+		Error: &wire.ErrorObject{ErrorType: "TimeoutError", ErrorMessage: "The chained invoke timed out"}})
+}
+
+func (r *LocalRunner[I, O]) resolveInvoke(name string, out emulator.ChainedInvokeOutcome) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ctx := context.Background()
+	if r.arn == "" {
+		return ErrNoChainedInvoke
+	}
+	res, err := r.result(ctx, r.arn, false)
+	if err != nil {
+		return err
+	}
+	for _, w := range res.Waiting {
+		if w.Kind == "chained-invoke" && w.Name == name {
+			return r.svc.ResolveChainedInvoke(ctx, r.arn, w.OperationID, out)
+		}
+	}
+	for _, w := range res.Waiting {
+		if w.Kind == "chained-invoke" && w.FunctionName == name {
+			return r.svc.ResolveChainedInvoke(ctx, r.arn, w.OperationID, out)
+		}
+	}
+	return fmt.Errorf("%w: %q", ErrNoChainedInvoke, name)
+}
