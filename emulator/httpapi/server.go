@@ -15,9 +15,10 @@ const DefaultAddr = "127.0.0.1:0"
 
 // Server is a running HTTP listener for a [Handler].
 type Server struct {
-	srv  *http.Server
-	addr net.Addr
-	done chan error
+	srv      *http.Server
+	addr     net.Addr
+	served   chan struct{} // closed when Serve has returned
+	serveErr error         // what Serve returned; read after served is closed
 }
 
 // Start listens on addr (DefaultAddr when empty) and serves h in the
@@ -33,11 +34,14 @@ func Start(addr string, h http.Handler) (*Server, error) {
 		return nil, fmt.Errorf("httpapi: listen on %s: %w", addr, err)
 	}
 	s := &Server{
-		srv:  &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second},
-		addr: ln.Addr(),
-		done: make(chan error, 1),
+		srv:    &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second},
+		addr:   ln.Addr(),
+		served: make(chan struct{}),
 	}
-	go func() { s.done <- s.srv.Serve(ln) }()
+	go func() {
+		s.serveErr = s.srv.Serve(ln)
+		close(s.served)
+	}()
 	return s, nil
 }
 
@@ -55,17 +59,21 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		err = s.srv.Close()
 	}
-	if serveErr := <-s.done; !errors.Is(serveErr, http.ErrServerClosed) {
-		return errors.Join(err, serveErr)
-	}
-	return err
+	return errors.Join(err, s.wait())
 }
 
-// Close closes the listener and every connection at once.
+// Close closes the listener and every connection at once. Calling it
+// again, or after Shutdown, is harmless.
 func (s *Server) Close() error {
-	err := s.srv.Close()
-	if serveErr := <-s.done; !errors.Is(serveErr, http.ErrServerClosed) {
-		return errors.Join(err, serveErr)
+	return errors.Join(s.srv.Close(), s.wait())
+}
+
+// wait waits for Serve to return and reports its error, unless it is the
+// expected http.ErrServerClosed.
+func (s *Server) wait() error {
+	<-s.served
+	if errors.Is(s.serveErr, http.ErrServerClosed) {
+		return nil
 	}
-	return err
+	return s.serveErr
 }

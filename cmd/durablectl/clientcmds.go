@@ -1,0 +1,256 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/acme/durable-lambda-go/wire"
+)
+
+// clientFlags are the flags of the commands that talk to an endpoint.
+type clientFlags struct {
+	endpoint string
+	asJSON   bool
+}
+
+func (c *clientFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.endpoint, "endpoint", "http://"+defaultAddr, "URL of the durable-execution endpoint (durablectl serve)")
+	fs.BoolVar(&c.asJSON, "json", false, "print JSON instead of text")
+}
+
+// client returns an API client for the endpoint.
+func (c *clientFlags) client() (*client, error) {
+	u, err := url.Parse(c.endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, usagef("--endpoint %q is not an http(s) URL", c.endpoint)
+	}
+	return &client{base: strings.TrimSuffix(c.endpoint, "/"), http: &http.Client{Timeout: time.Minute}}, nil
+}
+
+// executionNotFound turns ResourceNotFoundException into a plain message.
+func executionNotFound(err error, arn string) error {
+	if isNotFound(err) {
+		return fmt.Errorf("no execution %s at this endpoint", arn)
+	}
+	return err
+}
+
+// cmdList lists the executions of a function, newest first.
+func cmdList(ctx context.Context, e env, args []string) (int, error) {
+	fs := newFlags(e, "list", "list [flags]")
+	var cf clientFlags
+	cf.register(fs)
+	function := fs.String("function-name", "seed", "the function whose executions to list")
+	status := fs.String("status", "", "only these statuses, comma-separated (RUNNING, SUCCEEDED, FAILED, TIMED_OUT, STOPPED)")
+	name := fs.String("name", "", "only executions with this name")
+	if _, err := parseArgs(fs, args, 0, 0); err != nil {
+		return 0, err
+	}
+	c, err := cf.client()
+	if err != nil {
+		return 0, err
+	}
+	q := url.Values{"MaxItems": {"1000"}}
+	if *name != "" {
+		q.Set("DurableExecutionName", *name)
+	}
+	if *status != "" {
+		for s := range strings.SplitSeq(*status, ",") {
+			st := wire.ExecutionStatus(strings.ToUpper(strings.TrimSpace(s)))
+			if !st.Valid() {
+				return 0, usagef("--status: %q is not one of RUNNING, SUCCEEDED, FAILED, TIMED_OUT, STOPPED", s)
+			}
+			q.Add("Statuses", string(st))
+		}
+	}
+	list, err := c.list(ctx, *function, q)
+	if err != nil {
+		if isNotFound(err) {
+			return 0, fmt.Errorf("no function %q at this endpoint", *function)
+		}
+		return 0, err
+	}
+	if cf.asJSON {
+		return exitOK, writeJSON(e.stdout, wire.ListExecutionsOutput{DurableExecutions: list})
+	}
+	if len(list) == 0 {
+		fmt.Fprintf(e.stdout, "no executions of %s\n", *function)
+		return exitOK, nil
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tSTATUS\tSTARTED\tDURATION\tARN")
+	for _, x := range list {
+		start := wire.TimeOf(x.StartTimestamp)
+		dur := "-"
+		if x.EndTimestamp != nil {
+			dur = formatDuration(wire.TimeOf(x.EndTimestamp).Sub(start))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", x.DurableExecutionName, x.Status, start.Local().Format(time.DateTime), dur, x.DurableExecutionArn)
+	}
+	return exitOK, tw.Flush()
+}
+
+// cmdShow prints an execution's headline, operation tree and result.
+func cmdShow(ctx context.Context, e env, args []string) (int, error) {
+	fs := newFlags(e, "show", "show [flags] ARN")
+	var cf clientFlags
+	cf.register(fs)
+	pos, err := parseArgs(fs, args, 1, 1)
+	if err != nil {
+		return 0, err
+	}
+	c, err := cf.client()
+	if err != nil {
+		return 0, err
+	}
+	arn := pos[0]
+	exec, err := c.getExecution(ctx, arn)
+	if err != nil {
+		return 0, executionNotFound(err, arn)
+	}
+	events, err := c.history(ctx, arn)
+	if err != nil {
+		return 0, executionNotFound(err, arn)
+	}
+	if cf.asJSON {
+		return exitOK, writeJSON(e.stdout, runResult{Execution: exec, Events: events})
+	}
+	fmt.Fprintln(e.stdout, exec.DurableExecutionArn)
+	writeTree(e.stdout, exec, events)
+	return exitOK, nil
+}
+
+// cmdHistory prints an execution's history events, one per line.
+func cmdHistory(ctx context.Context, e env, args []string) (int, error) {
+	fs := newFlags(e, "history", "history [flags] ARN")
+	var cf clientFlags
+	cf.register(fs)
+	pos, err := parseArgs(fs, args, 1, 1)
+	if err != nil {
+		return 0, err
+	}
+	c, err := cf.client()
+	if err != nil {
+		return 0, err
+	}
+	events, err := c.history(ctx, pos[0])
+	if err != nil {
+		return 0, executionNotFound(err, pos[0])
+	}
+	if cf.asJSON {
+		return exitOK, writeJSON(e.stdout, wire.HistoryOutput{Events: events})
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tTIME\tEVENT\tWHAT")
+	for _, ev := range events {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", ev.EventId, wire.TimeOf(ev.EventTimestamp).Local().Format("15:04:05.000"), ev.EventType, describeEvent(ev))
+	}
+	return exitOK, tw.Flush()
+}
+
+// cmdCallback completes, fails or heartbeats a callback.
+func cmdCallback(ctx context.Context, e env, args []string) (int, error) {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return 0, usagef("want callback succeed|fail|heartbeat ID")
+	}
+	action := args[0]
+	synopsis := map[string]string{
+		"succeed":   "callback succeed [flags] ID [result JSON]",
+		"fail":      "callback fail [flags] ID",
+		"heartbeat": "callback heartbeat [flags] ID",
+	}[action]
+	if synopsis == "" {
+		return 0, usagef("unknown callback action %q (want succeed, fail or heartbeat)", action)
+	}
+	fs := newFlags(e, "callback "+action, synopsis)
+	var cf clientFlags
+	cf.register(fs)
+	var result, resultFile, errType, errMessage, errData *string
+	maxPos := 1
+	switch action {
+	case "succeed":
+		result = fs.String("result", "", "the callback's result (JSON), or give it as the second argument")
+		resultFile = fs.String("result-file", "", "read the result from this file ('-' for stdin)")
+		maxPos = 2
+	case "fail":
+		errType = fs.String("error-type", "", "the error's type")
+		errMessage = fs.String("error-message", "", "the error's message")
+		errData = fs.String("error-data", "", "machine-readable error data")
+	}
+	pos, err := parseArgs(fs, args[1:], 1, maxPos)
+	if err != nil {
+		return 0, err
+	}
+	c, err := cf.client()
+	if err != nil {
+		return 0, err
+	}
+	id := pos[0]
+	var body []byte
+	switch action {
+	case "succeed":
+		if len(pos) == 2 {
+			if *result != "" {
+				return 0, usagef("give the result either as the argument or with --result, not both")
+			}
+			*result = pos[1]
+		}
+		// Without a result the callback succeeds with none.
+		if *result != "" || *resultFile != "" {
+			if body, err = readPayload(e.stdin, *result, *resultFile); err != nil {
+				return 0, err
+			}
+		}
+	case "fail":
+		if body, err = json.Marshal(wire.ErrorObject{ErrorType: *errType, ErrorMessage: *errMessage, ErrorData: *errData}); err != nil {
+			return 0, err
+		}
+	}
+	if err := c.callback(ctx, id, action, body); err != nil {
+		if isNotFound(err) {
+			return 0, fmt.Errorf("no callback %s at this endpoint", id)
+		}
+		return 0, err
+	}
+	if !cf.asJSON {
+		fmt.Fprintf(e.stdout, "callback %s: %s sent\n", id, action)
+	}
+	return exitOK, nil
+}
+
+// cmdStop stops a running execution.
+func cmdStop(ctx context.Context, e env, args []string) (int, error) {
+	fs := newFlags(e, "stop", "stop [flags] ARN")
+	var cf clientFlags
+	cf.register(fs)
+	errType := fs.String("error-type", "", "the stop cause's error type")
+	errMessage := fs.String("error-message", "", "the stop cause's message")
+	pos, err := parseArgs(fs, args, 1, 1)
+	if err != nil {
+		return 0, err
+	}
+	c, err := cf.client()
+	if err != nil {
+		return 0, err
+	}
+	var cause *wire.ErrorObject
+	if *errType != "" || *errMessage != "" {
+		cause = &wire.ErrorObject{ErrorType: *errType, ErrorMessage: *errMessage}
+	}
+	out, err := c.stop(ctx, pos[0], cause)
+	if err != nil {
+		return 0, executionNotFound(err, pos[0])
+	}
+	if cf.asJSON {
+		return exitOK, writeJSON(e.stdout, out)
+	}
+	fmt.Fprintf(e.stdout, "stopped %s at %s\n", pos[0], wire.TimeOf(out.StopTimestamp).Local().Format(time.DateTime))
+	return exitOK, nil
+}

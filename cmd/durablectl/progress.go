@@ -1,0 +1,80 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/acme/durable-lambda-go/wire"
+)
+
+// progress prints history events as one readable line each, timed from
+// the execution's start.
+type progress struct {
+	w     io.Writer
+	start time.Time
+	last  int // EventId of the last line printed
+}
+
+// print writes e unless it was printed already.
+func (p *progress) print(e wire.Event) {
+	if e.EventId <= p.last {
+		return
+	}
+	p.last = e.EventId
+	at := wire.TimeOf(e.EventTimestamp)
+	if e.EventType == wire.EventExecutionStarted {
+		p.start = at
+	}
+	fmt.Fprintf(p.w, "%9s  %s\n", "+"+formatDuration(at.Sub(p.start)), describeEvent(e))
+}
+
+// describeEvent says what happened in words: the kind and name of the
+// operation, what became of it and the details that matter.
+func describeEvent(e wire.Event) string {
+	status, _ := eventStatus(e)
+	verb := strings.ToLower(strings.ReplaceAll(status, "_", " "))
+	subject := strings.ToLower(kindOf(e))
+	if e.Name != "" {
+		subject += " " + strconv.Quote(e.Name)
+	}
+	var extra []string
+	switch {
+	case e.ExecutionStartedDetails != nil:
+		subject = "execution " + strconv.Quote(e.Name)
+	case strings.HasPrefix(string(e.EventType), "Execution"):
+		subject = "execution"
+	case e.InvocationCompletedDetails != nil:
+		d := e.InvocationCompletedDetails
+		subject, verb = "invocation", "completed"
+		if took := wire.TimeOf(d.EndTimestamp).Sub(wire.TimeOf(d.StartTimestamp)); took > 0 {
+			extra = append(extra, formatDuration(took))
+		}
+		if d.Error != nil {
+			verb = "failed"
+		}
+	case e.WaitStartedDetails != nil:
+		extra = append(extra, fmt.Sprintf("for %ds", e.WaitStartedDetails.Duration))
+	case e.CallbackStartedDetails != nil:
+		extra = append(extra, "callback id "+e.CallbackStartedDetails.CallbackId)
+	case e.ChainedInvokeStartedDetails != nil:
+		extra = append(extra, "→ "+e.ChainedInvokeStartedDetails.FunctionName)
+	}
+	if r := retryDetails(e); r != nil {
+		extra = append(extra, fmt.Sprintf("attempt %d", r.CurrentAttempt))
+		if r.NextAttemptDelaySeconds != nil {
+			verb += ", will retry"
+			extra = append(extra, fmt.Sprintf("next in %ds", *r.NextAttemptDelaySeconds))
+		}
+	}
+	if err := eventError(e); err != nil {
+		extra = append(extra, errorText(err))
+	}
+	line := subject + " " + verb
+	if len(extra) > 0 {
+		line += " (" + strings.Join(extra, "; ") + ")"
+	}
+	return line
+}

@@ -1,0 +1,302 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/acme/durable-lambda-go/emulator"
+	"github.com/acme/durable-lambda-go/wire"
+)
+
+// defaultPayload is the seed workflow's input when none is given.
+const defaultPayload = `{"message":"hello from durablectl"}`
+
+// functionFlags are the flags that choose the hosted function.
+type functionFlags struct {
+	pkg, binary, name, dataDir string
+	logs                       bool
+}
+
+func (f *functionFlags) register(fsFlags *flag.FlagSet) {
+	fsFlags.StringVar(&f.pkg, "function", "./lambda", "Go package of the function to build and host")
+	fsFlags.StringVar(&f.binary, "binary", "", "host this prebuilt bootstrap binary instead of building --function")
+	fsFlags.StringVar(&f.name, "function-name", "seed", "name the function is registered under")
+	fsFlags.StringVar(&f.dataDir, "data-dir", "", "persist executions in this directory (default: memory only)")
+	fsFlags.BoolVar(&f.logs, "logs", false, "show the function's own output (stdout and stderr) on stderr")
+}
+
+// runResult is the --json output of run and show.
+type runResult struct {
+	Execution wire.Execution `json:"Execution"`
+	Events    []wire.Event   `json:"Events"`
+}
+
+// cmdRun starts an execution of the hosted function and drives it to the
+// end, printing progress and then the operation tree.
+func cmdRun(ctx context.Context, e env, args []string) (int, error) {
+	fs := newFlags(e, "run", "run [flags] [payload]")
+	var ff functionFlags
+	ff.register(fs)
+	payloadFlag := fs.String("payload", "", "the execution's input as JSON (or give it as the argument)")
+	payloadFile := fs.String("payload-file", "", "read the input from this file ('-' for stdin)")
+	name := fs.String("name", "", "the execution name (default: a generated id)")
+	timeMode := fs.String("time", "virtual", "virtual: skip waits and retry delays; real: wait for them")
+	timeout := fs.Duration("timeout", 10*time.Minute, "give up after this much wall-clock time")
+	asJSON := fs.Bool("json", false, "print the execution and its history as JSON instead of progress and a tree")
+	pos, err := parseArgs(fs, args, 0, 1)
+	if err != nil {
+		return 0, err
+	}
+	if len(pos) == 1 && *payloadFlag != "" {
+		return 0, usagef("give the payload either as the argument or with --payload, not both")
+	}
+	if len(pos) == 1 {
+		*payloadFlag = pos[0]
+	}
+	payload, err := readPayload(e.stdin, *payloadFlag, *payloadFile)
+	if err != nil {
+		return 0, err
+	}
+	if *timeMode != "virtual" && *timeMode != "real" {
+		return 0, usagef("--time must be virtual or real, not %q", *timeMode)
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	var clock emulator.Clock = emulator.RealClock()
+	var virtual *emulator.VirtualClock
+	if *timeMode == "virtual" {
+		virtual = emulator.NewVirtualClock(time.Now())
+		clock = virtual
+	}
+	out := io.Discard
+	if ff.logs {
+		out = e.stderr
+	}
+	progressOut := e.stdout
+	if *asJSON {
+		progressOut = e.stderr
+	}
+	h, err := startHost(ctx, hostConfig{
+		pkg: ff.pkg, binary: ff.binary, functionName: ff.name, dataDir: ff.dataDir,
+		addr: "", clock: clock, output: out, logger: slog.New(slog.DiscardHandler), progress: progressOut,
+	})
+	if err != nil {
+		return 0, err
+	}
+	defer h.close()
+
+	started, err := h.svc.StartExecution(ctx, emulator.StartInput{
+		FunctionName: ff.name, Qualifier: functionVersion, ExecutionName: *name, Payload: payload,
+	})
+	if err != nil {
+		return 0, err
+	}
+	arn := started.ExecutionArn
+	stopProgress := func() {}
+	if !*asJSON {
+		stopProgress = followProgress(h.svc, arn, e.stdout)
+	}
+	if virtual != nil {
+		err = driveVirtual(ctx, h, arn, e.stderr)
+	} else {
+		err = driveReal(ctx, h, arn)
+	}
+	stopProgress()
+	if err != nil {
+		return 0, fmt.Errorf("execution %s: %w", arn, err)
+	}
+	exec, err := h.svc.GetExecution(ctx, arn, true)
+	if err != nil {
+		return 0, err
+	}
+	events, err := h.svc.History(arn)
+	if err != nil {
+		return 0, err
+	}
+	if *asJSON {
+		if err := writeJSON(e.stdout, runResult{Execution: exec, Events: events}); err != nil {
+			return 0, err
+		}
+	} else {
+		fmt.Fprintln(e.stdout)
+		writeTree(e.stdout, exec, events)
+	}
+	return exitCodeOf(exec.Status), nil
+}
+
+// exitCodeOf maps an execution's final status to run's exit status.
+func exitCodeOf(s wire.ExecutionStatus) int {
+	switch s {
+	case wire.ExecutionStatusSucceeded:
+		return exitOK
+	case wire.ExecutionStatusTimedOut:
+		return exitTimedOut
+	case wire.ExecutionStatusStopped:
+		return exitStopped
+	}
+	return exitFailed
+}
+
+// readPayload returns the input given inline or in a file, checked to be
+// JSON; the default payload when neither is given.
+func readPayload(stdin io.Reader, inline, file string) ([]byte, error) {
+	var data []byte
+	switch {
+	case inline != "" && file != "":
+		return nil, usagef("give the payload inline or with --payload-file, not both")
+	case file == "-":
+		b, err := io.ReadAll(stdin)
+		if err != nil {
+			return nil, usagef("reading the payload from stdin: %v", err)
+		}
+		data = b
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, usagef("cannot read the payload file: %v", err)
+		}
+		data = b
+	case inline != "":
+		data = []byte(inline)
+	default:
+		data = []byte(defaultPayload)
+	}
+	if !json.Valid(data) {
+		return nil, usagef("the payload is not valid JSON: %.80q", data)
+	}
+	return data, nil
+}
+
+// followProgress prints the execution's events as they are recorded until
+// the returned func is called; that func prints whatever is left.
+func followProgress(svc *emulator.Service, arn string, w io.Writer) func() {
+	p := &progress{w: w}
+	events, cancel := svc.Subscribe(arn)
+	past, _ := svc.History(arn)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for _, ev := range past {
+			p.print(ev)
+		}
+		for ev := range events {
+			p.print(ev)
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+		rest, _ := svc.History(arn)
+		for _, ev := range rest {
+			p.print(ev)
+		}
+	}
+}
+
+// driveVirtual runs the execution on the virtual clock: it runs what is
+// due, then jumps the clock to the next wait or retry timer, until the
+// execution closes. When only an outside event can move it on (an open
+// callback), it says so and waits for one to arrive at the endpoint.
+func driveVirtual(ctx context.Context, h *host, arn string, w io.Writer) error {
+	waitingSaid := false
+	for {
+		if err := h.svc.RunDue(ctx); err != nil {
+			return err
+		}
+		exec, err := h.svc.GetExecution(ctx, arn, false)
+		if err != nil {
+			return err
+		}
+		if exec.Status.Terminal() {
+			return nil
+		}
+		seen, err := h.svc.History(arn)
+		if err != nil {
+			return err
+		}
+		open, err := h.svc.OpenCallbacks(arn)
+		if err != nil {
+			return err
+		}
+		if at, ok := nextTimer(h.svc.Timers(), arn, len(open) > 0); ok {
+			if err := h.svc.AdvanceTo(at); err != nil {
+				return err
+			}
+			continue
+		}
+		if !waitingSaid {
+			waitingSaid = true
+			fmt.Fprintf(w, "waiting for outside input; the endpoint is %s\n", h.srv.URL())
+			for _, cb := range open {
+				fmt.Fprintf(w, "  durablectl callback succeed --endpoint %s %s '<result JSON>'\n", h.srv.URL(), cb.CallbackID)
+			}
+		}
+		if err := awaitChange(ctx, h.svc, arn, len(seen)); err != nil {
+			return err
+		}
+	}
+}
+
+// nextTimer returns when the execution's next timer fires. While a
+// callback is open, only waits and retries are skipped to: jumping to a
+// callback or execution timeout would end what the user is expected to
+// complete.
+func nextTimer(timers []emulator.Timer, arn string, callbackOpen bool) (time.Time, bool) {
+	var at time.Time
+	for _, t := range timers {
+		if t.ExecutionArn != arn {
+			continue
+		}
+		skippable := t.Kind == emulator.TimerWait || t.Kind == emulator.TimerStepRetry || t.Kind == emulator.TimerInvocationRetry
+		if callbackOpen && !skippable {
+			continue
+		}
+		if at.IsZero() || t.At.Before(at) {
+			at = t.At
+		}
+	}
+	return at, !at.IsZero()
+}
+
+// awaitChange blocks until the execution has more than seen events.
+func awaitChange(ctx context.Context, svc *emulator.Service, arn string, seen int) error {
+	events, cancel := svc.Subscribe(arn)
+	defer cancel()
+	past, err := svc.History(arn)
+	if err != nil || len(past) > seen {
+		return err
+	}
+	select {
+	case <-events:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// driveReal runs the service on the wall clock until the execution closes.
+func driveReal(ctx context.Context, h *host, arn string) error {
+	runCtx, stop := context.WithCancel(ctx)
+	ran := make(chan error, 1)
+	go func() { ran <- h.svc.Run(runCtx) }()
+	_, err := h.svc.WaitForExecution(ctx, arn)
+	stop()
+	if runErr := <-ran; err == nil {
+		err = runErr
+	}
+	return err
+}
+
+// writeJSON prints v indented.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/acme/durable-lambda-go/emulator"
+)
+
+// defaultAddr is where serve listens and where the client commands look.
+const defaultAddr = "127.0.0.1:9001"
+
+// cmdServe serves the REST API for the hosted function on the wall clock
+// until interrupted.
+func cmdServe(ctx context.Context, e env, args []string) (int, error) {
+	fs := newFlags(e, "serve", "serve [flags]")
+	var ff functionFlags
+	ff.register(fs)
+	addr := fs.String("addr", defaultAddr, "listen address (host:port)")
+	expose := fs.Bool("expose", false, "allow a non-loopback --addr (the endpoint has no authentication)")
+	verbose := fs.Bool("v", false, "log every request and invocation on stderr")
+	if _, err := parseArgs(fs, args, 0, 0); err != nil {
+		return 0, err
+	}
+	if !*expose {
+		if err := checkLoopback(*addr); err != nil {
+			return 0, &usageError{msg: err.Error()}
+		}
+	}
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	out := io.Discard
+	if ff.logs {
+		out = e.stderr
+	}
+	h, err := startHost(ctx, hostConfig{
+		pkg: ff.pkg, binary: ff.binary, functionName: ff.name, dataDir: ff.dataDir,
+		addr: *addr, clock: emulator.RealClock(), output: out, logger: logger, progress: e.stderr,
+	})
+	if err != nil {
+		return 0, err
+	}
+	defer h.close()
+	url := h.srv.URL()
+	fmt.Fprintf(e.stdout, `durable-execution endpoint for function %q (version %s, alias prod) at %s
+Try:
+  aws lambda invoke --endpoint-url %s --function-name %s:%s --durable-execution-name demo-1 --payload '%s' out.json
+  durablectl list --endpoint %s --function-name %s
+Press Ctrl-C to stop.
+`, ff.name, functionVersion, url, url, ff.name, functionVersion, defaultPayload, url, ff.name)
+	if err := h.svc.Run(ctx); err != nil {
+		return 0, err
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := h.srv.Shutdown(shutdownCtx); err != nil {
+		return 0, err
+	}
+	fmt.Fprintln(e.stderr, "stopped")
+	return exitOK, nil
+}
