@@ -70,7 +70,7 @@ type execContext struct {
 	// this context runs on the owner goroutine.
 	busy      int
 	replaying atomic.Bool
-	logger    *slog.Logger
+	logger    atomic.Pointer[slog.Logger]
 }
 
 func newRootContext(inv *invocation) *execContext {
@@ -95,10 +95,19 @@ func (c *execContext) IsReplaying() bool { return c.replaying.Load() }
 
 // Logger returns the context's replay-aware logger.
 func (c *execContext) Logger() *slog.Logger {
-	if c.logger == nil {
-		c.logger = slog.New(&replayHandler{next: c.inv.logBase, ctx: c, inv: c.inv, mode: c.inv.opts.replayLog})
+	return lazyLogger(&c.logger, func() *slog.Logger {
+		return slog.New(&replayHandler{next: c.inv.logBase, ctx: c, inv: c.inv, mode: c.inv.opts.replayLog})
+	})
+}
+
+// lazyLogger returns *p, building it with build on first use; safe for
+// concurrent callers (one of the built loggers wins).
+func lazyLogger(p *atomic.Pointer[slog.Logger], build func() *slog.Logger) *slog.Logger {
+	if l := p.Load(); l != nil {
+		return l
 	}
-	return c.logger
+	p.CompareAndSwap(nil, build())
+	return p.Load()
 }
 
 // markLive records that the context has moved past what earlier

@@ -221,3 +221,39 @@ func invoke[I, O any](t testing.TB, h Handler[I, O], payload []byte, opts ...Han
 	}
 	return out, nil
 }
+
+// fireTimers does what the service does when time passes: started waits
+// succeed and pending steps become ready. It returns the changed ids (the
+// next envelope's UpdatedOperationIds).
+func (f *fakeClient) fireTimers() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var ids []string
+	for _, id := range f.order {
+		op := f.ops[id]
+		switch {
+		case op.Type == wire.OperationTypeWait && op.Status == wire.OperationStatusStarted:
+			op.Status, op.EndTimestamp = wire.OperationStatusSucceeded, op.WaitDetails.ScheduledEndTimestamp
+		case op.Type == wire.OperationTypeStep && op.Status == wire.OperationStatusPending:
+			op.Status = wire.OperationStatusReady
+			op.StepDetails.NextAttemptTimestamp = nil
+		default:
+			continue
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// stepRecord builds a STEP record at positional id "1" named "s".
+func stepRecord(status OperationStatus, attempt int, result *string, errObj *ErrorObject) Operation {
+	return Operation{Id: WireID("1"), Name: "s", Type: wire.OperationTypeStep, SubType: wire.SubTypeStep, Status: status,
+		StartTimestamp: wire.At(testEpoch), StepDetails: &StepDetails{Attempt: attempt, Result: result, Error: errObj}}
+}
+
+// fixedDelay retries up to max attempts after d.
+func fixedDelay(maxAttempts int, d time.Duration) RetryStrategy {
+	return func(a RetryAttempt) RetryDecision {
+		return RetryDecision{Retry: a.Attempt < maxAttempts, Delay: d}
+	}
+}

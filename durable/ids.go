@@ -10,13 +10,8 @@ import (
 // MD5 digest of the positional id.
 const wireIDLen = 16
 
-// childPositional returns the positional id of the n-th operation (1-based)
-// of the context whose positional id is prefix ("" for the root).
-func childPositional(prefix string, n int) string {
-	var buf [64]byte
-	return string(appendPositional(buf[:0], prefix, n))
-}
-
+// appendPositional appends the positional id of the n-th operation
+// (1-based) of the context whose positional id is prefix ("" for the root).
 func appendPositional(dst []byte, prefix string, n int) []byte {
 	if prefix != "" {
 		dst = append(dst, prefix...)

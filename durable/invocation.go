@@ -1,6 +1,7 @@
 package durable
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -347,9 +348,10 @@ func (inv *invocation) poll(kick chan struct{}) {
 	for {
 		inv.mu.Lock()
 		active := inv.running > 0 && len(inv.waits) > 0
-		next := time.Now().Add(delay)
+		now := time.Now()
+		next := now.Add(delay)
 		for _, w := range inv.waits {
-			if !w.until.IsZero() && w.until.Before(next) {
+			if w.until.After(now) && w.until.Before(next) {
 				next = w.until
 			}
 		}
@@ -436,10 +438,14 @@ func (inv *invocation) respond() ([]byte, error) {
 	}
 }
 
+// encodeOutput encodes the response envelope (without HTML escaping, like
+// the results it carries).
 func encodeOutput(o InvocationOutput) ([]byte, error) {
-	b, err := json.Marshal(o)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(o); err != nil {
 		return nil, fmt.Errorf("durable: encoding the invocation response: %w", err)
 	}
-	return b, nil
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }

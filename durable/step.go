@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"regexp"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/acme/durable-lambda-go/wire"
@@ -84,7 +85,7 @@ type stepContext struct {
 	id      string
 	name    string
 	attempt int
-	logger  *slog.Logger
+	logger  atomic.Pointer[slog.Logger]
 }
 
 func (s *stepContext) stepContext() {}
@@ -95,15 +96,14 @@ func (s *stepContext) Attempt() int { return s.attempt }
 // Logger returns a logger whose records carry the step's id, name and
 // attempt.
 func (s *stepContext) Logger() *slog.Logger {
-	if s.logger == nil {
+	return lazyLogger(&s.logger, func() *slog.Logger {
 		h := s.inv.logBase.WithAttrs([]slog.Attr{
 			slog.String(logKeyOperationID, s.id),
 			slog.String(logKeyOperationName, s.name),
 			slog.Int(logKeyAttempt, s.attempt),
 		})
-		s.logger = slog.New(&replayHandler{next: h, ctx: liveSource{}, inv: s.inv, mode: s.inv.opts.replayLog})
-	}
-	return s.logger
+		return slog.New(&replayHandler{next: h, ctx: liveSource{}, inv: s.inv, mode: s.inv.opts.replayLog})
+	})
 }
 
 // Step runs fn as a durable step named name and returns its result.
