@@ -2,6 +2,8 @@ package stacks
 
 import (
 	"context"
+	"debug/buildinfo"
+	"debug/elf"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,46 +21,100 @@ func assetHash(dir string) string {
 	})
 }
 
-// buildHash builds pkgDir into a fresh directory and returns its asset hash.
-func buildHash(t *testing.T, pkgDir, goarch string) string {
+// buildHash builds pkgDir into a fresh directory and returns its asset
+// hash and the path of the binary.
+func buildHash(t *testing.T, pkgDir, goarch string) (hash, binary string) {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "asset")
 	if err := buildBootstrap(context.Background(), pkgDir, goarch, out); err != nil {
 		t.Fatal(err)
 	}
-	return assetHash(out)
+	return assetHash(out), filepath.Join(out, BootstrapName)
 }
 
-// TestAssetHashMatchesRebuild rebuilds lambda/ and checks that the asset
-// hash in the synthesized template is the hash of that second build.
-func TestAssetHashMatchesRebuild(t *testing.T) {
+// TestLambdaBuild rebuilds lambda/ for each synthesized stack: the asset
+// hash in the template must be the hash of the rebuild, and the binary must
+// carry exactly the reproducible build settings.
+func TestLambdaBuild(t *testing.T) {
 	s := synthesized(t)
 	tests := []struct {
-		name   string
-		tpl    template
-		goarch string
+		name    string
+		tpl     template
+		goarch  string
+		machine elf.Machine
 	}{
-		{"Default", s.defJSON, "arm64"},
-		{"Custom", s.customJSON, "amd64"},
+		{"Default", s.defJSON, "arm64", elf.EM_AARCH64},
+		{"Custom", s.customJSON, "amd64", elf.EM_X86_64},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			hash, binary := buildHash(t, "../lambda", tt.goarch)
 			_, fn := tt.tpl.only(t, "AWS::Lambda::Function")
 			code, _ := props(fn)["Code"].(map[string]interface{})
-			key, _ := code["S3Key"].(string)
-			if want := buildHash(t, "../lambda", tt.goarch) + ".zip"; key != want {
-				t.Errorf("Code.S3Key = %q, want %q (the hash of a rebuild)", key, want)
+			if key := code["S3Key"]; key != hash+".zip" {
+				t.Errorf("Code.S3Key = %v, want %q (the hash of a rebuild)", key, hash+".zip")
+			}
+
+			f, err := elf.Open(binary)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if f.Machine != tt.machine {
+				t.Errorf("ELF machine = %v, want %v", f.Machine, tt.machine)
+			}
+			for _, p := range f.Progs {
+				if p.Type == elf.PT_INTERP {
+					t.Error("binary has an ELF interpreter; want a static binary")
+				}
+			}
+			// -ldflags "-s -w -buildid=": no symbol table, no DWARF, no build id.
+			// (buildinfo omits -ldflags under -trimpath, so check the sections.)
+			for _, sec := range f.Sections {
+				if sec.Name == ".symtab" || sec.Name == ".note.go.buildid" ||
+					strings.HasPrefix(sec.Name, ".debug_") || strings.HasPrefix(sec.Name, ".zdebug_") {
+					t.Errorf("binary has section %s; want it stripped by -ldflags \"-s -w -buildid=\"", sec.Name)
+				}
+			}
+			info, err := buildinfo.ReadFile(binary)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]string{}
+			for _, setting := range info.Settings {
+				got[setting.Key] = setting.Value
+			}
+			want := map[string]string{
+				"GOOS": "linux", "GOARCH": tt.goarch, "CGO_ENABLED": "0",
+				"-tags": "lambda.norpc", "-trimpath": "true",
+			}
+			for k, v := range want {
+				if got[k] != v {
+					t.Errorf("build setting %s = %q, want %q", k, got[k], v)
+				}
+			}
+			for k := range got {
+				if strings.HasPrefix(k, "vcs") {
+					t.Errorf("binary is stamped with %s=%s; want no VCS stamp", k, got[k])
+				}
 			}
 		})
 	}
 }
 
 // TestAssetHashReproducible builds a fixture module: two builds give one
-// hash, an edit outside the function's packages keeps it, and an edit in a
-// package the function imports changes it.
+// hash, as does a copy of the module in another directory; an edit outside
+// the function's packages keeps the hash, and an edit in a package the
+// function imports changes it.
 func TestAssetHashReproducible(t *testing.T) {
-	mod := t.TempDir()
-	write := func(rel, content string) {
+	files := map[string]string{
+		"go.mod":         "module example.com/fixture\n\ngo 1.22\n",
+		"fn/main.go":     "package main\n\nimport \"example.com/fixture/used\"\n\nfunc main() { println(used.Greeting) }\n",
+		"used/used.go":   "package used\n\n// Greeting is printed.\nconst Greeting = \"hello\"\n",
+		"other/other.go": "package other\n\n// Unused is not imported by fn.\nconst Unused = 1\n",
+		"README.md":      "fixture\n",
+	}
+	write := func(mod, rel, content string) {
 		t.Helper()
 		path := filepath.Join(mod, rel)
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -68,24 +124,27 @@ func TestAssetHashReproducible(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	write("go.mod", "module example.com/fixture\n\ngo 1.22\n")
-	write("fn/main.go", "package main\n\nimport \"example.com/fixture/used\"\n\nfunc main() { println(used.Greeting) }\n")
-	write("used/used.go", "package used\n\n// Greeting is printed.\nconst Greeting = \"hello\"\n")
-	write("other/other.go", "package other\n\n// Unused is not imported by fn.\nconst Unused = 1\n")
-	write("README.md", "fixture\n")
+	mod, copied := t.TempDir(), t.TempDir()
+	for rel, content := range files {
+		write(mod, rel, content)
+		write(copied, rel, content)
+	}
 	pkg := filepath.Join(mod, "fn")
 
-	first := buildHash(t, pkg, "arm64")
-	if second := buildHash(t, pkg, "arm64"); second != first {
+	first, _ := buildHash(t, pkg, "arm64")
+	if second, _ := buildHash(t, pkg, "arm64"); second != first {
 		t.Fatalf("two builds of the same source: %s then %s", first, second)
 	}
-	write("other/other.go", "package other\n\n// Unused is not imported by fn.\nconst Unused = 2\n")
-	write("README.md", "fixture, edited\n")
-	if got := buildHash(t, pkg, "arm64"); got != first {
+	if elsewhere, _ := buildHash(t, filepath.Join(copied, "fn"), "arm64"); elsewhere != first {
+		t.Errorf("the same source in another directory: %s, here %s", elsewhere, first)
+	}
+	write(mod, "other/other.go", "package other\n\n// Unused is not imported by fn.\nconst Unused = 2\n")
+	write(mod, "README.md", "fixture, edited\n")
+	if got, _ := buildHash(t, pkg, "arm64"); got != first {
 		t.Errorf("edit outside the function's packages changed the hash: %s, then %s", first, got)
 	}
-	write("used/used.go", "package used\n\n// Greeting is printed.\nconst Greeting = \"hello, world\"\n")
-	if got := buildHash(t, pkg, "arm64"); got == first {
+	write(mod, "used/used.go", "package used\n\n// Greeting is printed.\nconst Greeting = \"hello, world\"\n")
+	if got, _ := buildHash(t, pkg, "arm64"); got == first {
 		t.Errorf("edit in a package the function imports kept the hash %s", got)
 	}
 }
