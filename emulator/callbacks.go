@@ -61,10 +61,10 @@ func (s *Service) closeCallback(e *execution, op *wire.Operation, status wire.Op
 	switch status {
 	case wire.OperationStatusSucceeded:
 		ev.EventType = wire.EventCallbackSucceeded
-		ev.CallbackSucceededDetails = &wire.ResultDetails{Result: &wire.EventResult{Payload: result}}
+		ev.CallbackSucceededDetails = &wire.ResultDetails{Result: eventResult(result)}
 	case wire.OperationStatusFailed:
 		ev.EventType = wire.EventCallbackFailed
-		ev.CallbackFailedDetails = &wire.ErrorDetails{Error: &wire.EventError{Payload: cloneError(errObj)}}
+		ev.CallbackFailedDetails = &wire.ErrorDetails{Error: eventError(errObj)}
 	default:
 		ev.EventType = wire.EventCallbackTimedOut
 		ev.CallbackTimedOutDetails = &wire.ErrorDetails{Error: eventError(errObj)}

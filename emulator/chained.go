@@ -49,42 +49,66 @@ func (s *Service) applyChainedInvoke(e *execution, op *wire.Operation, u *wire.O
 }
 
 // startTarget starts the target of a chained invoke and fills in the
-// started event's version and execution ARN. It returns the error the
-// operation fails with when the target cannot be started.
+// started event's ExecutedVersion and DurableExecutionArn. It returns the
+// error the operation fails with when the target cannot be started.
+//
+// Both fields are always present, as in the service's history: a durable
+// target's ARN is its real execution; for a plain or unregistered target
+// (protocol §9 #13) the emulator names a placeholder execution ARN of the
+// target, which no API knows.
 func (s *Service) startTarget(e *execution, op *wire.Operation, ref string, payload []byte, details *wire.ChainedInvokeStartedDetails) *wire.ErrorObject {
-	fn, q, err := s.resolveFunction(ref, "")
-	if apiErr := (*wire.APIError)(nil); errors.As(err, &apiErr) && apiErr.Code == wire.ErrCodeResourceNotFound {
-		return nil // unregistered: resolved by ResolveChainedInvoke
+	name, q, err := parseFunctionRef(ref, "")
+	details.ExecutedVersion = q
+	if q == "" {
+		details.ExecutedVersion = "$LATEST"
+	}
+	placeholder := func() string {
+		id := s.cfg.NewID()
+		return wire.ExecutionARN{Partition: "aws", Region: s.cfg.Region, Account: s.cfg.AccountID,
+			Function: name, Qualifier: details.ExecutedVersion, Name: id, ID: id}.String()
 	}
 	if err != nil {
+		details.DurableExecutionArn = placeholder()
 		return apiErrorObject(err)
+	}
+	fn, ok := s.functions[name]
+	if !ok {
+		details.DurableExecutionArn = placeholder()
+		return nil // unregistered: resolved by ResolveChainedInvoke
 	}
 	version := fn.Version
 	if q != "" {
 		v, ok := fn.version(q)
 		if !ok {
+			details.DurableExecutionArn = placeholder()
 			return &wire.ErrorObject{ErrorType: wire.ErrCodeResourceNotFound, ErrorMessage: fmt.Sprintf("Function not found: %s:%s", fn.arn, q)}
 		}
 		version = v
 	}
 	details.ExecutedVersion = version
 	if !fn.Durable {
+		details.DurableExecutionArn = placeholder()
 		e.jobs = append(e.jobs, &plainJob{parent: e, opID: op.Id, function: fn.Name, version: version, payload: payload})
 		return nil
 	}
-	if q == "" {
-		return &wire.ErrorObject{ErrorType: wire.ErrCodeInvalidParameterValue, ErrorMessage: "You cannot invoke a durable function using an unqualified ARN."}
-	}
-	if e.depth+1 > s.cfg.MaxInvokeDepth {
-		return &wire.ErrorObject{ErrorType: wire.ErrCodeInvalidParameterValue,
+	var fail *wire.ErrorObject
+	switch {
+	case q == "":
+		fail = &wire.ErrorObject{ErrorType: wire.ErrCodeInvalidParameterValue, ErrorMessage: "You cannot invoke a durable function using an unqualified ARN."}
+	case e.depth+1 > s.cfg.MaxInvokeDepth:
+		fail = &wire.ErrorObject{ErrorType: wire.ErrCodeInvalidParameterValue,
 			ErrorMessage: fmt.Sprintf("Chained invoke depth exceeds the maximum of %d", s.cfg.MaxInvokeDepth)}
 	}
-	child, _, err := s.startLocked(fn, version, "", payload, e.depth+1, &opRef{arn: e.arn, opID: op.Id})
-	if err != nil {
-		return apiErrorObject(err)
+	if fail == nil {
+		child, _, err := s.startLocked(fn, version, "", payload, e.depth+1, &opRef{arn: e.arn, opID: op.Id})
+		if err == nil {
+			details.DurableExecutionArn = child.arn
+			return nil
+		}
+		fail = apiErrorObject(err)
 	}
-	details.DurableExecutionArn = child.arn
-	return nil
+	details.DurableExecutionArn = placeholder()
+	return fail
 }
 
 func apiErrorObject(err error) *wire.ErrorObject {

@@ -98,12 +98,12 @@ func TestChainedInvoke(t *testing.T) {
 		{
 			name: "unregistered, resolved by the test", target: "elsewhere",
 			resolve:    &ChainedInvokeOutcome{Status: wire.OperationStatusTimedOut, Error: &wire.ErrorObject{ErrorType: "Timeout"}},
-			wantStatus: wire.ExecutionStatusFailed, wantEvent: wire.EventChainedInvokeTimedOut, wantMsg: "Timeout",
+			wantStatus: wire.ExecutionStatusFailed, wantEvent: wire.EventChainedInvokeTimedOut, wantMsg: "Timeout", wantVer: "$LATEST",
 		},
 		{
 			name: "unregistered, stopped", target: "elsewhere",
 			resolve:    &ChainedInvokeOutcome{Status: wire.OperationStatusStopped, Error: &wire.ErrorObject{ErrorType: "Stopped"}},
-			wantStatus: wire.ExecutionStatusFailed, wantEvent: wire.EventChainedInvokeStopped, wantMsg: "Stopped",
+			wantStatus: wire.ExecutionStatusFailed, wantEvent: wire.EventChainedInvokeStopped, wantMsg: "Stopped", wantVer: "$LATEST",
 		},
 	}
 	for _, tt := range tests {
@@ -145,13 +145,16 @@ func TestChainedInvoke(t *testing.T) {
 			if d.FunctionName != tt.target || wire.Deref(d.Input.Payload) != `{"x":1}` || d.ExecutedVersion != tt.wantVer {
 				t.Errorf("ChainedInvokeStarted = %+v", d)
 			}
-			if (d.DurableExecutionArn != "") != tt.wantChild {
-				t.Fatalf("DurableExecutionArn = %q, want child: %v", d.DurableExecutionArn, tt.wantChild)
+			if _, err := wire.ParseExecutionARN(d.DurableExecutionArn); err != nil {
+				t.Errorf("DurableExecutionArn: %v", err)
+			}
+			child, err := svc.GetExecution(ctx, d.DurableExecutionArn, true)
+			if (err == nil) != tt.wantChild {
+				t.Fatalf("GetExecution(DurableExecutionArn) = %v, want a real child: %v", err, tt.wantChild)
 			}
 			if tt.wantChild {
-				child, err := svc.GetExecution(ctx, d.DurableExecutionArn, true)
-				if err != nil || !child.Status.Terminal() || wire.Deref(child.InputPayload) != `{"x":1}` || child.Version != "1" {
-					t.Errorf("child = %+v, %v", child, err)
+				if !child.Status.Terminal() || wire.Deref(child.InputPayload) != `{"x":1}` || child.Version != "1" {
+					t.Errorf("child = %+v", child)
 				}
 			}
 		})

@@ -10,7 +10,6 @@ import (
 type execution struct {
 	arn      string
 	seq      int // position in the service's start order
-	parsed   wire.ExecutionARN
 	name, id string
 	function string // function name
 	version  string
@@ -85,7 +84,6 @@ type Invocation struct {
 func newExecution(arn wire.ExecutionARN, function string, cfg wire.DurableConfig, input string, now time.Time, depth int) *execution {
 	e := &execution{
 		arn:          arn.String(),
-		parsed:       arn,
 		name:         arn.Name,
 		id:           arn.ID,
 		function:     function,
@@ -258,17 +256,15 @@ func opEvent(t wire.EventType, op *wire.Operation) wire.Event {
 	return wire.Event{EventType: t, Id: op.Id, Name: op.Name, SubType: op.SubType, ParentId: op.ParentId}
 }
 
+// eventResult wraps a result for an event. The wrapper is always present
+// (Truncated:false), with or without a payload, as the service writes it.
 func eventResult(p *string) *wire.EventResult {
-	if p == nil {
-		return nil
-	}
 	return &wire.EventResult{Payload: p}
 }
 
+// eventError wraps an error for an event; like eventResult, the wrapper is
+// always present.
 func eventError(err *wire.ErrorObject) *wire.EventError {
-	if err == nil {
-		return nil
-	}
 	return &wire.EventError{Payload: cloneError(err)}
 }
 

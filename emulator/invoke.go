@@ -160,13 +160,15 @@ func (s *Service) finishInvocation(e *execution, inv *invocation, out []byte, ca
 		rec.Status = env.Status
 	}
 	e.invocations = append(e.invocations, rec)
-	s.emit(e, wire.Event{EventType: wire.EventInvocationCompleted,
-		InvocationCompletedDetails: &wire.InvocationCompletedDetails{
-			StartTimestamp: wire.At(inv.start),
-			EndTimestamp:   wire.At(now),
-			RequestId:      inv.requestID,
-			Error:          eventError(failure),
-		}})
+	details := &wire.InvocationCompletedDetails{
+		StartTimestamp: wire.At(inv.start),
+		EndTimestamp:   wire.At(now),
+		RequestId:      inv.requestID,
+	}
+	if failure != nil {
+		details.Error = eventError(failure)
+	}
+	s.emit(e, wire.Event{EventType: wire.EventInvocationCompleted, InvocationCompletedDetails: details})
 	switch {
 	case e.status.Terminal():
 	case e.closing != nil:

@@ -339,15 +339,15 @@ func (s *Service) Functions() []FunctionInfo {
 	return out
 }
 
-// resolveFunction parses a function reference — a name, name:qualifier, or
-// a full or partial ARN, with an optional separate qualifier — and returns
-// the function and the qualifier given ("" when unqualified).
-func (s *Service) resolveFunction(ref, qualifier string) (*function, string, error) {
+// parseFunctionRef splits a function reference — a name, name:qualifier,
+// or a full or partial ARN, with an optional separate qualifier — into the
+// function name and the qualifier given ("" when unqualified).
+func parseFunctionRef(ref, qualifier string) (string, string, error) {
 	name, q := ref, ""
 	if strings.HasPrefix(ref, "arn:") {
 		f := strings.Split(ref, ":")
 		if len(f) < 7 || len(f) > 8 || f[2] != "lambda" || f[5] != "function" {
-			return nil, "", wire.NewAPIError(wire.ErrCodeInvalidParameterValue, "Invalid function ARN %q", ref)
+			return "", "", wire.NewAPIError(wire.ErrCodeInvalidParameterValue, "Invalid function ARN %q", ref)
 		}
 		name = f[6]
 		if len(f) == 8 {
@@ -356,7 +356,7 @@ func (s *Service) resolveFunction(ref, qualifier string) (*function, string, err
 	} else if f := strings.Split(ref, ":"); len(f) >= 3 && f[1] == "function" {
 		// partial ARN: <account>:function:<name>[:<qualifier>]
 		if len(f) > 4 {
-			return nil, "", wire.NewAPIError(wire.ErrCodeInvalidParameterValue, "Invalid function name %q", ref)
+			return "", "", wire.NewAPIError(wire.ErrCodeInvalidParameterValue, "Invalid function name %q", ref)
 		}
 		name = f[2]
 		if len(f) == 4 {
@@ -367,9 +367,19 @@ func (s *Service) resolveFunction(ref, qualifier string) (*function, string, err
 	}
 	if qualifier != "" {
 		if q != "" && q != qualifier {
-			return nil, "", wire.NewAPIError(wire.ErrCodeInvalidParameterValue, "The derived qualifier from the function name does not match the specified qualifier.")
+			return "", "", wire.NewAPIError(wire.ErrCodeInvalidParameterValue, "The derived qualifier from the function name does not match the specified qualifier.")
 		}
 		q = qualifier
+	}
+	return name, q, nil
+}
+
+// resolveFunction finds the registered function a reference names and
+// returns it with the qualifier given ("" when unqualified).
+func (s *Service) resolveFunction(ref, qualifier string) (*function, string, error) {
+	name, q, err := parseFunctionRef(ref, qualifier)
+	if err != nil {
+		return nil, "", err
 	}
 	fn, ok := s.functions[name]
 	if !ok {
