@@ -57,8 +57,8 @@ func (e *buildError) Error() string {
 // startHost builds the function (unless a binary is given), starts the
 // service with its store, the endpoint and the runtime, and registers the
 // function as a durable function.
-func startHost(ctx context.Context, cfg hostConfig) (h *host, err error) {
-	h = &host{}
+func startHost(ctx context.Context, cfg hostConfig) (_ *host, err error) {
+	h := &host{}
 	defer func() {
 		if err != nil {
 			h.close()

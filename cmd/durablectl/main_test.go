@@ -1,0 +1,367 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/acme/durable-lambda-go/emulator"
+	"github.com/acme/durable-lambda-go/wire"
+)
+
+// Test function binaries, built once for the host.
+var (
+	demoBinary     string // testdata/fn: the demo workflow on the durable SDK
+	callbackBinary string // the httpapi test function, which waits for a callback
+)
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "durablectl-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	demoBinary = filepath.Join(dir, "demo", "bootstrap")
+	callbackBinary = filepath.Join(dir, "callback", "bootstrap")
+	for bin, pkg := range map[string]string{demoBinary: "./testdata/fn", callbackBinary: "../../emulator/httpapi/testdata/fn"} {
+		if err := buildFunction(context.Background(), pkg, bin); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// cli runs durablectl with args and returns its exit status and output.
+func cli(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(t.Context(), args, strings.NewReader(""), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+// wantLines checks that out holds lines matching the patterns, in order.
+func wantLines(t *testing.T, out string, patterns ...string) {
+	t.Helper()
+	rest := out
+	for _, p := range patterns {
+		loc := regexp.MustCompile("(?m)" + p).FindStringIndex(rest)
+		if loc == nil {
+			t.Errorf("output lacks (in order) a line matching %q; output:\n%s", p, out)
+			return
+		}
+		rest = rest[loc[1]:]
+	}
+}
+
+func TestRunShowsProgressThenTheTree(t *testing.T) {
+	code, stdout, stderr := cli(t, "run", "--binary", demoBinary, "--name", "demo-1", `{"name":"ada","wait":30,"flaky":1}`)
+	if code != exitOK {
+		t.Fatalf("exit %d, want 0; stderr:\n%s\nstdout:\n%s", code, stderr, stdout)
+	}
+	wantLines(t, stdout,
+		`^ +\+0s  execution "demo-1" started$`,
+		`step "greet" succeeded \(attempt 1\)$`,
+		`wait "cool-down" started \(for 30s\)$`,
+		`^ +\+30s  wait "cool-down" succeeded$`,
+		`step "charge" failed, will retry \(attempt 1; next in 2s; Error: gateway unavailable \(attempt 1\)\)$`,
+		`^ +\+32s  step "charge" succeeded \(attempt 2\)$`,
+		`execution succeeded$`,
+		`^demo-1  SUCCEEDED  in 32s \(3 invocations\)$`,
+		`^├─ Step greet +SUCCEEDED +1 attempt +0s$`,
+		`^├─ Wait cool-down +SUCCEEDED +30s$`,
+		`^└─ Step charge +SUCCEEDED +2 attempts +2s$`,
+		`^result: \{"greeting":"hello ada","attempts":2\}$`,
+	)
+}
+
+func TestRunBuildsTheFunctionPackage(t *testing.T) {
+	code, stdout, stderr := cli(t, "run", "--function", "./testdata/fn", `{"name":"bo"}`)
+	if code != exitOK {
+		t.Fatalf("exit %d, want 0; stderr:\n%s", code, stderr)
+	}
+	wantLines(t, stdout, `^building ./testdata/fn for the host\.\.\.$`, `SUCCEEDED`, `"greeting":"hello bo"`)
+}
+
+func TestRunExitStatusFollowsTheExecution(t *testing.T) {
+	tests := []struct {
+		name, payload string
+		code          int
+		line          string
+	}{
+		{"succeeds", `{"name":"a"}`, exitOK, `SUCCEEDED`},
+		{"retries exhausted", `{"name":"a","flaky":5}`, exitFailed, `^error: StepError: gateway unavailable \(attempt 3\)$`},
+		{"handler error", `{"name":"a","fail":true}`, exitFailed, `^error: Error: the input asked to fail$`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := cli(t, "run", "--binary", demoBinary, tt.payload)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d; stderr:\n%s\nstdout:\n%s", code, tt.code, stderr, stdout)
+			}
+			wantLines(t, stdout, tt.line)
+		})
+	}
+}
+
+func TestExitCodeOf(t *testing.T) {
+	tests := map[wire.ExecutionStatus]int{
+		wire.ExecutionStatusSucceeded: exitOK,
+		wire.ExecutionStatusFailed:    exitFailed,
+		wire.ExecutionStatusTimedOut:  exitTimedOut,
+		wire.ExecutionStatusStopped:   exitStopped,
+	}
+	for status, want := range tests {
+		if got := exitCodeOf(status); got != want {
+			t.Errorf("exitCodeOf(%s) = %d, want %d", status, got, want)
+		}
+	}
+}
+
+func TestRunJSON(t *testing.T) {
+	code, stdout, stderr := cli(t, "run", "--binary", demoBinary, "--json", "--payload", `{"name":"cy"}`)
+	if code != exitOK {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	var res runResult
+	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+		t.Fatalf("stdout is not the JSON result: %v\n%s", err, stdout)
+	}
+	if res.Execution.Status != wire.ExecutionStatusSucceeded || len(res.Events) == 0 ||
+		res.Events[len(res.Events)-1].EventType != wire.EventExecutionSucceeded {
+		t.Errorf("JSON result = %+v", res)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "missing.json")
+	tests := []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"no command", nil, exitUsage, "Usage:"},
+		{"unknown command", []string{"launch"}, exitUsage, `unknown command "launch"`},
+		{"unknown flag", []string{"run", "--nope"}, exitUsage, "flag provided but not defined: -nope"},
+		{"unreadable payload", []string{"run", "--payload-file", missing}, exitUsage, "cannot read the payload file"},
+		{"payload not JSON", []string{"run", "{name: ada}"}, exitUsage, "the payload is not valid JSON"},
+		{"two payloads", []string{"run", "--payload", "{}", "{}"}, exitUsage, "not both"},
+		{"bad time mode", []string{"run", "--time", "soon", "{}"}, exitUsage, "--time must be virtual or real"},
+		{"show without ARN", []string{"show"}, exitUsage, "missing argument"},
+		{"too many arguments", []string{"history", "a", "b"}, exitUsage, `unexpected argument "b"`},
+		{"public address", []string{"serve", "--addr", "0.0.0.0:0"}, exitUsage, "non-loopback"},
+		{"bad callback action", []string{"callback", "approve", "id"}, exitUsage, `unknown callback action "approve"`},
+		{"bad status filter", []string{"list", "--status", "DONE"}, exitUsage, `"DONE" is not one of`},
+		{"bad endpoint", []string{"list", "--endpoint", "localhost:9001"}, exitUsage, "is not an http(s) URL"},
+		{"function that does not build", []string{"run", "--function", "./no/such/package"}, exitError, "building ./no/such/package"},
+		{"unreachable endpoint", []string{"list", "--endpoint", "http://127.0.0.1:1"}, exitError, "cannot reach the endpoint"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := cli(t, tt.args...)
+			if code != tt.code || !strings.Contains(stderr, tt.msg) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr, tt.code, tt.msg)
+			}
+		})
+	}
+}
+
+// served starts a host on the real clock, as serve does, and drives it
+// until the test ends.
+func served(t *testing.T, binary string) *host {
+	t.Helper()
+	h, err := startHost(t.Context(), hostConfig{
+		binary: binary, functionName: "seed", clock: emulator.RealClock(),
+		output: &bytes.Buffer{}, logger: slog.New(slog.DiscardHandler), progress: &bytes.Buffer{},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- h.svc.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-ran
+		h.close()
+	})
+	return h
+}
+
+// startExecution starts an execution on h and returns its ARN.
+func startExecution(t *testing.T, h *host, name, payload string) string {
+	t.Helper()
+	out, err := h.svc.StartExecution(t.Context(), emulator.StartInput{FunctionName: "seed", Qualifier: functionVersion, ExecutionName: name, Payload: []byte(payload)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.ExecutionArn
+}
+
+func TestClientCommands(t *testing.T) {
+	h := served(t, demoBinary)
+	url := h.srv.URL()
+	done := startExecution(t, h, "done-1", `{"name":"ed","flaky":1}`)
+	if _, err := h.svc.WaitForExecution(t.Context(), done); err != nil {
+		t.Fatal(err)
+	}
+	waiting := startExecution(t, h, "waiting-1", `{"name":"fa","wait":3600}`)
+
+	code, stdout, stderr := cli(t, "list", "--endpoint", url)
+	if code != exitOK {
+		t.Fatalf("list: exit %d: %s", code, stderr)
+	}
+	wantLines(t, stdout, `^NAME +STATUS +STARTED +DURATION +ARN$`, `^waiting-1 +RUNNING `, `^done-1 +SUCCEEDED `)
+
+	code, stdout, _ = cli(t, "list", "--endpoint", url, "--status", "succeeded", "--json")
+	var list wire.ListExecutionsOutput
+	if err := json.Unmarshal([]byte(stdout), &list); code != exitOK || err != nil || len(list.DurableExecutions) != 1 || list.DurableExecutions[0].DurableExecutionArn != done {
+		t.Errorf("list --status succeeded --json: exit %d, %v, %s", code, err, stdout)
+	}
+
+	code, stdout, stderr = cli(t, "show", done, "--endpoint", url)
+	if code != exitOK {
+		t.Fatalf("show: exit %d: %s", code, stderr)
+	}
+	wantLines(t, stdout, "^"+regexp.QuoteMeta(done)+"$", `^done-1  SUCCEEDED  in .* \(2 invocations\)$`, `^└─ Step charge +SUCCEEDED +2 attempts`)
+
+	code, stdout, _ = cli(t, "history", "--endpoint", url, done)
+	if code != exitOK {
+		t.Fatalf("history: exit %d", code)
+	}
+	wantLines(t, stdout, `^ID +TIME +EVENT +WHAT$`, `^1 +\S+ +ExecutionStarted +execution "done-1" started$`, `StepFailed +step "charge" failed, will retry`, `ExecutionSucceeded +execution succeeded$`)
+
+	code, stdout, stderr = cli(t, "stop", "--endpoint", url, "--error-message", "enough", waiting)
+	if code != exitOK || !strings.HasPrefix(stdout, "stopped "+waiting) {
+		t.Fatalf("stop: exit %d, %q, %s", code, stdout, stderr)
+	}
+	code, stdout, _ = cli(t, "show", "--json", "--endpoint", url, waiting)
+	var shown runResult
+	if err := json.Unmarshal([]byte(stdout), &shown); code != exitOK || err != nil || shown.Execution.Status != wire.ExecutionStatusStopped {
+		t.Errorf("show --json after stop: exit %d, %v, status %s", code, err, shown.Execution.Status)
+	}
+
+	missing := strings.Replace(done, "done-1", "nothing", 1)
+	for _, cmd := range []string{"show", "history", "stop"} {
+		code, _, stderr = cli(t, cmd, "--endpoint", url, missing)
+		if code != exitError || !strings.Contains(stderr, "no execution "+missing) {
+			t.Errorf("%s of an unknown execution: exit %d, %q", cmd, code, stderr)
+		}
+	}
+}
+
+func TestCallbackCommands(t *testing.T) {
+	h := served(t, callbackBinary)
+	url := h.srv.URL()
+	callbackID := func(arn string) string {
+		t.Helper()
+		events, cancel := h.svc.Subscribe(arn)
+		defer cancel()
+		for {
+			if open, _ := h.svc.OpenCallbacks(arn); len(open) > 0 {
+				if invs, _ := h.svc.Invocations(arn); len(invs) > 0 {
+					return open[0].CallbackID
+				}
+			}
+			select {
+			case <-events:
+			case <-t.Context().Done():
+				t.Fatal("no callback was created")
+			}
+		}
+	}
+
+	approved := startExecution(t, h, "approve-1", `{"name":"gu","callback":true}`)
+	id := callbackID(approved)
+	if code, stdout, stderr := cli(t, "callback", "heartbeat", "--endpoint", url, id); code != exitOK || !strings.Contains(stdout, "heartbeat sent") {
+		t.Fatalf("callback heartbeat: exit %d, %q %q", code, stdout, stderr)
+	}
+	if code, _, stderr := cli(t, "callback", "succeed", "--endpoint", url, id, `{"by":"cli"}`); code != exitOK {
+		t.Fatalf("callback succeed: exit %d, %s", code, stderr)
+	}
+	exec, err := h.svc.WaitForExecution(t.Context(), approved)
+	if err != nil || exec.Status != wire.ExecutionStatusSucceeded || *exec.Result != `{"approval":{"by":"cli"},"greeting":"hello gu"}` {
+		t.Errorf("after callback succeed: %+v, %v", exec, err)
+	}
+	if code, _, stderr := cli(t, "callback", "succeed", "--endpoint", url, id); code != exitError || !strings.Contains(stderr, wire.ErrCodeCallbackTimeout) {
+		t.Errorf("callback succeed on a closed callback: exit %d, %q", code, stderr)
+	}
+
+	rejected := startExecution(t, h, "reject-1", `{"name":"ha","callback":true}`)
+	id = callbackID(rejected)
+	if code, _, stderr := cli(t, "callback", "fail", id, "--endpoint", url, "--error-type", "Rejected", "--error-message", "no"); code != exitOK {
+		t.Fatalf("callback fail: exit %d, %s", code, stderr)
+	}
+	exec, err = h.svc.WaitForExecution(t.Context(), rejected)
+	if err != nil || exec.Status != wire.ExecutionStatusFailed || exec.Error.ErrorMessage != "no" {
+		t.Errorf("after callback fail: %+v, %v", exec, err)
+	}
+	if code, _, stderr := cli(t, "callback", "heartbeat", "--endpoint", url, "bm90LWEtY2FsbGJhY2s="); code != exitError || stderr == "" {
+		t.Errorf("heartbeat of an unknown callback: exit %d, %q", code, stderr)
+	}
+}
+
+func TestRunWaitsForACallbackSentToItsEndpoint(t *testing.T) {
+	// run prints the endpoint and the callback command when the execution
+	// can only go on with outside input; complete it through that endpoint.
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var stdout bytes.Buffer
+	codes := make(chan int, 1)
+	go func() {
+		codes <- run(t.Context(), []string{"run", "--binary", callbackBinary, `{"name":"io","callback":true}`}, strings.NewReader(""), &stdout, w)
+		w.Close()
+	}()
+	var said strings.Builder
+	buf := make([]byte, 4096)
+	cmd := regexp.MustCompile(`durablectl callback succeed --endpoint (\S+) (\S+) `)
+	for !cmd.MatchString(said.String()) {
+		n, err := r.Read(buf)
+		if err != nil {
+			t.Fatalf("run ended without naming the callback: %v\n%s", err, said.String())
+		}
+		said.Write(buf[:n])
+	}
+	m := cmd.FindStringSubmatch(said.String())
+	if code, _, stderr := cli(t, "callback", "succeed", "--endpoint", m[1], m[2], `"ok"`); code != exitOK {
+		t.Fatalf("callback succeed: exit %d, %s", code, stderr)
+	}
+	if code := <-codes; code != exitOK {
+		t.Fatalf("run: exit %d\n%s", code, stdout.String())
+	}
+	wantLines(t, stdout.String(), `callback "approval" started \(callback id `, `callback "approval" succeeded`, `SUCCEEDED`, `"approval":"ok"`)
+}
+
+func TestCheckLoopback(t *testing.T) {
+	tests := map[string]bool{
+		"127.0.0.1:9001": true, "localhost:9001": true, "[::1]:9001": true, "127.0.0.2:80": true,
+		"0.0.0.0:9001": false, "192.168.1.4:9001": false, ":9001": false,
+	}
+	for addr, ok := range tests {
+		if err := checkLoopback(addr); (err == nil) != ok {
+			t.Errorf("checkLoopback(%q) = %v, want ok=%v", addr, err, ok)
+		}
+	}
+}
+
+// TestEscapeLabel checks that path labels are escaped like AWS clients do.
+func TestEscapeLabel(t *testing.T) {
+	got := escapeLabel("arn:aws:lambda:us-east-1:1:function:f:$LATEST/durable-execution/n/i+/=~")
+	want := "arn%3Aaws%3Alambda%3Aus-east-1%3A1%3Afunction%3Af%3A%24LATEST%2Fdurable-execution%2Fn%2Fi%2B%2F%3D~"
+	if got != want {
+		t.Errorf("escapeLabel = %s, want %s", got, want)
+	}
+}
