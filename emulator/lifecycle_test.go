@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -272,5 +273,36 @@ func TestExecutionTimeoutAndStop(t *testing.T) {
 	}
 	if _, err := svc.GetExecutionHistory(ctx, HistoryInput{ExecutionArn: stopped, MaxItems: 1001}); err == nil {
 		t.Error("MaxItems 1001 accepted")
+	}
+}
+
+// TestInitialStatePagedBySize: a log larger than an invocation payload
+// arrives partly in the envelope and the rest through GetExecutionState.
+func TestInitialStatePagedBySize(t *testing.T) {
+	svc, _ := newService(t, Config{})
+	payload := strings.Repeat("p", wire.MaxOperationPayloadBytes-100)
+	const steps = 30 // 30 × ~256 KiB > 6 MiB
+	var marker string
+	var seen int
+	host(t, svc, "fn", func(f *fake) (wire.InvocationOutput, error) {
+		if f.n == 1 {
+			for i := range steps {
+				if _, err := f.checkpoint(stepSucceed("s"+strconv.Itoa(i), payload)); err != nil {
+					return pending, err
+				}
+			}
+			_, err := f.checkpoint(waitStart("w", 1))
+			return pending, err
+		}
+		marker = f.in.InitialExecutionState.NextMarker
+		seen = len(f.ops)
+		return succeeded("1"), nil
+	})
+	ex := drive(t, svc, start(t, svc, "fn", "{}"))
+	if ex.Status != wire.ExecutionStatusSucceeded {
+		t.Fatalf("status = %s %+v", ex.Status, ex.Error)
+	}
+	if marker == "" || seen != steps+2 {
+		t.Errorf("NextMarker = %q, operations after paging = %d, want a marker and %d", marker, seen, steps+2)
 	}
 }

@@ -25,7 +25,9 @@ type InvokeRequest struct {
 	// Payload is, for a durable function, the JSON wire.InvocationInput;
 	// for a plain function, the raw event.
 	Payload []byte
-	// Deadline is the per-invocation deadline (the function timeout).
+	// Deadline is the per-invocation deadline (the function timeout) on the
+	// service's Clock. The ctx passed to Invoke carries the same timeout
+	// in real time, which is what a virtual clock cannot provide.
 	Deadline time.Time
 }
 
