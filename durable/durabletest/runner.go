@@ -120,11 +120,10 @@ func (r *LocalRunner[I, O]) reset() {
 	if err != nil {
 		panic(fmt.Sprintf("durabletest: creating the emulator: %v", err))
 	}
-	r.svc = svc
-	r.faults = newFaults()
-	r.arn = ""
+	plan := newFaults()
+	r.svc, r.faults, r.arn = svc, plan, ""
 	r.mustRegister(emulator.Function{Name: FunctionName, Durable: true,
-		Invoker: durableInvoker(r.handler, r.opts, func() *faultClient { return &faultClient{svc: svc, faults: r.faults} })})
+		Invoker: durableInvoker(r.handler, r.opts, func() *faultClient { return &faultClient{svc: svc, faults: plan} })})
 	for id, fn := range r.functions {
 		r.registerLocked(id, fn)
 	}
