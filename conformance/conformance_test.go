@@ -1,9 +1,15 @@
 package conformance
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/acme/durable-lambda-go/durable"
 )
 
 // caseFunc runs a requirement's Go handler to the end and returns what the
@@ -91,4 +97,78 @@ func runRequirement(r *Requirement, plan suitePlan, cases map[string]caseFunc) O
 	}
 	o.Verdict = Pass
 	return o
+}
+
+// TestHarnessCatchesWrongHandlers runs deliberately wrong handlers for real
+// requirements: each must FAIL with the mismatch that gives it away.
+func TestHarnessCatchesWrongHandlers(t *testing.T) {
+	dir, err := FindRequirementsDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	load := func(suite, id string) *Requirement {
+		t.Helper()
+		reqs, err := LoadFile(filepath.Join(dir, suite, id+".yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return reqs[0]
+	}
+	tests := []struct {
+		name, suite, id string
+		run             caseFunc
+		want            string
+	}{
+		{"wrong result", "step", "1-1", func(r *Requirement) (Execution, error) {
+			return runLocal(r, func(ctx durable.Context, name string) (string, error) {
+				return durable.Step(ctx, "greet", echoStep("Goodbye, "+name))
+			})
+		}, `result: expected "Hello, World!"`},
+		{"missing wait", "step", "1-8", func(r *Requirement) (Execution, error) {
+			return runLocal(r, func(ctx durable.Context, _ any) (string, error) {
+				return durable.Step(ctx, "compute", echoStep("computed"))
+			})
+		}, "event 4.EventType"},
+		{"wrong wait duration", "wait", "2-1", func(r *Requirement) (Execution, error) {
+			return runLocal(r, func(ctx durable.Context, _ any) (any, error) {
+				return nil, durable.Wait(ctx, "", 3*time.Second)
+			})
+		}, "WaitStartedDetails.Duration: expected 2, got 3"},
+		{"wrong final status", "step", "1-19", func(r *Requirement) (Execution, error) {
+			return runLocal(r, func(ctx durable.Context, _ any) (string, error) {
+				_, err := durable.Step(ctx, "failing", func(durable.StepContext) (string, error) {
+					return "", errors.New("fails")
+				}, durable.WithRetry(durable.NoRetry()))
+				if err != nil {
+					return "swallowed", nil
+				}
+				return "", nil
+			})
+		}, "status: expected FAILED, got SUCCEEDED"},
+		{"logs a line too often", "step", "1-7", func(r *Requirement) (Execution, error) {
+			return runLocal(r, func(ctx durable.Context, name string) (string, error) {
+				return durable.Step(ctx, "greet", func(sc durable.StepContext) (string, error) {
+					for range 2 {
+						sc.Logger().Info("Greeting step started for: " + name)
+					}
+					sc.Logger().Info("Greeting step completed with: Hello, " + name + "!")
+					return "Hello, " + name + "!", nil
+				})
+			})
+		}, "expected 1 lines, got 2"},
+		{"no handler", "step", "1-1", nil, "no Go handler"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := load(tt.suite, tt.id)
+			cases := map[string]caseFunc{}
+			if tt.run != nil {
+				cases[r.ID] = tt.run
+			}
+			o := runRequirement(r, suitePlan{cases: func() map[string]caseFunc { return cases }}, cases)
+			if o.Verdict != Fail || !strings.Contains(strings.Join(o.Mismatches, "\n"), tt.want) {
+				t.Fatalf("got %s, want a FAIL mentioning %q", o.Line(), tt.want)
+			}
+		})
+	}
 }

@@ -52,6 +52,11 @@ func oneSecondRetries(maxAttempts int) durable.RetryStrategy {
 	})
 }
 
+// echoStep is a step body that returns v.
+func echoStep[T any](v T) func(durable.StepContext) (T, error) {
+	return func(durable.StepContext) (T, error) { return v, nil }
+}
+
 // greet is the step body of the greeting requirements.
 func greet(name string) func(durable.StepContext) (string, error) {
 	return func(durable.StepContext) (string, error) { return "Hello, " + name + "!", nil }
