@@ -47,7 +47,7 @@ func (f *fakeLambda) GetDurableExecutionState(_ context.Context, in *lambda.GetD
 	}
 	return &lambda.GetDurableExecutionStateOutput{NextMarker: aws.String("m2"), Operations: []types.Operation{{
 		Id: aws.String("s"), Type: types.OperationTypeStep, Status: types.OperationStatusFailed, Name: aws.String("n"), ParentId: aws.String("p"),
-		StepDetails: &types.StepDetails{Attempt: 2, Result: aws.String("r"), Error: &types.ErrorObject{ErrorType: aws.String("E"), ErrorMessage: aws.String("m"), StackTrace: []string{"f"}}},
+		StepDetails:          &types.StepDetails{Attempt: 2, Result: aws.String("r"), Error: &types.ErrorObject{ErrorType: aws.String("E"), ErrorMessage: aws.String("m"), StackTrace: []string{"f"}}},
 		ContextDetails:       &types.ContextDetails{ReplayChildren: aws.Bool(true), Result: aws.String("c")},
 		CallbackDetails:      &types.CallbackDetails{CallbackId: aws.String("cb")},
 		ChainedInvokeDetails: &types.ChainedInvokeDetails{Result: aws.String("i")},

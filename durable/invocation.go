@@ -88,8 +88,10 @@ type invocation struct {
 	running int
 	waits   []*serviceWait
 	out     outcome
-	done    chan struct{}
-	poller  chan struct{} // wakes the poller goroutine; nil until started
+	done    chan struct{} // closed when the outcome is decided
+	// rootDone is closed when the handler goroutine has returned.
+	rootDone chan struct{}
+	poller   chan struct{} // wakes the poller goroutine; nil until started
 }
 
 // serviceWait is a goroutine blocked until an operation's record satisfies
@@ -104,14 +106,15 @@ type serviceWait struct {
 
 func newInvocation(ctx context.Context, opts *handlerOptions, client ExecutionClient, in *InvocationInput, ops []Operation, logHandler slog.Handler) *invocation {
 	inv := &invocation{
-		opts:    opts,
-		client:  client,
-		ctx:     ctx,
-		arn:     in.DurableExecutionArn,
-		initial: make(map[string]*Operation, len(ops)),
-		latest:  make(map[string]*Operation),
-		done:    make(chan struct{}),
-		running: 1,
+		opts:     opts,
+		client:   client,
+		ctx:      ctx,
+		arn:      in.DurableExecutionArn,
+		initial:  make(map[string]*Operation, len(ops)),
+		latest:   make(map[string]*Operation),
+		done:     make(chan struct{}),
+		rootDone: make(chan struct{}),
+		running:  1,
 	}
 	inv.cond.L = &inv.mu
 	inv.q.token = in.CheckpointToken
@@ -155,10 +158,19 @@ func (inv *invocation) input() []byte {
 
 // run runs body (the handler) on its own goroutine and returns the response
 // envelope, or an error for an invocation failure.
+//
+// Once the outcome is decided, operations blocked on the service return the
+// suspension signal and the handler unwinds; the response is sent after the
+// handler goroutine has returned (or the Lambda deadline has passed), so
+// that no user code of this invocation runs after it.
 func (inv *invocation) run(body func(*execContext) ([]byte, error)) ([]byte, error) {
 	go inv.runRoot(body)
 	select {
 	case <-inv.done:
+		select {
+		case <-inv.rootDone:
+		case <-inv.ctx.Done():
+		}
 	case <-inv.ctx.Done():
 		inv.mu.Lock()
 		inv.finishLocked(outcome{kind: outcomeInvocationError, err: fmt.Errorf("durable: invocation ended before the handler: %w", context.Cause(inv.ctx))})
@@ -168,8 +180,9 @@ func (inv *invocation) run(body func(*execContext) ([]byte, error)) ([]byte, err
 }
 
 func (inv *invocation) runRoot(body func(*execContext) ([]byte, error)) {
-	root := newRootContext(inv)
+	defer close(inv.rootDone)
 	defer inv.recoverPanic()
+	root := newRootContext(inv)
 	result, err := body(root)
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
