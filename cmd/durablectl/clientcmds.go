@@ -251,6 +251,16 @@ func cmdStop(ctx context.Context, e env, args []string) (int, error) {
 	if cf.asJSON {
 		return exitOK, writeJSON(e.stdout, out)
 	}
-	fmt.Fprintf(e.stdout, "stopped %s at %s\n", pos[0], wire.TimeOf(out.StopTimestamp).Local().Format(time.DateTime))
+	// Stopping a closed execution answers its end time; say what happened.
+	exec, err := c.getExecution(ctx, pos[0])
+	if err != nil {
+		return 0, executionNotFound(err, pos[0])
+	}
+	at := wire.TimeOf(out.StopTimestamp).Local().Format(time.DateTime)
+	if exec.Status == wire.ExecutionStatusStopped {
+		fmt.Fprintf(e.stdout, "stopped %s at %s\n", pos[0], at)
+	} else {
+		fmt.Fprintf(e.stdout, "%s had already ended %s at %s; nothing to stop\n", pos[0], exec.Status, at)
+	}
 	return exitOK, nil
 }

@@ -245,6 +245,10 @@ func TestClientCommands(t *testing.T) {
 	if code != exitOK || !strings.HasPrefix(stdout, "stopped "+waiting) {
 		t.Fatalf("stop: exit %d, %q, %s", code, stdout, stderr)
 	}
+	code, stdout, _ = cli(t, "stop", "--endpoint", url, done)
+	if code != exitOK || !strings.Contains(stdout, "had already ended SUCCEEDED") {
+		t.Errorf("stop of a finished execution: exit %d, %q", code, stdout)
+	}
 	code, stdout, _ = cli(t, "show", "--json", "--endpoint", url, waiting)
 	var shown runResult
 	if err := json.Unmarshal([]byte(stdout), &shown); code != exitOK || err != nil || shown.Execution.Status != wire.ExecutionStatusStopped {
