@@ -193,7 +193,8 @@ func (s *Service) ResolveChainedInvoke(ctx context.Context, arn, operationID str
 }
 
 // runPlain performs one invocation of a plain chained-invoke target and
-// resolves the parent operation with its outcome.
+// resolves the parent operation with its outcome. Like execute, it
+// abandons an invocation cut off by the end of ctx.
 func (s *Service) runPlain(ctx context.Context, job *plainJob) {
 	s.mu.Lock()
 	fn := s.functions[job.function]
@@ -209,6 +210,10 @@ func (s *Service) runPlain(ctx context.Context, job *plainJob) {
 	out, err := s.call(ctx, fn, req)
 	s.mu.Lock()
 	defer s.unlock()
+	if err != nil && ctx.Err() != nil {
+		job.running = false // shutting down: run it again later
+		return
+	}
 	e := job.parent
 	e.jobs = slices.DeleteFunc(e.jobs, func(j *plainJob) bool { return j == job })
 	s.markDirty(e)

@@ -132,11 +132,23 @@ func invocationError(err error) *wire.ErrorObject {
 	return &wire.ErrorObject{ErrorType: "Runtime.Unknown", ErrorMessage: err.Error()}
 }
 
-// execute runs a prepared invocation and processes its outcome.
+// execute runs a prepared invocation and processes its outcome. An
+// invocation that failed because ctx ended (the service is shutting down)
+// is abandoned rather than recorded: the execution stays due, so a
+// restarted service runs it again.
 func (s *Service) execute(ctx context.Context, c invokeCall) {
 	out, err := s.call(ctx, c.fn, c.req)
 	s.mu.Lock()
 	defer s.unlock()
+	if err != nil && ctx.Err() != nil {
+		c.inv.token = ""
+		if c.exec.inv == c.inv {
+			c.exec.inv = nil
+			c.exec.due = !c.exec.status.Terminal()
+		}
+		s.markDirty(c.exec)
+		return
+	}
 	s.finishInvocation(c.exec, c.inv, out, err)
 }
 

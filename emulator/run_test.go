@@ -219,3 +219,40 @@ func TestRestartResumesLostInvocation(t *testing.T) {
 		t.Fatalf("resumed execution = %s", ex.Status)
 	}
 }
+
+// TestShutdownAbandonsInvocation: an invocation cut off because the
+// service's context ended is not recorded as a failure; the execution
+// stays due and runs again.
+func TestShutdownAbandonsInvocation(t *testing.T) {
+	svc, _ := newService(t, Config{})
+	started := make(chan struct{})
+	var calls counter
+	if err := svc.RegisterFunction(Function{Name: "fn", Durable: true, Invoker: InvokerFunc(func(ctx context.Context, req InvokeRequest) ([]byte, error) {
+		if calls.inc() == 1 {
+			close(started)
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}
+		return []byte(`{"Status":"SUCCEEDED","Result":"1"}`), nil
+	})}); err != nil {
+		t.Fatal(err)
+	}
+	arn := start(t, svc, "fn", "{}")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx) }()
+	<-started
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if invs, _ := svc.Invocations(arn); len(invs) != 0 {
+		t.Fatalf("abandoned invocation recorded: %+v", invs)
+	}
+	if ex := drive(t, svc, arn); ex.Status != wire.ExecutionStatusSucceeded {
+		t.Fatalf("status = %s", ex.Status)
+	}
+	if invs, _ := svc.Invocations(arn); len(invs) != 1 {
+		t.Errorf("invocations = %d, want 1", len(invs))
+	}
+}
