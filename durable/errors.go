@@ -162,10 +162,10 @@ func newNonDeterminismError(id string, rec *Operation, typ OperationType, subTyp
 type ErrorScope int
 
 const (
-	// ErrorScopeInvocation: the invocation fails and the service invokes
-	// the function again (throttling, 5xx, network, stale token).
+	// ErrorScopeInvocation means the invocation fails and the service
+	// invokes the function again (throttling, 5xx, network, stale token).
 	ErrorScopeInvocation ErrorScope = iota + 1
-	// ErrorScopeExecution: retrying cannot help; the execution fails.
+	// ErrorScopeExecution means retrying cannot help: the execution fails.
 	ErrorScopeExecution
 )
 

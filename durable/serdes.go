@@ -32,13 +32,18 @@ type JSONSerdes struct{}
 // Marshal encodes v as JSON without HTML escaping and without a trailing
 // newline.
 func (JSONSerdes) Marshal(_ context.Context, _ SerdesContext, v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil || bytes.IndexByte(b, '\\') < 0 {
+		// Without any escape there is no HTML escape to undo.
+		return b, err
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
-	b := buf.Bytes()
+	b = buf.Bytes()
 	return b[:len(b)-1], nil
 }
 
