@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/acme/durable-lambda-go/durable"
 	"github.com/acme/durable-lambda-go/emulator"
@@ -88,5 +90,28 @@ func TestErrorTypeName(t *testing.T) {
 	}
 	if fe := functionError(&durable.PanicError{Value: "p"}); fe.ErrorType != "Runtime.ExitError" {
 		t.Errorf("a panic maps to %q", fe.ErrorType)
+	}
+}
+
+func TestAdvanceTime(t *testing.T) {
+	var a, b atomic.Int32
+	r := NewLocalRunner(workflow(&a, &b))
+	res, err := r.Run(order{ID: "t"})
+	if err != nil || res.Status != StatusPending {
+		t.Fatalf("first run = %v, %v", res, err)
+	}
+	start := r.Now()
+	if err := r.AdvanceTime(9 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if invs, _ := r.Service().Invocations(res.ExecutionArn); len(invs) != 1 || b.Load() != 0 {
+		t.Fatalf("after 9s: %d invocations, charge ran %d times", len(invs), b.Load())
+	}
+	if err := r.AdvanceTime(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	ex, err := r.Service().GetExecution(context.Background(), res.ExecutionArn, true)
+	if err != nil || ex.Status != wire.ExecutionStatusSucceeded || !r.Now().Equal(start.Add(10*time.Second)) {
+		t.Fatalf("after 10s: %s at %v, %v", ex.Status, r.Now().Sub(start), err)
 	}
 }
