@@ -118,8 +118,8 @@ func (s *stepContext) Logger() *slog.Logger {
 // fn must not use ctx (or any other Context): inside a step, use only the
 // StepContext. Its result is serialized with the step's Serdes (default
 // JSON); a serialization failure fails the step with ErrorType
-// "SerdesError". On the first run Step returns fn's value itself; on replay
-// the deserialized record.
+// "SerdesError". Step returns the deserialized checkpoint, on the first run
+// as on replay, so a custom Serdes shows the same value every time.
 func Step[O any](ctx Context, name string, fn func(StepContext) (O, error), opts ...StepOption) (O, error) {
 	var zero O
 	c := ctx.impl()
@@ -143,17 +143,15 @@ func Step[O any](ctx Context, name string, fn func(StepContext) (O, error), opts
 	}
 	s := stepRun{c: c, id: id, name: name, cfg: &cfg, started: time.Now()}
 	attempt, replayed, err := s.resume(rec)
-	if replayed || err != nil {
-		if err != nil {
-			return zero, err
+	if err != nil {
+		return zero, err
+	}
+	if replayed {
+		var result *string
+		if rec.StepDetails != nil {
+			result = rec.StepDetails.Result
 		}
-		var out O
-		if rec.StepDetails != nil && rec.StepDetails.Result != nil {
-			if err := cfg.serdes.Unmarshal(c, s.meta(), []byte(*rec.StepDetails.Result), &out); err != nil {
-				return zero, s.stepError(attempt, newSerdesError(s.what(), "deserialize", err))
-			}
-		}
-		return out, nil
+		return decodeStepResult[O](&s, attempt, result)
 	}
 	for {
 		var bodyErr error
@@ -165,7 +163,11 @@ func Step[O any](ctx Context, name string, fn func(StepContext) (O, error), opts
 			if err == nil {
 				payload, merr := cfg.serdes.Marshal(c, s.meta(), out)
 				if merr == nil {
-					return out, s.succeed(payload)
+					result := wire.String(string(payload))
+					if err := s.succeed(result); err != nil {
+						return zero, err
+					}
+					return decodeStepResult[O](&s, attempt, result)
 				}
 				err = newSerdesError(s.what(), "serialize", merr)
 			}
@@ -179,6 +181,21 @@ func Step[O any](ctx Context, name string, fn func(StepContext) (O, error), opts
 		}
 		attempt = next
 	}
+}
+
+// decodeStepResult deserializes a step's checkpointed result (absent: the
+// zero value). A fresh step returns it too, not the body's own value, so
+// that the first run sees exactly what every replay will see.
+func decodeStepResult[O any](s *stepRun, attempts int, result *string) (O, error) {
+	var out O
+	if result == nil {
+		return out, nil
+	}
+	if err := s.cfg.serdes.Unmarshal(s.c, s.meta(), []byte(*result), &out); err != nil {
+		var zero O
+		return zero, s.stepError(attempts, newSerdesError(s.what(), "deserialize", err))
+	}
+	return out, nil
 }
 
 // runStepBody runs fn with the context marked busy, so that using the
@@ -266,9 +283,9 @@ func (s *stepRun) start() error {
 }
 
 // succeed checkpoints the result and waits for the acknowledgement.
-func (s *stepRun) succeed(payload []byte) error {
+func (s *stepRun) succeed(payload *string) error {
 	u := s.update(wire.OperationActionSucceed)
-	u.Payload = wire.String(string(payload))
+	u.Payload = payload
 	return s.c.inv.checkpoint(u)
 }
 

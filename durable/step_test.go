@@ -395,3 +395,25 @@ func TestStepStartTimeFeedsElapsed(t *testing.T) {
 		t.Fatalf("elapsed %v not measured from the record's start", elapsed)
 	}
 }
+
+// TestFreshStepReturnsTheCheckpointedValue: with a non-identity serdes the
+// first run must see what replays see.
+func TestFreshStepReturnsTheCheckpointedValue(t *testing.T) {
+	upper := SerdesOf(func(s string) ([]byte, error) { return []byte(strings.ToUpper(s)), nil },
+		func(b []byte) (string, error) { return string(b), nil })
+	h := func(ctx Context, in string) (string, error) {
+		return Step(ctx, "s", func(StepContext) (string, error) { return in, nil }, WithStepSerdes(upper))
+	}
+	f := newFakeClient(executionOp(`"hello"`))
+	first, err := invoke(t, h, envelope(t, "t", f.log()), testOptions(f)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	replay, err := invoke(t, h, envelope(t, "t2", f.log()), testOptions(newFakeClient())...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wire.Deref(first.Result) != `"HELLO"` || wire.Deref(replay.Result) != `"HELLO"` {
+		t.Fatalf("first %q, replay %q", wire.Deref(first.Result), wire.Deref(replay.Result))
+	}
+}
