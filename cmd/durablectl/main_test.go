@@ -95,16 +95,19 @@ func TestRunBuildsTheFunctionPackage(t *testing.T) {
 func TestRunExitStatusFollowsTheExecution(t *testing.T) {
 	tests := []struct {
 		name, payload string
+		flags         []string
 		code          int
 		line          string
 	}{
-		{"succeeds", `{"name":"a"}`, exitOK, `SUCCEEDED`},
-		{"retries exhausted", `{"name":"a","flaky":5}`, exitFailed, `^error: StepError: gateway unavailable \(attempt 3\)$`},
-		{"handler error", `{"name":"a","fail":true}`, exitFailed, `^error: Error: the input asked to fail$`},
+		{"succeeds", `{"name":"a"}`, nil, exitOK, `SUCCEEDED`},
+		{"succeeds on real time", `{"name":"a"}`, []string{"--time", "real"}, exitOK, `^result: \{"greeting":"hello a","attempts":1\}$`},
+		{"retries exhausted", `{"name":"a","flaky":5}`, nil, exitFailed, `^error: StepError: gateway unavailable \(attempt 3\)$`},
+		{"handler error", `{"name":"a","fail":true}`, nil, exitFailed, `^error: Error: the input asked to fail$`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, stdout, stderr := cli(t, "run", "--binary", demoBinary, tt.payload)
+			args := append([]string{"run", "--binary", demoBinary}, tt.flags...)
+			code, stdout, stderr := cli(t, append(args, tt.payload)...)
 			if code != tt.code {
 				t.Fatalf("exit %d, want %d; stderr:\n%s\nstdout:\n%s", code, tt.code, stderr, stdout)
 			}
