@@ -1,23 +1,34 @@
-// Command lambda is the function the CDK app deploys: a Go binary named
-// bootstrap on the provided.al2023 runtime.
+// Command lambda is the durable function this project deploys: the seed
+// message-processing workflow of package workflow, built as a bootstrap
+// binary for the provided.al2023 runtime.
 //
-// Until the durable SDK (package durable) lands, this handler answers every
-// invocation by returning its event unchanged, which is enough to build,
-// deploy and invoke the stack end to end.
+// Environment:
+//
+//	STORE_URL   where the store step PUTs each message (http or https);
+//	            when unset, messages are written to the function's log.
 package main
 
 import (
-	"context"
-	"encoding/json"
+	"log"
+	"log/slog"
+	"os"
 
-	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/acme/durable-lambda-go/durable"
+	"github.com/acme/durable-lambda-go/lambda/workflow"
 )
 
-// echo returns the invocation event as the result.
-func echo(_ context.Context, event json.RawMessage) (json.RawMessage, error) {
-	return event, nil
-}
-
 func main() {
-	lambda.Start(echo)
+	var store workflow.Store = workflow.LogStore{Logger: slog.New(slog.NewJSONHandler(os.Stdout, nil))}
+	if u := os.Getenv("STORE_URL"); u != "" {
+		s, err := workflow.NewHTTPStore(u)
+		if err != nil {
+			log.Fatal(err)
+		}
+		store = s
+	}
+	w, err := workflow.New(workflow.Config{Store: store})
+	if err != nil {
+		log.Fatal(err)
+	}
+	durable.Start(w.Handle)
 }
