@@ -48,7 +48,8 @@ type TestInvocation struct {
 	Start     time.Time
 	End       time.Time
 	// Status is the envelope status returned; empty when the invocation
-	// failed (Error is then set).
+	// failed (Error is then set), and in a CloudRunner's result, which
+	// only sees the history.
 	Status string
 	Error  *TestError
 }
