@@ -256,3 +256,40 @@ func TestShutdownAbandonsInvocation(t *testing.T) {
 		t.Errorf("invocations = %d, want 1", len(invs))
 	}
 }
+
+// TestRestartKeepsPlainInvokeJobs: a plain chained-invoke target that had
+// not run yet runs after a restart.
+func TestRestartKeepsPlainInvokeJobs(t *testing.T) {
+	ctx := context.Background()
+	store, err := NewDirStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pong := Function{Name: "plain", Invoker: InvokerFunc(func(ctx context.Context, req InvokeRequest) ([]byte, error) {
+		return []byte(`"pong"`), nil
+	})}
+	first, err := New(Config{Clock: NewVirtualClock(t0), Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	host(t, first, "parent", invokerFn("plain"))
+	if err := first.RegisterFunction(pong); err != nil {
+		t.Fatal(err)
+	}
+	arn := start(t, first, "parent", "{}")
+	if ran, err := first.RunNext(ctx); !ran || err != nil { // invocation 1 only: starts the invoke
+		t.Fatalf("RunNext = %v, %v", ran, err)
+	}
+	second, err := New(Config{Clock: NewVirtualClock(t0), Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	host(t, second, "parent", invokerFn("plain"))
+	if err := second.RegisterFunction(pong); err != nil {
+		t.Fatal(err)
+	}
+	ex := drive(t, second, arn)
+	if ex.Status != wire.ExecutionStatusSucceeded || wire.Deref(ex.Result) != `"pong"` {
+		t.Fatalf("after restart = %s %q", ex.Status, wire.Deref(ex.Result))
+	}
+}
