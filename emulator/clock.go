@@ -17,6 +17,7 @@ func RealClock() Clock { return realClock{} }
 
 type realClock struct{}
 
+// Now returns the wall-clock time.
 func (realClock) Now() time.Time { return time.Now() }
 
 // VirtualClock is a Clock that only moves when told to. Tests and the
