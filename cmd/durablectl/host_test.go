@@ -145,7 +145,7 @@ func driveBounded(t *testing.T, h *host, arn string) error {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	return driveVirtual(ctx, h, arn, io.Discard)
+	return driveVirtual(ctx, h, arn, h.svc.AdvanceTo, io.Discard)
 }
 
 // comparable strips what differs between two runs of one workflow:

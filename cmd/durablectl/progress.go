@@ -28,7 +28,11 @@ func (p *progress) print(e wire.Event) {
 	if e.EventType == wire.EventExecutionStarted {
 		p.start = at
 	}
-	fmt.Fprintf(p.w, "%9s  %s\n", "+"+formatDuration(at.Sub(p.start)), describeEvent(e))
+	elapsed := "+0s"
+	if d := at.Sub(p.start); d > 0 {
+		elapsed = "+" + formatDuration(d)
+	}
+	fmt.Fprintf(p.w, "%9s  %s\n", elapsed, describeEvent(e))
 }
 
 // describeEvent says what happened in words: the kind and name of the

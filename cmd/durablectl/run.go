@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/acme/durable-lambda-go/emulator"
@@ -46,7 +47,7 @@ func cmdRun(ctx context.Context, e env, args []string) (int, error) {
 	payloadFlag := fs.String("payload", "", "the execution's input as JSON (or give it as the argument)")
 	payloadFile := fs.String("payload-file", "", "read the input from this file ('-' for stdin)")
 	name := fs.String("name", "", "the execution name (default: a generated id)")
-	timeMode := fs.String("time", "virtual", "virtual: skip waits and retry delays; real: wait for them")
+	timeMode := fs.String("time", "virtual", "virtual: the clock runs at real speed but jumps over waits and retry delays; real: wait for them")
 	timeout := fs.Duration("timeout", 10*time.Minute, "give up after this much wall-clock time")
 	asJSON := fs.Bool("json", false, "print the execution and its history as JSON instead of progress and a tree")
 	pos, err := parseArgs(fs, args, 0, 1)
@@ -70,10 +71,10 @@ func cmdRun(ctx context.Context, e env, args []string) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	var clock emulator.Clock = emulator.RealClock()
-	var virtual *emulator.VirtualClock
+	var skipping *skipClock
 	if *timeMode == "virtual" {
-		virtual = emulator.NewVirtualClock(time.Now())
-		clock = virtual
+		skipping = &skipClock{}
+		clock = skipping
 	}
 	out := io.Discard
 	if ff.logs {
@@ -103,8 +104,8 @@ func cmdRun(ctx context.Context, e env, args []string) (int, error) {
 	if !*asJSON {
 		stopProgress = followProgress(h.svc, arn, e.stdout)
 	}
-	if virtual != nil {
-		err = driveVirtual(ctx, h, arn, e.stderr)
+	if skipping != nil {
+		err = driveVirtual(ctx, h, arn, skipping.skipTo, e.stderr)
 	} else {
 		err = driveReal(ctx, h, arn)
 	}
@@ -200,11 +201,37 @@ func followProgress(svc *emulator.Service, arn string, w io.Writer) func() {
 	}
 }
 
-// driveVirtual runs the execution on the virtual clock: it runs what is
-// due, then jumps the clock to the next wait or retry timer, until the
-// execution closes. When only an outside event can move it on (an open
-// callback), it says so and waits for one to arrive at the endpoint.
-func driveVirtual(ctx context.Context, h *host, arn string, w io.Writer) error {
+// skipClock is the clock of run's virtual time: the wall clock plus an
+// offset that grows each time the clock jumps over a wait. Steps and
+// invocations therefore take their real time, while waits and retry
+// delays take none.
+type skipClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+// Now returns the wall-clock time plus the time skipped so far.
+func (c *skipClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+// skipTo moves the clock forward to t; a t already passed changes nothing.
+func (c *skipClock) skipTo(t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d := t.Sub(time.Now().Add(c.offset)); d > 0 {
+		c.offset += d
+	}
+	return nil
+}
+
+// driveVirtual runs the execution on a clock it may move: it runs what is
+// due, then has skip move the clock to the next wait or retry timer, until
+// the execution closes. When only an outside event can move it on (an
+// open callback), it says so and waits for one to arrive at the endpoint.
+func driveVirtual(ctx context.Context, h *host, arn string, skip func(time.Time) error, w io.Writer) error {
 	waitingSaid := false
 	for {
 		if err := h.svc.RunDue(ctx); err != nil {
@@ -226,7 +253,7 @@ func driveVirtual(ctx context.Context, h *host, arn string, w io.Writer) error {
 			return err
 		}
 		if at, ok := nextTimer(h.svc.Timers(), arn, len(open) > 0); ok {
-			if err := h.svc.AdvanceTo(at); err != nil {
+			if err := skip(at); err != nil {
 				return err
 			}
 			continue

@@ -237,7 +237,8 @@ func errorText(e *wire.ErrorObject) string {
 func formatDuration(d time.Duration) string {
 	switch {
 	case d < time.Millisecond:
-		return d.String()
+		// Service timestamps have millisecond precision.
+		return "<1ms"
 	case d < time.Second:
 		return d.Round(time.Millisecond).String()
 	case d < time.Minute:

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/acme/durable-lambda-go/durable/durabletest"
+	"github.com/acme/durable-lambda-go/lambda/workflow"
+	"github.com/acme/durable-lambda-go/wire"
+)
+
+// TestRunTheSeedWorkflow runs the main command as the README gives it: the
+// seed workflow, built from its package and hosted as its binary.
+func TestRunTheSeedWorkflow(t *testing.T) {
+	code, stdout, stderr := cli(t, "run", "--function", "../../lambda", "--name", "seed-1", `{"message":"hello"}`)
+	if code != exitOK {
+		t.Fatalf("exit %d; stderr:\n%s\nstdout:\n%s", code, stderr, stdout)
+	}
+	wantLines(t, stdout,
+		`^building \.\./\.\./lambda for the host\.\.\.$`,
+		`step "validate" succeeded \(attempt 1\)$`,
+		`step "transform" succeeded \(attempt 1\)$`,
+		`step "store" succeeded \(attempt 1\)$`,
+		`^seed-1  SUCCEEDED  in .* \(1 invocation\)$`,
+		`^├─ Step validate +SUCCEEDED +1 attempt `,
+		`^├─ Step transform +SUCCEEDED +1 attempt `,
+		`^└─ Step store +SUCCEEDED +1 attempt `,
+		`^result: \{.*"steps_completed":3.*"status":"completed"\}$`,
+	)
+}
+
+func TestRunTheSeedWorkflowWithBadInput(t *testing.T) {
+	code, stdout, stderr := cli(t, "run", "--binary", seedBinary, `{"message":42}`)
+	if code != exitFailed {
+		t.Fatalf("exit %d, want %d; stderr:\n%s\nstdout:\n%s", code, exitFailed, stderr, stdout)
+	}
+	wantLines(t, stdout, `FAILED`, `^error: InvalidInputError: `)
+}
+
+// TestSeedHistoryOverHTTPMatchesTheInProcessRunner compares the shape of
+// the seed workflow's history (event types, operation ids, names,
+// subtypes, parents) served over HTTP with the local runner's. Step
+// results differ between runs: they hold the time the step ran.
+func TestSeedHistoryOverHTTPMatchesTheInProcessRunner(t *testing.T) {
+	w, err := workflow.New(workflow.Config{Store: workflow.LogStore{Logger: slog.New(slog.DiscardHandler)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	input := json.RawMessage(`{"message":"compare me"}`)
+	res, err := durabletest.NewLocalRunner(w.Handle).RunUntilComplete(input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := served(t, seedBinary)
+	arn := startExecution(t, h, "", string(input))
+	if _, err := h.svc.WaitForExecution(t.Context(), arn); err != nil {
+		t.Fatal(err)
+	}
+	c := &client{base: h.srv.URL(), http: http.DefaultClient}
+	events, err := c.history(t.Context(), arn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	local, remote := shape(res.Events), shape(events)
+	if !slices.Equal(local, remote) {
+		t.Errorf("history shapes differ\nlocal: %v\nhttp:  %v", local, remote)
+	}
+	if string(res.Status) != string(wire.ExecutionStatusSucceeded) {
+		t.Errorf("local runner: %s", res.Status)
+	}
+}
+
+// shape describes each event by what does not depend on time.
+func shape(events []wire.Event) []string {
+	out := make([]string, len(events))
+	for i, e := range events {
+		id, name := e.Id, e.Name
+		if strings.HasPrefix(string(e.EventType), "Execution") {
+			id, name = "", "" // the execution's generated id and name
+		}
+		out[i] = fmt.Sprintf("%s/%s/%s/%s/%s", e.EventType, e.SubType, id, name, e.ParentId)
+	}
+	return out
+}
