@@ -20,10 +20,11 @@ const (
 	MaxCallbackTimeoutSeconds = 99_999_999
 	// ClientTokenTTL is how long a ClientToken's response is replayed.
 	ClientTokenTTL = 15 * time.Minute
-	// DefaultMaxItems and MaxMaxItems bound the page size of the state and
-	// history APIs.
+	// DefaultMaxItems is the page size of the state, history and list
+	// APIs when MaxItems is 0.
 	DefaultMaxItems = 100
-	MaxMaxItems     = 1000
+	// MaxPageItems is the largest MaxItems those APIs accept.
+	MaxPageItems = 1000
 )
 
 func invalidParam(format string, args ...any) *wire.APIError {
@@ -134,8 +135,8 @@ func pageSize(n int) (int, error) {
 	switch {
 	case n == 0:
 		return DefaultMaxItems, nil
-	case n < 0 || n > MaxMaxItems:
-		return 0, invalidParam("MaxItems must be between 1 and %d", MaxMaxItems)
+	case n < 0 || n > MaxPageItems:
+		return 0, invalidParam("MaxItems must be between 1 and %d", MaxPageItems)
 	}
 	return n, nil
 }
