@@ -273,6 +273,9 @@ func (s *Service) validateUpdates(e *execution, ups []wire.OperationUpdate) erro
 			if i != len(ups)-1 {
 				return invalidParam("An EXECUTION update must be the last update of a checkpoint")
 			}
+			if err := checkResultRules(u); err != nil {
+				return err
+			}
 			if err := checkSize(u.Payload, wire.MaxResponseBytes, "EXECUTION output"); err != nil {
 				return err
 			}
@@ -321,17 +324,23 @@ func (s *Service) validateUpdates(e *execution, ups []wire.OperationUpdate) erro
 	return nil
 }
 
+// checkResultRules applies rule 6 of protocol §3.2 to SUCCEED and FAIL.
+func checkResultRules(u *wire.OperationUpdate) error {
+	switch {
+	case u.Action == wire.OperationActionFail && u.Payload != nil:
+		return invalidParam("A FAIL update must not carry a Payload (operation %s)", u.Id)
+	case u.Action == wire.OperationActionSucceed && u.Error != nil:
+		return invalidParam("A SUCCEED update must not carry an Error (operation %s)", u.Id)
+	}
+	return nil
+}
+
 // validateOptions applies rules 6 and 7 of protocol §3.2 to one update.
 func validateOptions(u *wire.OperationUpdate) error {
+	if err := checkResultRules(u); err != nil {
+		return err
+	}
 	switch u.Action {
-	case wire.OperationActionFail:
-		if u.Payload != nil {
-			return invalidParam("A FAIL update must not carry a Payload (operation %s)", u.Id)
-		}
-	case wire.OperationActionSucceed:
-		if u.Error != nil {
-			return invalidParam("A SUCCEED update must not carry an Error (operation %s)", u.Id)
-		}
 	case wire.OperationActionRetry:
 		if u.StepOptions == nil {
 			return invalidParam("A RETRY update requires StepOptions (operation %s)", u.Id)

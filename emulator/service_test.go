@@ -258,6 +258,7 @@ func TestCheckpointValidation(t *testing.T) {
 		{name: "cancel missing wait", updates: []wire.OperationUpdate{{Id: "w", Type: wire.OperationTypeWait, Action: wire.OperationActionCancel}}, wantMsg: "it is not started"},
 		{name: "type mismatch", setup: []wire.OperationUpdate{stepStart("a")}, updates: []wire.OperationUpdate{ctxSucceed("a", "", "1", false)}, wantMsg: "has type STEP, not CONTEXT"},
 		{name: "fail with payload", updates: []wire.OperationUpdate{{Id: "a", Type: wire.OperationTypeStep, Action: wire.OperationActionFail, Payload: wire.String("1")}}, wantMsg: "must not carry a Payload"},
+		{name: "execution fail with payload", updates: []wire.OperationUpdate{{Id: "x", Type: wire.OperationTypeExecution, Action: wire.OperationActionFail, Payload: wire.String("1")}}, wantMsg: "must not carry a Payload"},
 		{name: "succeed with error", updates: []wire.OperationUpdate{{Id: "a", Type: wire.OperationTypeStep, Action: wire.OperationActionSucceed, Error: &wire.ErrorObject{}}}, wantMsg: "must not carry an Error"},
 		{name: "retry without options", updates: []wire.OperationUpdate{{Id: "a", Type: wire.OperationTypeStep, Action: wire.OperationActionRetry}}, wantMsg: "requires StepOptions"},
 		{name: "retry with both", updates: []wire.OperationUpdate{{Id: "a", Type: wire.OperationTypeStep, Action: wire.OperationActionRetry, Payload: wire.String("1"), Error: &wire.ErrorObject{}, StepOptions: &wire.StepOptions{NextAttemptDelaySeconds: 1}}}, wantMsg: "both a Payload and an Error"},
