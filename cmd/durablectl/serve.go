@@ -21,7 +21,7 @@ func cmdServe(ctx context.Context, e env, args []string) (int, error) {
 	ff.register(fs)
 	addr := fs.String("addr", defaultAddr, "listen address (host:port)")
 	expose := fs.Bool("expose", false, "allow a non-loopback --addr (the endpoint has no authentication)")
-	verbose := fs.Bool("v", false, "log every request and invocation on stderr")
+	verbose := fs.Bool("v", false, "log every request and the service's diagnostics on stderr")
 	if _, err := parseArgs(fs, args, 0, 0); err != nil {
 		return 0, err
 	}

@@ -116,6 +116,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if !ok {
 			continue
 		}
+		h.log.Debug("request", "operation", rt.name, "label", label)
 		if err == nil {
 			err = rt.serve(h, w, r, label)
 		}
