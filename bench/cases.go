@@ -1,0 +1,153 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/acme/durable-lambda-go/durable"
+	"github.com/acme/durable-lambda-go/durable/durabletest"
+	"github.com/acme/durable-lambda-go/lambda/workflow"
+	"github.com/acme/durable-lambda-go/wire"
+)
+
+// MaxRunnerOperations is the most operations the local runner's service
+// lets one execution record (the service's limit); bigger cases run only
+// through the SDK alone.
+const MaxRunnerOperations = 3000
+
+// Case is one benchmarked workflow configuration, named like the anchor's
+// rows ("seq-1000", "replay-100", "wait-chain", ...).
+type Case struct {
+	Name string
+	// Steps is the number of step operations the execution runs (the
+	// per-step figures divide by it).
+	Steps int
+	// Operations is the number of operations the execution records.
+	Operations int
+	// ReplaySteps, when non-zero, makes the SDK-alone benchmark one
+	// invocation replaying that many completed steps (ReplayPayload);
+	// through the runner, the case is the whole execution.
+	ReplaySteps int
+	// KeepLog says that the SDK alone needs MemClient's operation log:
+	// the execution takes more than one invocation.
+	KeepLog bool
+	// Input is the serialized input of the execution.
+	Input []byte
+	// Wrap wraps the case's handler with durable.Wrap.
+	Wrap func(opts ...durable.HandlerOption) Invoke
+	// RunLocal runs one execution of the handler to its end through a new
+	// durabletest.LocalRunner and returns its result and the checkpoint
+	// calls the handler made.
+	RunLocal func(opts ...durable.HandlerOption) (*durabletest.TestResult, int, error)
+	// Check checks the execution's serialized result.
+	Check func(result string) error
+}
+
+// Cases returns the benchmarked configurations in the order of the
+// anchor's table.
+func Cases() []Case {
+	var cs []Case
+	for _, n := range []int{10, 100, 1000, 10000} {
+		cs = append(cs, Case{Name: fmt.Sprintf("seq-%d", n), Steps: n, Operations: n,
+			Input: mustJSON(SeqInput{N: n}), Wrap: wrapper(Seq), RunLocal: localRunner(Seq, SeqInput{N: n}), Check: checkSeq(n)})
+	}
+	for _, n := range []int{10, 100, 1000, 10000} {
+		cs = append(cs, Case{Name: fmt.Sprintf("replay-%d", n), Steps: n, Operations: n + 1, ReplaySteps: n, KeepLog: true,
+			Input: mustJSON(SeqInput{N: n}), Wrap: wrapper(SeqThenWait), RunLocal: localRunner(SeqThenWait, SeqInput{N: n}), Check: checkSeq(n)})
+	}
+	cs = append(cs,
+		Case{Name: "wait-chain", Steps: 3, Operations: 5, KeepLog: true, Input: []byte(`{}`),
+			Wrap: wrapper(WaitChain), RunLocal: localRunner(WaitChain, struct{}{}), Check: checkEqual(`{"steps":[1,2,3]}`)},
+		Case{Name: "retry", Steps: 1, Operations: 1, KeepLog: true, Input: []byte(`{}`),
+			Wrap: wrapper(Retry), RunLocal: localRunner(Retry, struct{}{}), Check: checkEqual(`{"ok":true,"attempt":3}`)},
+		Case{Name: "seed", Steps: 3, Operations: 3, Input: SeedInput,
+			Wrap: wrapper(Seed()), RunLocal: localRunner(Seed(), SeedInput), Check: checkSeed},
+	)
+	return cs
+}
+
+// RunsLocally reports whether the case fits the runner's service.
+func (c Case) RunsLocally() bool { return c.Operations <= MaxRunnerOperations }
+
+// wrapper returns a Case.Wrap for handler h.
+func wrapper[I, O any](h durable.Handler[I, O]) func(opts ...durable.HandlerOption) Invoke {
+	return func(opts ...durable.HandlerOption) Invoke { return durable.Wrap(h, opts...) }
+}
+
+// localRunner returns a Case.RunLocal for handler h and event.
+func localRunner[I, O any](h durable.Handler[I, O], event I) func(opts ...durable.HandlerOption) (*durabletest.TestResult, int, error) {
+	return func(opts ...durable.HandlerOption) (*durabletest.TestResult, int, error) {
+		r := durabletest.NewLocalRunner(h, opts...)
+		res, err := r.RunUntilComplete(event)
+		return res, r.Checkpoints(), err
+	}
+}
+
+// ClientUpdates counts the operation updates a handler sent, from the
+// execution's history: each update the SDK checkpoints for a step, wait or
+// child context records exactly one of these events (the EXECUTION's own
+// update records none; the service's timers record the others).
+func ClientUpdates(events []wire.Event) int {
+	n := 0
+	for _, ev := range events {
+		switch ev.EventType {
+		case wire.EventStepStarted, wire.EventStepSucceeded, wire.EventStepFailed,
+			wire.EventWaitStarted, wire.EventWaitCancelled,
+			wire.EventContextStarted, wire.EventContextSucceeded, wire.EventContextFailed:
+			n++
+		}
+	}
+	return n
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("bench: encoding %T: %v", v, err))
+	}
+	return b
+}
+
+func checkEqual(want string) func(string) error {
+	return func(got string) error {
+		if got != want {
+			return fmt.Errorf("result %s, want %s", got, want)
+		}
+		return nil
+	}
+}
+
+func checkSeq(n int) func(string) error {
+	return checkEqual(string(mustJSON(SeqOutput{Steps: n, Last: SeqItem{I: n - 1, OK: true}})))
+}
+
+func checkSeed(result string) error {
+	var out workflow.Output
+	if err := json.Unmarshal([]byte(result), &out); err != nil {
+		return fmt.Errorf("result %s: %w", result, err)
+	}
+	if out.StepsCompleted != 3 || out.Status != "completed" || out.FinalResult != "stored messages/seed-execution-1" {
+		return fmt.Errorf("result %s, want 3 steps completed storing messages/seed-execution-1", result)
+	}
+	return nil
+}
+
+// Execute runs one execution of the case through the SDK alone: fn is
+// c.Wrap with client as its execution client. For a replay case, payload
+// is ReplayPayload's and only the replaying invocation runs. It returns
+// the execution's serialized result.
+func (c Case) Execute(ctx context.Context, fn Invoke, client *MemClient, payload []byte) (string, error) {
+	if c.ReplaySteps > 0 {
+		client.Reset()
+		return Replay(ctx, fn, payload)
+	}
+	out, _, err := Drive(ctx, fn, client, c.Input)
+	if err != nil {
+		return "", err
+	}
+	if out.Status != wire.InvocationStatusSucceeded {
+		return "", fmt.Errorf("bench: %s answered %s (%v), want SUCCEEDED", c.Name, out.Status, out.Error)
+	}
+	return wire.Deref(out.Result), nil
+}
