@@ -74,24 +74,33 @@ func (inv *invocation) addLocked(u OperationUpdate) uint64 {
 // enqueueAsync adds a fire-and-forget update: it travels with the next
 // request, or on its own once it has lingered for the configured time.
 func (inv *invocation) enqueueAsync(u OperationUpdate) error {
-	inv.mu.Lock()
-	defer inv.mu.Unlock()
-	if err := inv.usableLocked(); err != nil {
-		return err
-	}
-	inv.addLocked(u)
-	inv.armLocked()
-	return nil
+	return inv.submit(nil, u, false)
 }
 
 // checkpoint enqueues an update and waits until the service acknowledged it.
 func (inv *invocation) checkpoint(u OperationUpdate) error {
+	return inv.submit(nil, u, true)
+}
+
+// submit adds an update of context c (nil: not tied to a context) and, if
+// await is set, waits for its acknowledgement; otherwise it lingers like a
+// fire-and-forget update. An update of a context that may no longer
+// checkpoint is dropped with the suspension signal.
+func (inv *invocation) submit(c *execContext, u OperationUpdate, await bool) error {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
 	if err := inv.usableLocked(); err != nil {
 		return err
 	}
-	return inv.awaitLocked(inv.addLocked(u))
+	if c != nil && c.silencedLocked() {
+		return errSuspended
+	}
+	seq := inv.addLocked(u)
+	if await {
+		return inv.awaitLocked(seq)
+	}
+	inv.armLocked()
+	return nil
 }
 
 // awaitLocked waits until update number seq is acknowledged, sending

@@ -64,13 +64,22 @@ type execContext struct {
 	// parentID is the ParentId of the operations created here: the wire
 	// id of the nearest checkpointed ancestor context ("" at the root).
 	parentID string
-	counter  int
-	owner    uintptr
+	// parent is the enclosing context (nil at the root). A context whose
+	// ancestor has closed or only replays sends no more checkpoints.
+	parent  *execContext
+	counter int
+	owner   uintptr
 	// busy is non-zero while a step body (or a blocking child body) of
 	// this context runs on the owner goroutine.
 	busy      int
 	replaying atomic.Bool
-	logger    atomic.Pointer[slog.Logger]
+	// closed is set when the context's body has returned: it and its
+	// descendants never checkpoint again, and using it is an error.
+	closed atomic.Bool
+	// replayOnly marks a context re-run to rebuild a result from its
+	// children's records: it and its descendants never checkpoint.
+	replayOnly bool
+	logger     atomic.Pointer[slog.Logger]
 }
 
 func newRootContext(inv *invocation) *execContext {
@@ -127,10 +136,58 @@ func (c *execContext) checkUse() error {
 	if currentGoroutine() != c.owner {
 		return ErrWrongGoroutine
 	}
-	if c.busy != 0 {
+	if c.busy != 0 || c.closed.Load() {
 		return ErrWrongContext
 	}
 	return nil
+}
+
+// newChild returns a context for the operations of a child whose
+// positional id is positional; they hang under parentID (the child's own
+// wire id, or for a virtual child the nearest checkpointed ancestor's). It
+// is owned by the calling goroutine until the body's goroutine claims it.
+func (c *execContext) newChild(positional, parentID string, replayOnly bool) *execContext {
+	k := &execContext{Context: c.Context, inv: c.inv, positional: positional, parentID: parentID, parent: c,
+		owner: currentGoroutine(), replayOnly: replayOnly || c.replayOnly}
+	k.replaying.Store(c.replaying.Load())
+	return k
+}
+
+// shadow returns a stand-in for c that runs one operation of c (whose id
+// c already took) on another goroutine: same ids and parent, its own owner
+// and busy count. Its checkpoints stop when c closes.
+func (c *execContext) shadow() *execContext {
+	return c.newChild(c.positional, c.parentID, false)
+}
+
+// silencedLocked reports whether updates of c must be dropped: c or an
+// ancestor has closed (its body returned) or only replays.
+func (c *execContext) silencedLocked() bool {
+	for a := c; a != nil; a = a.parent {
+		if a.closed.Load() || a.replayOnly {
+			return true
+		}
+	}
+	return false
+}
+
+// closeLocked marks c closed: it and its descendants never checkpoint
+// again.
+func (c *execContext) closeLocked() {
+	c.closed.Store(true)
+}
+
+// checkpoint sends an update of this context and waits until the service
+// acknowledged it. It returns the suspension signal, sending nothing, when
+// an enclosing context has finished (see silencedLocked).
+func (c *execContext) checkpoint(u OperationUpdate) error {
+	return c.inv.submit(c, u, true)
+}
+
+// enqueueAsync queues a fire-and-forget update of this context (dropped,
+// with the suspension signal, when an enclosing context has finished).
+func (c *execContext) enqueueAsync(u OperationUpdate) error {
+	return c.inv.submit(c, u, false)
 }
 
 // nextID takes the next positional id of the context and returns its wire
@@ -140,6 +197,14 @@ func (c *execContext) nextID() string {
 	c.counter++
 	var buf [64]byte
 	return hashID(appendPositional(buf[:0], c.positional, c.counter))
+}
+
+// nextPositional is nextID for an operation that opens a child context: it
+// also returns the positional id, the prefix of the child's operations.
+func (c *execContext) nextPositional() (positional, id string) {
+	c.counter++
+	p := appendPositional(nil, c.positional, c.counter)
+	return string(p), hashID(p)
 }
 
 // replayRecord returns the recorded operation for id, or nil for a new one.

@@ -352,10 +352,14 @@ func WithErrorData(err error, data string) error {
 func ErrorFromObject(obj ErrorObject) error {
 	base := OperationError{ErrorType: obj.ErrorType, Message: obj.ErrorMessage, ErrorData: obj.ErrorData, StackTrace: obj.StackTrace}
 	switch obj.ErrorType {
+	case errTypeStep:
+		return &StepError{OperationError: base}
 	case errTypeStepInterrupt:
 		return &StepInterruptedError{OperationError: base}
 	case errTypeSerdes:
 		return &SerdesError{OperationError: base}
+	case errTypeChildContext:
+		return &ChildContextError{OperationError: base}
 	}
 	return &base
 }

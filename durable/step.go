@@ -126,22 +126,37 @@ func Step[O any](ctx Context, name string, fn func(StepContext) (O, error), opts
 	if err := c.checkUse(); err != nil {
 		return zero, useError("Step", name, err)
 	}
-	cfg := stepConfig{subType: wire.SubTypeStep}
+	cfg, err := newStepConfig(c, "Step", name, opts)
+	if err != nil {
+		return zero, err
+	}
+	return runStep(c, c.nextID(), name, fn, cfg)
+}
+
+// newStepConfig applies and validates a step's options; op names the
+// calling function in errors.
+func newStepConfig(c *execContext, op, name string, opts []StepOption) (*stepConfig, error) {
+	cfg := &stepConfig{subType: wire.SubTypeStep}
 	for _, o := range opts {
-		o.applyStep(&cfg)
+		o.applyStep(cfg)
 	}
 	if cfg.subType != wire.SubTypeStep && !validSubType(cfg.subType) {
-		return zero, argumentError("Step", name, "subtype %q must be 1-32 characters of [A-Za-z0-9_-] and not one of the SDK's subtypes", cfg.subType)
+		return nil, argumentError(op, name, "subtype %q must be 1-32 characters of [A-Za-z0-9_-] and not one of the SDK's subtypes", cfg.subType)
 	}
 	if cfg.serdes == nil {
 		cfg.serdes = c.inv.opts.serdes
 	}
-	id := c.nextID()
+	return cfg, nil
+}
+
+// runStep runs the step whose wire id c already took.
+func runStep[O any](c *execContext, id, name string, fn func(StepContext) (O, error), cfg *stepConfig) (O, error) {
+	var zero O
 	rec, err := c.replayRecord(id, wire.OperationTypeStep, cfg.subType, name)
 	if err != nil {
 		return zero, err
 	}
-	s := stepRun{c: c, id: id, name: name, cfg: &cfg, started: time.Now()}
+	s := stepRun{c: c, id: id, name: name, cfg: cfg, started: time.Now()}
 	attempt, replayed, err := s.resume(rec)
 	if err != nil {
 		return zero, err
@@ -277,16 +292,16 @@ func (s *stepRun) start() error {
 	}
 	s.needStart = false
 	if s.cfg.semantics == AtMostOncePerRetry {
-		return s.c.inv.checkpoint(s.update(wire.OperationActionStart))
+		return s.c.checkpoint(s.update(wire.OperationActionStart))
 	}
-	return s.c.inv.enqueueAsync(s.update(wire.OperationActionStart))
+	return s.c.enqueueAsync(s.update(wire.OperationActionStart))
 }
 
 // succeed checkpoints the result and waits for the acknowledgement.
 func (s *stepRun) succeed(payload *string) error {
 	u := s.update(wire.OperationActionSucceed)
 	u.Payload = payload
-	return s.c.inv.checkpoint(u)
+	return s.c.checkpoint(u)
 }
 
 // failed handles a failed attempt: it asks the retry strategy, then either
@@ -299,7 +314,7 @@ func (s *stepRun) failed(attempt int, bodyErr error) (int, error) {
 	if !retry {
 		u := s.update(wire.OperationActionFail)
 		u.Error = &obj
-		if err := s.c.inv.checkpoint(u); err != nil {
+		if err := s.c.checkpoint(u); err != nil {
 			return 0, err
 		}
 		return 0, s.stepErrorFromObject(attempt, obj)
@@ -307,7 +322,7 @@ func (s *stepRun) failed(attempt int, bodyErr error) (int, error) {
 	u := s.update(wire.OperationActionRetry)
 	u.Error = &obj
 	u.StepOptions = &wire.StepOptions{NextAttemptDelaySeconds: delay}
-	if err := s.c.inv.checkpoint(u); err != nil {
+	if err := s.c.checkpoint(u); err != nil {
 		return 0, err
 	}
 	op, err := s.c.waitOnService(s.id, time.Now().Add(time.Duration(delay)*time.Second), stepReady)

@@ -19,14 +19,26 @@ func Wait(ctx Context, name string, d time.Duration) error {
 	if err := c.checkUse(); err != nil {
 		return useError("Wait", name, err)
 	}
+	if err := checkWaitDuration("Wait", name, d); err != nil {
+		return err
+	}
+	return runWait(c, c.nextID(), name, delaySeconds(d))
+}
+
+// checkWaitDuration validates a wait's duration; op names the calling
+// function in errors.
+func checkWaitDuration(op, name string, d time.Duration) error {
 	if d < time.Second {
-		return argumentError("Wait", name, "duration %v is less than one second", d)
+		return argumentError(op, name, "duration %v is less than one second", d)
 	}
 	if d > wire.MaxDurationSeconds*time.Second {
-		return argumentError("Wait", name, "duration %v is more than %d seconds", d, wire.MaxDurationSeconds)
+		return argumentError(op, name, "duration %v is more than %d seconds", d, wire.MaxDurationSeconds)
 	}
-	secs := delaySeconds(d)
-	id := c.nextID()
+	return nil
+}
+
+// runWait runs the wait of secs seconds whose wire id c already took.
+func runWait(c *execContext, id, name string, secs int) error {
 	rec, err := c.replayRecord(id, wire.OperationTypeWait, wire.SubTypeWait, name)
 	if err != nil {
 		return err
@@ -35,7 +47,7 @@ func Wait(ctx Context, name string, d time.Duration) error {
 	case rec == nil:
 		u := c.update(id, wire.OperationTypeWait, wire.SubTypeWait, name, wire.OperationActionStart)
 		u.WaitOptions = &wire.WaitOptions{WaitSeconds: secs}
-		if err := c.inv.checkpoint(u); err != nil {
+		if err := c.checkpoint(u); err != nil {
 			return err
 		}
 		until := time.Now().Add(time.Duration(secs) * time.Second)

@@ -1,0 +1,69 @@
+package durable_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/acme/durable-lambda-go/durable"
+)
+
+func ExampleRunInChildContext() {
+	handler := func(ctx durable.Context, order string) (string, error) {
+		// The child is one operation of ctx; its steps are numbered below it.
+		return durable.RunInChildContext(ctx, "fulfil", func(cc durable.Context) (string, error) {
+			id, err := durable.Step(cc, "reserve", func(durable.StepContext) (string, error) { return "r-" + order, nil })
+			if err != nil {
+				return "", err
+			}
+			return durable.Step(cc, "ship", func(durable.StepContext) (string, error) { return id + "-shipped", nil })
+		})
+	}
+	out, _ := durable.Wrap(handler, durable.WithExecutionClient(&acceptAll{}))(context.Background(), firstInvocation(`"o1"`))
+	fmt.Println(string(out))
+	// Output: {"Status":"SUCCEEDED","Result":"\"r-o1-shipped\""}
+}
+
+func ExampleGo() {
+	handler := func(ctx durable.Context, words []string) (string, error) {
+		// Each Go takes its id here, in program order, and runs on its own
+		// goroutine with its own Context.
+		futures := make([]*durable.Future[string], len(words))
+		for i, w := range words {
+			futures[i] = durable.Go(ctx, "upper-"+w, func(cc durable.Context) (string, error) {
+				return durable.Step(cc, "upper", func(durable.StepContext) (string, error) { return strings.ToUpper(w), nil })
+			})
+		}
+		var out []string
+		for _, f := range futures {
+			v, err := f.Result(ctx)
+			if err != nil {
+				return "", err
+			}
+			out = append(out, v)
+		}
+		return strings.Join(out, " "), nil
+	}
+	out, _ := durable.Wrap(handler, durable.WithExecutionClient(&acceptAll{}))(context.Background(), firstInvocation(`["a","b","c"]`))
+	fmt.Println(string(out))
+	// Output: {"Status":"SUCCEEDED","Result":"\"A B C\""}
+}
+
+func ExampleStepAsync() {
+	handler := func(ctx durable.Context, _ any) (int, error) {
+		// Lazy: the id is taken now, the step runs when awaited.
+		price := durable.StepAsync(ctx, "price", func(durable.StepContext) (int, error) { return 40, nil })
+		tax := durable.StepAsync(ctx, "tax", func(durable.StepContext) (int, error) { return 2, nil })
+		unused := durable.StepAsync(ctx, "never-awaited", func(durable.StepContext) (int, error) { return 0, nil })
+		_ = unused // records nothing
+		p, err := price.Result(ctx)
+		if err != nil {
+			return 0, err
+		}
+		t, err := tax.Result(ctx)
+		return p + t, err
+	}
+	out, _ := durable.Wrap(handler, durable.WithExecutionClient(&acceptAll{}))(context.Background(), firstInvocation(`null`))
+	fmt.Println(string(out))
+	// Output: {"Status":"SUCCEEDED","Result":"42"}
+}

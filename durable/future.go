@@ -1,0 +1,249 @@
+package durable
+
+import (
+	"sync"
+	"time"
+)
+
+// Void is the result type of operations that produce no value, such as
+// [WaitAsync].
+type Void struct{}
+
+// Awaitable is implemented by every *[Future], whatever its result type,
+// so that futures of different types can be awaited together.
+type Awaitable interface {
+	// Await blocks until the future's operation has finished and returns
+	// its error (nil on success). ctx is the reading code's own Context.
+	Await(ctx Context) error
+
+	core() *futureCore
+}
+
+// Settled is the outcome of one future in [AllSettled]: its value, or its
+// error.
+type Settled[O any] struct {
+	Value O
+	Err   error
+}
+
+// Future is the pending result of an operation started with an Async
+// function ([StepAsync], [WaitAsync], [RunInChildContextAsync], [Go], ...).
+// Read it with Result, or combine several with [All], [AllSettled], [Any]
+// or [Race].
+//
+// The futures of StepAsync and WaitAsync are lazy: the operation takes its
+// id when the future is created but runs (and records anything) only once
+// the future is awaited; a future nobody awaits records nothing. The
+// futures of Go and RunInChildContextAsync are eager: the child starts at
+// once on its own goroutine.
+//
+// A goroutine blocked on a future does not count as running user code: the
+// invocation suspends when every goroutine is blocked on the service or on
+// futures that wait for it.
+type Future[O any] struct {
+	c     *futureCore
+	value O // set before the core resolves; read after
+}
+
+// futureCore is the non-generic state of a Future. Fields after once are
+// guarded by inv.mu.
+type futureCore struct {
+	inv *invocation
+	// start runs the operation of a lazy future on its first await.
+	start func()
+	once  sync.Once
+
+	resolved bool
+	err      error
+	// live: the outcome was produced by this invocation (not replayed),
+	// so code that reads it is no longer replaying.
+	live    bool
+	waiters []*futureWaiter
+}
+
+// futureWaiter is a goroutine blocked until one of some futures resolves.
+type futureWaiter struct {
+	ch    chan struct{}
+	fired bool
+}
+
+func (f *Future[O]) core() *futureCore { return f.c }
+
+// Result blocks until the operation has finished and returns its value or
+// error. ctx is the Context of the calling code (the handler's, or a child
+// body's inside [Go]); it may differ from the one that created the future.
+// Result may be called any number of times, from any goroutine that owns
+// its ctx.
+func (f *Future[O]) Result(ctx Context) (O, error) {
+	var zero O
+	if err := f.Await(ctx); err != nil {
+		return zero, err
+	}
+	return f.value, nil
+}
+
+// Await blocks until the operation has finished and returns its error.
+func (f *Future[O]) Await(ctx Context) error {
+	c := ctx.impl()
+	if err := c.checkUse(); err != nil {
+		return useError("Future.Result", "", err)
+	}
+	if _, err := c.awaitAny([]*futureCore{f.c}); err != nil {
+		return err
+	}
+	return f.c.outcome()
+}
+
+// outcome returns the error of a resolved future.
+func (fc *futureCore) outcome() error {
+	fc.inv.mu.Lock()
+	defer fc.inv.mu.Unlock()
+	return fc.err
+}
+
+// begin starts a lazy future's operation (once).
+func (fc *futureCore) begin() {
+	if fc.start != nil {
+		fc.once.Do(fc.start)
+	}
+}
+
+// resolve records the outcome and wakes the goroutines waiting for it,
+// counting them as running again.
+func (fc *futureCore) resolve(err error, live bool) {
+	inv := fc.inv
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	fc.resolved, fc.err, fc.live = true, err, live
+	for _, w := range fc.waiters {
+		if !w.fired {
+			w.fired = true
+			inv.running++
+			close(w.ch)
+		}
+	}
+	fc.waiters = nil
+}
+
+// awaitAny starts the lazy futures among fcs and blocks until at least one
+// of them has resolved; it returns the indexes of the resolved ones. While
+// blocked, the goroutine does not count as running user code. It returns
+// the suspension signal when the invocation ends first.
+func (c *execContext) awaitAny(fcs []*futureCore) ([]int, error) {
+	for _, fc := range fcs {
+		fc.begin()
+	}
+	inv := c.inv
+	inv.mu.Lock()
+	if done := c.resolvedLocked(fcs); len(done) > 0 {
+		inv.mu.Unlock()
+		return done, nil
+	}
+	if inv.out.kind != outcomeNone {
+		inv.mu.Unlock()
+		return nil, errSuspended
+	}
+	w := &futureWaiter{ch: make(chan struct{})}
+	for _, fc := range fcs {
+		fc.waiters = append(fc.waiters, w)
+	}
+	inv.blockLocked()
+	inv.mu.Unlock()
+	select {
+	case <-w.ch:
+	case <-inv.done:
+		return nil, errSuspended
+	}
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	return c.resolvedLocked(fcs), nil
+}
+
+// resolvedLocked returns the indexes of the resolved futures; reading a
+// live outcome makes c live.
+func (c *execContext) resolvedLocked(fcs []*futureCore) []int {
+	var done []int
+	for i, fc := range fcs {
+		if fc.resolved {
+			done = append(done, i)
+			if fc.live {
+				c.markLive()
+			}
+		}
+	}
+	return done
+}
+
+// spawn runs body on a new goroutine that counts as running user code
+// until it returns. A panic in body is an invocation failure.
+func (inv *invocation) spawn(body func()) {
+	inv.mu.Lock()
+	inv.running++
+	inv.mu.Unlock()
+	go func() {
+		defer func() {
+			inv.mu.Lock()
+			inv.blockLocked()
+			inv.mu.Unlock()
+		}()
+		defer inv.recoverPanic()
+		body()
+	}()
+}
+
+// failedFuture returns a future that is already resolved with err.
+func failedFuture[O any](inv *invocation, err error) *Future[O] {
+	return &Future[O]{c: &futureCore{inv: inv, resolved: true, err: err}}
+}
+
+// lazyFuture returns a future whose operation, run by op on a stand-in of c
+// (see execContext.shadow), starts on a new goroutine when the future is
+// first awaited.
+func lazyFuture[O any](c *execContext, op func(*execContext) (O, error)) *Future[O] {
+	f := &Future[O]{c: &futureCore{inv: c.inv}}
+	f.c.start = func() {
+		c.inv.spawn(func() {
+			sc := c.shadow()
+			v, err := op(sc)
+			f.value = v
+			f.c.resolve(err, !sc.IsReplaying())
+		})
+	}
+	return f
+}
+
+// StepAsync is the asynchronous form of [Step]: it takes the step's id now
+// and returns a lazy [Future] whose step runs on its own goroutine once the
+// future is awaited. A future nobody awaits records nothing.
+func StepAsync[O any](ctx Context, name string, fn func(StepContext) (O, error), opts ...StepOption) *Future[O] {
+	c := ctx.impl()
+	if err := c.checkUse(); err != nil {
+		return failedFuture[O](c.inv, useError("StepAsync", name, err))
+	}
+	cfg, err := newStepConfig(c, "StepAsync", name, opts)
+	if err != nil {
+		return failedFuture[O](c.inv, err)
+	}
+	id := c.nextID()
+	return lazyFuture(c, func(sc *execContext) (O, error) {
+		return runStep(sc, id, name, fn, cfg)
+	})
+}
+
+// WaitAsync is the asynchronous form of [Wait]: it takes the wait's id now
+// and returns a lazy [Future] whose wait starts once the future is
+// awaited. A bad duration resolves the future with a plain argument error
+// and takes no id.
+func WaitAsync(ctx Context, name string, d time.Duration) *Future[Void] {
+	c := ctx.impl()
+	if err := c.checkUse(); err != nil {
+		return failedFuture[Void](c.inv, useError("WaitAsync", name, err))
+	}
+	if err := checkWaitDuration("WaitAsync", name, d); err != nil {
+		return failedFuture[Void](c.inv, err)
+	}
+	id, secs := c.nextID(), delaySeconds(d)
+	return lazyFuture(c, func(sc *execContext) (Void, error) {
+		return Void{}, runWait(sc, id, name, secs)
+	})
+}
