@@ -52,9 +52,9 @@ var (
 // Retry policy of the status rule's topic target; events that still fail go
 // to StatusDeadLetterQueue.
 const (
-	statusRetryAttempts = 20
-	statusMaxEventAge   = 6 // hours
-	statusDLQRetention  = 14
+	statusRetryAttempts    = 20
+	statusMaxEventAgeHours = 6
+	statusDLQRetentionDays = 14
 )
 
 // DurableFunction is a Go Lambda function with durable execution enabled and
@@ -182,7 +182,7 @@ func (d *DurableFunction) defineStatusEvents(p resolvedProps) {
 	d.StatusDeadLetterQueue = awssqs.NewQueue(d.Construct, jsii.String("StatusDeadLetterQueue"), &awssqs.QueueProps{
 		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
 		EnforceSSL:      jsii.Bool(true),
-		RetentionPeriod: awscdk.Duration_Days(jsii.Number(statusDLQRetention)),
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(statusDLQRetentionDays)),
 	})
 
 	// The event's resources list is empty and detail.functionArn carries the
@@ -207,7 +207,7 @@ func (d *DurableFunction) defineStatusEvents(p resolvedProps) {
 		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewSnsTopic(d.StatusTopic, &awseventstargets.SnsTopicProps{
 			DeadLetterQueue: d.StatusDeadLetterQueue,
 			RetryAttempts:   jsii.Number(statusRetryAttempts),
-			MaxEventAge:     awscdk.Duration_Hours(jsii.Number(statusMaxEventAge)),
+			MaxEventAge:     awscdk.Duration_Hours(jsii.Number(statusMaxEventAgeHours)),
 		})},
 	})
 }

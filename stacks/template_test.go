@@ -37,37 +37,42 @@ func stackCases() []stackCase {
 	return []stackCase{def, custom}
 }
 
-func TestFunctionConfiguration(t *testing.T) {
+// eachStack runs check as a subtest on each synthesized stack.
+func eachStack(t *testing.T, check func(t *testing.T, tc stackCase, tpl template)) {
+	t.Helper()
 	s := synthesized(t)
 	for _, tc := range stackCases() {
-		t.Run(tc.name, func(t *testing.T) {
-			tpl := tc.tpl(s)
-			logID, _ := tpl.only(t, "AWS::Logs::LogGroup")
-			_, fn := tpl.only(t, "AWS::Lambda::Function")
-			p := props(fn)
-			checks := []struct {
-				field string
-				got   interface{}
-				want  interface{}
-			}{
-				{"DurableConfig", p["DurableConfig"], map[string]interface{}{
-					"ExecutionTimeout": tc.want.executionTimeout, "RetentionPeriodInDays": tc.want.retentionDays}},
-				{"Runtime", p["Runtime"], "provided.al2023"},
-				{"Handler", p["Handler"], "bootstrap"},
-				{"Architectures", p["Architectures"], []interface{}{tc.want.arch}},
-				{"Timeout", p["Timeout"], tc.want.timeout},
-				{"MemorySize", p["MemorySize"], tc.want.memory},
-				{"Environment", p["Environment"], interfaceOrNil(tc.want.environment)},
-				{"LoggingConfig", p["LoggingConfig"], map[string]interface{}{"LogGroup": ref(logID)}},
-				{"FunctionName", p["FunctionName"], nil},
-			}
-			for _, c := range checks {
-				if !reflect.DeepEqual(c.got, c.want) {
-					t.Errorf("Function %s = %s, want %s", c.field, canonical(c.got), canonical(c.want))
-				}
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { check(t, tc, tc.tpl(s)) })
 	}
+}
+
+func TestFunctionConfiguration(t *testing.T) {
+	eachStack(t, func(t *testing.T, tc stackCase, tpl template) {
+		logID, _ := tpl.only(t, "AWS::Logs::LogGroup")
+		_, fn := tpl.only(t, "AWS::Lambda::Function")
+		p := props(fn)
+		checks := []struct {
+			field string
+			got   interface{}
+			want  interface{}
+		}{
+			{"DurableConfig", p["DurableConfig"], map[string]interface{}{
+				"ExecutionTimeout": tc.want.executionTimeout, "RetentionPeriodInDays": tc.want.retentionDays}},
+			{"Runtime", p["Runtime"], "provided.al2023"},
+			{"Handler", p["Handler"], "bootstrap"},
+			{"Architectures", p["Architectures"], []interface{}{tc.want.arch}},
+			{"Timeout", p["Timeout"], tc.want.timeout},
+			{"MemorySize", p["MemorySize"], tc.want.memory},
+			{"Environment", p["Environment"], interfaceOrNil(tc.want.environment)},
+			{"LoggingConfig", p["LoggingConfig"], map[string]interface{}{"LogGroup": ref(logID)}},
+			{"FunctionName", p["FunctionName"], nil},
+		}
+		for _, c := range checks {
+			if !reflect.DeepEqual(c.got, c.want) {
+				t.Errorf("Function %s = %s, want %s", c.field, canonical(c.got), canonical(c.want))
+			}
+		}
+	})
 }
 
 // interfaceOrNil turns a nil map into an untyped nil for DeepEqual.
@@ -79,74 +84,70 @@ func interfaceOrNil(m map[string]interface{}) interface{} {
 }
 
 func TestExecutionRole(t *testing.T) {
-	s := synthesized(t)
-	for _, tc := range stackCases() {
-		t.Run(tc.name, func(t *testing.T) {
-			tpl := tc.tpl(s)
-			fnID, _ := tpl.only(t, "AWS::Lambda::Function")
-			roleID, role := tpl.functionRole(t)
-			logID, _ := tpl.only(t, "AWS::Logs::LogGroup")
+	eachStack(t, func(t *testing.T, tc stackCase, tpl template) {
+		fnID, _ := tpl.only(t, "AWS::Lambda::Function")
+		roleID, role := tpl.functionRole(t)
+		logID, _ := tpl.only(t, "AWS::Logs::LogGroup")
 
-			if m, ok := props(role)["ManagedPolicyArns"]; ok {
-				t.Errorf("function role has managed policies %s, want none (no AWSLambdaBasicDurableExecutionRolePolicy)", canonical(m))
-			}
-			if inline, ok := props(role)["Policies"]; ok {
-				t.Errorf("function role has inline policies %s, want none", canonical(inline))
-			}
+		if m, ok := props(role)["ManagedPolicyArns"]; ok {
+			t.Errorf("function role has managed policies %s, want none (no AWSLambdaBasicDurableExecutionRolePolicy)", canonical(m))
+		}
+		if inline, ok := props(role)["Policies"]; ok {
+			t.Errorf("function role has inline policies %s, want none", canonical(inline))
+		}
 
-			// Policies attached to the function role, by logical id.
-			attached := map[string]bool{}
-			for id, p := range tpl.resources("AWS::IAM::Policy") {
-				for _, r := range strs(props(p)["Roles"]) {
-					if reflect.DeepEqual(r, ref(roleID)) {
-						attached[id] = true
+		// Policies attached to the function role, by logical id.
+		attached := map[string]bool{}
+		for id, p := range tpl.resources("AWS::IAM::Policy") {
+			for _, r := range strs(props(p)["Roles"]) {
+				if reflect.DeepEqual(r, ref(roleID)) {
+					attached[id] = true
+				}
+			}
+		}
+		all := tpl.statements()
+		var durable, logs []map[string]interface{}
+		for id := range attached {
+			for _, st := range all[id] {
+				for _, a := range strs(st["Action"]) {
+					if strings.Contains(a.(string), "Durable") {
+						durable = append(durable, st)
+						break
+					}
+					if strings.HasPrefix(a.(string), "logs:") {
+						logs = append(logs, st)
+						break
 					}
 				}
 			}
-			all := tpl.statements()
-			var durable, logs []map[string]interface{}
-			for id := range attached {
-				for _, st := range all[id] {
-					for _, a := range strs(st["Action"]) {
-						if strings.Contains(a.(string), "Durable") {
-							durable = append(durable, st)
-							break
-						}
-						if strings.HasPrefix(a.(string), "logs:") {
-							logs = append(logs, st)
-							break
-						}
-					}
-				}
-			}
-			wantCheckpoint := map[string]interface{}{
-				"Effect":   "Allow",
-				"Action":   []interface{}{"lambda:CheckpointDurableExecution", "lambda:GetDurableExecutionState"},
-				"Resource": joinSuffix(getAtt(fnID, "Arn"), ":*"),
-			}
-			if len(durable) != 1 || !reflect.DeepEqual(durable[0], wantCheckpoint) {
-				t.Errorf("durable statements on the function role = %s, want exactly %s", canonical(durable), canonical(wantCheckpoint))
-			}
-			wantLogs := map[string]interface{}{
-				"Effect":   "Allow",
-				"Action":   []interface{}{"logs:CreateLogStream", "logs:PutLogEvents"},
-				"Resource": getAtt(logID, "Arn"),
-			}
-			if len(logs) != 1 || !reflect.DeepEqual(logs[0], wantLogs) {
-				t.Errorf("log statements on the function role = %s, want exactly %s", canonical(logs), canonical(wantLogs))
-			}
+		}
+		wantCheckpoint := map[string]interface{}{
+			"Effect":   "Allow",
+			"Action":   []interface{}{"lambda:CheckpointDurableExecution", "lambda:GetDurableExecutionState"},
+			"Resource": joinSuffix(getAtt(fnID, "Arn"), ":*"),
+		}
+		if len(durable) != 1 || !reflect.DeepEqual(durable[0], wantCheckpoint) {
+			t.Errorf("durable statements on the function role = %s, want exactly %s", canonical(durable), canonical(wantCheckpoint))
+		}
+		wantLogs := map[string]interface{}{
+			"Effect":   "Allow",
+			"Action":   []interface{}{"logs:CreateLogStream", "logs:PutLogEvents"},
+			"Resource": getAtt(logID, "Arn"),
+		}
+		if len(logs) != 1 || !reflect.DeepEqual(logs[0], wantLogs) {
+			t.Errorf("log statements on the function role = %s, want exactly %s", canonical(logs), canonical(wantLogs))
+		}
 
-			// Nothing in the stack may grant a durable action on "*".
-			for id, sts := range all {
-				for _, st := range sts {
-					if !grantsDurableOnAnyResource(st) {
-						continue
-					}
-					t.Errorf("%s grants a durable action on Resource \"*\": %s", id, canonical(st))
+		// Nothing in the stack may grant a durable action on "*".
+		for id, sts := range all {
+			for _, st := range sts {
+				if !grantsDurableOnAnyResource(st) {
+					continue
 				}
+				t.Errorf("%s grants a durable action on Resource \"*\": %s", id, canonical(st))
 			}
-		})
-	}
+		}
+	})
 }
 
 // grantsDurableOnAnyResource reports whether an Allow statement covers a
@@ -172,66 +173,58 @@ func grantsDurableOnAnyResource(st map[string]interface{}) bool {
 }
 
 func TestAlias(t *testing.T) {
-	s := synthesized(t)
-	for _, tc := range stackCases() {
-		t.Run(tc.name, func(t *testing.T) {
-			tpl := tc.tpl(s)
-			fnID, _ := tpl.only(t, "AWS::Lambda::Function")
-			versionID, version := tpl.only(t, "AWS::Lambda::Version")
-			_, alias := tpl.only(t, "AWS::Lambda::Alias")
-			if got := props(version)["FunctionName"]; !reflect.DeepEqual(got, ref(fnID)) {
-				t.Errorf("Version FunctionName = %s, want %s", canonical(got), canonical(ref(fnID)))
-			}
-			want := map[string]interface{}{
-				"Name":            tc.want.alias,
-				"FunctionName":    ref(fnID),
-				"FunctionVersion": getAtt(versionID, "Version"),
-			}
-			if got := props(alias); !reflect.DeepEqual(got, want) {
-				t.Errorf("Alias = %s, want %s", canonical(got), canonical(want))
-			}
-		})
-	}
+	eachStack(t, func(t *testing.T, tc stackCase, tpl template) {
+		fnID, _ := tpl.only(t, "AWS::Lambda::Function")
+		versionID, version := tpl.only(t, "AWS::Lambda::Version")
+		_, alias := tpl.only(t, "AWS::Lambda::Alias")
+		if got := props(version)["FunctionName"]; !reflect.DeepEqual(got, ref(fnID)) {
+			t.Errorf("Version FunctionName = %s, want %s", canonical(got), canonical(ref(fnID)))
+		}
+		want := map[string]interface{}{
+			"Name":            tc.want.alias,
+			"FunctionName":    ref(fnID),
+			"FunctionVersion": getAtt(versionID, "Version"),
+		}
+		if got := props(alias); !reflect.DeepEqual(got, want) {
+			t.Errorf("Alias = %s, want %s", canonical(got), canonical(want))
+		}
+	})
 }
 
 func TestStatusRule(t *testing.T) {
-	s := synthesized(t)
-	for _, tc := range stackCases() {
-		t.Run(tc.name, func(t *testing.T) {
-			tpl := tc.tpl(s)
-			fnID, _ := tpl.only(t, "AWS::Lambda::Function")
-			topicID, _ := tpl.only(t, "AWS::SNS::Topic")
-			queueID, _ := tpl.only(t, "AWS::SQS::Queue")
-			_, rule := tpl.only(t, "AWS::Events::Rule")
+	eachStack(t, func(t *testing.T, tc stackCase, tpl template) {
+		fnID, _ := tpl.only(t, "AWS::Lambda::Function")
+		topicID, _ := tpl.only(t, "AWS::SNS::Topic")
+		queueID, _ := tpl.only(t, "AWS::SQS::Queue")
+		_, rule := tpl.only(t, "AWS::Events::Rule")
 
-			detail := map[string]interface{}{
-				"functionArn": []interface{}{map[string]interface{}{"prefix": joinSuffix(getAtt(fnID, "Arn"), ":")}},
-			}
-			if tc.want.statuses != nil {
-				detail["status"] = tc.want.statuses
-			}
-			wantPattern := map[string]interface{}{
-				"source":      []interface{}{"aws.lambda"},
-				"detail-type": []interface{}{"Durable Execution Status Change"},
-				"detail":      detail,
-			}
-			if got := props(rule)["EventPattern"]; !reflect.DeepEqual(got, wantPattern) {
-				t.Errorf("EventPattern = %s, want %s", canonical(got), canonical(wantPattern))
-			}
-			wantTargets := []interface{}{map[string]interface{}{
-				"Id":               "Target0",
-				"Arn":              ref(topicID),
-				"DeadLetterConfig": map[string]interface{}{"Arn": getAtt(queueID, "Arn")},
-				"RetryPolicy":      map[string]interface{}{"MaximumRetryAttempts": 20.0, "MaximumEventAgeInSeconds": 21600.0},
-			}}
-			if got := props(rule)["Targets"]; !reflect.DeepEqual(got, wantTargets) {
-				t.Errorf("Targets = %s, want %s", canonical(got), canonical(wantTargets))
-			}
-			if got := props(rule)["State"]; got != "ENABLED" {
-				t.Errorf("State = %v, want ENABLED", got)
-			}
-		})
-	}
+		detail := map[string]interface{}{
+			"functionArn": []interface{}{map[string]interface{}{"prefix": joinSuffix(getAtt(fnID, "Arn"), ":")}},
+		}
+		if tc.want.statuses != nil {
+			detail["status"] = tc.want.statuses
+		}
+		wantPattern := map[string]interface{}{
+			"source":      []interface{}{"aws.lambda"},
+			"detail-type": []interface{}{"Durable Execution Status Change"},
+			"detail":      detail,
+		}
+		if got := props(rule)["EventPattern"]; !reflect.DeepEqual(got, wantPattern) {
+			t.Errorf("EventPattern = %s, want %s", canonical(got), canonical(wantPattern))
+		}
+		wantTargets := []interface{}{map[string]interface{}{
+			"Id":               "Target0",
+			"Arn":              ref(topicID),
+			"DeadLetterConfig": map[string]interface{}{"Arn": getAtt(queueID, "Arn")},
+			"RetryPolicy":      map[string]interface{}{"MaximumRetryAttempts": 20.0, "MaximumEventAgeInSeconds": 21600.0},
+		}}
+		if got := props(rule)["Targets"]; !reflect.DeepEqual(got, wantTargets) {
+			t.Errorf("Targets = %s, want %s", canonical(got), canonical(wantTargets))
+		}
+		if got := props(rule)["State"]; got != "ENABLED" {
+			t.Errorf("State = %v, want ENABLED", got)
+		}
+	})
 }
 
 // TestStatusDelivery checks that EventBridge may publish to the encrypted
@@ -277,15 +270,12 @@ func TestStatusDelivery(t *testing.T) {
 }
 
 func TestLogGroup(t *testing.T) {
-	s := synthesized(t)
-	for _, tc := range stackCases() {
-		t.Run(tc.name, func(t *testing.T) {
-			_, lg := tc.tpl(s).only(t, "AWS::Logs::LogGroup")
-			if got := props(lg)["RetentionInDays"]; got != tc.want.logRetentionDays {
-				t.Errorf("RetentionInDays = %v, want %v", got, tc.want.logRetentionDays)
-			}
-		})
-	}
+	eachStack(t, func(t *testing.T, tc stackCase, tpl template) {
+		_, lg := tpl.only(t, "AWS::Logs::LogGroup")
+		if got := props(lg)["RetentionInDays"]; got != tc.want.logRetentionDays {
+			t.Errorf("RetentionInDays = %v, want %v", got, tc.want.logRetentionDays)
+		}
+	})
 }
 
 func TestOutputs(t *testing.T) {
