@@ -112,6 +112,9 @@ func (f *fakeClient) apply(u OperationUpdate) *Operation {
 		if u.WaitOptions != nil {
 			op.WaitDetails = &WaitDetails{ScheduledEndTimestamp: wire.At(testEpoch.Add(time.Duration(u.WaitOptions.WaitSeconds) * time.Second))}
 		}
+		if u.Type == wire.OperationTypeCallback {
+			op.CallbackDetails = &CallbackDetails{CallbackId: "cb-" + u.Id}
+		}
 	case wire.OperationActionSucceed:
 		op.Status, op.EndTimestamp = wire.OperationStatusSucceeded, now
 		if op.StepDetails != nil {
@@ -127,7 +130,7 @@ func (f *fakeClient) apply(u OperationUpdate) *Operation {
 	case wire.OperationActionRetry:
 		op.Status = wire.OperationStatusPending
 		op.StepDetails.Attempt++
-		op.StepDetails.Error = u.Error
+		op.StepDetails.Error, op.StepDetails.Result = u.Error, u.Payload
 		op.StepDetails.NextAttemptTimestamp = wire.At(testEpoch.Add(time.Duration(u.StepOptions.NextAttemptDelaySeconds) * time.Second))
 	}
 	cp := *op

@@ -43,6 +43,8 @@ type handlerOptions struct {
 	stackTraces bool
 	client      ExecutionClient
 	startLinger time.Duration
+	// callbackDeserializer reads callback results (nil: the default).
+	callbackDeserializer Deserializer
 }
 
 func newHandlerOptions(opts []HandlerOption) *handlerOptions {
