@@ -23,7 +23,8 @@
 // execution waits for an open callback or a chained invoke of a function
 // that is not registered, RunUntilComplete returns with Status PENDING and
 // Waiting saying what it waits for. Provide it, then call RunUntilComplete
-// again — while the execution runs, the runner continues it:
+// again — until a call has returned the execution's final result, the
+// runner continues the same execution:
 //
 //	res, _ := r.RunUntilComplete(event)            // PENDING, waiting for a callback
 //	cb := r.OpenCallbacks()[0]

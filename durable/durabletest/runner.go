@@ -84,11 +84,11 @@ func PlainFunction[I, O any](handler func(context.Context, I) (O, error)) Functi
 // virtual time. Its methods are safe for concurrent use, but a runner
 // drives one execution at a time.
 //
-// Run and RunUntilComplete start an execution with the event. While that
-// execution is still running (a PENDING result), calling them again
-// continues it — after the test sent a callback result or completed a
-// chained invoke — and the event is not used; once it has closed, the
-// next call starts a new execution.
+// Run and RunUntilComplete start an execution with the event. Until they
+// have returned that execution's final result, calling them again
+// continues it — after the test sent a callback result, completed a
+// chained invoke or advanced time — and the event is not used; after a
+// final result was returned, the next call starts a new execution.
 type LocalRunner[I, O any] struct {
 	handler durable.Handler[I, O]
 	opts    []durable.HandlerOption
@@ -99,6 +99,8 @@ type LocalRunner[I, O any] struct {
 	faults    *faults
 	functions map[string]Function
 	arn       string
+	// closed reports that a final result of arn was returned.
+	closed bool
 }
 
 // NewLocalRunner returns a runner for handler; opts are passed to
@@ -121,7 +123,7 @@ func (r *LocalRunner[I, O]) reset() {
 		panic(fmt.Sprintf("durabletest: creating the emulator: %v", err))
 	}
 	plan := newFaults()
-	r.svc, r.faults, r.arn = svc, plan, ""
+	r.svc, r.faults, r.arn, r.closed = svc, plan, "", false
 	r.mustRegister(emulator.Function{Name: FunctionName, Durable: true,
 		Invoker: durableInvoker(r.handler, r.opts, func() *faultClient { return &faultClient{svc: svc, faults: plan} })})
 	for id, fn := range r.functions {
@@ -234,16 +236,11 @@ func (r *LocalRunner[I, O]) Checkpoints() int {
 	return r.faults.calls
 }
 
-// execution starts the execution for event, or returns the running one.
+// execution starts the execution for event, or returns the current one
+// while its final result has not been returned.
 func (r *LocalRunner[I, O]) execution(ctx context.Context, event I) (string, error) {
-	if r.arn != "" {
-		ex, err := r.svc.GetExecution(ctx, r.arn, false)
-		if err != nil {
-			return "", err
-		}
-		if !ex.Status.Terminal() {
-			return r.arn, nil
-		}
+	if r.arn != "" && !r.closed {
+		return r.arn, nil
 	}
 	payload, err := json.Marshal(event)
 	if err != nil {
@@ -253,7 +250,7 @@ func (r *LocalRunner[I, O]) execution(ctx context.Context, event I) (string, err
 	if err != nil {
 		return "", fmt.Errorf("durabletest: starting the execution: %w", err)
 	}
-	r.arn = out.ExecutionArn
+	r.arn, r.closed = out.ExecutionArn, false
 	return r.arn, nil
 }
 
@@ -294,7 +291,17 @@ func (r *LocalRunner[I, O]) Run(event I) (*TestResult, error) {
 			break
 		}
 	}
-	return r.result(ctx, arn, false)
+	return r.report(ctx, arn, false)
+}
+
+// report returns the execution's result to a Run or RunUntilComplete
+// caller, remembering when it is final.
+func (r *LocalRunner[I, O]) report(ctx context.Context, arn string, capReached bool) (*TestResult, error) {
+	res, err := r.result(ctx, arn, capReached)
+	if err == nil && res.Status != StatusPending {
+		r.closed = true
+	}
+	return res, err
 }
 
 // RunUntilComplete starts the execution (or continues the running one)
@@ -328,7 +335,7 @@ func (r *LocalRunner[I, O]) RunUntilComplete(event I, opts ...RunnerOption) (*Te
 			return nil, err
 		}
 		if n-before >= cfg.maxInvocations {
-			return r.result(ctx, arn, true)
+			return r.report(ctx, arn, true)
 		}
 		ran, err := r.svc.RunNext(ctx)
 		if err != nil {
@@ -342,11 +349,11 @@ func (r *LocalRunner[I, O]) RunUntilComplete(event I, opts ...RunnerOption) (*Te
 			return nil, err
 		}
 		if ex.Status.Terminal() {
-			return r.result(ctx, arn, false)
+			return r.report(ctx, arn, false)
 		}
 		at, ok := r.nextSkippableTimer()
 		if !ok {
-			return r.result(ctx, arn, false)
+			return r.report(ctx, arn, false)
 		}
 		if err := r.svc.AdvanceTo(at); err != nil {
 			return nil, err
