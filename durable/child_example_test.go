@@ -2,8 +2,10 @@ package durable_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/acme/durable-lambda-go/durable"
 )
@@ -66,4 +68,78 @@ func ExampleStepAsync() {
 	out, _ := durable.Wrap(handler, durable.WithExecutionClient(&acceptAll{}))(context.Background(), firstInvocation(`null`))
 	fmt.Println(string(out))
 	// Output: {"Status":"SUCCEEDED","Result":"42"}
+}
+
+func ExampleAll() {
+	handler := func(ctx durable.Context, _ any) ([]int, error) {
+		a := durable.StepAsync(ctx, "a", func(durable.StepContext) (int, error) { return 1, nil })
+		b := durable.Go(ctx, "b", func(cc durable.Context) (int, error) {
+			return durable.Step(cc, "inner", func(durable.StepContext) (int, error) { return 2, nil })
+		})
+		// One CONTEXT operation records the combined outcome.
+		return durable.All(ctx, "both", []*durable.Future[int]{a, b})
+	}
+	out, _ := durable.Wrap(handler, durable.WithExecutionClient(&acceptAll{}))(context.Background(), firstInvocation(`null`))
+	fmt.Println(string(out))
+	// Output: {"Status":"SUCCEEDED","Result":"[1,2]"}
+}
+
+func ExampleAny() {
+	handler := func(ctx durable.Context, _ any) (string, error) {
+		primary := durable.StepAsync(ctx, "primary", func(durable.StepContext) (string, error) {
+			return "", errors.New("primary down")
+		}, durable.WithRetry(durable.NoRetry()))
+		mirror := durable.StepAsync(ctx, "mirror", func(durable.StepContext) (string, error) { return "from mirror", nil })
+		return durable.Any(ctx, "fetch", []*durable.Future[string]{primary, mirror})
+	}
+	out, _ := durable.Wrap(handler, durable.WithExecutionClient(&acceptAll{}))(context.Background(), firstInvocation(`null`))
+	fmt.Println(string(out))
+	// Output: {"Status":"SUCCEEDED","Result":"\"from mirror\""}
+}
+
+func ExampleAllSettled() {
+	handler := func(ctx durable.Context, _ any) (string, error) {
+		ok := durable.StepAsync(ctx, "ok", func(durable.StepContext) (string, error) { return "fine", nil })
+		bad := durable.StepAsync(ctx, "bad", func(durable.StepContext) (string, error) {
+			return "", errors.New("broken")
+		}, durable.WithRetry(durable.NoRetry()))
+		res, err := durable.AllSettled(ctx, "both", []*durable.Future[string]{ok, bad})
+		if err != nil {
+			return "", err
+		}
+		return res[0].Value + " / " + res[1].Err.Error(), nil
+	}
+	out, _ := durable.Wrap(handler, durable.WithExecutionClient(&acceptAll{}))(context.Background(), firstInvocation(`null`))
+	fmt.Println(string(out))
+	// Output: {"Status":"SUCCEEDED","Result":"\"fine / broken\""}
+}
+
+func ExampleRace() {
+	handler := func(ctx durable.Context, _ any) (string, error) {
+		timeout := durable.Go(ctx, "timeout", func(cc durable.Context) (string, error) {
+			return "timed out", durable.Wait(cc, "deadline", time.Hour)
+		})
+		work := durable.Go(ctx, "work", func(cc durable.Context) (string, error) {
+			return durable.Step(cc, "compute", func(durable.StepContext) (string, error) { return "done", nil })
+		})
+		return durable.Race(ctx, "first", []*durable.Future[string]{timeout, work})
+	}
+	out, _ := durable.Wrap(handler, durable.WithExecutionClient(&acceptAll{}))(context.Background(), firstInvocation(`null`))
+	fmt.Println(string(out))
+	// Output: {"Status":"SUCCEEDED","Result":"\"done\""}
+}
+
+func ExampleWaitAsync() {
+	handler := func(ctx durable.Context, _ any) (string, error) {
+		pause := durable.WaitAsync(ctx, "cool-off", time.Minute)
+		// Awaiting starts the wait; with nothing else running the invocation
+		// suspends (PENDING) until the service ends the wait.
+		if _, err := pause.Result(ctx); err != nil {
+			return "", err
+		}
+		return "after", nil
+	}
+	out, _ := durable.Wrap(handler, durable.WithExecutionClient(&acceptAll{}))(context.Background(), firstInvocation(`null`))
+	fmt.Println(string(out))
+	// Output: {"Status":"PENDING"}
 }

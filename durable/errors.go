@@ -360,6 +360,8 @@ func ErrorFromObject(obj ErrorObject) error {
 		return &SerdesError{OperationError: base}
 	case errTypeChildContext:
 		return &ChildContextError{OperationError: base}
+	case errTypeCombinator:
+		return &CombinatorError{OperationError: base}
 	}
 	return &base
 }

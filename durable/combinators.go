@@ -1,0 +1,227 @@
+package durable
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/acme/durable-lambda-go/wire"
+)
+
+// errTypeCombinator is the ErrorType recorded for a failed combinator, the
+// one the other SDKs record for their promise combinators.
+const errTypeCombinator = "PromiseCombinatorError"
+
+// msgAllRejected is the message of a failed [Any].
+const msgAllRejected = "All promises were rejected"
+
+// CombinatorError is the recorded failure of a combinator ([All], [Any],
+// [Race]). The combinator returns it as the cause of a *[ChildContextError]
+// whose ErrorType is "PromiseCombinatorError": its message is the first
+// failure's for All and Race, and "All promises were rejected" for Any.
+type CombinatorError struct {
+	OperationError
+}
+
+// As matches *OperationError.
+func (e *CombinatorError) As(target any) bool { return asOperationError(&e.OperationError, target) }
+
+func newCombinatorError(msg string, cause error) *CombinatorError {
+	return &CombinatorError{OperationError{ErrorType: errTypeCombinator, Message: msg, Err: cause}}
+}
+
+// All waits for every future and returns their values in order; it fails
+// as soon as one of them fails. The outcome is recorded as one child
+// context named name (its futures' own operations are recorded where they
+// were created), so on replay a finished All returns at once, without
+// awaiting the futures. opts are those of [RunInChildContext].
+func All[O any](ctx Context, name string, fs []*Future[O], opts ...ChildOption) ([]O, error) {
+	return combine(ctx, "All", name, fs, opts, func(c *execContext) ([]O, error) {
+		var failed error
+		err := awaitEach(c, fs, func(i int) bool {
+			failed = fs[i].c.err
+			return failed != nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if failed != nil {
+			return nil, newCombinatorError(failed.Error(), failed)
+		}
+		out := make([]O, len(fs))
+		for i, f := range fs {
+			out[i] = f.value
+		}
+		return out, nil
+	})
+}
+
+// AllSettled waits for every future and returns each one's value or error,
+// in order; it does not fail because a future failed. It is recorded like
+// [All].
+func AllSettled[O any](ctx Context, name string, fs []*Future[O], opts ...ChildOption) ([]Settled[O], error) {
+	return combine(ctx, "AllSettled", name, fs, opts, func(c *execContext) ([]Settled[O], error) {
+		if err := awaitEach(c, fs, func(int) bool { return false }); err != nil {
+			return nil, err
+		}
+		out := make([]Settled[O], len(fs))
+		for i, f := range fs {
+			out[i] = Settled[O]{Value: f.value, Err: f.c.err}
+		}
+		return out, nil
+	})
+}
+
+// Any returns the value of the first future to succeed; it fails only when
+// every future failed (or there are none). It is recorded like [All].
+func Any[O any](ctx Context, name string, fs []*Future[O], opts ...ChildOption) (O, error) {
+	return combine(ctx, "Any", name, fs, opts, func(c *execContext) (O, error) {
+		var zero O
+		winner := -1
+		var errs []error
+		err := awaitEach(c, fs, func(i int) bool {
+			if e := fs[i].c.err; e != nil {
+				errs = append(errs, e)
+				return false
+			}
+			winner = i
+			return true
+		})
+		if err != nil {
+			return zero, err
+		}
+		if winner < 0 {
+			return zero, newCombinatorError(msgAllRejected, errors.Join(errs...))
+		}
+		return fs[winner].value, nil
+	})
+}
+
+// Race returns the outcome of the first future to finish, success or
+// failure. It is recorded like [All]. Race over no futures is an argument
+// error and records nothing.
+func Race[O any](ctx Context, name string, fs []*Future[O], opts ...ChildOption) (O, error) {
+	if len(fs) == 0 {
+		var zero O
+		return zero, argumentError("Race", name, "no futures")
+	}
+	return combine(ctx, "Race", name, fs, opts, func(c *execContext) (O, error) {
+		var zero O
+		first := -1
+		if err := awaitEach(c, fs, func(i int) bool { first = i; return true }); err != nil {
+			return zero, err
+		}
+		if e := fs[first].c.err; e != nil {
+			return zero, newCombinatorError(e.Error(), e)
+		}
+		return fs[first].value, nil
+	})
+}
+
+// combine runs decide in a child context of ctx, on the calling goroutine.
+func combine[O, R any](ctx Context, op, name string, fs []*Future[O], opts []ChildOption, decide func(*execContext) (R, error)) (R, error) {
+	var zero R
+	c := ctx.impl()
+	if err := c.checkUse(); err != nil {
+		return zero, useError(op, name, err)
+	}
+	for i, f := range fs {
+		if f == nil {
+			return zero, argumentError(op, name, "future %d is nil", i)
+		}
+	}
+	cfg, err := newChildConfig(c, op, name, wire.SubTypeRunInChildContext, opts)
+	if err != nil {
+		return zero, err
+	}
+	r, err := startChild(c, name, cfg)
+	if err != nil {
+		return zero, err
+	}
+	c.busy++
+	defer func() { c.busy-- }()
+	return runChild(r, func(cc Context) (R, error) { return decide(cc.impl()) })
+}
+
+// awaitEach waits for the futures, calling visit for each one as it
+// resolves (in index order among those resolved together) until visit
+// returns true or all have resolved. A future that ended with the
+// suspension signal passes it on.
+func awaitEach[O any](c *execContext, fs []*Future[O], visit func(i int) bool) error {
+	pending := make([]int, len(fs))
+	for i := range pending {
+		pending[i] = i
+	}
+	cores := make([]*futureCore, 0, len(fs))
+	for len(pending) > 0 {
+		cores = cores[:0]
+		for _, i := range pending {
+			cores = append(cores, fs[i].c)
+		}
+		done, err := c.awaitAny(cores)
+		if err != nil {
+			return err
+		}
+		next := pending[:0:0]
+		for j, i := range pending {
+			if len(done) > 0 && done[0] == j {
+				done = done[1:]
+				if errors.Is(fs[i].c.err, errSuspended) {
+					return errSuspended
+				}
+				if visit(i) {
+					return nil
+				}
+				continue
+			}
+			next = append(next, i)
+		}
+		pending = next
+	}
+	return nil
+}
+
+// settledJSON is the recorded form of a Settled value.
+type settledJSON struct {
+	Status string          `json:"status"`
+	Value  json.RawMessage `json:"value,omitempty"`
+	Error  *ErrorObject    `json:"error,omitempty"`
+}
+
+// MarshalJSON records a success as {"status":"SUCCEEDED","value":...} and a
+// failure as {"status":"FAILED","error":{ErrorObject}}.
+func (s Settled[O]) MarshalJSON() ([]byte, error) {
+	if s.Err != nil {
+		obj := errorObjectOf(s.Err, false)
+		return json.Marshal(settledJSON{Status: string(wire.OperationStatusFailed), Error: &obj})
+	}
+	v, err := json.Marshal(s.Value)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(settledJSON{Status: string(wire.OperationStatusSucceeded), Value: v})
+}
+
+// UnmarshalJSON reads the form MarshalJSON writes; Err is rebuilt with
+// [ErrorFromObject].
+func (s *Settled[O]) UnmarshalJSON(b []byte) error {
+	var j settledJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*s = Settled[O]{}
+	switch j.Status {
+	case string(wire.OperationStatusSucceeded):
+		if len(j.Value) > 0 {
+			return json.Unmarshal(j.Value, &s.Value)
+		}
+		return nil
+	case string(wire.OperationStatusFailed):
+		if j.Error == nil {
+			j.Error = &ErrorObject{ErrorType: errTypePlain}
+		}
+		s.Err = ErrorFromObject(*j.Error)
+		return nil
+	}
+	return fmt.Errorf("durable: settled outcome with status %q", j.Status)
+}
