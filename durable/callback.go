@@ -280,49 +280,43 @@ func operationDone(op *Operation) bool { return op.Status.Terminal() }
 // values.
 func callbackOutcome[O any](inv *invocation, id, name, callbackID string, d Deserializer, rec *Operation) (O, error) {
 	var out O
-	details := rec.CallbackDetails
-	if details == nil {
-		details = &CallbackDetails{}
+	if rec.Status != wire.OperationStatusSucceeded {
+		return out, callbackFailure(name, callbackID, rec)
 	}
-	switch rec.Status {
-	case wire.OperationStatusSucceeded:
-		if details.Result == nil || *details.Result == "" {
-			return out, nil
-		}
-		meta := SerdesContext{OperationID: id, DurableExecutionArn: inv.arn}
-		if err := d.Unmarshal(inv.ctx, meta, []byte(*details.Result), &out); err != nil {
-			var zero O
-			return zero, newSerdesError("callback "+strconv.Quote(name), "deserialize", err)
-		}
+	if rec.CallbackDetails == nil || wire.Deref(rec.CallbackDetails.Result) == "" {
 		return out, nil
-	case wire.OperationStatusFailed:
-		return out, callbackErrorOf(name, callbackID, rec.Status, details.Error)
-	case wire.OperationStatusTimedOut:
-		obj := ErrorObject{ErrorType: errTypeServiceCallbackTimeout, ErrorMessage: "callback timed out"}
-		if details.Error != nil {
-			obj = *details.Error
-		}
-		return out, callbackErrorOf(name, callbackID, rec.Status, &obj)
 	}
-	return out, callbackErrorOf(name, callbackID, rec.Status, nil)
+	meta := SerdesContext{OperationID: id, DurableExecutionArn: inv.arn}
+	if err := d.Unmarshal(inv.ctx, meta, []byte(*rec.CallbackDetails.Result), &out); err != nil {
+		var zero O
+		return zero, newSerdesError("callback "+strconv.Quote(name), "deserialize", err)
+	}
+	return out, nil
 }
 
-// callbackErrorOf builds the typed error of a callback that ended with
-// status and the recorded error obj.
-func callbackErrorOf(name, callbackID string, status OperationStatus, obj *ErrorObject) error {
+// callbackFailure returns the typed error of a callback that ended other
+// than SUCCEEDED; every one of them matches *CallbackError.
+func callbackFailure(name, callbackID string, rec *Operation) error {
 	base := CallbackError{Name: name, CallbackID: callbackID}
+	var obj *ErrorObject
+	if rec.CallbackDetails != nil {
+		obj = rec.CallbackDetails.Error
+	}
+	if obj == nil && rec.Status == wire.OperationStatusTimedOut {
+		obj = &ErrorObject{ErrorType: errTypeServiceCallbackTimeout, ErrorMessage: "callback timed out"}
+	}
 	if obj != nil {
 		base.OperationError = OperationError{ErrorType: obj.ErrorType, Message: obj.ErrorMessage, ErrorData: obj.ErrorData,
 			StackTrace: obj.StackTrace, Err: ErrorFromObject(*obj)}
 	}
-	switch status {
+	switch rec.Status {
 	case wire.OperationStatusFailed:
 		return &CallbackExternalError{CallbackError: base}
 	case wire.OperationStatusTimedOut:
 		return &CallbackTimeoutError{CallbackError: base, Heartbeat: base.ErrorType == errTypeServiceCallbackHeartbeat}
 	}
 	base.ErrorType = errTypeCallback
-	base.Message = fmt.Sprintf("callback %q ended with status %s", name, status)
+	base.Message = fmt.Sprintf("callback %q ended with status %s", name, rec.Status)
 	return &base
 }
 

@@ -1,5 +1,12 @@
 package durable
 
+import (
+	"errors"
+	"strconv"
+
+	"github.com/acme/durable-lambda-go/wire"
+)
+
 // WaitForCallbackOption configures [WaitForCallback]. Every
 // [CallbackOption] is one too; [WithSubmitterRetry] is one only.
 type WaitForCallbackOption interface {
@@ -21,4 +28,144 @@ type waitForCallbackConfig struct {
 // compile.
 func WithSubmitterRetry(s RetryStrategy) WaitForCallbackOption {
 	return waitForCallbackOptionFunc(func(c *waitForCallbackConfig) { c.retry = s })
+}
+
+// errTypeCallbackSubmitter is the ErrorType recorded for a
+// *CallbackSubmitterError.
+const errTypeCallbackSubmitter = "CallbackSubmitterError"
+
+// CallbackSubmitterError reports that WaitForCallback's submitter failed
+// (after its retries): the callback was created but never handed over.
+// Message and ErrorData are those of the submitter's last error; ErrorType
+// is "CallbackSubmitterError". It matches *CallbackError.
+type CallbackSubmitterError struct {
+	CallbackError
+}
+
+func (e *CallbackSubmitterError) errorObject() ErrorObject {
+	o := e.OperationError.errorObject()
+	o.ErrorType = errTypeCallbackSubmitter
+	return o
+}
+
+// recordedError is an error recorded exactly as its ErrorObject: how
+// WaitForCallback records a callback's own failure on its context, so that
+// the ErrorType the external system (or the service's timeout) gave
+// survives replay.
+type recordedError struct{ obj ErrorObject }
+
+func (e *recordedError) Error() string { return e.obj.ErrorMessage }
+
+func (e *recordedError) errorObject() ErrorObject { return e.obj }
+
+// WaitForCallback creates a callback, hands its id to submitter and waits
+// for the external system to complete it, all as one operation named name:
+// a context (SubType "WaitForCallback") holding the callback and a step
+// that runs submitter. It returns the callback's result, read like
+// [Callback.Result] (by [WithCallbackSerdes], [WithCallbackDeserializer] or
+// [CallbackResultSerdes]).
+//
+// submitter runs like a step body (use only its StepContext) and is
+// retried by [WithSubmitterRetry]'s strategy (default
+// [ExponentialBackoff]); it must send the id somewhere the external system
+// picks it up, idempotently, since it may run more than once. On replay a
+// finished WaitForCallback returns its recorded result without running
+// anything.
+//
+// Errors: a failure posted by the external system is a
+// *CallbackExternalError whose ErrorType is the one posted, a timeout a
+// *CallbackTimeoutError, a submitter that kept failing a
+// *CallbackSubmitterError; all match *CallbackError. They are rebuilt from
+// the operation's record, so CallbackID is empty.
+func WaitForCallback[O any](ctx Context, name string, submitter func(sc StepContext, callbackID string) error, opts ...WaitForCallbackOption) (O, error) {
+	var zero O
+	c := ctx.impl()
+	if err := c.checkUse(); err != nil {
+		return zero, useError("WaitForCallback", name, err)
+	}
+	if submitter == nil {
+		return zero, argumentError("WaitForCallback", name, "the submitter is nil")
+	}
+	cfg := &waitForCallbackConfig{}
+	for _, o := range opts {
+		o.applyWaitForCallback(cfg)
+	}
+	if err := cfg.callback.validate(c, "WaitForCallback", name); err != nil {
+		return zero, err
+	}
+	childCfg, err := newChildConfig(c, "WaitForCallback", name, wire.SubTypeWaitForCallback,
+		[]ChildOption{WithChildSerdes(RawSerdes{}), WithChildErrorMapper(waitForCallbackError(name))})
+	if err != nil {
+		return zero, err
+	}
+	r, err := startChild(c, name, childCfg)
+	if err != nil {
+		return zero, err
+	}
+	c.busy++
+	raw, err := runChild(r, func(ctx Context) (string, error) {
+		return waitForCallbackBody(ctx.impl(), submitter, cfg)
+	})
+	c.busy--
+	if err != nil || raw == "" {
+		return zero, err
+	}
+	var out O
+	meta := SerdesContext{OperationID: r.id, DurableExecutionArn: c.inv.arn}
+	if err := cfg.callback.serdes.Unmarshal(c, meta, []byte(raw), &out); err != nil {
+		return zero, newSerdesError("waitForCallback "+strconv.Quote(name), "deserialize", err)
+	}
+	return out, nil
+}
+
+// waitForCallbackBody runs inside WaitForCallback's context k: the
+// callback (k's first operation), the submitter step (its second), then
+// the wait for the callback. It returns the callback's result text.
+func waitForCallbackBody(k *execContext, submitter func(StepContext, string) error, cfg *waitForCallbackConfig) (string, error) {
+	cbID := k.nextID()
+	callbackID, err := startCallback(k, cbID, "", &cfg.callback)
+	if err != nil {
+		return "", err
+	}
+	stepCfg := &stepConfig{retry: cfg.retry, subType: wire.SubTypeStep, serdes: k.inv.opts.serdes}
+	_, err = runStep(k, k.nextID(), "", func(sc StepContext) (Void, error) {
+		return Void{}, submitter(sc, callbackID)
+	}, stepCfg)
+	var se *StepError
+	if errors.As(err, &se) {
+		return "", &CallbackSubmitterError{CallbackError: CallbackError{OperationError: se.OperationError}}
+	}
+	if err != nil {
+		return "", err
+	}
+	rec, err := awaitTerminal(k, cbID)
+	if err != nil {
+		return "", err
+	}
+	if rec.Status == wire.OperationStatusSucceeded {
+		if rec.CallbackDetails == nil {
+			return "", nil
+		}
+		return wire.Deref(rec.CallbackDetails.Result), nil
+	}
+	var ce *CallbackError
+	errors.As(callbackFailure("", callbackID, rec), &ce)
+	return "", &recordedError{obj: ce.OperationError.errorObject()}
+}
+
+// waitForCallbackError rebuilds WaitForCallback's typed error from its
+// context's recorded failure.
+func waitForCallbackError(name string) func(*ChildContextError) error {
+	return func(e *ChildContextError) error {
+		base := CallbackError{OperationError: e.OperationError, Name: name}
+		switch e.ErrorType {
+		case errTypeCallbackSubmitter:
+			return &CallbackSubmitterError{CallbackError: base}
+		case errTypeCallback:
+			return &base
+		case errTypeServiceCallbackTimeout, errTypeServiceCallbackHeartbeat:
+			return &CallbackTimeoutError{CallbackError: base, Heartbeat: e.ErrorType == errTypeServiceCallbackHeartbeat}
+		}
+		return &CallbackExternalError{CallbackError: base}
+	}
 }
