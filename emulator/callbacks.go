@@ -95,7 +95,7 @@ func (s *Service) openCallback(callbackID string) (*execution, *wire.Operation, 
 // SendCallbackSuccess completes a callback with result (stored verbatim
 // as text; empty means no result).
 func (s *Service) SendCallbackSuccess(ctx context.Context, callbackID string, result []byte) error {
-	s.mu.Lock()
+	s.lock()
 	defer s.unlock()
 	e, op, err := s.openCallback(callbackID)
 	if err != nil {
@@ -114,7 +114,7 @@ func (s *Service) SendCallbackSuccess(ctx context.Context, callbackID string, re
 
 // SendCallbackFailure fails a callback with cause.
 func (s *Service) SendCallbackFailure(ctx context.Context, callbackID string, cause wire.ErrorObject) error {
-	s.mu.Lock()
+	s.lock()
 	defer s.unlock()
 	e, op, err := s.openCallback(callbackID)
 	if err != nil {
@@ -130,7 +130,7 @@ func (s *Service) SendCallbackFailure(ctx context.Context, callbackID string, ca
 // SendCallbackHeartbeat restarts a callback's heartbeat timeout. It
 // records no history event.
 func (s *Service) SendCallbackHeartbeat(ctx context.Context, callbackID string) error {
-	s.mu.Lock()
+	s.lock()
 	defer s.unlock()
 	e, op, err := s.openCallback(callbackID)
 	if err != nil {
@@ -151,7 +151,7 @@ func (s *Service) SendCallbackHeartbeat(ctx context.Context, callbackID string) 
 // ExpireCallback times a callback out as if its timeout had fired
 // (ErrorType "Callback.Timeout").
 func (s *Service) ExpireCallback(ctx context.Context, callbackID string) error {
-	s.mu.Lock()
+	s.lock()
 	defer s.unlock()
 	e, op, err := s.openCallback(callbackID)
 	if err != nil {
@@ -164,7 +164,7 @@ func (s *Service) ExpireCallback(ctx context.Context, callbackID string) error {
 // OpenCallbacks lists the execution's callbacks still waiting for a
 // result, in start order.
 func (s *Service) OpenCallbacks(arn string) ([]OpenCallback, error) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	e, err := s.lookup(arn)
 	if err != nil {

@@ -175,7 +175,7 @@ func (s *Service) ResolveChainedInvoke(ctx context.Context, arn, operationID str
 	default:
 		return invalidParam("Invalid chained invoke outcome %q: want SUCCEEDED, FAILED, TIMED_OUT or STOPPED", out.Status)
 	}
-	s.mu.Lock()
+	s.lock()
 	defer s.unlock()
 	e, err := s.lookup(arn)
 	if err != nil {
@@ -196,7 +196,7 @@ func (s *Service) ResolveChainedInvoke(ctx context.Context, arn, operationID str
 // resolves the parent operation with its outcome. Like execute, it
 // abandons an invocation cut off by the end of ctx.
 func (s *Service) runPlain(ctx context.Context, job *plainJob) {
-	s.mu.Lock()
+	s.lock()
 	fn := s.functions[job.function]
 	req := InvokeRequest{
 		RequestID:   s.cfg.NewID(),
@@ -208,7 +208,7 @@ func (s *Service) runPlain(ctx context.Context, job *plainJob) {
 	}
 	s.mu.Unlock()
 	out, err := s.call(ctx, fn, req)
-	s.mu.Lock()
+	s.lock()
 	defer s.unlock()
 	if err != nil && ctx.Err() != nil {
 		job.running = false // shutting down: run it again later

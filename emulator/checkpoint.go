@@ -41,7 +41,7 @@ func invalidToken() *wire.APIError {
 // changed since the invocation's previous response, including the ones
 // just written. After an EXECUTION update the token is withheld.
 func (s *Service) Checkpoint(ctx context.Context, in wire.CheckpointInput) (wire.CheckpointOutput, error) {
-	s.mu.Lock()
+	s.lock()
 	defer s.unlock()
 	e, err := s.lookup(in.DurableExecutionArn)
 	if err != nil {
@@ -102,7 +102,7 @@ func copyCheckpointOutput(o wire.CheckpointOutput) wire.CheckpointOutput {
 // filtered operation log (protocol §3.4). The token must be the current
 // token of the invocation in flight; it is not consumed.
 func (s *Service) GetExecutionState(ctx context.Context, in wire.GetStateInput) (wire.GetStateOutput, error) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	e, err := s.lookup(in.DurableExecutionArn)
 	if err != nil {

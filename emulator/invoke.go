@@ -138,7 +138,7 @@ func invocationError(err error) *wire.ErrorObject {
 // restarted service runs it again.
 func (s *Service) execute(ctx context.Context, c invokeCall) {
 	out, err := s.call(ctx, c.fn, c.req)
-	s.mu.Lock()
+	s.lock()
 	defer s.unlock()
 	if err != nil && ctx.Err() != nil {
 		c.inv.token = ""
@@ -273,7 +273,7 @@ func (s *Service) RunNext(ctx context.Context) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
-	s.mu.Lock()
+	s.lock()
 	s.fireDueLocked()
 	job, e := s.nextWork()
 	var c invokeCall
@@ -313,7 +313,7 @@ func (s *Service) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for {
-		s.mu.Lock()
+		s.lock()
 		s.fireDueLocked()
 		var jobs []*plainJob
 		var calls []invokeCall
@@ -347,7 +347,7 @@ func (s *Service) Run(ctx context.Context) error {
 func (s *Service) sleep(ctx context.Context, next time.Time, hasTimer bool) bool {
 	var timerC <-chan time.Time
 	if hasTimer {
-		t := time.NewTimer(max(next.Sub(s.now()), 0))
+		t := time.NewTimer(max(next.Sub(s.cfg.Clock.Now()), 0))
 		defer t.Stop()
 		timerC = t.C
 	}
@@ -363,7 +363,7 @@ func (s *Service) sleep(ctx context.Context, next time.Time, hasTimer bool) bool
 // WaitForExecution blocks until the execution closes (or ctx is done) and
 // returns GetExecution(arn, true). Someone must drive the service.
 func (s *Service) WaitForExecution(ctx context.Context, arn string) (wire.Execution, error) {
-	s.mu.Lock()
+	s.lock()
 	e, err := s.lookup(arn)
 	s.mu.Unlock()
 	if err != nil {

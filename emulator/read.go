@@ -13,7 +13,7 @@ import (
 // GetExecution implements GetDurableExecution. With includeData false the
 // input, result and error are omitted.
 func (s *Service) GetExecution(ctx context.Context, arn string, includeData bool) (wire.Execution, error) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	e, err := s.lookup(arn)
 	if err != nil {
@@ -56,7 +56,7 @@ type HistoryInput struct {
 // GetExecutionHistory implements GetDurableExecutionHistory: events in
 // EventId order (newest first with ReverseOrder), paged by MaxItems.
 func (s *Service) GetExecutionHistory(ctx context.Context, in HistoryInput) (wire.HistoryOutput, error) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	e, err := s.lookup(in.ExecutionArn)
 	if err != nil {
@@ -172,7 +172,7 @@ type ListInput struct {
 
 // ListExecutions implements ListDurableExecutionsByFunction.
 func (s *Service) ListExecutions(ctx context.Context, in ListInput) (wire.ListExecutionsOutput, error) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	fn, q, err := s.resolveFunction(in.FunctionName, in.Qualifier)
 	if err != nil {
@@ -228,7 +228,7 @@ func (s *Service) ListExecutions(ctx context.Context, in ListInput) (wire.ListEx
 // operations in progress stay as they are and later checkpoints fail.
 // Stopping a closed execution returns its original end time.
 func (s *Service) StopExecution(ctx context.Context, arn string, cause *wire.ErrorObject) (wire.StopOutput, error) {
-	s.mu.Lock()
+	s.lock()
 	defer s.unlock()
 	e, err := s.lookup(arn)
 	if err != nil {
@@ -246,7 +246,7 @@ func (s *Service) StopExecution(ctx context.Context, arn string, cause *wire.Err
 // Operations returns the execution's full operation log, unfiltered, in
 // start order.
 func (s *Service) Operations(arn string) ([]wire.Operation, error) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	e, err := s.lookup(arn)
 	if err != nil {
@@ -257,7 +257,7 @@ func (s *Service) Operations(arn string) ([]wire.Operation, error) {
 
 // Invocations returns the execution's finished invocations in order.
 func (s *Service) Invocations(arn string) ([]Invocation, error) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	e, err := s.lookup(arn)
 	if err != nil {
@@ -273,7 +273,7 @@ func (s *Service) Invocations(arn string) ([]Invocation, error) {
 // History returns the execution's complete history, with data, in
 // EventId order.
 func (s *Service) History(arn string) ([]wire.Event, error) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	e, err := s.lookup(arn)
 	if err != nil {
@@ -285,7 +285,7 @@ func (s *Service) History(arn string) ([]wire.Event, error) {
 // StatusChanges returns the EventBridge status-change events recorded for
 // the execution, in order (RUNNING, then the terminal status).
 func (s *Service) StatusChanges(arn string) ([]wire.StatusChangeEvent, error) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	e, err := s.lookup(arn)
 	if err != nil {
@@ -301,7 +301,7 @@ func (s *Service) StatusChanges(arn string) ([]wire.StatusChangeEvent, error) {
 // channel.
 func (s *Service) Subscribe(arn string) (<-chan wire.Event, func()) {
 	sub := &subscription{ch: make(chan wire.Event), signal: make(chan struct{}, 1), stop: make(chan struct{})}
-	s.mu.Lock()
+	s.lock()
 	e, ok := s.executions[arn]
 	if ok {
 		e.subs = append(e.subs, sub)
@@ -315,7 +315,7 @@ func (s *Service) Subscribe(arn string) (<-chan wire.Event, func()) {
 	var once sync.Once
 	return sub.ch, func() {
 		once.Do(func() {
-			s.mu.Lock()
+			s.lock()
 			e.subs = slices.DeleteFunc(e.subs, func(x *subscription) bool { return x == sub })
 			s.mu.Unlock()
 			close(sub.stop)

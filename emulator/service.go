@@ -137,6 +137,7 @@ type Service struct {
 	byName     map[nameKey]*execution
 	callbacks  map[string]opRef
 	timerSeq   uint64
+	tick       time.Time // the locked section's time; see now
 
 	// notes and dirty are flushed by unlock.
 	notes []wire.StatusChangeEvent
@@ -230,7 +231,22 @@ func randomUUID() string {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
-func (s *Service) now() time.Time { return s.cfg.Clock.Now() }
+// lock takes the service's lock. The time a locked section sees is read
+// once, on its first use (see now).
+func (s *Service) lock() {
+	s.mu.Lock()
+	s.tick = time.Time{}
+}
+
+// now is the service's time for the current locked section: read from the
+// Clock once, so that everything one request does — operations,
+// timestamps, events, timers — happens at the same instant.
+func (s *Service) now() time.Time {
+	if s.tick.IsZero() {
+		s.tick = s.cfg.Clock.Now()
+	}
+	return s.tick
+}
 
 // unlock releases the lock, then persists changed executions, publishes
 // queued status-change events and wakes Run. Every mutating method ends
@@ -315,7 +331,7 @@ func (s *Service) RegisterFunction(fn Function) error {
 		aliases[k] = v
 	}
 	fn.Aliases = aliases
-	s.mu.Lock()
+	s.lock()
 	defer s.unlock()
 	s.functions[fn.Name] = &function{Function: fn, arn: s.functionARN(fn.Name)}
 	return nil
@@ -327,7 +343,7 @@ func (s *Service) functionARN(name string) string {
 
 // Functions lists the registered functions by name.
 func (s *Service) Functions() []FunctionInfo {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	out := make([]FunctionInfo, 0, len(s.functions))
 	for _, f := range s.functions {
@@ -428,7 +444,7 @@ var executionNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
 // same payload (protocol §6.2). It schedules invocation #1 and never runs
 // it inline: drive the service with RunDue, AdvanceTo or Run.
 func (s *Service) StartExecution(ctx context.Context, in StartInput) (StartOutput, error) {
-	s.mu.Lock()
+	s.lock()
 	defer s.unlock()
 	fn, q, err := s.resolveFunction(in.FunctionName, in.Qualifier)
 	if err != nil {

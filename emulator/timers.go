@@ -84,7 +84,7 @@ func (e *execution) hasTimer(kind TimerKind) bool {
 
 // Timers lists the armed timers of all executions, earliest first.
 func (s *Service) Timers() []Timer {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	type entry struct {
 		t   Timer
@@ -218,7 +218,7 @@ func (s *Service) AdvanceTo(t time.Time) error {
 	if !ok {
 		return fmt.Errorf("emulator: AdvanceTo needs a *VirtualClock, the service has %T", s.cfg.Clock)
 	}
-	s.mu.Lock()
+	s.lock()
 	defer s.unlock()
 	if t.Before(vc.Now()) {
 		return fmt.Errorf("emulator: AdvanceTo %s is before the clock's time %s", t.Format(time.RFC3339Nano), vc.Now().Format(time.RFC3339Nano))
@@ -230,9 +230,11 @@ func (s *Service) AdvanceTo(t time.Time) error {
 		}
 		if at.After(vc.Now()) {
 			vc.Set(at)
+			s.tick = time.Time{}
 		}
 		s.fireDueLocked()
 	}
 	vc.Set(t)
+	s.tick = time.Time{}
 	return nil
 }
