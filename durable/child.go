@@ -176,13 +176,20 @@ func goChild[O any](ctx Context, op, name string, fn func(Context) (O, error), o
 	if err != nil {
 		return failedFuture[O](c.inv, err)
 	}
-	f := &Future[O]{c: &futureCore{inv: c.inv}}
+	return spawnChild(r, fn)
+}
+
+// spawnChild runs a started child on its own goroutine and returns the
+// future of its outcome; a child whose record decides resolves at once.
+func spawnChild[O any](r *childRun, fn func(Context) (O, error)) *Future[O] {
+	inv := r.parent.inv
+	f := &Future[O]{c: &futureCore{inv: inv}}
 	if r.recorded() {
 		v, err := recordedChild[O](r)
 		f.value, f.c.resolved, f.c.err = v, true, err
 		return f
 	}
-	c.inv.spawn(func() {
+	inv.spawn(func() {
 		v, err := runChild(r, fn)
 		f.value = v
 		f.c.resolve(err, true)

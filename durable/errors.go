@@ -362,6 +362,10 @@ func ErrorFromObject(obj ErrorObject) error {
 		return &ChildContextError{OperationError: base}
 	case errTypeCombinator:
 		return &CombinatorError{OperationError: base}
+	case errTypeBatch:
+		return &BatchError{OperationError: base}
+	case errTypeBatchCompletion:
+		return &BatchCompletionError{OperationError: base}
 	}
 	return &base
 }
