@@ -32,9 +32,9 @@ func plans() map[string]suitePlan {
 		"callback":           {cases: callbackCases},
 		"invoke":             {cases: invokeCases},
 		"wait_for_condition": {cases: waitForConditionCases},
-		"wait_for_callback":  {reason: "WaitForCallback has not landed"},
-		"parallel":           {reason: "Parallel has not landed"},
-		"map":                {reason: "Map has not landed"},
+		"wait_for_callback":  {cases: waitForCallbackCases},
+		"parallel":           {cases: parallelCases},
+		"map":                {cases: mapCases},
 		"plugin":             {reason: "plugin hooks are an optional extension this SDK does not implement"},
 	}
 }
