@@ -15,7 +15,8 @@
 // service is driven:
 //
 //   - RunDue runs every invocation that is due now, synchronously and one
-//     at a time: deterministic, for tests.
+//     at a time: deterministic, for tests. RunNext runs just one, for
+//     callers that count invocations.
 //   - Timers lists the armed timers; AdvanceTo moves a *VirtualClock
 //     forward and fires them in timestamp order: time is skipped, never
 //     waited for.
@@ -37,4 +38,13 @@
 // backoff until MaxInvocationAttempts, and history events numbered from 1
 // in the order the service records them. Every error returned to an API
 // caller is a *wire.APIError.
+//
+// # Inspection and persistence
+//
+// Operations, History, Invocations, StatusChanges (the EventBridge
+// events, also published through Config.OnStatusChange), OpenCallbacks
+// and Subscribe expose an execution's state to tests and tools. With a
+// Config.Store (NewDirStore keeps one JSON file per execution in a data
+// directory) every change is saved, and a new Service on the same store
+// resumes: due timers fire and interrupted invocations run again.
 package emulator

@@ -52,4 +52,17 @@
 // The service re-invokes the function, so a test proves that replay
 // reaches the same result without re-running completed steps.
 // OmitTokenOnCheckpoint simulates a response without a checkpoint token.
+//
+// # Golden signatures
+//
+// EventSignature reduces a result to its operations' type, subtype, name,
+// status and nesting; AssertGoldenSignature compares it with a file
+// (UPDATE_GOLDEN=1 rewrites it), AssertSignatureContains and
+// AssertSignatureExcludes check single operations.
+//
+// # Deployed functions
+//
+// CloudRunner runs a deployed function through the Lambda API (or the
+// local endpoint of package emulator/httpapi) and returns the same
+// TestResult, rebuilt from GetDurableExecution and the history.
 package durabletest
