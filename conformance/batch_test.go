@@ -11,12 +11,20 @@ import (
 )
 
 // projection is what the completion-policy requirements return: a summary
-// of a batch result. Fields a requirement does not list are still returned;
-// ExpectedResult compares the whole object, so each case picks its fields.
+// of a batch result. ExpectedResult compares the whole object, so each case
+// returns exactly the fields its requirement names.
 type projection map[string]any
 
-// project builds the summary fields a requirement names from a batch result.
-func project[O any](res durable.BatchResult[O], fields ...string) projection {
+// The field sets of the requirements' projections, space-separated.
+const (
+	allFields     = "completionReason status successCount failureCount totalCount"
+	noStatus      = "completionReason successCount failureCount totalCount"
+	minSuccessful = "completionReason successCount totalCount"
+)
+
+// project builds the named summary fields (space-separated) of a batch
+// result.
+func project[O any](res durable.BatchResult[O], fields string) projection {
 	all := projection{
 		"completionReason": res.Reason.String(),
 		"status":           res.Status().String(),
@@ -25,17 +33,11 @@ func project[O any](res durable.BatchResult[O], fields ...string) projection {
 		"totalCount":       res.TotalCount(),
 	}
 	out := projection{}
-	for _, f := range fields {
+	for _, f := range strings.Fields(fields) {
 		out[f] = all[f]
 	}
 	return out
 }
-
-var (
-	allFields     = []string{"completionReason", "status", "successCount", "failureCount", "totalCount"}
-	noStatus      = []string{"completionReason", "successCount", "failureCount", "totalCount"}
-	minSuccessful = []string{"completionReason", "successCount", "totalCount"}
-)
 
 // sequential is the option every deterministic batch requirement uses.
 func sequential() durable.BatchOption { return durable.WithMaxConcurrency(1) }
@@ -99,14 +101,14 @@ func wrappedSerdes() durable.Serdes {
 
 // parallelCases are the handlers of suite parallel (8-x).
 func parallelCases() map[string]caseFunc {
-	summary := func(name string, fields []string, branches []durable.Branch[string], opts ...durable.BatchOption) caseFunc {
+	summary := func(name string, fields string, branches []durable.Branch[string], opts ...durable.BatchOption) caseFunc {
 		return func(r *Requirement) (Execution, error) {
 			return runLocal(r, func(ctx durable.Context, _ any) (projection, error) {
 				res, err := durable.Parallel(ctx, name, branches, append([]durable.BatchOption{sequential()}, opts...)...)
 				if err := keepBatch(err); err != nil {
 					return nil, err
 				}
-				return project(res, fields...), nil
+				return project(res, fields), nil
 			})
 		}
 	}
@@ -216,14 +218,14 @@ func mapCases() map[string]caseFunc {
 			return v, nil
 		}
 	}
-	summary := func(fields []string, items []string, fn func(durable.Context, string, int) (string, error), opts ...durable.BatchOption) caseFunc {
+	summary := func(fields string, items []string, fn func(durable.Context, string, int) (string, error), opts ...durable.BatchOption) caseFunc {
 		return func(r *Requirement) (Execution, error) {
 			return runLocal(r, func(ctx durable.Context, _ any) (projection, error) {
 				res, err := durable.Map(ctx, "map", items, fn, append([]durable.BatchOption{sequential()}, opts...)...)
 				if err := keepBatch(err); err != nil {
 					return nil, err
 				}
-				return project(res, fields...), nil
+				return project(res, fields), nil
 			})
 		}
 	}
@@ -375,7 +377,7 @@ func mapCases() map[string]caseFunc {
 						return nil, fmt.Errorf("item result rebuilt with %d bytes, want %d", len(s), itemSize)
 					}
 				}
-				return project(res, "successCount", "totalCount"), nil
+				return project(res, "successCount totalCount"), nil
 			})
 		},
 		"9-17": func(r *Requirement) (Execution, error) {
@@ -393,7 +395,7 @@ func mapCases() map[string]caseFunc {
 				if err != nil {
 					return nil, err
 				}
-				return project(res, allFields...), durable.Wait(ctx, "pause", time.Second)
+				return project(res, allFields), durable.Wait(ctx, "pause", time.Second)
 			})
 		},
 		"9-19": func(r *Requirement) (Execution, error) {
