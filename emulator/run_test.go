@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -291,5 +292,63 @@ func TestRestartKeepsPlainInvokeJobs(t *testing.T) {
 	ex := drive(t, second, arn)
 	if ex.Status != wire.ExecutionStatusSucceeded || wire.Deref(ex.Result) != `"pong"` {
 		t.Fatalf("after restart = %s %q", ex.Status, wire.Deref(ex.Result))
+	}
+}
+
+// TestConcurrentCallers drives callback executions with Run while many
+// goroutines start executions, read them and complete their callbacks.
+func TestConcurrentCallers(t *testing.T) {
+	svc, _ := newService(t, Config{})
+	host(t, svc, "fn", callbackFn(0, 0))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	runDone := make(chan error, 1)
+	go func() { runDone <- svc.Run(ctx) }()
+	const n = 20
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			errs <- func() error {
+				out, err := svc.StartExecution(ctx, StartInput{FunctionName: "fn:1", ExecutionName: "e" + strconv.Itoa(i), Payload: []byte(strconv.Itoa(i))})
+				if err != nil {
+					return err
+				}
+				for {
+					if _, err := svc.ListExecutions(ctx, ListInput{FunctionName: "fn"}); err != nil {
+						return err
+					}
+					open, err := svc.OpenCallbacks(out.ExecutionArn)
+					if err != nil {
+						return err
+					}
+					if len(open) == 1 {
+						if err := svc.SendCallbackSuccess(ctx, open[0].CallbackID, []byte(strconv.Itoa(i))); err != nil {
+							return err
+						}
+						break
+					}
+					time.Sleep(time.Millisecond)
+				}
+				wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+				defer wcancel()
+				ex, err := svc.WaitForExecution(wctx, out.ExecutionArn)
+				if err != nil {
+					return err
+				}
+				if ex.Status != wire.ExecutionStatusSucceeded || wire.Deref(ex.Result) != strconv.Itoa(i) {
+					return errors.New("execution " + out.ExecutionArn + " ended " + string(ex.Status))
+				}
+				return nil
+			}()
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	cancel()
+	if err := <-runDone; err != nil {
+		t.Error(err)
 	}
 }
