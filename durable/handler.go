@@ -21,6 +21,8 @@ import (
 //
 // A returned error fails the execution: the response is FAILED with the
 // error's ErrorObject. Panics are invocation failures (see [PanicError]).
+// A result or error too large for the response (6 MiB less 50 bytes) is
+// checkpointed on the EXECUTION operation and the response carries none.
 type Handler[I, O any] func(ctx Context, event I) (O, error)
 
 // ExecutionClient is the seam to the durable-execution API: the two calls

@@ -338,3 +338,31 @@ func TestWireIDVectors(t *testing.T) {
 		t.Errorf("child id %s", got)
 	}
 }
+
+func TestLargeErrorIsCheckpointed(t *testing.T) {
+	big := strings.Repeat("e", wire.MaxInlineResultBytes)
+	for _, withToken := range []bool{true, false} {
+		f := newFakeClient(executionOp(""))
+		f.noTokenAt[1] = !withToken
+		h := func(ctx Context, _ any) (string, error) { return "", errors.New(big) }
+		raw, err := Wrap(h, testOptions(f)...)(lambdaCtx(), envelope(t, "t", f.log()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(raw) != `{"Status":"FAILED"}` {
+			t.Errorf("token %v: response %.80s", withToken, raw)
+		}
+		u := lastUpdate(f)
+		if len(f.calls) != 1 || u.Id != "exec-id-1" || u.Type != "EXECUTION" || u.Action != "FAIL" || u.Payload != nil ||
+			u.Error == nil || u.Error.ErrorType != "Error" || u.Error.ErrorMessage != big {
+			t.Errorf("token %v: update %s %s %s (calls %d)", withToken, u.Id, u.Type, u.Action, len(f.calls))
+		}
+	}
+	// An error that fits stays in the envelope.
+	f := newFakeClient(executionOp(""))
+	h := func(ctx Context, _ any) (string, error) { return "", errors.New(big[:1000]) }
+	out, err := invoke(t, h, envelope(t, "t", f.log()), testOptions(f)...)
+	if err != nil || out.Status != "FAILED" || out.Error == nil || len(out.Error.ErrorMessage) != 1000 || len(f.calls) != 0 {
+		t.Fatalf("inline: %v %+v %d calls", err, out.Status, len(f.calls))
+	}
+}

@@ -421,6 +421,17 @@ func (inv *invocation) respond() ([]byte, error) {
 		})
 		out.result = nil
 	}
+	if out.kind == outcomeFailed && errorObjectBytes(out.errObj) > wire.MaxInlineResultBytes {
+		// The mirror image for an error too large for the envelope: it is
+		// recorded on the EXECUTION operation and the envelope carries none.
+		inv.addLocked(OperationUpdate{
+			Id:     inv.execID,
+			Type:   wire.OperationTypeExecution,
+			Action: wire.OperationActionFail,
+			Error:  out.errObj,
+		})
+		out.errObj = nil
+	}
 	flushErr := inv.flushLocked()
 	q := &inv.q
 	switch {
@@ -435,6 +446,9 @@ func (inv *invocation) respond() ([]byte, error) {
 	case q.stopped && q.terminal:
 		// The EXECUTION update closed the execution; the envelope's
 		// contents are ignored.
+		if out.kind == outcomeFailed {
+			return encodeOutput(InvocationOutput{Status: wire.InvocationStatusFailed})
+		}
 		return encodeOutput(InvocationOutput{Status: wire.InvocationStatusSucceeded, Result: wire.String("")})
 	case q.stopped || flushErr != nil:
 		out = outcome{kind: outcomePending}
@@ -449,6 +463,15 @@ func (inv *invocation) respond() ([]byte, error) {
 	default:
 		return nil, out.err
 	}
+}
+
+// errorObjectBytes is the size of an ErrorObject in the response envelope.
+func errorObjectBytes(obj *ErrorObject) int {
+	b, err := json.Marshal(obj)
+	if err != nil {
+		return 0
+	}
+	return len(b)
 }
 
 // encodeOutput encodes the response envelope (without HTML escaping, like
