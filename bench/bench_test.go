@@ -12,7 +12,8 @@ import (
 // TestCases runs every case once through the SDK alone and, where it fits,
 // through the local runner: both must produce the checked result, and the
 // updates counted from the runner's history must equal the ones MemClient
-// received, so that the two benchmarks report comparable figures.
+// received, and so must the checkpoint calls of workflows without
+// concurrency, so that the two benchmarks report comparable figures.
 func TestCases(t *testing.T) {
 	ctx := context.Background()
 	for _, c := range bench.Cases() {
@@ -59,7 +60,7 @@ func TestCases(t *testing.T) {
 			if got, want := bench.ClientUpdates(res.Events), client.Updates(); got != want {
 				t.Errorf("runner history shows %d updates, MemClient received %d", got, want)
 			}
-			if calls != client.Calls() {
+			if !c.Concurrent && calls != client.Calls() {
 				t.Errorf("runner counted %d checkpoint calls, MemClient %d", calls, client.Calls())
 			}
 		})

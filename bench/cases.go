@@ -29,6 +29,9 @@ type Case struct {
 	// invocation replaying that many completed steps (ReplayPayload);
 	// through the runner, the case is the whole execution.
 	ReplaySteps int
+	// Concurrent says that operations run concurrently, so how updates
+	// are batched into checkpoint calls depends on timing.
+	Concurrent bool
 	// KeepLog says that the SDK alone needs MemClient's operation log:
 	// the execution takes more than one invocation.
 	KeepLog bool
@@ -55,6 +58,10 @@ func Cases() []Case {
 	for _, n := range []int{10, 100, 1000, 10000} {
 		cs = append(cs, Case{Name: fmt.Sprintf("replay-%d", n), Steps: n, Operations: n + 1, ReplaySteps: n, KeepLog: true,
 			Input: mustJSON(SeqInput{N: n}), Wrap: wrapper(SeqThenWait), RunLocal: localRunner(SeqThenWait, SeqInput{N: n}), Check: checkSeq(n)})
+	}
+	for _, n := range []int{10, 100, 1000} {
+		cs = append(cs, Case{Name: fmt.Sprintf("map-%d", n), Steps: n, Operations: 2*n + 1, Concurrent: true,
+			Input: mustJSON(SeqInput{N: n}), Wrap: wrapper(MapSteps), RunLocal: localRunner(MapSteps, SeqInput{N: n}), Check: checkMap(n)})
 	}
 	cs = append(cs,
 		Case{Name: "wait-chain", Steps: 3, Operations: 5, KeepLog: true, Input: []byte(`{}`),
@@ -120,6 +127,19 @@ func checkEqual(want string) func(string) error {
 
 func checkSeq(n int) func(string) error {
 	return checkEqual(string(mustJSON(SeqOutput{Steps: n, Last: SeqItem{I: n - 1, OK: true}})))
+}
+
+func checkMap(n int) func(string) error {
+	return func(result string) error {
+		var out MapOutput
+		if err := json.Unmarshal([]byte(result), &out); err != nil {
+			return fmt.Errorf("result %s: %w", result, err)
+		}
+		if out.SuccessCount != n || out.FailureCount != 0 || out.TotalCount != n || out.Sum != n*(n-1) {
+			return fmt.Errorf("result %s, want %d successes summing to %d", result, n, n*(n-1))
+		}
+		return nil
+	}
 }
 
 func checkSeed(result string) error {

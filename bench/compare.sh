@@ -37,8 +37,10 @@ mkdir -p "$out"
 log() { echo "# $*" >&2; }
 
 log "raw results in $out"
-log "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), $(go version | cut -d' ' -f3-4), node $(node --version)"
-log "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), $(go version | cut -d' ' -f3-4), node $(node --version)"
+load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
+log "machine: $machine"
+log "load average at start: $load_start"
 
 # --- JavaScript anchor -------------------------------------------------------
 js="$out/js"
@@ -69,6 +71,9 @@ for row in "${rows[@]}"; do
   (cd "$js" && node run-one.mjs "${args[@]}" --skip-time="$skip" --resync="$resync" --runs="$js_runs" --warmup="$js_warmup") \
     | tail -n 1 >>"$out/js-rows.jsonl"
 done
+# Peak RSS of a process running one seq-1000 execution (the anchor's single-run figure).
+log "node run-one.mjs seq 1000 --skip-time=0 --resync=none --runs=1 --warmup=0 (peak RSS of one execution)"
+(cd "$js" && node run-one.mjs seq 1000 --skip-time=0 --resync=none --runs=1 --warmup=0) | tail -n 1 >"$out/js-rss.jsonl"
 log "node replay.mjs --ns=10,100,1000,10000 --runs=$js_runs --warmup=$js_warmup"
 (cd "$js" && node replay.mjs --ns=10,100,1000,10000 --runs="$js_runs" --warmup="$js_warmup") >"$out/js-direct.jsonl"
 
@@ -89,7 +94,10 @@ GOOS=linux GOARCH="$host_arch" CGO_ENABLED=0 go build "${build_flags[@]}" -o "$o
 log "cold start: go run ./bench/coldstart -n 20 bootstrap-$host_arch"
 go run ./bench/coldstart -n 20 "$out/bootstrap-$host_arch" >"$out/go-coldstart.json"
 stat -c '{"bootstrap_arm64_bytes":%s}' "$out/bootstrap-arm64" >"$out/go-size.json"
-log "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+load_end="$(cut -d' ' -f1-3 /proc/loadavg)"
+log "load average at end: $load_end"
+echo "Machine: $machine; load average $load_start at start, $load_end at end; JS: $js_runs runs after $js_warmup warm-up; Go: -count=$go_count -benchtime=$go_benchtime"
+echo
 
 # --- Tables --------------------------------------------------------------------
 node - "$out" <<'EOF'
@@ -107,6 +115,7 @@ for (const line of fs.readFileSync(`${out}/go-bench.txt`, "utf8").split("\n")) {
   for (let i = 0; i + 1 < f.length; i += 2) (rec[f[i + 1]] ??= []).push(Number(f[i]));
 }
 const med = (xs) => { const s = [...xs].sort((a, b) => a - b); const k = s.length >> 1; return s.length % 2 ? s[k] : (s[k - 1] + s[k]) / 2; };
+const low = (name, unit) => { const r = samples[name]?.[unit]; return r ? Math.min(...r) : undefined; };
 const go = (name, unit) => { const r = samples[name]?.[unit]; return r ? med(r) : undefined; };
 
 const js = {};
@@ -125,10 +134,10 @@ const table = (head, rows) => {
   console.log();
 };
 
-console.log("Local runner: one execution to its end (JS: median run_ms; Go: median ns/op)\n");
+console.log("Local runner: one execution to its end (JS: median run_ms; Go: median ns/op; ratios of medians)\n");
 const names = ["seq-10", "seq-100", "seq-1000", "replay-10", "replay-100", "replay-1000", "map-10", "map-100", "map-1000", "wait-chain", "retry", "seed"];
 table(
-  ["workflow", "JS real timers ms", "JS skipTime ms", "Go runner ms", "JS real / Go", "JS skipTime / Go", "JS calls/updates", "Go calls/updates"],
+  ["workflow", "JS real timers ms", "JS skipTime ms", "Go runner ms", "JS real / Go", "JS skipTime / Go", "JS calls/updates", "Go calls/updates", "JS real min ms", "Go min ms"],
   names.map((n) => {
     const real = js[`${n}/real`], skip = js[`${n}/skip`];
     const g = go(`BenchmarkRunner/${n}`, "ns/op");
@@ -136,7 +145,8 @@ table(
     const any = real ?? skip;
     const gc = go(`BenchmarkRunner/${n}`, "calls/op"), gu = go(`BenchmarkRunner/${n}`, "updates/op");
     return [n, fmt(real?.run_ms_median), fmt(skip?.run_ms_median), fmt(gms, 3), ratio(real?.run_ms_median, gms), ratio(skip?.run_ms_median, gms),
-      any ? `${any.checkpoint_calls} / ${any.checkpoint_updates}` : "—", gc === undefined ? "—" : `${gc} / ${gu}`];
+      any ? `${any.checkpoint_calls} / ${any.checkpoint_updates}` : "—", gc === undefined ? "—" : `${gc} / ${gu}`,
+      fmt(real?.run_ms_min), fmt(low(`BenchmarkRunner/${n}`, "ns/op") / 1e6, 3)];
   }),
 );
 
@@ -157,11 +167,12 @@ table(["workflow", "µs/op", "µs/step", "B/op", "allocs/op", "calls/op", "updat
   Object.keys(samples).filter((k) => k.startsWith("BenchmarkSDK/")).map((k) => [k.slice(13), fmt(go(k, "ns/op") / 1000, 1), fmt(go(k, "ns/step") / 1000, 3),
     fmt(go(k, "B/op")), fmt(go(k, "allocs/op")), fmt(go(k, "calls/op")), fmt(go(k, "updates/op"))]));
 
+const jsRss = lines("js-rss.jsonl")[0];
 const rss = lines("go-rss.jsonl"), cold = lines("go-coldstart.json")[0], size = lines("go-size.json")[0];
 console.log("Process figures\n");
 table(["figure", "JS", "Go", "target"], [
-  ["peak RSS, seq-1000 (runner)", `${js["seq-1000/real"]?.peak_rss_mb ?? "—"} MB`, `${fmt(rss[0].vmhwm_kb / 1024, 1)} MiB`, "≤ 20 MB"],
-  ["peak RSS, seq-1000 (SDK alone)", "—", `${fmt(rss[1].vmhwm_kb / 1024, 1)} MiB`, ""],
+  ["peak RSS, one seq-1000 execution (runner)", `${jsRss?.peak_rss_mb ?? "—"} MiB`, `${fmt(rss[0].vmhwm_kb / 1024, 1)} MiB`, "≤ 20 MB"],
+  ["peak RSS, one seq-1000 execution (SDK alone)", "—", `${fmt(rss[1].vmhwm_kb / 1024, 1)} MiB`, ""],
   ["bootstrap size (linux/arm64)", "—", `${size.bootstrap_arm64_bytes.toLocaleString("en-US")} B = ${fmt(size.bootstrap_arm64_bytes / 1048576, 2)} MiB`, "≤ 8 MiB"],
   ["cold start, exec → first /next (median of 20)", "—", `${fmt(cold.median_ms)} ms (min ${fmt(cold.min_ms)}, max ${fmt(cold.max_ms)})`, "≤ 10 ms"],
 ]);

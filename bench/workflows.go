@@ -78,6 +78,51 @@ func seqSteps(ctx durable.Context, n int) (SeqOutput, error) {
 	return SeqOutput{Steps: n, Last: last}, nil
 }
 
+// MapItem is what each item of MapSteps returns.
+type MapItem struct {
+	Index   int `json:"index"`
+	Doubled int `json:"doubled"`
+}
+
+// MapOutput is the result of MapSteps. Results is filled for at most 10
+// items, as in the anchor.
+type MapOutput struct {
+	SuccessCount     int       `json:"successCount"`
+	FailureCount     int       `json:"failureCount"`
+	TotalCount       int       `json:"totalCount"`
+	CompletionReason string    `json:"completionReason"`
+	Sum              int       `json:"sum"`
+	Results          []MapItem `json:"results,omitempty"`
+}
+
+// MapSteps maps over the numbers 0..in.N-1, each item running one step
+// "process" that doubles it, with the default (unbounded) concurrency (the
+// anchor's map-N).
+func MapSteps(ctx durable.Context, in SeqInput) (MapOutput, error) {
+	items := make([]int, in.N)
+	for i := range items {
+		items[i] = i
+	}
+	br, err := durable.Map(ctx, "map", items, func(c durable.Context, item, index int) (MapItem, error) {
+		return durable.Step(c, "process", func(durable.StepContext) (MapItem, error) {
+			return MapItem{Index: index, Doubled: item * 2}, nil
+		})
+	})
+	if err != nil {
+		return MapOutput{}, err
+	}
+	out := MapOutput{SuccessCount: br.SuccessCount(), FailureCount: br.FailureCount(), TotalCount: br.TotalCount(),
+		CompletionReason: br.Reason.String()}
+	results := br.Results()
+	for _, r := range results {
+		out.Sum += r.Doubled
+	}
+	if in.N <= 10 {
+		out.Results = results
+	}
+	return out, nil
+}
+
 // WaitChainItem is what each step of WaitChain returns: its number and
 // the time it ran, in Unix milliseconds.
 type WaitChainItem struct {
