@@ -68,6 +68,7 @@ func (le LogExpectation) matches(rec LogRecord) (bool, error) {
 	return true, nil
 }
 
+// String renders the expectation's fields for mismatch messages.
 func (le LogExpectation) String() string {
 	parts := make([]string, 0, len(le.Fields))
 	for _, k := range slices.Sorted(maps.Keys(le.Fields)) {
