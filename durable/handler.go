@@ -51,11 +51,10 @@ func Wrap[I, O any](handler Handler[I, O], opts ...HandlerOption) func(context.C
 	rt := newRuntime(newHandlerOptions(opts))
 	return func(ctx context.Context, payload []byte) ([]byte, error) {
 		return rt.invoke(ctx, payload, func(c *execContext) ([]byte, error) {
-			serdes := rt.opts.serdes
 			meta := SerdesContext{DurableExecutionArn: c.inv.arn}
 			var event I
 			if in := c.inv.input(); len(in) > 0 {
-				if err := serdes.Unmarshal(c, meta, in, &event); err != nil {
+				if err := rt.opts.serdes.Unmarshal(c, meta, in, &event); err != nil {
 					return nil, newSerdesError("execution input", "deserialize", err)
 				}
 			}
@@ -63,7 +62,8 @@ func Wrap[I, O any](handler Handler[I, O], opts ...HandlerOption) func(context.C
 			if err != nil {
 				return nil, err
 			}
-			b, err := serdes.Marshal(c, meta, out)
+			// The result uses ConfigureSerdes's choice, if the handler made one.
+			b, err := c.inv.opts.serdes.Marshal(c, meta, out)
 			if err != nil {
 				return nil, newSerdesError("execution result", "serialize", err)
 			}

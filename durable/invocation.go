@@ -78,8 +78,11 @@ type invocation struct {
 	// updated holds the envelope's UpdatedOperationIds; immutable.
 	updated   map[string]struct{}
 	replaying bool
-	logBase   slog.Handler
-	ended     atomic.Bool
+	// logHandler is the handler's configured log handler; logBase adds
+	// the invocation's attributes to it (or to ConfigureLogging's).
+	logHandler slog.Handler
+	logBase    slog.Handler
+	ended      atomic.Bool
 
 	mu      sync.Mutex
 	cond    sync.Cond
@@ -105,8 +108,9 @@ type serviceWait struct {
 }
 
 func newInvocation(ctx context.Context, opts *handlerOptions, client ExecutionClient, in *InvocationInput, ops []Operation, logHandler slog.Handler) *invocation {
+	own := *opts // ConfigureSerdes and ConfigureLogging change this invocation's copy
 	inv := &invocation{
-		opts:     opts,
+		opts:     &own,
 		client:   client,
 		ctx:      ctx,
 		arn:      in.DurableExecutionArn,
@@ -141,11 +145,18 @@ func newInvocation(ctx context.Context, opts *handlerOptions, client ExecutionCl
 		}
 	}
 	inv.replaying = len(ops) > 1
-	inv.logBase = logHandler.WithAttrs([]slog.Attr{
+	inv.logHandler = logHandler
+	inv.setLogHandler(logHandler)
+	return inv
+}
+
+// setLogHandler makes h the handler of the invocation's loggers, with the
+// invocation's attributes.
+func (inv *invocation) setLogHandler(h slog.Handler) {
+	inv.logBase = h.WithAttrs([]slog.Attr{
 		slog.String("requestId", inv.requestID),
 		slog.String("executionArn", inv.arn),
 	})
-	return inv
 }
 
 // input returns the execution's serialized input (nil when absent).
