@@ -90,3 +90,48 @@ func TestChainedInvokeControls(t *testing.T) {
 		})
 	}
 }
+
+// TestNestedWaiting: a durable target that waits for a callback and
+// invokes an unregistered function shows both in the caller's Waiting,
+// and the test can complete them.
+func TestNestedWaiting(t *testing.T) {
+	r := NewLocalRunner(caller("approver:1"))
+	r.RegisterFunction("approver", DurableFunction(func(ctx durable.Context, n int) (string, error) {
+		cb, err := durable.CreateCallback[string](ctx, "sign-off")
+		if err != nil {
+			return "", err
+		}
+		who, err := cb.Result(ctx)
+		if err != nil {
+			return "", err
+		}
+		audit, err := durable.Invoke[string](ctx, "audit", "auditor", who)
+		return who + "/" + audit, err
+	}))
+	res, err := r.RunUntilComplete(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != StatusPending || len(res.Waiting) != 2 || res.Waiting[0].Kind != "chained-invoke" ||
+		res.Waiting[1].Kind != "callback" || res.Waiting[1].Name != "sign-off" || res.Waiting[1].ExecutionArn == res.ExecutionArn {
+		t.Fatalf("waiting = %+v", res.Waiting)
+	}
+	if err := r.SendCallbackSuccess(res.Waiting[1].CallbackID, "ann"); err != nil {
+		t.Fatal(err)
+	}
+	if res, err = r.RunUntilComplete(1); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Waiting) != 2 || res.Waiting[1].FunctionName != "auditor" {
+		t.Fatalf("waiting after the callback = %+v", res.Waiting)
+	}
+	if err := r.CompleteChainedInvoke("audit", "ok"); err != nil {
+		t.Fatal(err)
+	}
+	if res, err = r.RunUntilComplete(1); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := ResultAs[string](res); err != nil || got != "ann/ok" {
+		t.Fatalf("result = %q, %v (%s)", got, err, res.Status)
+	}
+}

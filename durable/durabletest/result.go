@@ -58,9 +58,12 @@ type TestInvocation struct {
 // can provide.
 type Waiting struct {
 	// Kind is "callback" or "chained-invoke".
-	Kind        string
-	OperationID string
-	Name        string
+	Kind string
+	// ExecutionArn is the execution the operation belongs to: the
+	// runner's, or one a chained invoke started.
+	ExecutionArn string
+	OperationID  string
+	Name         string
 	// CallbackID is set for a callback.
 	CallbackID string
 	// FunctionName is the target of a chained invoke.
@@ -91,7 +94,10 @@ type TestResult struct {
 	Events []wire.Event
 	// Invocations lists the execution's finished invocations.
 	Invocations []TestInvocation
-	// Waiting says, for a PENDING result, what the execution waits for.
+	// Waiting says, for a PENDING result, what the execution waits for:
+	// its open callbacks and chained invokes, and the open callbacks of
+	// the durable executions those invokes started (complete them with
+	// SendCallbackSuccess and friends like the execution's own).
 	Waiting []Waiting
 	// CapReached reports that the run stopped at the invocation cap.
 	CapReached bool

@@ -402,28 +402,61 @@ func (r *LocalRunner[I, O]) result(ctx context.Context, arn string, capReached b
 	if ex.Status == wire.ExecutionStatusRunning {
 		res.Status = StatusPending
 	}
-	targets := map[string]string{}
-	for _, ev := range events {
-		if d := ev.ChainedInvokeStartedDetails; d != nil {
-			targets[ev.Id] = d.FunctionName
+	for _, op := range ops {
+		if op.Type != wire.OperationTypeExecution {
+			res.Operations = append(res.Operations, testOperation(op))
 		}
 	}
-	for _, op := range ops {
-		if op.Type == wire.OperationTypeExecution {
-			continue
+	if res.Status == StatusPending {
+		res.Waiting, err = r.waiting(ctx, arn, ops, events)
+		if err != nil {
+			return nil, err
 		}
-		res.Operations = append(res.Operations, testOperation(op))
-		if res.Status != StatusPending || op.Status != wire.OperationStatusStarted {
+	}
+	return res, nil
+}
+
+// waiting lists what a running execution waits for from the test: its
+// open callbacks and started chained invokes, and, for a chained invoke of
+// a registered durable function, what that execution waits for in turn.
+func (r *LocalRunner[I, O]) waiting(ctx context.Context, arn string, ops []wire.Operation, events []wire.Event) ([]Waiting, error) {
+	started := map[string]*wire.ChainedInvokeStartedDetails{}
+	for _, ev := range events {
+		if d := ev.ChainedInvokeStartedDetails; d != nil {
+			started[ev.Id] = d
+		}
+	}
+	var out []Waiting
+	for _, op := range ops {
+		if op.Status != wire.OperationStatusStarted {
 			continue
 		}
 		switch op.Type {
 		case wire.OperationTypeCallback:
-			res.Waiting = append(res.Waiting, Waiting{Kind: "callback", OperationID: op.Id, Name: op.Name, CallbackID: op.CallbackDetails.CallbackId})
+			out = append(out, Waiting{Kind: "callback", ExecutionArn: arn, OperationID: op.Id, Name: op.Name, CallbackID: op.CallbackDetails.CallbackId})
 		case wire.OperationTypeChainedInvoke:
-			res.Waiting = append(res.Waiting, Waiting{Kind: "chained-invoke", OperationID: op.Id, Name: op.Name, FunctionName: targets[op.Id]})
+			d := started[op.Id]
+			out = append(out, Waiting{Kind: "chained-invoke", ExecutionArn: arn, OperationID: op.Id, Name: op.Name, FunctionName: d.FunctionName})
+			child, err := r.svc.GetExecution(ctx, d.DurableExecutionArn, false)
+			if err != nil || child.Status.Terminal() {
+				continue // a plain or unregistered target, or finished
+			}
+			childOps, err := r.svc.Operations(d.DurableExecutionArn)
+			if err != nil {
+				return nil, err
+			}
+			childEvents, err := r.svc.History(d.DurableExecutionArn)
+			if err != nil {
+				return nil, err
+			}
+			nested, err := r.waiting(ctx, d.DurableExecutionArn, childOps, childEvents)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, nested...)
 		}
 	}
-	return res, nil
+	return out, nil
 }
 
 // CompletePendingTimers moves the virtual clock to the next armed wait,
@@ -525,9 +558,10 @@ func (r *LocalRunner[I, O]) TimeoutCallback(callbackID string) error {
 // ErrNoChainedInvoke is returned when no started chained invoke matches.
 var ErrNoChainedInvoke = errors.New("durabletest: no started chained invoke with that name")
 
-// CompleteChainedInvoke completes the current execution's started chained
-// invoke named name (its operation name, or else its target function
-// name) with payload encoded as JSON.
+// CompleteChainedInvoke completes a started chained invoke the current
+// execution waits for (see TestResult.Waiting, which includes those of
+// the durable executions it invoked), found by operation name or else by
+// target function name, with payload encoded as JSON.
 func (r *LocalRunner[I, O]) CompleteChainedInvoke(name string, payload any) error {
 	b, err := json.Marshal(payload)
 	if err != nil {
@@ -561,12 +595,12 @@ func (r *LocalRunner[I, O]) resolveInvoke(name string, out emulator.ChainedInvok
 	}
 	for _, w := range res.Waiting {
 		if w.Kind == "chained-invoke" && w.Name == name {
-			return r.svc.ResolveChainedInvoke(ctx, r.arn, w.OperationID, out)
+			return r.svc.ResolveChainedInvoke(ctx, w.ExecutionArn, w.OperationID, out)
 		}
 	}
 	for _, w := range res.Waiting {
 		if w.Kind == "chained-invoke" && w.FunctionName == name {
-			return r.svc.ResolveChainedInvoke(ctx, r.arn, w.OperationID, out)
+			return r.svc.ResolveChainedInvoke(ctx, w.ExecutionArn, w.OperationID, out)
 		}
 	}
 	return fmt.Errorf("%w: %q", ErrNoChainedInvoke, name)
