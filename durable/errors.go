@@ -366,6 +366,18 @@ func ErrorFromObject(obj ErrorObject) error {
 		return &BatchError{OperationError: base}
 	case errTypeBatchCompletion:
 		return &BatchCompletionError{OperationError: base}
+	case errTypeInvoke:
+		return &InvokeError{OperationError: base}
+	case errTypeWaitForCondition:
+		return &WaitForConditionError{OperationError: base}
+	case errTypeCallback:
+		return &CallbackError{OperationError: base}
+	case errTypeCallbackExternal:
+		return &CallbackExternalError{CallbackError: CallbackError{OperationError: base}}
+	case errTypeCallbackTimeout:
+		return &CallbackTimeoutError{CallbackError: CallbackError{OperationError: base}}
+	case errTypeCallbackSubmitter:
+		return &CallbackSubmitterError{CallbackError: CallbackError{OperationError: base}}
 	}
 	return &base
 }

@@ -249,3 +249,30 @@ func TestWaitForCallbackArgumentErrors(t *testing.T) {
 		t.Fatalf("%+v %v %v", out, err, f.actions())
 	}
 }
+
+func TestErrorFromObjectRebuildsOperationErrors(t *testing.T) {
+	tests := []struct {
+		errorType string
+		want      any
+	}{
+		{"InvokeError", &InvokeError{}},
+		{"WaitForConditionError", &WaitForConditionError{}},
+		{"CallbackError", &CallbackError{}},
+		{"CallbackExternalError", &CallbackExternalError{}},
+		{"CallbackTimeoutError", &CallbackTimeoutError{}},
+		{"CallbackSubmitterError", &CallbackSubmitterError{}},
+	}
+	for _, tt := range tests {
+		err := ErrorFromObject(ErrorObject{ErrorType: tt.errorType, ErrorMessage: "m"})
+		if reflect.TypeOf(err) != reflect.TypeOf(tt.want) {
+			t.Errorf("%s: rebuilt as %T", tt.errorType, err)
+		}
+		var oe *OperationError
+		if !errors.As(err, &oe) || oe.ErrorType != tt.errorType || oe.Message != "m" {
+			t.Errorf("%s: %#v", tt.errorType, err)
+		}
+		if errorObjectOf(err, false).ErrorType != tt.errorType {
+			t.Errorf("%s: records as %s", tt.errorType, errorObjectOf(err, false).ErrorType)
+		}
+	}
+}
