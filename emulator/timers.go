@@ -164,7 +164,7 @@ func (s *Service) fire(e *execution, t *timer) {
 	switch t.kind {
 	case TimerExecutionTimeout:
 		s.terminate(e, wire.ExecutionStatusTimedOut, nil, &wire.ErrorObject{
-			ErrorType:    "Execution.Timeout",
+			ErrorType:    "States.Timeout",
 			ErrorMessage: fmt.Sprintf("Execution timed out after %d seconds.", e.config.ExecutionTimeout),
 		})
 	case TimerInvocationRetry:
