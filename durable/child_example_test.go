@@ -143,3 +143,21 @@ func ExampleWaitAsync() {
 	fmt.Println(string(out))
 	// Output: {"Status":"PENDING"}
 }
+
+func ExampleRunInChildContextAsync() {
+	handler := func(ctx durable.Context, _ any) (string, error) {
+		// Eager: the child's start is recorded now, and it runs at once.
+		audit := durable.RunInChildContextAsync(ctx, "audit", func(cc durable.Context) (string, error) {
+			return durable.Step(cc, "write", func(durable.StepContext) (string, error) { return "audited", nil })
+		})
+		main, err := durable.Step(ctx, "main", func(durable.StepContext) (string, error) { return "done", nil })
+		if err != nil {
+			return "", err
+		}
+		a, err := audit.Result(ctx)
+		return main + ", " + a, err
+	}
+	out, _ := durable.Wrap(handler, durable.WithExecutionClient(&acceptAll{}))(context.Background(), firstInvocation(`null`))
+	fmt.Println(string(out))
+	// Output: {"Status":"SUCCEEDED","Result":"\"done, audited\""}
+}

@@ -410,3 +410,73 @@ func TestChildOptionErrors(t *testing.T) {
 		t.Errorf("a rejected option took an id or the subtype is lost: %+v", us[0])
 	}
 }
+
+// TestGoWaitPolledWhileSiblingRuns: a Go child waits on the service while
+// a sibling's step body runs (and the handler blocks on a future): the
+// invocation does not suspend but polls, and the wait's end wakes the
+// child, which lets the sibling finish.
+func TestGoWaitPolledWhileSiblingRuns(t *testing.T) {
+	f := newFakeClient(executionOp(""))
+	waitID := WireID("1-1")
+	f.respond = func(n int) []Operation {
+		started := 0
+		for i, c := range f.calls {
+			for _, u := range c.Updates {
+				if u.Id == waitID && u.Action == "START" {
+					started = i + 1
+				}
+			}
+		}
+		if started == 0 {
+			return nil
+		}
+		op := Operation{Id: waitID, ParentId: WireID("1"), Name: "w", Type: wire.OperationTypeWait, SubType: wire.SubTypeWait,
+			Status: wire.OperationStatusStarted, WaitDetails: &WaitDetails{ScheduledEndTimestamp: wire.At(time.Now().Add(20 * time.Millisecond))}}
+		if n > started {
+			op.Status = wire.OperationStatusSucceeded
+		}
+		return []Operation{op}
+	}
+	h := func(ctx Context, _ any) (string, error) {
+		woke := make(chan struct{})
+		a := Go(ctx, "a", func(cc Context) (string, error) {
+			if err := Wait(cc, "w", time.Second); err != nil {
+				return "", err
+			}
+			close(woke)
+			return "a", nil
+		})
+		b := Go(ctx, "b", func(cc Context) (string, error) {
+			return Step(cc, "s", func(StepContext) (string, error) {
+				<-woke
+				return "b", nil
+			})
+		})
+		vb, err := b.Result(ctx)
+		if err != nil {
+			return "", err
+		}
+		va, err := a.Result(ctx)
+		return va + vb, err
+	}
+	out, err := invoke(t, h, envelope(t, "t", f.log()), testOptions(f)...)
+	if err != nil || out.Status != "SUCCEEDED" || wire.Deref(out.Result) != `"ab"` {
+		t.Fatalf("%+v %v", out, err)
+	}
+	// The wait only ends in the response to a request after its START (a
+	// poll), which must come before the step can succeed.
+	started, succeeded := -1, -1
+	for i, c := range f.actions() {
+		for _, a := range c {
+			switch a {
+			case "WAIT:START:" + waitID:
+				started = i
+			case "STEP:SUCCEED:" + WireID("2-1"):
+				succeeded = i
+			}
+		}
+	}
+	if started < 0 || succeeded < started+2 {
+		t.Errorf("no poll between the wait's start and the step's success: %v", f.actions())
+	}
+}

@@ -45,6 +45,42 @@
 // checks cost a few nanoseconds; build with -tags durablenocheck to remove
 // them.
 //
+// # Child contexts, futures and batches
+//
+// [RunInChildContext] groups operations under one CONTEXT operation whose
+// result is recorded, so a finished child replays as a single value. [Go]
+// (or [RunInChildContextAsync]) runs a child on its own goroutine and
+// returns a [Future]; each Go takes its id at the call, so fan-outs stay
+// deterministic. [StepAsync] and [WaitAsync] return lazy futures that run
+// only when awaited. [All], [AllSettled], [Any] and [Race] combine
+// futures and record the combined outcome as one operation. [Map] and
+// [Parallel] run items concurrently (up to [WithMaxConcurrency]) under one
+// CONTEXT operation, complete early by a [CompletionConfig] (fail-fast by
+// default) and return a [BatchResult]; items still running when a batch
+// completes are abandoned and never checkpoint again.
+//
+// A goroutine blocked on a future does not count as running: the
+// invocation suspends when every goroutine waits on the service (directly
+// or through futures), and while some code still runs, waiting operations
+// are polled so they can resume in the same invocation.
+//
+// # Callbacks, chained invokes and polling
+//
+// [CreateCallback] asks the service for a callback id that an external
+// system completes (SendDurableExecutionCallbackSuccess, ...Failure,
+// ...Heartbeat); [Callback.Result] suspends the execution until it does or
+// a timeout ([WithCallbackTimeout], [WithCallbackHeartbeatTimeout]) fires.
+// [WaitForCallback] does both in one operation and runs a submitter step
+// that hands the id over. Callback results are text posted by someone
+// else: by default ([CallbackResultSerdes]) a JSON document is decoded into
+// the result type, and a string result also accepts plain text.
+//
+// [Invoke] calls another Lambda function (durable or not) and suspends
+// until it has finished; [InvokeAsync] returns a lazy [Future].
+// [WaitForCondition] polls: it runs a check, records the state it returns
+// and, while a [WaitStrategy] says so, suspends for a delay and checks
+// again from the recorded state.
+//
 // # Errors
 //
 // A non-nil error from an operation is one of three things:
@@ -85,4 +121,15 @@
 //
 // [WithExecutionClient] replaces the AWS client; the durabletest package
 // runs handlers against a local emulator of the service with virtual time.
+// Waits and retries are skipped over; callbacks and invoke targets are
+// what the test provides:
+//
+//	r := durabletest.NewLocalRunner(handler)
+//	r.RegisterFunction("pricing:live", durabletest.PlainFunction(priceFn)) // an Invoke target
+//	res, _ := r.RunUntilComplete(order) // PENDING: waits for a callback
+//	cb := r.OpenCallbacks()[0]
+//	_ = r.SendCallbackSuccess(cb.CallbackID, approval{OK: true})
+//	res, _ = r.RunUntilComplete(order) // continues to the end
+//
+// and AdvanceTime moves the virtual clock over callback timeouts.
 package durable

@@ -1,6 +1,7 @@
 package durable
 
 import (
+	"slices"
 	"sync"
 	"time"
 )
@@ -156,6 +157,9 @@ func (c *execContext) awaitAny(fcs []*futureCore) ([]int, error) {
 	}
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
+	for _, fc := range fcs {
+		fc.waiters = slices.DeleteFunc(fc.waiters, func(x *futureWaiter) bool { return x == w })
+	}
 	return c.resolvedLocked(fcs), nil
 }
 
