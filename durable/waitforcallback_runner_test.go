@@ -28,7 +28,9 @@ func TestWaitForCallbackHistory(t *testing.T) {
 	}{
 		{name: "success", handler: func(ctx durable.Context, name string) (string, error) {
 			return durable.WaitForCallback[string](ctx, name, noop)
-		}, external: func(r *durabletest.LocalRunner[string, string], id string) error { return r.SendCallbackSuccess(id, "paid") },
+		}, external: func(r *durabletest.LocalRunner[string, string], id string) error {
+			return r.SendCallbackSuccess(id, "paid")
+		},
 			wantStatus: durabletest.StatusSucceeded, wantResult: `"paid"`,
 			wantEvents: append(prefix, "CallbackSucceeded", "ContextSucceeded", "InvocationCompleted", "ExecutionSucceeded")},
 		{name: "failure caught", handler: func(ctx durable.Context, name string) (string, error) {
@@ -44,14 +46,18 @@ func TestWaitForCallbackHistory(t *testing.T) {
 			wantEvents: append(prefix, "CallbackFailed", "ContextFailed", "InvocationCompleted", "ExecutionSucceeded")},
 		{name: "timeout", handler: func(ctx durable.Context, name string) (string, error) {
 			return durable.WaitForCallback[string](ctx, name, noop, durable.WithCallbackTimeout(3*time.Second))
-		}, external: func(r *durabletest.LocalRunner[string, string], _ string) error { return r.AdvanceTime(3 * time.Second) },
+		}, external: func(r *durabletest.LocalRunner[string, string], _ string) error {
+			return r.AdvanceTime(3 * time.Second)
+		},
 			wantStatus: durabletest.StatusFailed, wantErr: "CallbackTimeoutError",
 			wantEvents: append(prefix, "CallbackTimedOut", "ContextFailed", "InvocationCompleted", "ExecutionFailed")},
 		{name: "nested in a child context", handler: func(ctx durable.Context, name string) (string, error) {
 			return durable.RunInChildContext(ctx, "wrapper", func(ctx durable.Context) (string, error) {
 				return durable.WaitForCallback[string](ctx, name, noop)
 			})
-		}, external: func(r *durabletest.LocalRunner[string, string], id string) error { return r.SendCallbackSuccess(id, "ok") },
+		}, external: func(r *durabletest.LocalRunner[string, string], id string) error {
+			return r.SendCallbackSuccess(id, "ok")
+		},
 			wantStatus: durabletest.StatusSucceeded, wantResult: `"ok"`,
 			wantEvents: []string{"ExecutionStarted", "ContextStarted", "ContextStarted", "CallbackStarted", "StepStarted", "StepSucceeded",
 				"InvocationCompleted", "CallbackSucceeded", "ContextSucceeded", "ContextSucceeded", "InvocationCompleted", "ExecutionSucceeded"}},
