@@ -173,7 +173,6 @@ func timeoutSeconds(d time.Duration) int {
 // Callback is a callback created with [CreateCallback]: an id to hand to
 // an external system, and the result that system posts.
 type Callback[O any] struct {
-	c          *execContext
 	id         string
 	name       string
 	callbackID string
@@ -232,7 +231,7 @@ func CreateCallback[O any](ctx Context, name string, opts ...CallbackOption) (*C
 	if err != nil {
 		return nil, err
 	}
-	return &Callback[O]{c: c, id: id, name: name, callbackID: callbackID, cfg: cfg}, nil
+	return &Callback[O]{id: id, name: name, callbackID: callbackID, cfg: cfg}, nil
 }
 
 // startCallback creates the callback whose wire id c already took (unless

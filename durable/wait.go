@@ -56,9 +56,9 @@ func runWait(c *execContext, id, name string, secs int) error {
 			until = waitEnd(known)
 		}
 		c.inv.mu.Unlock()
-		rec, err = c.waitOnService(id, until, waitDone)
+		rec, err = c.waitOnService(id, until, operationDone)
 	case rec.Status == wire.OperationStatusStarted:
-		rec, err = c.waitOnService(id, waitEnd(rec), waitDone)
+		rec, err = c.waitOnService(id, waitEnd(rec), operationDone)
 	}
 	if err != nil {
 		return err
@@ -72,9 +72,6 @@ func runWait(c *execContext, id, name string, secs int) error {
 // errTypeWait is the ErrorType of a wait that ended other than by its
 // timer (the service cancelled it).
 const errTypeWait = "WaitError"
-
-// waitDone reports whether a wait has ended.
-func waitDone(op *Operation) bool { return op.Status.Terminal() }
 
 // waitEnd is when the service will end a started wait.
 func waitEnd(op *Operation) time.Time {
