@@ -433,3 +433,37 @@ func TestGoWaitPolledWhileSiblingRuns(t *testing.T) {
 		t.Errorf("no poll between the wait's start and the step's success: %v", f.actions())
 	}
 }
+
+// TestNestedIDs: positional ids extend the enclosing context's, and every
+// operation's ParentId is its enclosing context's wire id.
+func TestNestedIDs(t *testing.T) {
+	f := newFakeClient(executionOp(""))
+	h := func(ctx Context, _ any) (string, error) {
+		if _, err := Step(ctx, "top", func(StepContext) (string, error) { return "", nil }); err != nil {
+			return "", err
+		}
+		return RunInChildContext(ctx, "outer", func(cc Context) (string, error) {
+			if _, err := Step(cc, "first", func(StepContext) (string, error) { return "", nil }); err != nil {
+				return "", err
+			}
+			return Go(cc, "inner", func(gc Context) (string, error) {
+				return Step(gc, "deep", func(StepContext) (string, error) { return "deep", nil })
+			}).Result(cc)
+		})
+	}
+	out, err := invoke(t, h, envelope(t, "t", f.log()), testOptions(f)...)
+	if err != nil || out.Status != "SUCCEEDED" || wire.Deref(out.Result) != `"deep"` {
+		t.Fatalf("%+v %v", out, err)
+	}
+	parents := map[string]string{}
+	for _, u := range f.updates() {
+		parents[u.Id] = u.ParentId
+	}
+	want := map[string]string{
+		WireID("1"): "", WireID("2"): "", WireID("2-1"): WireID("2"),
+		WireID("2-2"): WireID("2"), WireID("2-2-1"): WireID("2-2"),
+	}
+	if !reflect.DeepEqual(parents, want) {
+		t.Errorf("parents %v, want %v", parents, want)
+	}
+}
