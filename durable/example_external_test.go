@@ -2,9 +2,12 @@ package durable_test
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/acme/durable-lambda-go/durable"
@@ -208,4 +211,68 @@ func ExampleCallbackResultSerdes() {
 	// "approved"         string "approved", struct {Approved:false By:} (error: true)
 	// approved           string "approved", struct {Approved:false By:} (error: true)
 	// {"approved":true}  string "{\"approved\":true}", struct {Approved:true By:} (error: false)
+}
+
+// base64Serdes records values as base64 of their JSON.
+var base64Serdes = durable.SerdesOf(
+	func(v any) ([]byte, error) {
+		b, err := json.Marshal(v)
+		return []byte(`"` + base64.StdEncoding.EncodeToString(b) + `"`), err
+	},
+	func(b []byte) (any, error) {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return nil, err
+		}
+		raw, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			return nil, err
+		}
+		var v any
+		return v, json.Unmarshal(raw, &v)
+	})
+
+func ExampleConfigureSerdes() {
+	handler := func(ctx durable.Context, _ any) (any, error) {
+		// First thing, on every invocation.
+		if err := durable.ConfigureSerdes(ctx, durable.SerdesConfig{Serdes: base64Serdes}); err != nil {
+			return nil, err
+		}
+		return durable.Step(ctx, "secret", func(durable.StepContext) (any, error) {
+			return map[string]any{"pin": 1234}, nil
+		})
+	}
+	r := durabletest.NewLocalRunner(handler)
+	res, _ := r.RunUntilComplete(nil)
+	fmt.Println("recorded:", res.Operation("secret").StepDetails.Result)
+	fmt.Println("result:  ", res.RawResult)
+	// Output:
+	// recorded: "eyJwaW4iOjEyMzR9"
+	// result:   "eyJwaW4iOjEyMzR9"
+}
+
+func ExampleConfigureLogging() {
+	// Drop the attributes that vary from run to run.
+	stable := func(_ []string, a slog.Attr) slog.Attr {
+		switch a.Key {
+		case slog.TimeKey, "requestId", "executionArn":
+			return slog.Attr{}
+		}
+		return a
+	}
+	handler := func(ctx durable.Context, sku string) (string, error) {
+		if err := durable.ConfigureLogging(ctx, durable.LogConfig{
+			Handler: slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{ReplaceAttr: stable}),
+			Level:   slog.LevelWarn,
+		}); err != nil {
+			return "", err
+		}
+		ctx.Logger().Info("checking stock", "sku", sku)
+		ctx.Logger().Warn("low stock", "sku", sku)
+		return "ok", nil
+	}
+	r := durabletest.NewLocalRunner(handler)
+	_, _ = r.RunUntilComplete("a-1")
+	// Output:
+	// level=WARN msg="low stock" sku=a-1
 }
