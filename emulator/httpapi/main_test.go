@@ -2,16 +2,13 @@ package httpapi_test
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/acme/durable-lambda-go/emulator"
 	"github.com/acme/durable-lambda-go/emulator/httpapi"
 	"github.com/acme/durable-lambda-go/emulator/runtimeapi"
+	"github.com/acme/durable-lambda-go/internal/testbin"
 	"github.com/acme/durable-lambda-go/wire"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -22,21 +19,7 @@ import (
 var fnBinary string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "httpapi-test")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	fnBinary = filepath.Join(dir, "bootstrap")
-	build := exec.Command("go", "build", "-o", fnBinary, "./testdata/fn")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building the test function:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	_ = os.RemoveAll(dir)
-	os.Exit(code)
+	testbin.Main(m, map[*string]string{&fnBinary: "./testdata/fn"})
 }
 
 // functionName is the name the test function is registered under.

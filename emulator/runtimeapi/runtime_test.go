@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/acme/durable-lambda-go/emulator"
 	"github.com/acme/durable-lambda-go/emulator/runtimeapi"
+	"github.com/acme/durable-lambda-go/internal/testbin"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -22,21 +22,7 @@ import (
 var fnBinary string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "runtimeapi-test")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	fnBinary = filepath.Join(dir, "bootstrap")
-	build := exec.Command("go", "build", "-o", fnBinary, "./testdata/fn")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building the test function:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	_ = os.RemoveAll(dir)
-	os.Exit(code)
+	testbin.Main(m, map[*string]string{&fnBinary: "./testdata/fn"})
 }
 
 const testARN = "arn:aws:lambda:us-east-1:123456789012:function:echo:1"
