@@ -16,6 +16,9 @@ var (
 	// ErrExecutionStopped matches the *InvokeError of an invoked durable
 	// function whose execution was stopped.
 	ErrExecutionStopped = errors.New("durable: execution stopped")
+	// ErrExecutionCancelled matches the *InvokeError of a chained invoke
+	// the service cancelled before the invoked function finished.
+	ErrExecutionCancelled = errors.New("durable: execution cancelled")
 )
 
 // errTypeInvoke is the ErrorType recorded for an *InvokeError.
@@ -160,8 +163,9 @@ func runInvoke[O, I any](c *execContext, id, name, functionID string, input I, c
 }
 
 // InvokeError is the failure of a chained invoke: the invoked function
-// failed, timed out ([ErrInvokeTimedOut]) or, for a durable target, its
-// execution was stopped ([ErrExecutionStopped]). ErrorType and Message are
+// failed, timed out ([ErrInvokeTimedOut]), for a durable target its
+// execution was stopped ([ErrExecutionStopped]), or the service cancelled
+// the invoke ([ErrExecutionCancelled]). ErrorType and Message are
 // those the service recorded for the target's failure.
 type InvokeError struct {
 	OperationError
@@ -177,14 +181,16 @@ type InvokeError struct {
 // As matches *OperationError.
 func (e *InvokeError) As(target any) bool { return asOperationError(&e.OperationError, target) }
 
-// Is matches ErrInvokeTimedOut for a timed-out target and
-// ErrExecutionStopped for a stopped one.
+// Is matches ErrInvokeTimedOut for a timed-out target, ErrExecutionStopped
+// for a stopped one and ErrExecutionCancelled for a cancelled invoke.
 func (e *InvokeError) Is(target error) bool {
 	switch e.Status {
 	case wire.OperationStatusTimedOut:
 		return target == ErrInvokeTimedOut
 	case wire.OperationStatusStopped:
 		return target == ErrExecutionStopped
+	case wire.OperationStatusCancelled:
+		return target == ErrExecutionCancelled
 	}
 	return false
 }

@@ -32,7 +32,7 @@ func TestInvokeReplayTable(t *testing.T) {
 			if ie.FunctionID != "target:1" || ie.Status != status || ie.Name != "inv" {
 				t.Errorf("error %+v", ie)
 			}
-			for _, s := range []error{ErrInvokeTimedOut, ErrExecutionStopped} {
+			for _, s := range []error{ErrInvokeTimedOut, ErrExecutionStopped, ErrExecutionCancelled} {
 				if errors.Is(err, s) != (s == is) {
 					t.Errorf("errors.Is(%v) = %v", s, !(s == is))
 				}
@@ -70,6 +70,8 @@ func TestInvokeReplayTable(t *testing.T) {
 			wantErr: invokeErr("TIMED_OUT", ErrInvokeTimedOut)},
 		{name: "stopped", rec: ptr(invokeRecord("STOPPED", nil, nil)), wantCalls: [][]string{}, wantStatus: "FAILED",
 			wantErr: invokeErr("STOPPED", ErrExecutionStopped), wantMsg: "ended with status STOPPED"},
+		{name: "cancelled", rec: ptr(invokeRecord("CANCELLED", nil, nil)), wantCalls: [][]string{}, wantStatus: "FAILED",
+			wantErr: invokeErr("CANCELLED", ErrExecutionCancelled)},
 		{name: "input over 1 MiB", input: strings.Repeat("x", wire.MaxInvokeInputBytes), wantCalls: [][]string{}, wantStatus: "FAILED",
 			wantMsg: "the serialized input is 1048578 bytes; the limit is 1048576 bytes"},
 		{name: "unserializable input", input: make(chan int), wantCalls: [][]string{}, wantStatus: "FAILED", wantMsg: "serialize"},
