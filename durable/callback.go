@@ -46,9 +46,9 @@ func WithCallbackDeserializer(d Deserializer) HandlerOption {
 //   - into anything else it decodes JSON.
 //
 // Marshal is the mirror image ([]byte and json.RawMessage unchanged,
-// everything else as JSON), so a value survives a round trip, as it must
-// when [WaitForCallback] records the result. The protocol's other SDKs
-// differ here (one passes the text through, others decode JSON); this
+// everything else as JSON), so a value survives a round trip: what an
+// external system should post for a given result. The protocol's other
+// SDKs differ here (one passes the text through, others decode JSON); this
 // choice makes the same callback readable as a string and as a struct.
 type CallbackResultSerdes struct{}
 
