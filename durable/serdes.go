@@ -53,8 +53,9 @@ func (JSONSerdes) Unmarshal(_ context.Context, _ SerdesContext, data []byte, v a
 }
 
 // RawSerdes passes text through unchanged. It handles string, []byte and
-// json.RawMessage values (and pointers to them when deserializing). It is
-// the default for callback results.
+// json.RawMessage values (and pointers to them when deserializing). With
+// [WithCallbackSerdes] it reads a callback's posted text verbatim (the
+// default, [CallbackResultSerdes], decodes JSON).
 type RawSerdes struct{}
 
 // Marshal returns the bytes of a string, []byte or json.RawMessage.
