@@ -15,29 +15,49 @@ import (
 	"github.com/acme/durable-lambda-go/wire"
 )
 
+// fault is what is planned for one checkpoint call.
+type fault struct {
+	fail      error // the request never arrives; the call returns fail
+	drop      bool  // it is applied but the response is lost
+	crash     bool  // it is applied, then the invocation dies
+	omitToken bool  // the response carries no checkpoint token
+}
+
 // faults is the runner's fault-injection plan. Checkpoint calls made by
 // the runner's handler are numbered from 1 across a run (empty polls
 // included); a planned fault applies to the call with that number.
 type faults struct {
-	mu        sync.Mutex
-	calls     int
-	fail      map[int]error
-	drop      map[int]bool
-	crash     map[int]bool
-	omitToken map[int]bool
+	mu      sync.Mutex
+	calls   int
+	planned map[int]fault
 }
 
 func newFaults() *faults {
-	return &faults{fail: map[int]error{}, drop: map[int]bool{}, crash: map[int]bool{}, omitToken: map[int]bool{}}
+	return &faults{planned: map[int]fault{}}
 }
 
-// next numbers a checkpoint call and returns the faults planned for it.
-func (f *faults) next() (n int, fail error, drop, crash, omitToken bool) {
+// plan lets change edit the fault planned for call n.
+func (f *faults) plan(n int, change func(*fault)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p := f.planned[n]
+	change(&p)
+	f.planned[n] = p
+}
+
+// next numbers a checkpoint call and returns the fault planned for it.
+func (f *faults) next() (int, fault) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls++
-	n = f.calls
-	return n, f.fail[n], f.drop[n], f.crash[n], f.omitToken[n]
+	return f.calls, f.planned[f.calls]
+}
+
+// count returns how many checkpoint calls were numbered.
+func (f *faults) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls
 }
 
 // errCrashed is what a crashed invocation's later calls get.
@@ -67,23 +87,23 @@ func (c *faultClient) Checkpoint(ctx context.Context, in durable.CheckpointInput
 	if c.crashed() != 0 {
 		return durable.CheckpointOutput{}, errCrashed
 	}
-	n, failErr, drop, crash, omit := c.faults.next()
-	if failErr != nil {
-		return durable.CheckpointOutput{}, failErr
+	n, planned := c.faults.next()
+	if planned.fail != nil {
+		return durable.CheckpointOutput{}, planned.fail
 	}
 	out, err := c.svc.Checkpoint(ctx, in)
 	if err != nil {
 		return out, err
 	}
 	switch {
-	case crash:
+	case planned.crash:
 		c.mu.Lock()
 		c.crashedAt = n
 		c.mu.Unlock()
 		return durable.CheckpointOutput{}, errCrashed
-	case drop:
+	case planned.drop:
 		return durable.CheckpointOutput{}, fmt.Errorf("durabletest: checkpoint %d was applied but its response was dropped (injected fault)", n)
-	case omit:
+	case planned.omitToken:
 		out.CheckpointToken = ""
 	}
 	return out, nil

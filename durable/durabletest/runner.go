@@ -186,21 +186,13 @@ func (r *LocalRunner[I, O]) FailCheckpoint(n int, err error) {
 	if err == nil {
 		err = wire.NewAPIError(wire.ErrCodeService, "injected failure of checkpoint %d", n)
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.faults.mu.Lock()
-	defer r.faults.mu.Unlock()
-	r.faults.fail[n] = err
+	r.planFault(n, func(f *fault) { f.fail = err })
 }
 
 // DropCheckpoint makes the service apply the handler's nth checkpoint but
 // lose its response: the SDK sees a network error, as after a timeout.
 func (r *LocalRunner[I, O]) DropCheckpoint(n int) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.faults.mu.Lock()
-	defer r.faults.mu.Unlock()
-	r.faults.drop[n] = true
+	r.planFault(n, func(f *fault) { f.drop = true })
 }
 
 // CrashAfterCheckpoint makes the invocation crash right after the service
@@ -209,31 +201,28 @@ func (r *LocalRunner[I, O]) DropCheckpoint(n int) {
 // failed with ErrorType "Runtime.ExitError". The service then re-invokes
 // the function, which must replay.
 func (r *LocalRunner[I, O]) CrashAfterCheckpoint(n int) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.faults.mu.Lock()
-	defer r.faults.mu.Unlock()
-	r.faults.crash[n] = true
+	r.planFault(n, func(f *fault) { f.crash = true })
 }
 
 // OmitTokenOnCheckpoint removes the CheckpointToken from the response to
 // the handler's nth checkpoint, as the service may do; the SDK must stop
 // checkpointing and return PENDING.
 func (r *LocalRunner[I, O]) OmitTokenOnCheckpoint(n int) {
+	r.planFault(n, func(f *fault) { f.omitToken = true })
+}
+
+// planFault edits the current plan's fault for checkpoint call n.
+func (r *LocalRunner[I, O]) planFault(n int, change func(*fault)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.faults.mu.Lock()
-	defer r.faults.mu.Unlock()
-	r.faults.omitToken[n] = true
+	r.faults.plan(n, change)
 }
 
 // Checkpoints returns how many checkpoint calls the handler made.
 func (r *LocalRunner[I, O]) Checkpoints() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.faults.mu.Lock()
-	defer r.faults.mu.Unlock()
-	return r.faults.calls
+	return r.faults.count()
 }
 
 // execution starts the execution for event, or returns the current one
