@@ -17,6 +17,14 @@
 // OperationByID, OperationsByType), the history events as the service
 // records them, the invocations, and FormatTree for a readable timeline.
 //
+// WithExecutionName names the execution a call starts, as the Invoke API
+// does: starting again with the same name and an equal event returns the
+// same execution instead of a second one, and the same name with another
+// event is the service's conflict error.
+//
+//	res, _ := r.RunUntilComplete(event, durabletest.WithExecutionName("order-42"))
+//	again, _ := r.RunUntilComplete(event, durabletest.WithExecutionName("order-42")) // same ExecutionArn, no new invocation
+//
 // # Callbacks and chained invokes
 //
 // A run never hangs on something only the test can provide. When the

@@ -49,3 +49,18 @@ func ExampleLocalRunner_CrashAfterCheckpoint() {
 	// SUCCEEDED "hello, grace!"
 	// first invocation: Runtime.ExitError
 }
+
+func ExampleWithExecutionName() {
+	r := durabletest.NewLocalRunner(greet)
+	first, _ := r.RunUntilComplete("ada", durabletest.WithExecutionName("greet-ada"))
+	// The same name and event: the service returns the closed execution
+	// and the handler is not invoked again.
+	again, _ := r.RunUntilComplete("ada", durabletest.WithExecutionName("greet-ada"))
+	fmt.Println(again.ExecutionArn == first.ExecutionArn, len(again.Invocations), "invocations")
+	// The same name with another event is refused.
+	_, err := r.RunUntilComplete("grace", durabletest.WithExecutionName("greet-ada"))
+	fmt.Println(err != nil)
+	// Output:
+	// true 2 invocations
+	// true
+}

@@ -25,17 +25,42 @@ const MaxInvokeDepth = 10
 // FunctionName is the name under which the runner hosts its handler.
 const FunctionName = "durabletest-function"
 
-// RunnerOption configures one RunUntilComplete.
+// RunnerOption configures one Run or RunUntilComplete.
 type RunnerOption func(*runnerConfig)
 
 type runnerConfig struct {
 	maxInvocations int
+	executionName  string
+}
+
+// newRunnerConfig applies opts to the defaults.
+func newRunnerConfig(opts []RunnerOption) runnerConfig {
+	cfg := runnerConfig{maxInvocations: DefaultMaxInvocations}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return cfg
 }
 
 // WithMaxInvocations caps the invocations of the run's execution; when
-// the cap is reached the run stops with CapReached set.
+// the cap is reached the run stops with CapReached set. Run performs one
+// invocation and ignores it.
 func WithMaxInvocations(n int) RunnerOption {
 	return func(c *runnerConfig) { c.maxInvocations = n }
+}
+
+// WithExecutionName names the execution the call starts, as the durable
+// execution name of the Invoke API does. The runner's service keeps the
+// name (until Reset): a later call that starts an execution with the same
+// name and an equal event gets that same execution back — a closed one is
+// reported again without invoking the handler, a running one is driven
+// on — and the same name with another event fails with the service's
+// DurableExecutionAlreadyStartedException (a *wire.APIError). The name is
+// not used by a call that continues the running execution. Names are 1 to
+// 64 characters of [a-zA-Z0-9_-]; without one, every started execution is
+// a new one.
+func WithExecutionName(name string) RunnerOption {
+	return func(c *runnerConfig) { c.executionName = name }
 }
 
 // Function is a function a test registers so the handler can invoke it;
@@ -225,9 +250,10 @@ func (r *LocalRunner[I, O]) Checkpoints() int {
 	return r.faults.count()
 }
 
-// execution starts the execution for event, or returns the current one
-// while its final result has not been returned.
-func (r *LocalRunner[I, O]) execution(ctx context.Context, event I) (string, error) {
+// execution starts the execution for event under name (the service's
+// choice when empty), or returns the current one while its final result
+// has not been returned.
+func (r *LocalRunner[I, O]) execution(ctx context.Context, event I, name string) (string, error) {
 	if r.arn != "" && !r.closed {
 		return r.arn, nil
 	}
@@ -235,7 +261,7 @@ func (r *LocalRunner[I, O]) execution(ctx context.Context, event I) (string, err
 	if err != nil {
 		return "", fmt.Errorf("durabletest: encoding the event: %w", err)
 	}
-	out, err := r.svc.StartExecution(ctx, emulator.StartInput{FunctionName: FunctionName, Qualifier: "$LATEST", Payload: payload})
+	out, err := r.svc.StartExecution(ctx, emulator.StartInput{FunctionName: FunctionName, Qualifier: "$LATEST", ExecutionName: name, Payload: payload})
 	if err != nil {
 		return "", fmt.Errorf("durabletest: starting the execution: %w", err)
 	}
@@ -251,34 +277,19 @@ func (r *LocalRunner[I, O]) invocations(arn string) (int, error) {
 
 // Run starts the execution (or continues the running one) and performs
 // exactly one invocation of the handler. Work that becomes due on the way
-// (a chained-invoke target) runs too; virtual time does not move.
-func (r *LocalRunner[I, O]) Run(event I) (*TestResult, error) {
+// (a chained-invoke target) runs too; virtual time does not move. Of the
+// options, WithExecutionName applies.
+func (r *LocalRunner[I, O]) Run(event I, opts ...RunnerOption) (*TestResult, error) {
+	cfg := newRunnerConfig(opts)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	ctx := context.Background()
-	arn, err := r.execution(ctx, event)
+	arn, err := r.execution(ctx, event, cfg.executionName)
 	if err != nil {
 		return nil, err
 	}
-	before, err := r.invocations(arn)
-	if err != nil {
+	if _, err := r.drive(ctx, arn, 1, false); err != nil {
 		return nil, err
-	}
-	for {
-		n, err := r.invocations(arn)
-		if err != nil {
-			return nil, err
-		}
-		if n > before {
-			break
-		}
-		ran, err := r.svc.RunNext(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if !ran {
-			break
-		}
 	}
 	return r.report(ctx, arn, false)
 }
@@ -303,49 +314,61 @@ func (r *LocalRunner[I, O]) report(ctx context.Context, arn string, capReached b
 // (WithMaxInvocations, default DefaultMaxInvocations) stops a runaway run
 // with CapReached.
 func (r *LocalRunner[I, O]) RunUntilComplete(event I, opts ...RunnerOption) (*TestResult, error) {
-	cfg := runnerConfig{maxInvocations: DefaultMaxInvocations}
-	for _, o := range opts {
-		o(&cfg)
-	}
+	cfg := newRunnerConfig(opts)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	ctx := context.Background()
-	arn, err := r.execution(ctx, event)
+	arn, err := r.execution(ctx, event, cfg.executionName)
 	if err != nil {
 		return nil, err
 	}
-	before, err := r.invocations(arn)
+	capReached, err := r.drive(ctx, arn, cfg.maxInvocations, true)
 	if err != nil {
 		return nil, err
+	}
+	return r.report(ctx, arn, capReached)
+}
+
+// drive runs due work until limit more invocations of the execution have
+// finished (reporting true) or nothing is due. With skipTime, when nothing
+// is due and the execution is open, it first jumps the virtual clock to
+// the next skippable timer and goes on.
+func (r *LocalRunner[I, O]) drive(ctx context.Context, arn string, limit int, skipTime bool) (bool, error) {
+	before, err := r.invocations(arn)
+	if err != nil {
+		return false, err
 	}
 	for {
 		n, err := r.invocations(arn)
 		if err != nil {
-			return nil, err
+			return false, err
 		}
-		if n-before >= cfg.maxInvocations {
-			return r.report(ctx, arn, true)
+		if n-before >= limit {
+			return true, nil
 		}
 		ran, err := r.svc.RunNext(ctx)
 		if err != nil {
-			return nil, err
+			return false, err
 		}
 		if ran {
 			continue
 		}
+		if !skipTime {
+			return false, nil
+		}
 		ex, err := r.svc.GetExecution(ctx, arn, false)
 		if err != nil {
-			return nil, err
+			return false, err
 		}
 		if ex.Status.Terminal() {
-			return r.report(ctx, arn, false)
+			return false, nil
 		}
 		at, ok := r.nextSkippableTimer()
 		if !ok {
-			return r.report(ctx, arn, false)
+			return false, nil
 		}
 		if err := r.svc.AdvanceTo(at); err != nil {
-			return nil, err
+			return false, err
 		}
 	}
 }

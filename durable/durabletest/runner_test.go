@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/acme/durable-lambda-go/durable"
+	"github.com/acme/durable-lambda-go/wire"
 )
 
 type order struct {
@@ -258,5 +259,56 @@ func TestInvocationCap(t *testing.T) {
 	res, err = r.RunUntilComplete("x")
 	if err != nil || res.Status != StatusSucceeded || len(res.Invocations) != 6 {
 		t.Fatalf("continued run = %s with %d invocations, %v", res.Status, len(res.Invocations), err)
+	}
+}
+
+func TestWithExecutionName(t *testing.T) {
+	var reserves, charges atomic.Int32
+	r := NewLocalRunner(workflow(&reserves, &charges))
+	named := WithExecutionName("order-42")
+	first, err := r.RunUntilComplete(order{ID: "42"}, named)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Status != StatusSucceeded || !strings.Contains(first.ExecutionArn, "/durable-execution/order-42/") {
+		t.Fatalf("first run: status %s, arn %s", first.Status, first.ExecutionArn)
+	}
+	tests := []struct {
+		name    string
+		run     func() (*TestResult, error)
+		wantArn bool   // the first execution comes back
+		wantErr string // the service's error code
+	}{
+		{"same name and event, RunUntilComplete", func() (*TestResult, error) { return r.RunUntilComplete(order{ID: "42"}, named) }, true, ""},
+		{"same name and event, Run", func() (*TestResult, error) { return r.Run(order{ID: "42"}, named) }, true, ""},
+		{"same name, other event", func() (*TestResult, error) { return r.RunUntilComplete(order{ID: "43"}, named) }, false, "DurableExecutionAlreadyStartedException"},
+		{"no name", func() (*TestResult, error) { return r.RunUntilComplete(order{ID: "42"}) }, false, ""},
+		{"invalid name", func() (*TestResult, error) { return r.Run(order{ID: "42"}, WithExecutionName("no spaces")) }, false, "InvalidParameterValueException"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := tt.run()
+			if tt.wantErr != "" {
+				var apiErr *wire.APIError
+				if !errors.As(err, &apiErr) || apiErr.Code != tt.wantErr {
+					t.Fatalf("err = %v, want a *wire.APIError %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := res.ExecutionArn == first.ExecutionArn; got != tt.wantArn {
+				t.Errorf("arn %s, first %s: same = %v, want %v", res.ExecutionArn, first.ExecutionArn, got, tt.wantArn)
+			}
+			if res.Status != StatusSucceeded {
+				t.Errorf("status %s", res.Status)
+			}
+		})
+	}
+	// The named execution and the unnamed one ran the steps; the repeated
+	// names invoked nothing.
+	if reserves.Load() != 2 || charges.Load() != 2 {
+		t.Errorf("step bodies ran %d/%d times, want 2/2 (two executions)", reserves.Load(), charges.Load())
 	}
 }
