@@ -250,39 +250,30 @@ func TestCrashAfterEachCheckpointReplays(t *testing.T) {
 func TestSameExecutionNameStartsOneExecution(t *testing.T) {
 	store := &memStore{}
 	r := newRunner(t, store, &fixedClock{})
-	svc := r.Service()
-	ctx := context.Background()
-	start := func(payload []byte) (emulator.StartOutput, error) {
-		return svc.StartExecution(ctx, emulator.StartInput{FunctionName: durabletest.FunctionName, Qualifier: "$LATEST", ExecutionName: "order-42", Payload: payload})
-	}
-	first, err := start(input)
+	named := durabletest.WithExecutionName("order-42")
+	first, err := r.RunUntilComplete(input, named)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.RunDue(ctx); err != nil {
-		t.Fatal(err)
-	}
-	second, err := start(input)
+	second, err := r.RunUntilComplete(input, named)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !second.Existing || second.ExecutionArn != first.ExecutionArn {
-		t.Fatalf("second start %+v, want the first execution %s", second, first.ExecutionArn)
-	}
-	if err := svc.RunDue(ctx); err != nil {
-		t.Fatal(err)
+	if second.ExecutionArn != first.ExecutionArn || len(second.Invocations) != len(first.Invocations) {
+		t.Fatalf("second run: execution %s after %d invocations, want the first execution %s after %d",
+			second.ExecutionArn, len(second.Invocations), first.ExecutionArn, len(first.Invocations))
 	}
 	if store.calls != 1 {
 		t.Fatalf("store called %d times, want 1", store.calls)
 	}
-	list, err := svc.ListExecutions(ctx, emulator.ListInput{FunctionName: durabletest.FunctionName})
+	list, err := r.Service().ListExecutions(context.Background(), emulator.ListInput{FunctionName: durabletest.FunctionName})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(list.DurableExecutions) != 1 {
 		t.Fatalf("%d executions, want 1", len(list.DurableExecutions))
 	}
-	if _, err := start(json.RawMessage(`{"message":"other"}`)); err == nil {
+	if _, err := r.RunUntilComplete(json.RawMessage(`{"message":"other"}`), named); err == nil {
 		t.Fatal("same name with another payload was accepted")
 	}
 }
