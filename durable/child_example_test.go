@@ -161,3 +161,36 @@ func ExampleRunInChildContextAsync() {
 	fmt.Println(string(out))
 	// Output: {"Status":"SUCCEEDED","Result":"\"done, audited\""}
 }
+
+func ExampleSelect() {
+	handler := func(ctx durable.Context, _ any) (string, error) {
+		winner, v, err := durable.Select(ctx, "fastest", []durable.Branch[string]{
+			{Name: "cache", Func: func(cc durable.Context) (string, error) {
+				return durable.Step(cc, "read", func(durable.StepContext) (string, error) { return "cached", nil })
+			}},
+			{Name: "slow-origin", Func: func(cc durable.Context) (string, error) {
+				return "origin", durable.Wait(cc, "latency", time.Minute)
+			}},
+		})
+		return winner + "=" + v, err
+	}
+	out, _ := durable.Wrap(handler, durable.WithExecutionClient(&acceptAll{}))(context.Background(), firstInvocation(`null`))
+	fmt.Println(string(out))
+	// Output: {"Status":"SUCCEEDED","Result":"\"cache=cached\""}
+}
+
+func ExampleJoin() {
+	handler := func(ctx durable.Context, _ any) (string, error) {
+		count := durable.StepAsync(ctx, "count", func(durable.StepContext) (int, error) { return 3, nil })
+		pause := durable.WaitAsync(ctx, "pause", time.Second)
+		// Join waits for futures of different types; here the wait makes
+		// the invocation suspend.
+		if err := durable.Join(ctx, "both", []durable.Awaitable{count, pause}); err != nil {
+			return "", err
+		}
+		return "joined", nil
+	}
+	out, _ := durable.Wrap(handler, durable.WithExecutionClient(&acceptAll{}))(context.Background(), firstInvocation(`null`))
+	fmt.Println(string(out))
+	// Output: {"Status":"PENDING"}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/acme/durable-lambda-go/wire"
 )
@@ -38,7 +39,7 @@ func newCombinatorError(msg string, cause error) *CombinatorError {
 func All[O any](ctx Context, name string, fs []*Future[O], opts ...ChildOption) ([]O, error) {
 	return combine(ctx, "All", name, fs, opts, func(c *execContext) ([]O, error) {
 		var failed error
-		err := awaitEach(c, fs, func(i int) bool {
+		err := awaitEach(c, coresOf(fs), func(i int) bool {
 			failed = fs[i].c.err
 			return failed != nil
 		})
@@ -61,7 +62,7 @@ func All[O any](ctx Context, name string, fs []*Future[O], opts ...ChildOption) 
 // [All].
 func AllSettled[O any](ctx Context, name string, fs []*Future[O], opts ...ChildOption) ([]Settled[O], error) {
 	return combine(ctx, "AllSettled", name, fs, opts, func(c *execContext) ([]Settled[O], error) {
-		if err := awaitEach(c, fs, func(int) bool { return false }); err != nil {
+		if err := awaitEach(c, coresOf(fs), func(int) bool { return false }); err != nil {
 			return nil, err
 		}
 		out := make([]Settled[O], len(fs))
@@ -79,7 +80,7 @@ func Any[O any](ctx Context, name string, fs []*Future[O], opts ...ChildOption) 
 		var zero O
 		winner := -1
 		var errs []error
-		err := awaitEach(c, fs, func(i int) bool {
+		err := awaitEach(c, coresOf(fs), func(i int) bool {
 			if e := fs[i].c.err; e != nil {
 				errs = append(errs, e)
 				return false
@@ -108,7 +109,7 @@ func Race[O any](ctx Context, name string, fs []*Future[O], opts ...ChildOption)
 	return combine(ctx, "Race", name, fs, opts, func(c *execContext) (O, error) {
 		var zero O
 		first := -1
-		if err := awaitEach(c, fs, func(i int) bool { first = i; return true }); err != nil {
+		if err := awaitEach(c, coresOf(fs), func(i int) bool { first = i; return true }); err != nil {
 			return zero, err
 		}
 		if e := fs[first].c.err; e != nil {
@@ -118,17 +119,114 @@ func Race[O any](ctx Context, name string, fs []*Future[O], opts ...ChildOption)
 	})
 }
 
+// coresOf returns the futures' cores.
+func coresOf[O any](fs []*Future[O]) []*futureCore {
+	out := make([]*futureCore, len(fs))
+	for i, f := range fs {
+		out[i] = f.c
+	}
+	return out
+}
+
+// Join waits for every awaitable, whatever their result types, and fails
+// as soon as one of them fails, like [All] without the values. It is
+// recorded like All.
+func Join(ctx Context, name string, fs []Awaitable, opts ...ChildOption) error {
+	cores := make([]*futureCore, len(fs))
+	for i, f := range fs {
+		if f == nil {
+			return argumentError("Join", name, "awaitable %d is nil", i)
+		}
+		cores[i] = f.core()
+	}
+	_, err := inChild(ctx, "Join", name, opts, func(c *execContext) (Void, error) {
+		var failed error
+		err := awaitEach(c, cores, func(i int) bool {
+			failed = cores[i].err
+			return failed != nil
+		})
+		if err == nil && failed != nil {
+			err = newCombinatorError(failed.Error(), failed)
+		}
+		return Void{}, err
+	})
+	return err
+}
+
+// selected is the recorded outcome of a Select.
+type selected[O any] struct {
+	Winner string `json:"winner"`
+	Value  O      `json:"value"`
+}
+
+// Select runs the branches concurrently, each as a child context on its
+// own goroutine (ids below Select's own), and returns the name and outcome
+// of the first to finish; the others are abandoned and record nothing more.
+// A failed winner fails Select with a *ChildContextError of ErrorType
+// "PromiseCombinatorError" whose ErrorData records the winner as
+// {"winner":"<name>"}, so winner is reported on replay too. Unnamed
+// branches are named "select-branch-<i>". Select over no branches is an
+// argument error and records nothing.
+func Select[O any](ctx Context, name string, branches []Branch[O], opts ...ChildOption) (winner string, value O, err error) {
+	if len(branches) == 0 {
+		return "", value, argumentError("Select", name, "no branches")
+	}
+	names := make([]string, len(branches))
+	for i, b := range branches {
+		if b.Func == nil {
+			return "", value, argumentError("Select", name, "branch %d has no function", i)
+		}
+		names[i] = b.Name
+		if names[i] == "" {
+			names[i] = "select-branch-" + strconv.Itoa(i)
+		}
+	}
+	res, err := inChild(ctx, "Select", name, opts, func(c *execContext) (selected[O], error) {
+		fs := make([]*Future[O], len(branches))
+		for i, b := range branches {
+			fs[i] = Go(c, names[i], b.Func)
+		}
+		first := -1
+		if err := awaitEach(c, coresOf(fs), func(i int) bool { first = i; return true }); err != nil {
+			return selected[O]{}, err
+		}
+		if e := fs[first].c.err; e != nil {
+			data, _ := json.Marshal(map[string]string{"winner": names[first]})
+			return selected[O]{}, WithErrorData(newCombinatorError(e.Error(), e), string(data))
+		}
+		return selected[O]{Winner: names[first], Value: fs[first].value}, nil
+	})
+	if err != nil {
+		var ce *ChildContextError
+		if errors.As(err, &ce) {
+			var rec selected[O]
+			if json.Unmarshal([]byte(ce.ErrorData), &rec) == nil {
+				winner = rec.Winner
+			}
+		}
+		return winner, value, err
+	}
+	return res.Winner, res.Value, nil
+}
+
 // combine runs decide in a child context of ctx, on the calling goroutine.
 func combine[O, R any](ctx Context, op, name string, fs []*Future[O], opts []ChildOption, decide func(*execContext) (R, error)) (R, error) {
+	for i, f := range fs {
+		if f == nil {
+			var zero R
+			return zero, argumentError(op, name, "future %d is nil", i)
+		}
+	}
+	return inChild(ctx, op, name, opts, decide)
+}
+
+// inChild runs decide in a child context of ctx (SubType
+// RunInChildContext), on the calling goroutine.
+func inChild[R any](ctx Context, op, name string, opts []ChildOption, decide func(*execContext) (R, error)) (R, error) {
 	var zero R
 	c := ctx.impl()
 	if err := c.checkUse(); err != nil {
 		return zero, useError(op, name, err)
-	}
-	for i, f := range fs {
-		if f == nil {
-			return zero, argumentError(op, name, "future %d is nil", i)
-		}
 	}
 	cfg, err := newChildConfig(c, op, name, wire.SubTypeRunInChildContext, opts)
 	if err != nil {
@@ -147,16 +245,16 @@ func combine[O, R any](ctx Context, op, name string, fs []*Future[O], opts []Chi
 // resolves (in index order among those resolved together) until visit
 // returns true or all have resolved. A future that ended with the
 // suspension signal passes it on.
-func awaitEach[O any](c *execContext, fs []*Future[O], visit func(i int) bool) error {
-	pending := make([]int, len(fs))
+func awaitEach(c *execContext, fcs []*futureCore, visit func(i int) bool) error {
+	pending := make([]int, len(fcs))
 	for i := range pending {
 		pending[i] = i
 	}
-	cores := make([]*futureCore, 0, len(fs))
+	cores := make([]*futureCore, 0, len(fcs))
 	for len(pending) > 0 {
 		cores = cores[:0]
 		for _, i := range pending {
-			cores = append(cores, fs[i].c)
+			cores = append(cores, fcs[i])
 		}
 		done, err := c.awaitAny(cores)
 		if err != nil {
@@ -166,7 +264,7 @@ func awaitEach[O any](c *execContext, fs []*Future[O], visit func(i int) bool) e
 		for j, i := range pending {
 			if len(done) > 0 && done[0] == j {
 				done = done[1:]
-				if errors.Is(fs[i].c.err, errSuspended) {
+				if errors.Is(fcs[i].err, errSuspended) {
 					return errSuspended
 				}
 				if visit(i) {

@@ -3,6 +3,7 @@ package durable
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -235,5 +236,117 @@ func TestSettledJSON(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(`{"status":"WHAT"}`), &out[0]); err == nil {
 		t.Error("unknown status accepted")
+	}
+}
+
+func TestJoin(t *testing.T) {
+	for _, fail := range []bool{false, true} {
+		f := newFakeClient(executionOp(""))
+		var joinErr error
+		h := func(ctx Context, _ any) (string, error) {
+			n := StepAsync(ctx, "n", func(StepContext) (int, error) { return 1, nil })
+			s := Go(ctx, "s", func(Context) (string, error) {
+				if fail {
+					return "", errors.New("sub failed")
+				}
+				return "x", nil
+			})
+			joinErr = Join(ctx, "join", []Awaitable{n, s})
+			return "", nil
+		}
+		if out, err := invoke(t, h, envelope(t, "t", f.log()), testOptions(f)...); err != nil || out.Status != "SUCCEEDED" {
+			t.Fatalf("%+v %v", out, err)
+		}
+		var ce *ChildContextError
+		if fail != (joinErr != nil) || fail && (!errors.As(joinErr, &ce) || ce.ErrorType != errTypeCombinator || ce.Message != "sub failed") {
+			t.Errorf("fail=%v: %v", fail, joinErr)
+		}
+		us := f.updates()
+		if last := us[len(us)-1]; last.Id != WireID("3") || (last.Action == "FAIL") != fail {
+			t.Errorf("fail=%v: last update %+v", fail, last)
+		}
+	}
+}
+
+func TestSelect(t *testing.T) {
+	for _, fastFails := range []bool{false, true} {
+		f := newFakeClient(executionOp(""))
+		release := make(chan struct{})
+		slowDone := make(chan error, 1)
+		var winner, value string
+		var selErr error
+		h := func(ctx Context, _ any) (string, error) {
+			winner, value, selErr = Select(ctx, "pick", []Branch[string]{
+				{Name: "slow", Func: func(cc Context) (string, error) {
+					<-release
+					_, err := Step(cc, "late", func(StepContext) (string, error) { return "", nil })
+					slowDone <- err
+					return "slow", err
+				}},
+				{Func: func(Context) (string, error) {
+					if fastFails {
+						return "", errors.New("fast failed")
+					}
+					return "fast", nil
+				}},
+			})
+			close(release)
+			if err := <-slowDone; !errors.Is(err, errSuspended) {
+				return "", fmt.Errorf("the losing branch checkpointed: %v", err)
+			}
+			return "", nil
+		}
+		if out, err := invoke(t, h, envelope(t, "t", f.log()), testOptions(f)...); err != nil || out.Status != "SUCCEEDED" {
+			t.Fatalf("%+v %v", out, err)
+		}
+		if winner != "select-branch-1" || (selErr != nil) != fastFails || !fastFails && value != "fast" {
+			t.Errorf("fastFails=%v: winner %q value %q err %v", fastFails, winner, value, selErr)
+		}
+		us := f.updates()
+		last := us[len(us)-1]
+		switch {
+		case last.Id != WireID("1"):
+			t.Errorf("last update %+v", last)
+		case fastFails && (last.Action != "FAIL" || last.Error.ErrorData != `{"winner":"select-branch-1"}`):
+			t.Errorf("failure %+v", last.Error)
+		case !fastFails && wire.Deref(last.Payload) != `{"winner":"select-branch-1","value":"fast"}`:
+			t.Errorf("payload %s", wire.Deref(last.Payload))
+		}
+		for _, a := range f.flatActions() {
+			if strings.HasPrefix(a, "STEP") {
+				t.Errorf("the losing branch recorded %s", a)
+			}
+		}
+	}
+}
+
+func TestSelectReplay(t *testing.T) {
+	tests := []struct {
+		rec        Operation
+		wantWinner string
+		wantValue  string
+		wantErr    bool
+	}{
+		{rec: contextRecord("1", "pick", "RunInChildContext", "SUCCEEDED", &ContextDetails{Result: wire.String(`{"winner":"b","value":"v"}`)}),
+			wantWinner: "b", wantValue: "v"},
+		{rec: contextRecord("1", "pick", "RunInChildContext", "FAILED", &ContextDetails{Error: &ErrorObject{
+			ErrorType: errTypeCombinator, ErrorMessage: "boom", ErrorData: `{"winner":"a"}`}}), wantWinner: "a", wantErr: true},
+	}
+	for _, tt := range tests {
+		ops := []Operation{executionOp(""), tt.rec}
+		f := newFakeClient(ops...)
+		var winner, value string
+		var selErr error
+		h := func(ctx Context, _ any) (string, error) {
+			run := func(Context) (string, error) { return "", errors.New("ran") }
+			winner, value, selErr = Select(ctx, "pick", []Branch[string]{{Name: "a", Func: run}, {Name: "b", Func: run}})
+			return "", nil
+		}
+		if out, err := invoke(t, h, envelope(t, "t", ops), testOptions(f)...); err != nil || out.Status != "SUCCEEDED" {
+			t.Fatalf("%+v %v", out, err)
+		}
+		if winner != tt.wantWinner || value != tt.wantValue || (selErr != nil) != tt.wantErr || len(f.calls) != 0 {
+			t.Errorf("%s: winner %q value %q err %v, sent %v", tt.rec.Status, winner, value, selErr, f.actions())
+		}
 	}
 }
