@@ -14,24 +14,34 @@ import (
 	"github.com/acme/durable-lambda-go/wire"
 )
 
-// clientFlags are the flags of the commands that talk to an endpoint.
-type clientFlags struct {
+// clientCommand is the flag set of a command that talks to an endpoint,
+// with --endpoint and --json registered.
+type clientCommand struct {
+	*flag.FlagSet
 	endpoint string
 	asJSON   bool
 }
 
-func (c *clientFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.endpoint, "endpoint", "http://"+defaultAddr, "URL of the durable-execution endpoint (durablectl serve)")
-	fs.BoolVar(&c.asJSON, "json", false, "print JSON instead of text")
+// newClientCommand returns the flag set of the command name.
+func newClientCommand(e env, name, synopsis string) *clientCommand {
+	cc := &clientCommand{FlagSet: newFlags(e, name, synopsis)}
+	cc.StringVar(&cc.endpoint, "endpoint", "http://"+defaultAddr, "URL of the durable-execution endpoint (durablectl serve)")
+	cc.BoolVar(&cc.asJSON, "json", false, "print JSON instead of text")
+	return cc
 }
 
-// client returns an API client for the endpoint.
-func (c *clientFlags) client() (*client, error) {
-	u, err := url.Parse(c.endpoint)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, usagef("--endpoint %q is not an http(s) URL", c.endpoint)
+// parse parses args (see parseArgs) and returns the positional arguments
+// and a client of the endpoint.
+func (cc *clientCommand) parse(args []string, minPos, maxPos int) ([]string, *client, error) {
+	pos, err := parseArgs(cc.FlagSet, args, minPos, maxPos)
+	if err != nil {
+		return nil, nil, err
 	}
-	return &client{base: strings.TrimSuffix(c.endpoint, "/"), http: &http.Client{Timeout: time.Minute}}, nil
+	u, err := url.Parse(cc.endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, nil, usagef("--endpoint %q is not an http(s) URL", cc.endpoint)
+	}
+	return pos, &client{base: strings.TrimSuffix(cc.endpoint, "/"), http: &http.Client{Timeout: time.Minute}}, nil
 }
 
 // executionNotFound turns ResourceNotFoundException into a plain message.
@@ -44,16 +54,11 @@ func executionNotFound(err error, arn string) error {
 
 // cmdList lists the executions of a function, newest first.
 func cmdList(ctx context.Context, e env, args []string) (int, error) {
-	fs := newFlags(e, "list", "list [flags]")
-	var cf clientFlags
-	cf.register(fs)
+	fs := newClientCommand(e, "list", "list [flags]")
 	function := fs.String("function-name", "seed", "the function whose executions to list")
 	status := fs.String("status", "", "only these statuses, comma-separated (RUNNING, SUCCEEDED, FAILED, TIMED_OUT, STOPPED)")
 	name := fs.String("name", "", "only executions with this name")
-	if _, err := parseArgs(fs, args, 0, 0); err != nil {
-		return 0, err
-	}
-	c, err := cf.client()
+	_, c, err := fs.parse(args, 0, 0)
 	if err != nil {
 		return 0, err
 	}
@@ -77,7 +82,7 @@ func cmdList(ctx context.Context, e env, args []string) (int, error) {
 		}
 		return 0, err
 	}
-	if cf.asJSON {
+	if fs.asJSON {
 		return exitOK, writeJSON(e.stdout, wire.ListExecutionsOutput{DurableExecutions: list})
 	}
 	if len(list) == 0 {
@@ -99,14 +104,8 @@ func cmdList(ctx context.Context, e env, args []string) (int, error) {
 
 // cmdShow prints an execution's headline, operation tree and result.
 func cmdShow(ctx context.Context, e env, args []string) (int, error) {
-	fs := newFlags(e, "show", "show [flags] ARN")
-	var cf clientFlags
-	cf.register(fs)
-	pos, err := parseArgs(fs, args, 1, 1)
-	if err != nil {
-		return 0, err
-	}
-	c, err := cf.client()
+	fs := newClientCommand(e, "show", "show [flags] ARN")
+	pos, c, err := fs.parse(args, 1, 1)
 	if err != nil {
 		return 0, err
 	}
@@ -119,7 +118,7 @@ func cmdShow(ctx context.Context, e env, args []string) (int, error) {
 	if err != nil {
 		return 0, executionNotFound(err, arn)
 	}
-	if cf.asJSON {
+	if fs.asJSON {
 		return exitOK, writeJSON(e.stdout, runResult{Execution: exec, Events: events})
 	}
 	fmt.Fprintln(e.stdout, exec.DurableExecutionArn)
@@ -129,14 +128,8 @@ func cmdShow(ctx context.Context, e env, args []string) (int, error) {
 
 // cmdHistory prints an execution's history events, one per line.
 func cmdHistory(ctx context.Context, e env, args []string) (int, error) {
-	fs := newFlags(e, "history", "history [flags] ARN")
-	var cf clientFlags
-	cf.register(fs)
-	pos, err := parseArgs(fs, args, 1, 1)
-	if err != nil {
-		return 0, err
-	}
-	c, err := cf.client()
+	fs := newClientCommand(e, "history", "history [flags] ARN")
+	pos, c, err := fs.parse(args, 1, 1)
 	if err != nil {
 		return 0, err
 	}
@@ -144,7 +137,7 @@ func cmdHistory(ctx context.Context, e env, args []string) (int, error) {
 	if err != nil {
 		return 0, executionNotFound(err, pos[0])
 	}
-	if cf.asJSON {
+	if fs.asJSON {
 		return exitOK, writeJSON(e.stdout, wire.HistoryOutput{Events: events})
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
@@ -169,9 +162,7 @@ func cmdCallback(ctx context.Context, e env, args []string) (int, error) {
 	if synopsis == "" {
 		return 0, usagef("unknown callback action %q (want succeed, fail or heartbeat)", action)
 	}
-	fs := newFlags(e, "callback "+action, synopsis)
-	var cf clientFlags
-	cf.register(fs)
+	fs := newClientCommand(e, "callback "+action, synopsis)
 	var result, resultFile, errType, errMessage, errData *string
 	maxPos := 1
 	switch action {
@@ -184,11 +175,7 @@ func cmdCallback(ctx context.Context, e env, args []string) (int, error) {
 		errMessage = fs.String("error-message", "", "the error's message")
 		errData = fs.String("error-data", "", "machine-readable error data")
 	}
-	pos, err := parseArgs(fs, args[1:], 1, maxPos)
-	if err != nil {
-		return 0, err
-	}
-	c, err := cf.client()
+	pos, c, err := fs.parse(args[1:], 1, maxPos)
 	if err != nil {
 		return 0, err
 	}
@@ -219,7 +206,7 @@ func cmdCallback(ctx context.Context, e env, args []string) (int, error) {
 		}
 		return 0, err
 	}
-	if !cf.asJSON {
+	if !fs.asJSON {
 		fmt.Fprintf(e.stdout, "callback %s: %s sent\n", id, action)
 	}
 	return exitOK, nil
@@ -227,16 +214,10 @@ func cmdCallback(ctx context.Context, e env, args []string) (int, error) {
 
 // cmdStop stops a running execution.
 func cmdStop(ctx context.Context, e env, args []string) (int, error) {
-	fs := newFlags(e, "stop", "stop [flags] ARN")
-	var cf clientFlags
-	cf.register(fs)
+	fs := newClientCommand(e, "stop", "stop [flags] ARN")
 	errType := fs.String("error-type", "", "the stop cause's error type")
 	errMessage := fs.String("error-message", "", "the stop cause's message")
-	pos, err := parseArgs(fs, args, 1, 1)
-	if err != nil {
-		return 0, err
-	}
-	c, err := cf.client()
+	pos, c, err := fs.parse(args, 1, 1)
 	if err != nil {
 		return 0, err
 	}
@@ -248,7 +229,7 @@ func cmdStop(ctx context.Context, e env, args []string) (int, error) {
 	if err != nil {
 		return 0, executionNotFound(err, pos[0])
 	}
-	if cf.asJSON {
+	if fs.asJSON {
 		return exitOK, writeJSON(e.stdout, out)
 	}
 	// Stopping a closed execution answers its end time; say what happened.
