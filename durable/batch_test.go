@@ -223,55 +223,63 @@ func TestMapReplayFromRecord(t *testing.T) {
 }
 
 // TestMapLargeResult: a result over 256 KiB is recorded as a summary with
-// ReplayChildren, and rebuilt on replay from the items' records.
+// ReplayChildren, and rebuilt on replay from the items' records (normal
+// nesting: the items are not run again) or by running the items again
+// against their steps' records (flat nesting).
 func TestMapLargeResult(t *testing.T) {
 	big := strings.Repeat("y", 70*1024)
-	var runs atomic.Int32
-	h := func(ctx Context, _ any) (string, error) {
-		res, err := Map(ctx, "large", []int{0, 1, 2, 3}, func(_ Context, _ int, i int) (string, error) {
-			runs.Add(1)
-			return fmt.Sprint(i) + big, nil
-		}, WithMaxConcurrency(1), WithBatchSummary(func(r BatchResult[string]) string { return fmt.Sprint(r.SuccessCount()) }))
-		if err != nil {
-			return "", err
+	for _, tt := range []struct {
+		nesting  NestingMode
+		wantRuns int32
+	}{{NestingNormal, 4}, {NestingFlat, 8}} {
+		var runs atomic.Int32
+		h := func(ctx Context, _ any) (string, error) {
+			res, err := Map(ctx, "large", []int{0, 1, 2, 3}, func(cc Context, _ int, i int) (string, error) {
+				runs.Add(1)
+				n, err := Step(cc, "n", func(StepContext) (int, error) { return i, nil })
+				return fmt.Sprint(n) + big, err
+			}, WithMaxConcurrency(1), WithNesting(tt.nesting), WithBatchSummary(func(r BatchResult[string]) string { return fmt.Sprint(r.SuccessCount()) }))
+			if err != nil {
+				return "", err
+			}
+			if err := Wait(ctx, "w", time.Second); err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("%d/%d/%s", res.SuccessCount(), res.TotalCount(), res.Results()[3][:2]), nil
 		}
-		if err := Wait(ctx, "w", time.Second); err != nil {
-			return "", err
+		f := newFakeClient(executionOp(""))
+		if out, err := invoke(t, h, envelope(t, "t", f.log()), testOptions(f)...); err != nil || out.Status != "PENDING" {
+			t.Fatalf("%+v %v", out, err)
 		}
-		return fmt.Sprintf("%d/%d/%d", res.SuccessCount(), res.TotalCount(), len(res.Results()[3])), nil
-	}
-	f := newFakeClient(executionOp(""))
-	if out, err := invoke(t, h, envelope(t, "t", f.log()), testOptions(f)...); err != nil || out.Status != "PENDING" {
-		t.Fatalf("%+v %v", out, err)
-	}
-	payloads := map[string]*string{}
-	var batch OperationUpdate
-	for _, u := range f.updates() {
-		if u.Action == "SUCCEED" && u.Type == "CONTEXT" {
-			payloads[u.Id] = u.Payload
-			if u.Id == WireID("1") {
-				batch = u
+		payloads := map[string]*string{}
+		var batch OperationUpdate
+		for _, u := range f.updates() {
+			if u.Action == "SUCCEED" && u.Type == "CONTEXT" {
+				payloads[u.Id] = u.Payload
+				if u.Id == WireID("1") {
+					batch = u
+				}
 			}
 		}
-	}
-	wantSummary := `{"type":"MapResult","totalCount":4,"successCount":4,"failureCount":0,"completionReason":"ALL_COMPLETED","status":"SUCCEEDED","itemStatuses":"SSSS","summary":"4"}`
-	if batch.ContextOptions == nil || !batch.ContextOptions.ReplayChildren || wire.Deref(batch.Payload) != wantSummary {
-		t.Fatalf("batch succeed %+v %s", batch, wire.Deref(batch.Payload))
-	}
-	ids := f.fireTimers()
-	log := f.log()
-	for i := range log {
-		if p, ok := payloads[log[i].Id]; ok {
-			log[i].ContextDetails = &ContextDetails{Result: p, ReplayChildren: log[i].Id == WireID("1")}
+		wantSummary := `{"type":"MapResult","totalCount":4,"successCount":4,"failureCount":0,"completionReason":"ALL_COMPLETED","status":"SUCCEEDED","itemStatuses":"SSSS","summary":"4"}`
+		if batch.ContextOptions == nil || !batch.ContextOptions.ReplayChildren || wire.Deref(batch.Payload) != wantSummary {
+			t.Fatalf("nesting %d: batch succeed %+v %s", tt.nesting, batch, wire.Deref(batch.Payload))
 		}
-	}
-	f2 := newFakeClient(log...)
-	out, err := invoke(t, h, envelope(t, "t2", log, ids...), testOptions(f2)...)
-	if err != nil || out.Status != "SUCCEEDED" || wire.Deref(out.Result) != fmt.Sprintf(`"4/4/%d"`, len(big)+1) {
-		t.Fatalf("replay %+v %v", out, err)
-	}
-	if runs.Load() != 4 || len(f2.calls) != 0 {
-		t.Errorf("runs %d (items re-ran?), replay sent %v", runs.Load(), f2.actions())
+		ids := f.fireTimers()
+		log := f.log()
+		for i := range log {
+			if p, ok := payloads[log[i].Id]; ok {
+				log[i].ContextDetails = &ContextDetails{Result: p, ReplayChildren: log[i].Id == WireID("1")}
+			}
+		}
+		f2 := newFakeClient(log...)
+		out, err := invoke(t, h, envelope(t, "t2", log, ids...), testOptions(f2)...)
+		if err != nil || out.Status != "SUCCEEDED" || wire.Deref(out.Result) != `"4/4/3y"` {
+			t.Fatalf("nesting %d: replay %+v %s %v", tt.nesting, out, wire.Deref(out.Result), err)
+		}
+		if runs.Load() != tt.wantRuns || len(f2.calls) != 0 {
+			t.Errorf("nesting %d: %d runs, want %d; replay sent %v", tt.nesting, runs.Load(), tt.wantRuns, f2.actions())
+		}
 	}
 }
 
