@@ -194,12 +194,17 @@ func (r *Runtime) acquire() (*sandbox, error) {
 		return nil, err
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.closed {
+	closed := r.closed
+	if !closed {
+		r.live[sb] = struct{}{}
+	}
+	r.mu.Unlock()
+	if closed {
+		// Close ran while the process started; stop it without the lock,
+		// as stopping waits for the process to exit.
 		sb.stop()
 		return nil, ErrClosed
 	}
-	r.live[sb] = struct{}{}
 	return sb, nil
 }
 
