@@ -52,8 +52,9 @@
 // (or [RunInChildContextAsync]) runs a child on its own goroutine and
 // returns a [Future]; each Go takes its id at the call, so fan-outs stay
 // deterministic. [StepAsync] and [WaitAsync] return lazy futures that run
-// only when awaited. [All], [AllSettled], [Any] and [Race] combine
-// futures and record the combined outcome as one operation. [Map] and
+// only when awaited. [All], [AllSettled], [Any], [Race] and [Join] combine
+// futures, and [Select] races branches; each records its outcome as one
+// operation. [Map] and
 // [Parallel] run items concurrently (up to [WithMaxConcurrency]) under one
 // CONTEXT operation, complete early by a [CompletionConfig] (fail-fast by
 // default) and return a [BatchResult]; items still running when a batch
