@@ -98,7 +98,12 @@ func TestConfigureMisuse(t *testing.T) {
 			})
 			return err
 		}},
-		{name: "logging from another goroutine", call: func(ctx Context) error {
+	}
+	if checksEnabled { // -tags durablenocheck compiles the goroutine check out
+		tests = append(tests, struct {
+			name string
+			call func(ctx Context) error
+		}{name: "logging from another goroutine", call: func(ctx Context) error {
 			ch := make(chan error)
 			go func() { ch <- ConfigureLogging(ctx, LogConfig{}) }()
 			err := <-ch
@@ -106,7 +111,7 @@ func TestConfigureMisuse(t *testing.T) {
 				return errors.New("not ErrWrongGoroutine: " + err.Error())
 			}
 			return err
-		}},
+		}})
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
