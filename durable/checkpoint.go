@@ -54,32 +54,10 @@ func (inv *invocation) usableLocked() error {
 	return nil
 }
 
-// enqueue adds an update and returns its number; the caller waits for it
-// with await when it needs the acknowledgement.
-func (inv *invocation) enqueue(u OperationUpdate) (uint64, error) {
-	inv.mu.Lock()
-	defer inv.mu.Unlock()
-	if err := inv.usableLocked(); err != nil {
-		return 0, err
-	}
-	return inv.addLocked(u), nil
-}
-
 func (inv *invocation) addLocked(u OperationUpdate) uint64 {
 	inv.q.pending = append(inv.q.pending, u)
 	inv.q.enqueued++
 	return inv.q.enqueued
-}
-
-// enqueueAsync adds a fire-and-forget update: it travels with the next
-// request, or on its own once it has lingered for the configured time.
-func (inv *invocation) enqueueAsync(u OperationUpdate) error {
-	return inv.submit(nil, u, false)
-}
-
-// checkpoint enqueues an update and waits until the service acknowledged it.
-func (inv *invocation) checkpoint(u OperationUpdate) error {
-	return inv.submit(nil, u, true)
 }
 
 // submit adds an update of context c (nil: not tied to a context) and, if
@@ -92,7 +70,7 @@ func (inv *invocation) submit(c *execContext, u OperationUpdate, await bool) err
 	if err := inv.usableLocked(); err != nil {
 		return err
 	}
-	if c != nil && c.silencedLocked() {
+	if c != nil && c.silenced() {
 		return errSuspended
 	}
 	seq := inv.addLocked(u)

@@ -185,3 +185,14 @@ func TestQueueBatchesWhileInFlight(t *testing.T) {
 		t.Fatalf("checkpoints %v, want %v", got, want)
 	}
 }
+
+// enqueueAsync queues a fire-and-forget update tied to no context.
+func (inv *invocation) enqueueAsync(u OperationUpdate) error {
+	return inv.submit(nil, u, false)
+}
+
+// checkpoint queues an update tied to no context and waits for its
+// acknowledgement.
+func (inv *invocation) checkpoint(u OperationUpdate) error {
+	return inv.submit(nil, u, true)
+}

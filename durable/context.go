@@ -160,9 +160,9 @@ func (c *execContext) shadow() *execContext {
 	return c.newChild(c.positional, c.parentID, false)
 }
 
-// silencedLocked reports whether updates of c must be dropped: c or an
-// ancestor has closed (its body returned) or only replays.
-func (c *execContext) silencedLocked() bool {
+// silenced reports whether updates of c must be dropped: c or an ancestor
+// has closed (its body returned) or only replays.
+func (c *execContext) silenced() bool {
 	for a := c; a != nil; a = a.parent {
 		if a.closed.Load() || a.replayOnly {
 			return true
@@ -171,15 +171,9 @@ func (c *execContext) silencedLocked() bool {
 	return false
 }
 
-// closeLocked marks c closed: it and its descendants never checkpoint
-// again.
-func (c *execContext) closeLocked() {
-	c.closed.Store(true)
-}
-
 // checkpoint sends an update of this context and waits until the service
 // acknowledged it. It returns the suspension signal, sending nothing, when
-// an enclosing context has finished (see silencedLocked).
+// an enclosing context has finished (see silenced).
 func (c *execContext) checkpoint(u OperationUpdate) error {
 	return c.inv.submit(c, u, true)
 }

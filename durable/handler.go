@@ -44,9 +44,9 @@ type ExecutionClient interface {
 // an envelope that is not a durable one, an invocation-scoped checkpoint
 // failure, a retryable serialization failure, or a *PanicError.
 //
-// Do not pass the result to lambda.Start, whose reflective path would
-// JSON-decode the payload into a []byte; use [Start], or
-// lambda.StartHandler with a type whose Invoke method calls it.
+// Do not pass the result to lambda.Start as a function: the reflective
+// path would JSON-decode the payload into a []byte. Use [Start], or pass
+// lambda.Start a lambda.Handler whose Invoke method calls it.
 func Wrap[I, O any](handler Handler[I, O], opts ...HandlerOption) func(context.Context, []byte) ([]byte, error) {
 	rt := newRuntime(newHandlerOptions(opts))
 	return func(ctx context.Context, payload []byte) ([]byte, error) {
@@ -77,7 +77,7 @@ func Wrap[I, O any](handler Handler[I, O], opts ...HandlerOption) func(context.C
 // it also works when built with -tags lambda.norpc). A *PanicError from the
 // handler is raised again as a panic so the runtime records a crash.
 func Start[I, O any](handler Handler[I, O], opts ...HandlerOption) {
-	lambda.StartHandler(rawHandler(Wrap(handler, opts...)))
+	lambda.Start(rawHandler(Wrap(handler, opts...)))
 }
 
 // rawHandler adapts Wrap's function to lambda.Handler.
