@@ -417,7 +417,7 @@ func (r *BatchResult[O]) UnmarshalJSON(b []byte) error {
 			if it.Error != nil {
 				obj = *it.Error
 			}
-			item.Err = itemError(obj, "")
+			item.Err = newChildContextError(obj, "")
 		}
 		r.Items[i] = item
 	}
@@ -435,18 +435,8 @@ func marshalNoEscape(v any) ([]byte, error) {
 	return []byte(strings.TrimSuffix(sb.String(), "\n")), nil
 }
 
-// itemError is the error of a failed item: a *ChildContextError from the
-// ErrorObject its function's error was recorded as.
-func itemError(obj ErrorObject, name string) error {
-	return &ChildContextError{
-		OperationError: OperationError{ErrorType: obj.ErrorType, Message: obj.ErrorMessage, ErrorData: obj.ErrorData,
-			StackTrace: obj.StackTrace, Err: ErrorFromObject(obj)},
-		Name: name,
-	}
-}
-
-// itemErrorObject is the inverse of itemError: the recorded error of an
-// item (its own type and message, not "ChildContextError").
+// itemErrorObject is the inverse of newChildContextError: the recorded
+// error of an item (its own type and message, not "ChildContextError").
 func itemErrorObject(err error) ErrorObject {
 	var ce *ChildContextError
 	if errors.As(err, &ce) {

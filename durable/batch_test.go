@@ -444,7 +444,7 @@ func TestParallelNamesAndMixed(t *testing.T) {
 func TestBatchResultJSONRoundTrip(t *testing.T) {
 	in := BatchResult[int]{Reason: CompletionFailureToleranceExceeded, Items: []BatchItem[int]{
 		{Index: 0, Status: BatchItemSucceeded, Result: 1},
-		{Index: 1, Status: BatchItemFailed, Err: itemError(ErrorObject{ErrorType: "E", ErrorMessage: "<m>"}, "x")},
+		{Index: 1, Status: BatchItemFailed, Err: newChildContextError(ErrorObject{ErrorType: "E", ErrorMessage: "<m>"}, "x")},
 		{Index: 2, Status: BatchItemStarted},
 	}}
 	b, err := JSONSerdes{}.Marshal(context.Background(), SerdesContext{}, in)

@@ -305,8 +305,7 @@ func callbackFailure(name, callbackID string, rec *Operation) error {
 		obj = &ErrorObject{ErrorType: errTypeServiceCallbackTimeout, ErrorMessage: "callback timed out"}
 	}
 	if obj != nil {
-		base.OperationError = OperationError{ErrorType: obj.ErrorType, Message: obj.ErrorMessage, ErrorData: obj.ErrorData,
-			StackTrace: obj.StackTrace, Err: ErrorFromObject(*obj)}
+		base.OperationError = recordedOperationError(*obj)
 	}
 	switch rec.Status {
 	case wire.OperationStatusFailed:

@@ -104,6 +104,12 @@ type ChildContextError struct {
 // As matches *OperationError.
 func (e *ChildContextError) As(target any) bool { return asOperationError(&e.OperationError, target) }
 
+// newChildContextError is the error of a child (or batch item) named name
+// whose function's error was recorded as obj.
+func newChildContextError(obj ErrorObject, name string) *ChildContextError {
+	return &ChildContextError{OperationError: recordedOperationError(obj), Name: name}
+}
+
 func (e *ChildContextError) errorObject() ErrorObject {
 	o := e.OperationError.errorObject()
 	o.ErrorType = errTypeChildContext
@@ -296,11 +302,11 @@ func recordedChild[O any](r *childRun) (O, error) {
 		}
 		return v, nil
 	}
-	obj := ErrorObject{ErrorType: errTypePlain, ErrorMessage: r.what() + " ended with status " + string(r.rec.Status)}
-	if d != nil && d.Error != nil {
-		obj = *d.Error
+	var recorded *ErrorObject
+	if d != nil {
+		recorded = d.Error
 	}
-	return v, r.childError(obj)
+	return v, r.childError(recordedFailure(recorded, errTypePlain, r.what(), r.rec.Status))
 }
 
 // succeed checkpoints the child's result (fire-and-forget); a result over
@@ -348,16 +354,7 @@ func (r *childRun) fail(err error) error {
 // childError builds the error returned for a failed child from its
 // ErrorObject, mapped by WithChildErrorMapper.
 func (r *childRun) childError(obj ErrorObject) error {
-	e := &ChildContextError{
-		OperationError: OperationError{
-			ErrorType:  obj.ErrorType,
-			Message:    obj.ErrorMessage,
-			ErrorData:  obj.ErrorData,
-			StackTrace: obj.StackTrace,
-			Err:        ErrorFromObject(obj),
-		},
-		Name: r.name,
-	}
+	e := newChildContextError(obj, r.name)
 	if r.cfg.errMapper != nil {
 		return r.cfg.errMapper(e)
 	}

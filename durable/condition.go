@@ -207,11 +207,11 @@ func (w *conditionRun[S]) run(check func(StepContext, S) (S, error)) (S, error) 
 			needStart = false
 		case wire.OperationStatusReady:
 		default:
-			obj := ErrorObject{ErrorType: errTypeWaitForCondition, ErrorMessage: w.what() + " ended with status " + string(rec.Status)}
-			if rec.StepDetails != nil && rec.StepDetails.Error != nil {
-				obj = *rec.StepDetails.Error
+			var recorded *ErrorObject
+			if rec.StepDetails != nil {
+				recorded = rec.StepDetails.Error
 			}
-			return zero, w.errorFromObject(attemptsOf(rec), obj)
+			return zero, w.errorFromObject(attemptsOf(rec), recordedFailure(recorded, errTypeWaitForCondition, w.what(), rec.Status))
 		}
 	}
 	attempt, state := 1, w.cfg.InitialState
@@ -314,10 +314,5 @@ func (w *conditionRun[S]) fail(attempt int, err error) error {
 // errorFromObject builds the error returned for a recorded failure; its Err
 // is the stand-in rebuilt from the record, the same on replay.
 func (w *conditionRun[S]) errorFromObject(attempts int, obj ErrorObject) *WaitForConditionError {
-	return &WaitForConditionError{
-		OperationError: OperationError{ErrorType: obj.ErrorType, Message: obj.ErrorMessage, ErrorData: obj.ErrorData,
-			StackTrace: obj.StackTrace, Err: ErrorFromObject(obj)},
-		Name:     w.name,
-		Attempts: attempts,
-	}
+	return &WaitForConditionError{OperationError: recordedOperationError(obj), Name: w.name, Attempts: attempts}
 }

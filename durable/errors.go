@@ -382,6 +382,23 @@ func ErrorFromObject(obj ErrorObject) error {
 	return &base
 }
 
+// recordedOperationError is the OperationError of a recorded failure: the
+// record's fields and, as Err, the stand-in rebuilt from it, the same on
+// the first run and on replay.
+func recordedOperationError(obj ErrorObject) OperationError {
+	return OperationError{ErrorType: obj.ErrorType, Message: obj.ErrorMessage, ErrorData: obj.ErrorData,
+		StackTrace: obj.StackTrace, Err: ErrorFromObject(obj)}
+}
+
+// recordedFailure is the error a failed record carries or, when it carries
+// none, one of errorType saying that what ended with the record's status.
+func recordedFailure(recorded *ErrorObject, errorType, what string, status OperationStatus) ErrorObject {
+	if recorded != nil {
+		return *recorded
+	}
+	return ErrorObject{ErrorType: errorType, ErrorMessage: what + " ended with status " + string(status)}
+}
+
 // objectError is implemented by the SDK's error types: the ErrorObject that
 // represents them on the wire.
 type objectError interface {

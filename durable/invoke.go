@@ -208,7 +208,6 @@ func newInvokeError(name, functionID string, status OperationStatus, obj *ErrorO
 		e.Message = fmt.Sprintf("invoke %q of %s ended with status %s", name, functionID, status)
 		return e
 	}
-	e.OperationError = OperationError{ErrorType: obj.ErrorType, Message: obj.ErrorMessage, ErrorData: obj.ErrorData,
-		StackTrace: obj.StackTrace, Err: ErrorFromObject(*obj)}
+	e.OperationError = recordedOperationError(*obj)
 	return e
 }

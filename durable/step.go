@@ -277,11 +277,11 @@ func (s *stepRun) resume(rec *Operation) (attempt int, replayed bool, err error)
 		s.interrupted = s.cfg.semantics == AtMostOncePerRetry
 		return finished + 1, false, nil
 	}
-	obj := ErrorObject{ErrorType: errTypePlain, ErrorMessage: "step ended with status " + string(rec.Status)}
-	if rec.StepDetails != nil && rec.StepDetails.Error != nil {
-		obj = *rec.StepDetails.Error
+	var recorded *ErrorObject
+	if rec.StepDetails != nil {
+		recorded = rec.StepDetails.Error
 	}
-	return finished, true, s.stepErrorFromObject(finished, obj)
+	return finished, true, s.stepErrorFromObject(finished, recordedFailure(recorded, errTypePlain, "step", rec.Status))
 }
 
 // start checkpoints the attempt's START when needed: fire-and-forget for
@@ -364,17 +364,7 @@ func (s *stepRun) stepError(attempts int, err error) *StepError {
 // the stand-in rebuilt from the record, the same on the first run and on
 // replay.
 func (s *stepRun) stepErrorFromObject(attempts int, obj ErrorObject) *StepError {
-	return &StepError{
-		OperationError: OperationError{
-			ErrorType:  obj.ErrorType,
-			Message:    obj.ErrorMessage,
-			ErrorData:  obj.ErrorData,
-			StackTrace: obj.StackTrace,
-			Err:        ErrorFromObject(obj),
-		},
-		Name:     s.name,
-		Attempts: attempts,
-	}
+	return &StepError{OperationError: recordedOperationError(obj), Name: s.name, Attempts: attempts}
 }
 
 // stepReady reports whether a waiting step may run its next attempt.
