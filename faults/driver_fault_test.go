@@ -293,14 +293,28 @@ func (p *probe) effect(name string, attempt int) {
 	}
 }
 
-// stepRecord returns the service's record of the STEP named name.
+// stepRecord returns the service's record of the STEP named name, or,
+// for "<context>/<step>", of the step so named (possibly unnamed) whose
+// parent is the CONTEXT named <context>.
 func (p *probe) stepRecord(arn, name string) (*wire.Operation, error) {
 	ops, err := p.svc.Operations(arn)
 	if err != nil {
 		return nil, err
 	}
+	parent := "" // "": any parent
+	if ctxName, stepName, ok := strings.Cut(name, "/"); ok {
+		name = stepName
+		for _, op := range ops {
+			if op.Type == wire.OperationTypeContext && op.Name == ctxName {
+				parent = op.Id
+			}
+		}
+		if parent == "" {
+			return nil, nil
+		}
+	}
 	for i := range ops {
-		if ops[i].Type == wire.OperationTypeStep && ops[i].Name == name {
+		if ops[i].Type == wire.OperationTypeStep && ops[i].Name == name && (parent == "" || ops[i].ParentId == parent) {
 			return &ops[i], nil
 		}
 	}
