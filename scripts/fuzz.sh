@@ -14,6 +14,7 @@ duration=${1:-20s}
 
 # package target
 targets=(
+  "./wire FuzzTimestamp"
   "./durable FuzzEnvelope"
   "./durable FuzzOperationState"
   "./emulator FuzzCheckpointValidation"
