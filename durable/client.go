@@ -9,7 +9,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/smithy-go"
@@ -37,18 +36,54 @@ type awsClient struct {
 	api lambdaAPI
 }
 
-// newDefaultClient builds the default client from the environment's AWS
-// configuration (region and credentials of the Lambda runtime).
-func newDefaultClient(ctx context.Context) (ExecutionClient, error) {
+// newDefaultClient builds the default client from the environment the
+// Lambda runtime sets: AWS_REGION, the execution role's credentials in
+// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, and an
+// optional endpoint override in AWS_ENDPOINT_URL_LAMBDA or
+// AWS_ENDPOINT_URL. It deliberately avoids the SDK's shared-config loader,
+// whose SSO, STS and IMDS credential providers a function never needs and
+// which would add megabytes to the deployed binary.
+func newDefaultClient(getenv func(string) string) (ExecutionClient, error) {
+	region := getenv("AWS_REGION")
+	if region == "" {
+		region = getenv("AWS_DEFAULT_REGION")
+	}
+	if region == "" {
+		return nil, errors.New("durable: AWS_REGION is not set: the default checkpoint client needs the Lambda runtime's environment (or pass WithExecutionClient)")
+	}
 	httpClient := awshttp.NewBuildableClient().
 		WithTimeout(clientTotalTimeout).
 		WithDialerOptions(func(d *net.Dialer) { d.Timeout = clientConnectTimeout }).
 		WithTransportOptions(func(t *http.Transport) { t.ResponseHeaderTimeout = clientResponseTimeout })
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithHTTPClient(httpClient))
-	if err != nil {
-		return nil, err
+	opts := lambda.Options{
+		Region:      region,
+		HTTPClient:  httpClient,
+		Credentials: aws.NewCredentialsCache(environmentCredentials(getenv)),
 	}
-	return &awsClient{api: lambda.NewFromConfig(cfg)}, nil
+	for _, key := range []string{"AWS_ENDPOINT_URL_LAMBDA", "AWS_ENDPOINT_URL"} {
+		if u := getenv(key); u != "" {
+			opts.BaseEndpoint = aws.String(u)
+			break
+		}
+	}
+	return &awsClient{api: lambda.New(opts)}, nil
+}
+
+// environmentCredentials reads the execution role's credentials from the
+// environment on every retrieval.
+func environmentCredentials(getenv func(string) string) aws.CredentialsProvider {
+	return aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+		c := aws.Credentials{
+			AccessKeyID:     getenv("AWS_ACCESS_KEY_ID"),
+			SecretAccessKey: getenv("AWS_SECRET_ACCESS_KEY"),
+			SessionToken:    getenv("AWS_SESSION_TOKEN"),
+			Source:          "EnvironmentVariables",
+		}
+		if c.AccessKeyID == "" || c.SecretAccessKey == "" {
+			return aws.Credentials{}, errors.New("durable: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set")
+		}
+		return c, nil
+	})
 }
 
 // Checkpoint calls CheckpointDurableExecution.

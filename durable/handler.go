@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -113,11 +114,11 @@ func newRuntime(opts *handlerOptions) *handlerRuntime {
 
 // executionClient returns the configured client, building the default one
 // on first use.
-func (rt *handlerRuntime) executionClient(ctx context.Context) (ExecutionClient, error) {
+func (rt *handlerRuntime) executionClient() (ExecutionClient, error) {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	if rt.client == nil {
-		c, err := newDefaultClient(ctx)
+		c, err := newDefaultClient(os.Getenv)
 		if err != nil {
 			return nil, err
 		}
@@ -139,7 +140,7 @@ func (rt *handlerRuntime) invoke(ctx context.Context, payload []byte, body func(
 	if in.DurableExecutionArn == "" || in.CheckpointToken == "" {
 		return nil, errors.New("durable: " + errNotDurable)
 	}
-	client, err := rt.executionClient(ctx)
+	client, err := rt.executionClient()
 	if err != nil {
 		return nil, fmt.Errorf("durable: creating the durable-execution client: %w", err)
 	}
