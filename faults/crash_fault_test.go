@@ -49,7 +49,7 @@ func (s probeStore) Put(ctx context.Context, key, value string) error {
 	if !ok {
 		return errors.New("probeStore: Put outside a step")
 	}
-	s.p.effect("store", sc.Attempt())
+	s.p.effect(requestID(sc), "store", sc.Attempt())
 	if sc.Attempt() <= s.failures {
 		return &workflow.TransientError{Err: fmt.Errorf("HTTP 503 on attempt %d", sc.Attempt())}
 	}
@@ -79,7 +79,7 @@ func seedScenario(name string, failures int) scenario[json.RawMessage, workflow.
 // sc.Attempt() < succeedOn.
 func stepFn(p *probe, name string, succeedOn int, result string) func(durable.StepContext) (string, error) {
 	return func(sc durable.StepContext) (string, error) {
-		p.effect(name, sc.Attempt())
+		p.effect(requestID(sc), name, sc.Attempt())
 		if sc.Attempt() < succeedOn {
 			return "", fmt.Errorf("%s: attempt %d failed", name, sc.Attempt())
 		}
@@ -321,7 +321,7 @@ func callbackScenario() scenario[string, string] {
 					return "", err
 				}
 				confirmed, err := durable.WaitForCallback[string](ctx, "confirm", func(sc durable.StepContext, id string) error {
-					p.effect("confirm/", sc.Attempt())
+					p.effect(requestID(sc), "confirm/", sc.Attempt())
 					if sc.Attempt() < 2 {
 						return errors.New("mail server busy")
 					}

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
 	"github.com/acme/durable-lambda-go/durable"
 	"github.com/acme/durable-lambda-go/durable/durabletest"
 	"github.com/acme/durable-lambda-go/emulator"
@@ -256,10 +258,19 @@ func (p *probe) violate(format string, args ...any) {
 	p.violations = append(p.violations, fmt.Sprintf(format, args...))
 }
 
-// effect records a side effect of attempt of the step named name, checks
-// it and crashes the invocation when it is the chosen one. Step names must
-// be unique within a scenario.
-func (p *probe) effect(name string, attempt int) {
+// requestID is the Lambda request id of the invocation a step body runs
+// in.
+func requestID(sc durable.StepContext) string {
+	if lc, ok := lambdacontext.FromContext(sc); ok {
+		return lc.AwsRequestID
+	}
+	return ""
+}
+
+// effect records a side effect of attempt of the step named name, made by
+// the invocation requestID, checks it and crashes the invocation when it
+// is the chosen one. Step names must be unique within a scenario.
+func (p *probe) effect(requestID, name string, attempt int) {
 	p.mu.Lock()
 	p.effects++
 	n := p.effects
@@ -276,6 +287,15 @@ func (p *probe) effect(name string, attempt int) {
 	rec, err := p.stepRecord(arn, name)
 	if err != nil {
 		p.violate("step %q: reading the service's record: %v", name, err)
+	}
+	invs, err := p.svc.Invocations(arn)
+	if err != nil {
+		p.violate("step %q: reading the invocations: %v", name, err)
+	}
+	for _, inv := range invs {
+		if inv.RequestID == requestID {
+			p.violate("step %q attempt %d ran in invocation %s after that invocation had ended", name, attempt, requestID)
+		}
 	}
 	if rec != nil && rec.Status.Terminal() {
 		p.violate("step %q ran again (attempt %d) after the service recorded it %s", name, attempt, rec.Status)
@@ -341,17 +361,18 @@ func describe(op *wire.Operation) string {
 func (p *probe) logHandler() slog.Handler { return &probeLog{p: p} }
 
 type probeLog struct {
-	p       *probe
-	name    string
-	attempt int
-	inStep  bool
+	p         *probe
+	requestID string
+	name      string
+	attempt   int
+	inStep    bool
 }
 
 func (h *probeLog) Enabled(context.Context, slog.Level) bool { return true }
 
 func (h *probeLog) Handle(_ context.Context, _ slog.Record) error {
 	if h.inStep {
-		h.p.effect(h.name, h.attempt)
+		h.p.effect(h.requestID, h.name, h.attempt)
 	}
 	return nil
 }
@@ -360,6 +381,8 @@ func (h *probeLog) WithAttrs(attrs []slog.Attr) slog.Handler {
 	c := *h
 	for _, a := range attrs {
 		switch a.Key {
+		case "requestId":
+			c.requestID = a.Value.String()
 		case "operationName":
 			c.name = a.Value.String()
 		case "attempt":
