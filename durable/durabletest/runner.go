@@ -280,28 +280,7 @@ func (r *LocalRunner[I, O]) invocations(arn string) (int, error) {
 // (a chained-invoke target) runs too; virtual time does not move. Of the
 // options, WithExecutionName applies.
 func (r *LocalRunner[I, O]) Run(event I, opts ...RunnerOption) (*TestResult, error) {
-	cfg := newRunnerConfig(opts)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	ctx := context.Background()
-	arn, err := r.execution(ctx, event, cfg.executionName)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := r.drive(ctx, arn, 1, false); err != nil {
-		return nil, err
-	}
-	return r.report(ctx, arn, false)
-}
-
-// report returns the execution's result to a Run or RunUntilComplete
-// caller, remembering when it is final.
-func (r *LocalRunner[I, O]) report(ctx context.Context, arn string, capReached bool) (*TestResult, error) {
-	res, err := r.result(ctx, arn, capReached)
-	if err == nil && res.Status != StatusPending {
-		r.closed = true
-	}
-	return res, err
+	return r.run(event, opts, false)
 }
 
 // RunUntilComplete starts the execution (or continues the running one)
@@ -314,7 +293,17 @@ func (r *LocalRunner[I, O]) report(ctx context.Context, arn string, capReached b
 // (WithMaxInvocations, default DefaultMaxInvocations) stops a runaway run
 // with CapReached.
 func (r *LocalRunner[I, O]) RunUntilComplete(event I, opts ...RunnerOption) (*TestResult, error) {
+	return r.run(event, opts, true)
+}
+
+// run is Run (one invocation, no time skipped) or, untilComplete,
+// RunUntilComplete.
+func (r *LocalRunner[I, O]) run(event I, opts []RunnerOption, untilComplete bool) (*TestResult, error) {
 	cfg := newRunnerConfig(opts)
+	limit := 1
+	if untilComplete {
+		limit = cfg.maxInvocations
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	ctx := context.Background()
@@ -322,11 +311,15 @@ func (r *LocalRunner[I, O]) RunUntilComplete(event I, opts ...RunnerOption) (*Te
 	if err != nil {
 		return nil, err
 	}
-	capReached, err := r.drive(ctx, arn, cfg.maxInvocations, true)
+	limitReached, err := r.drive(ctx, arn, limit, untilComplete)
 	if err != nil {
 		return nil, err
 	}
-	return r.report(ctx, arn, capReached)
+	res, err := r.result(ctx, arn, untilComplete && limitReached)
+	if err == nil && res.Status != StatusPending {
+		r.closed = true // the final result is returned: the next call starts anew
+	}
+	return res, err
 }
 
 // drive runs due work until limit more invocations of the execution have
