@@ -37,15 +37,7 @@ func TestCheckResult(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := &Requirement{Expected: tt.expected}
 			errs := r.CheckResult(tt.status, tt.result)
-			if tt.wantErr == "" {
-				if len(errs) != 0 {
-					t.Fatalf("want no mismatch, got %q", errs)
-				}
-				return
-			}
-			if len(errs) == 0 || !strings.Contains(errs[0], tt.wantErr) {
-				t.Fatalf("want a mismatch containing %q, got %q", tt.wantErr, errs)
-			}
+			wantMismatch(t, errs, tt.wantErr)
 		})
 	}
 }
@@ -108,15 +100,7 @@ func TestCheckLogs(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := &Requirement{Logs: []LogExpectation{tt.le}}
 			errs := r.CheckLogs(records)
-			if tt.wantErr == "" {
-				if len(errs) != 0 {
-					t.Fatalf("want no mismatch, got %q", errs)
-				}
-				return
-			}
-			if len(errs) == 0 || !strings.Contains(errs[0], tt.wantErr) {
-				t.Fatalf("want a mismatch containing %q, got %q", tt.wantErr, errs)
-			}
+			wantMismatch(t, errs, tt.wantErr)
 		})
 	}
 }

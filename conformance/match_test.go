@@ -65,18 +65,7 @@ func TestMatchRules(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			errs := NewMatcher(tt.vars).Match("v", mustJSON(t, tt.expected), mustJSON(t, tt.actual))
-			if tt.wantErr == "" {
-				if len(errs) != 0 {
-					t.Fatalf("want a match, got %q", errs)
-				}
-				return
-			}
-			if len(errs) == 0 {
-				t.Fatalf("want a mismatch containing %q, got a match", tt.wantErr)
-			}
-			if !strings.Contains(errs[0], tt.wantErr) {
-				t.Fatalf("want a mismatch containing %q, got %q", tt.wantErr, errs)
-			}
+			wantMismatch(t, errs, tt.wantErr)
 		})
 	}
 }
@@ -118,15 +107,7 @@ func TestMatchHistoryByEventID(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			exp := mustJSON(t, tt.expected).([]any)
 			errs := NewMatcher(nil).MatchHistory(exp, actual)
-			if tt.wantErr == "" {
-				if len(errs) != 0 {
-					t.Fatalf("want a match, got %q", errs)
-				}
-				return
-			}
-			if len(errs) == 0 || !strings.Contains(errs[0], tt.wantErr) {
-				t.Fatalf("want a mismatch containing %q, got %q", tt.wantErr, errs)
-			}
+			wantMismatch(t, errs, tt.wantErr)
 		})
 	}
 }
@@ -152,5 +133,20 @@ func TestEqual(t *testing.T) {
 		if got := Equal(mustJSON(t, tt.a), mustJSON(t, tt.b)); got != tt.want {
 			t.Errorf("Equal(%s, %s) = %v, want %v", tt.a, tt.b, got, tt.want)
 		}
+	}
+}
+
+// wantMismatch checks a matcher's mismatches: none when want is empty,
+// otherwise a first mismatch containing want.
+func wantMismatch(t *testing.T, errs []string, want string) {
+	t.Helper()
+	if want == "" {
+		if len(errs) != 0 {
+			t.Fatalf("want no mismatch, got %q", errs)
+		}
+		return
+	}
+	if len(errs) == 0 || !strings.Contains(errs[0], want) {
+		t.Fatalf("want a mismatch containing %q, got %q", want, errs)
 	}
 }
