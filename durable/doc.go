@@ -82,6 +82,17 @@
 // and, while a [WaitStrategy] says so, suspends for a delay and checks
 // again from the recorded state.
 //
+// # Retrying a group of operations
+//
+// A step retries its own body; [Retry] retries a group of operations. It
+// records one CONTEXT operation in which attempt n runs in a child context
+// "<name>-attempt-<n>" and, while the [RetryStrategy] says so, a durable
+// wait "<name>-backoff-<n>" separates it from the next, so the invocation
+// suspends instead of sleeping. Replay returns finished attempts, backoffs
+// and the Retry itself from their records, and consults the strategy only
+// where no record decides. When the strategy gives up, Retry returns a
+// [RetryError] carrying the last attempt's error.
+//
 // # Errors
 //
 // A non-nil error from an operation is one of three things:
