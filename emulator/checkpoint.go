@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"regexp"
+	"slices"
 	"strconv"
 	"time"
 
@@ -169,26 +170,14 @@ var allowedActions = map[wire.OperationType][]wire.OperationAction{
 }
 
 func actionAllowed(t wire.OperationType, a wire.OperationAction) bool {
-	for _, x := range allowedActions[t] {
-		if x == a {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(allowedActions[t], a)
 }
 
 // transition returns the status an action leads to from cur ("" = the
 // operation does not exist yet), or false if the service rejects it
 // (protocol §3.2's status-transition table).
 func transition(t wire.OperationType, a wire.OperationAction, cur wire.OperationStatus) (wire.OperationStatus, bool) {
-	in := func(allowed ...wire.OperationStatus) bool {
-		for _, s := range allowed {
-			if s == cur {
-				return true
-			}
-		}
-		return false
-	}
+	in := func(allowed ...wire.OperationStatus) bool { return slices.Contains(allowed, cur) }
 	const none = wire.OperationStatus("")
 	switch t {
 	case wire.OperationTypeStep:

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"regexp"
 	"sort"
 	"strings"
@@ -326,11 +327,7 @@ func (s *Service) RegisterFunction(fn Function) error {
 	if d := fn.DurableConfig.RetentionPeriodInDays; d < 1 || d > 90 {
 		return wire.NewAPIError(wire.ErrCodeInvalidParameterValue, "RetentionPeriodInDays %d must be between 1 and 90", d)
 	}
-	aliases := make(map[string]string, len(fn.Aliases))
-	for k, v := range fn.Aliases {
-		aliases[k] = v
-	}
-	fn.Aliases = aliases
+	fn.Aliases = maps.Clone(fn.Aliases)
 	s.lock()
 	defer s.unlock()
 	s.functions[fn.Name] = &function{Function: fn, arn: s.functionARN(fn.Name)}
@@ -347,11 +344,7 @@ func (s *Service) Functions() []FunctionInfo {
 	defer s.mu.Unlock()
 	out := make([]FunctionInfo, 0, len(s.functions))
 	for _, f := range s.functions {
-		aliases := make(map[string]string, len(f.Aliases))
-		for k, v := range f.Aliases {
-			aliases[k] = v
-		}
-		out = append(out, FunctionInfo{Name: f.Name, Version: f.Version, Aliases: aliases, Durable: f.Durable, FunctionArn: f.arn})
+		out = append(out, FunctionInfo{Name: f.Name, Version: f.Version, Aliases: maps.Clone(f.Aliases), Durable: f.Durable, FunctionArn: f.arn})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -55,31 +56,14 @@ func (s *Service) arm(e *execution, kind TimerKind, at time.Time, opID string) {
 
 // disarm removes e's timers of the given kinds for opID.
 func (s *Service) disarm(e *execution, opID string, kinds ...TimerKind) {
-	kept := e.timers[:0]
-	for _, t := range e.timers {
-		match := t.opID == opID
-		if match {
-			match = false
-			for _, k := range kinds {
-				match = match || t.kind == k
-			}
-		}
-		if !match {
-			kept = append(kept, t)
-		}
-	}
-	clear(e.timers[len(kept):])
-	e.timers = kept
+	e.timers = slices.DeleteFunc(e.timers, func(t *timer) bool {
+		return t.opID == opID && slices.Contains(kinds, t.kind)
+	})
 	s.markDirty(e)
 }
 
 func (e *execution) hasTimer(kind TimerKind) bool {
-	for _, t := range e.timers {
-		if t.kind == kind {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(e.timers, func(t *timer) bool { return t.kind == kind })
 }
 
 // Timers lists the armed timers of all executions, earliest first.
