@@ -22,7 +22,6 @@ func TestCrashAnywhere(t *testing.T) {
 	count := func(n int) { total += n }
 	// f2 skips the scenarios that run step bodies on spawned goroutines,
 	// which can start a body after their invocation ended.
-	const f2 = "BUG: a map item or parallel branch can start a step body after its invocation ended — see FAULTS.md F2"
 	t.Run("seed", func(t *testing.T) { count(crashAnywhere(t, seedScenario("seed", 0))) })
 	t.Run("seed-transient-store", func(t *testing.T) { count(crashAnywhere(t, seedScenario("seed-transient-store", 2))) })
 	t.Run("step-retries", func(t *testing.T) { count(crashAnywhere(t, retriesScenario())) })
@@ -30,9 +29,10 @@ func TestCrashAnywhere(t *testing.T) {
 	t.Run("wait", func(t *testing.T) { count(crashAnywhere(t, waitScenario())) })
 	t.Run("large-result", func(t *testing.T) { count(crashAnywhere(t, largeResultScenario())) })
 	t.Run("child-context", func(t *testing.T) { count(crashAnywhere(t, childScenario())) })
-	t.Run("map", func(t *testing.T) { t.Skip(f2); count(crashAnywhere(t, mapScenario())) })
-	t.Run("parallel", func(t *testing.T) { t.Skip(f2); count(crashAnywhere(t, parallelScenario())) })
+	t.Run("map", func(t *testing.T) { count(crashAnywhere(t, mapScenario())) })
+	t.Run("parallel", func(t *testing.T) { count(crashAnywhere(t, parallelScenario())) })
 	t.Run("callback", func(t *testing.T) { count(crashAnywhere(t, callbackScenario())) })
+	t.Run("condition-invoke", func(t *testing.T) { count(crashAnywhere(t, conditionInvokeScenario())) })
 	t.Logf("SUMMARY crash-anywhere: %d fault points exercised", total)
 }
 
@@ -340,6 +340,38 @@ func callbackScenario() scenario[string, string] {
 				}
 			}
 			return nil
+		},
+	}
+}
+
+// conditionInvokeScenario polls a condition durably (three checks, two
+// durable delays), then invokes a plain function with the final state.
+func conditionInvokeScenario() scenario[string, string] {
+	return scenario[string, string]{
+		name:  "condition-invoke",
+		event: "ci",
+		handler: func(p *probe) durable.Handler[string, string] {
+			return func(ctx durable.Context, in string) (string, error) {
+				n, err := durable.WaitForCondition(ctx, "poll", func(sc durable.StepContext, s int) (int, error) {
+					p.effect(requestID(sc), "poll", sc.Attempt())
+					return s + 1, nil
+				}, durable.ConditionConfig[int]{WaitStrategy: func(s int, _ int) durable.WaitDecision {
+					return durable.WaitDecision{Continue: s < 3, Delay: 2 * time.Second}
+				}})
+				if err != nil {
+					return "", err
+				}
+				quote, err := durable.Invoke[string](ctx, "price", "pricer", n)
+				if err != nil {
+					return "", err
+				}
+				return fmt.Sprintf("%s %d %s", in, n, quote), nil
+			}
+		},
+		register: func(r *durabletest.LocalRunner[string, string]) {
+			r.RegisterFunction("pricer", durabletest.PlainFunction(func(_ context.Context, n int) (string, error) {
+				return fmt.Sprintf("price-%d", n*10), nil
+			}))
 		},
 	}
 }

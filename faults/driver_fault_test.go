@@ -27,6 +27,8 @@ type scenario[I, O any] struct {
 	handler func(p *probe) durable.Handler[I, O]
 	// atMostOnce names the steps that use AtMostOncePerRetry.
 	atMostOnce []string
+	// register adds the functions the workflow invokes; may be nil.
+	register func(r *durabletest.LocalRunner[I, O])
 	// resolve completes what a PENDING run waits for (a callback); nil
 	// when the workflow never waits for the test.
 	resolve func(r *durabletest.LocalRunner[I, O], res *durabletest.TestResult) error
@@ -124,6 +126,9 @@ func (sc scenario[I, O]) run(t *testing.T, f fault) runReport {
 	}
 	r := durabletest.NewLocalRunner(handler, durable.WithLogHandler(p.logHandler()), durable.WithStackTraces(false))
 	p.svc = r.Service()
+	if sc.register != nil {
+		sc.register(r)
+	}
 	switch f.kind {
 	case crashAfterCheckpoint:
 		r.CrashAfterCheckpoint(f.n)
