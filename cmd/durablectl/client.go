@@ -49,9 +49,18 @@ func escapeLabel(s string) string {
 	return b.String()
 }
 
-// do sends one request and decodes a JSON answer into out (if not nil).
-// Service errors come back as *wire.APIError.
-func (c *client) do(ctx context.Context, method, path string, query url.Values, body []byte, out any) error {
+// Content types of request bodies.
+const (
+	contentJSON = "application/json"
+	// contentBinary is SendDurableExecutionCallbackSuccess's: its body is
+	// the raw result (protocol.md §3.1).
+	contentBinary = "application/octet-stream"
+)
+
+// do sends one request, with body (if not nil) of the given content type,
+// and decodes a JSON answer into out (if not nil). Service errors come back
+// as *wire.APIError.
+func (c *client) do(ctx context.Context, method, path string, query url.Values, body []byte, contentType string, out any) error {
 	u := c.base + path
 	if len(query) > 0 {
 		u += "?" + query.Encode()
@@ -61,7 +70,7 @@ func (c *client) do(ctx context.Context, method, path string, query url.Values, 
 		return fmt.Errorf("building the request: %w", err)
 	}
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -110,7 +119,7 @@ func decodeAPIError(resp *http.Response, data []byte) error {
 // getExecution calls GetDurableExecution.
 func (c *client) getExecution(ctx context.Context, arn string) (wire.Execution, error) {
 	var out wire.Execution
-	err := c.do(ctx, http.MethodGet, "/2025-12-01/durable-executions/"+escapeLabel(arn), nil, nil, &out)
+	err := c.do(ctx, http.MethodGet, "/2025-12-01/durable-executions/"+escapeLabel(arn), nil, nil, "", &out)
 	return out, err
 }
 
@@ -124,7 +133,7 @@ func (c *client) history(ctx context.Context, arn string) ([]wire.Event, error) 
 			q.Set("Marker", marker)
 		}
 		var page wire.HistoryOutput
-		if err := c.do(ctx, http.MethodGet, "/2025-12-01/durable-executions/"+escapeLabel(arn)+"/history", q, nil, &page); err != nil {
+		if err := c.do(ctx, http.MethodGet, "/2025-12-01/durable-executions/"+escapeLabel(arn)+"/history", q, nil, "", &page); err != nil {
 			return nil, err
 		}
 		events = append(events, page.Events...)
@@ -140,7 +149,7 @@ func (c *client) list(ctx context.Context, function string, q url.Values) ([]wir
 	var all []wire.ExecutionSummary
 	for {
 		var page wire.ListExecutionsOutput
-		if err := c.do(ctx, http.MethodGet, "/2025-12-01/functions/"+escapeLabel(function)+"/durable-executions", q, nil, &page); err != nil {
+		if err := c.do(ctx, http.MethodGet, "/2025-12-01/functions/"+escapeLabel(function)+"/durable-executions", q, nil, "", &page); err != nil {
 			return nil, err
 		}
 		all = append(all, page.DurableExecutions...)
@@ -161,14 +170,19 @@ func (c *client) stop(ctx context.Context, arn string, cause *wire.ErrorObject) 
 		}
 	}
 	var out wire.StopOutput
-	err := c.do(ctx, http.MethodPost, "/2025-12-01/durable-executions/"+escapeLabel(arn)+"/stop", nil, body, &out)
+	err := c.do(ctx, http.MethodPost, "/2025-12-01/durable-executions/"+escapeLabel(arn)+"/stop", nil, body, contentJSON, &out)
 	return out, err
 }
 
 // callback calls SendDurableExecutionCallback{Success,Failure,Heartbeat};
-// action is succeed, fail or heartbeat.
+// action is succeed (body: the raw result), fail (body: a JSON
+// ErrorObject) or heartbeat.
 func (c *client) callback(ctx context.Context, id, action string, body []byte) error {
-	return c.do(ctx, http.MethodPost, "/2025-12-01/durable-execution-callbacks/"+escapeLabel(id)+"/"+action, nil, body, nil)
+	contentType := contentJSON
+	if action == "succeed" {
+		contentType = contentBinary
+	}
+	return c.do(ctx, http.MethodPost, "/2025-12-01/durable-execution-callbacks/"+escapeLabel(id)+"/"+action, nil, body, contentType, nil)
 }
 
 // isNotFound reports whether err is the service's ResourceNotFoundException.
