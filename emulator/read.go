@@ -66,23 +66,25 @@ func (s *Service) GetExecutionHistory(ctx context.Context, in HistoryInput) (wir
 	if err != nil {
 		return wire.HistoryOutput{}, err
 	}
-	events := slices.Clone(e.events)
-	if in.ReverseOrder {
-		slices.Reverse(events)
-	}
-	from, err := parseMarker(in.Marker, len(events))
+	n := len(e.events)
+	from, err := parseMarker(in.Marker, n)
 	if err != nil {
 		return wire.HistoryOutput{}, err
 	}
-	to := min(from+maxItems, len(events))
-	out := wire.HistoryOutput{Events: events[from:to]}
-	if to < len(events) {
-		out.NextMarker = strconv.Itoa(to)
-	}
-	if !in.IncludeExecutionData {
-		for i := range out.Events {
-			out.Events[i] = withoutData(out.Events[i])
+	to := min(from+maxItems, n)
+	out := wire.HistoryOutput{Events: make([]wire.Event, 0, to-from)}
+	for i := from; i < to; i++ {
+		ev := e.events[i]
+		if in.ReverseOrder {
+			ev = e.events[n-1-i]
 		}
+		if !in.IncludeExecutionData {
+			ev = withoutData(ev)
+		}
+		out.Events = append(out.Events, ev)
+	}
+	if to < n {
+		out.NextMarker = strconv.Itoa(to)
 	}
 	return out, nil
 }
