@@ -27,7 +27,8 @@ import (
 // SUCCEEDED with its result.
 
 // tamper intercepts checkpoint call n (1-based, counted across the
-// execution's invocations). send forwards the request to the service.
+// execution's invocations). send forwards the request, as altered, to the
+// service; the token "stale" is replaced by the previous call's token.
 type tamper func(n int, in *wire.CheckpointInput, send func() (wire.CheckpointOutput, error)) (wire.CheckpointOutput, error)
 
 // apiHost hosts a durable handler on an emulator with virtual time and
@@ -68,13 +69,18 @@ func (c *invocationClient) Checkpoint(ctx context.Context, in wire.CheckpointInp
 	n, prev := c.h.calls, c.h.prevToken
 	c.h.prevToken = in.CheckpointToken
 	c.h.mu.Unlock()
-	send := func() (wire.CheckpointOutput, error) { return c.h.svc.Checkpoint(ctx, in) }
+	// send forwards the request as the tamper function left it; the token
+	// "stale" stands for the token of the previous call.
+	send := func() (wire.CheckpointOutput, error) {
+		req := in
+		if req.CheckpointToken == "stale" {
+			req.CheckpointToken = prev
+		}
+		return c.h.svc.Checkpoint(ctx, req)
+	}
 	var out wire.CheckpointOutput
 	var err error
 	if c.h.tamper != nil {
-		if in.CheckpointToken == "stale" {
-			in.CheckpointToken = prev
-		}
 		out, err = c.h.tamper(n, &in, send)
 	} else {
 		out, err = send()
