@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -196,9 +197,7 @@ func (r *LocalRunner[I, O]) registerLocked(functionID string, fn Function) {
 	// Merge with aliases registered for the same name under another id.
 	for _, f := range r.svc.Functions() {
 		if f.Name == name {
-			for k, v := range f.Aliases {
-				aliases[k] = v
-			}
+			maps.Copy(aliases, f.Aliases)
 		}
 	}
 	r.mustRegister(emulator.Function{Name: name, Durable: fn.durable, Aliases: aliases, Invoker: fn.invoker(r.svc)})
