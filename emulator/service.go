@@ -2,8 +2,6 @@ package emulator
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/acme/durable-lambda-go/internal/uuid"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -200,7 +199,7 @@ func New(cfg Config) (*Service, error) {
 		cfg.MaxInvokeDepth = DefaultMaxInvokeDepth
 	}
 	if cfg.NewID == nil {
-		cfg.NewID = randomUUID
+		cfg.NewID = uuid.New
 	}
 	s := &Service{
 		cfg:        cfg,
@@ -218,18 +217,6 @@ func New(cfg Config) (*Service, error) {
 		}
 	}
 	return s, nil
-}
-
-// randomUUID returns a random RFC 4122 version-4 UUID.
-func randomUUID() string {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(fmt.Sprintf("emulator: crypto/rand failed: %v", err))
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
 // lock takes the service's lock. The time a locked section sees is read

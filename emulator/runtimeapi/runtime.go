@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/acme/durable-lambda-go/emulator"
+	"github.com/acme/durable-lambda-go/internal/uuid"
 )
 
 // Config describes the function a [Runtime] hosts.
@@ -128,7 +129,7 @@ func (r *Runtime) Invoke(ctx context.Context, req emulator.InvokeRequest) ([]byt
 	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	if req.RequestID == "" {
-		req.RequestID = newUUID()
+		req.RequestID = uuid.New()
 	}
 	inv := &invocation{req: req, started: started, deadline: deadline, traceID: newTraceID(), done: make(chan result, 1)}
 
