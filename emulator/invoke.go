@@ -34,10 +34,11 @@ func (s *Service) beginInvocation(e *execution) invokeCall {
 	}
 	e.inv = inv
 	e.due = false
+	visible := e.visibleOps()
 	in := wire.InvocationInput{
 		DurableExecutionArn:   e.arn,
 		CheckpointToken:       inv.token,
-		InitialExecutionState: initialState(e.visibleOps()),
+		InitialExecutionState: &wire.ExecutionState{Operations: cloneOps(visible)},
 	}
 	for _, op := range e.ops {
 		if _, ok := e.updated[op.Id]; ok {
@@ -45,9 +46,12 @@ func (s *Service) beginInvocation(e *execution) invokeCall {
 		}
 	}
 	clear(e.updated)
-	payload, err := json.Marshal(in)
-	if err != nil {
-		panic(fmt.Sprintf("emulator: encoding an invocation payload: %v", err))
+	// The whole log usually fits: then it is encoded once. Otherwise the
+	// first page that fits goes in, and the rest through GetExecutionState.
+	payload := mustMarshal(in)
+	if len(payload) > initialStateBudget {
+		in.InitialExecutionState = initialState(visible)
+		payload = mustMarshal(in)
 	}
 	fn := s.functions[e.function]
 	timeout := DefaultFunctionTimeout
@@ -65,6 +69,16 @@ func (s *Service) beginInvocation(e *execution) invokeCall {
 
 // initialStateBudget is the room for operations in an invocation payload.
 const initialStateBudget = wire.MaxResponseBytes - 64*1024
+
+// mustMarshal encodes an invocation payload, which holds only wire types
+// that always encode.
+func mustMarshal(in wire.InvocationInput) []byte {
+	payload, err := json.Marshal(in)
+	if err != nil {
+		panic(fmt.Sprintf("emulator: encoding an invocation payload: %v", err))
+	}
+	return payload
+}
 
 // initialState is the first page of the log that fits an invocation
 // payload; NextMarker continues it through GetExecutionState.
