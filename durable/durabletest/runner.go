@@ -53,13 +53,13 @@ func WithMaxInvocations(n int) RunnerOption {
 // WithExecutionName names the execution the call starts, as the durable
 // execution name of the Invoke API does. The runner's service keeps the
 // name (until Reset): a later call that starts an execution with the same
-// name and an equal event gets that same execution back — a closed one is
-// reported again without invoking the handler, a running one is driven
-// on — and the same name with another event fails with the service's
-// DurableExecutionAlreadyStartedException (a *wire.APIError). The name is
-// not used by a call that continues the running execution. Names are 1 to
-// 64 characters of [a-zA-Z0-9_-]; without one, every started execution is
-// a new one.
+// name and an event with the same JSON encoding gets that same execution
+// back — a closed one is reported again without invoking the handler, a
+// running one is driven on — and the same name with another event fails
+// with the service's DurableExecutionAlreadyStartedException (a
+// *wire.APIError). The name is not used by a call that continues the
+// running execution. Names are 1 to 64 characters of [a-zA-Z0-9_-];
+// without one, every started execution is a new one.
 func WithExecutionName(name string) RunnerOption {
 	return func(c *runnerConfig) { c.executionName = name }
 }
