@@ -84,34 +84,36 @@ func kindOf(e wire.Event) string {
 		return e.SubType
 	}
 	t := string(e.EventType)
-	for _, verb := range eventVerbs {
-		if strings.HasSuffix(t, verb) {
-			return strings.TrimSuffix(t, verb)
+	for _, end := range eventEndings {
+		if kind, ok := strings.CutSuffix(t, end.verb); ok {
+			return kind
 		}
 	}
 	return t
 }
 
-// eventVerbs are the endings of event types.
-var eventVerbs = []string{"Started", "Succeeded", "Failed", "TimedOut", "Cancelled", "Stopped", "Completed"}
+// eventEndings are the endings of operation event types, with the status
+// each leaves the operation in and whether that status is final.
+var eventEndings = []struct {
+	verb, status string
+	final        bool
+}{
+	{"Started", "STARTED", false},
+	{"Succeeded", "SUCCEEDED", true},
+	{"Failed", "FAILED", true},
+	{"TimedOut", "TIMED_OUT", true},
+	{"Cancelled", "CANCELLED", true},
+	{"Stopped", "STOPPED", true},
+}
 
 // eventStatus is the operation status an event leaves behind and whether
-// it is final.
+// it is final; an event of no operation gives its own type.
 func eventStatus(e wire.Event) (string, bool) {
 	t := string(e.EventType)
-	switch {
-	case strings.HasSuffix(t, "Started"):
-		return "STARTED", false
-	case strings.HasSuffix(t, "Succeeded"):
-		return "SUCCEEDED", true
-	case strings.HasSuffix(t, "Failed"):
-		return "FAILED", true
-	case strings.HasSuffix(t, "TimedOut"):
-		return "TIMED_OUT", true
-	case strings.HasSuffix(t, "Cancelled"):
-		return "CANCELLED", true
-	case strings.HasSuffix(t, "Stopped"):
-		return "STOPPED", true
+	for _, end := range eventEndings {
+		if strings.HasSuffix(t, end.verb) {
+			return end.status, end.final
+		}
 	}
 	return t, false
 }
@@ -129,43 +131,31 @@ func retryDetails(e wire.Event) *wire.RetryDetails {
 
 // eventError returns the error an event carries, if any.
 func eventError(e wire.Event) *wire.ErrorObject {
-	var d *wire.ErrorDetails
+	var wrapped *wire.EventError
 	switch {
 	case e.StepFailedDetails != nil:
-		if e.StepFailedDetails.Error != nil {
-			return e.StepFailedDetails.Error.Payload
-		}
-		return nil
-	case e.ContextFailedDetails != nil:
-		d = e.ContextFailedDetails
-	case e.WaitCancelledDetails != nil:
-		d = e.WaitCancelledDetails
-	case e.CallbackFailedDetails != nil:
-		d = e.CallbackFailedDetails
-	case e.CallbackTimedOutDetails != nil:
-		d = e.CallbackTimedOutDetails
-	case e.ChainedInvokeFailedDetails != nil:
-		d = e.ChainedInvokeFailedDetails
-	case e.ChainedInvokeTimedOutDetails != nil:
-		d = e.ChainedInvokeTimedOutDetails
-	case e.ChainedInvokeStoppedDetails != nil:
-		d = e.ChainedInvokeStoppedDetails
-	case e.ExecutionFailedDetails != nil:
-		d = e.ExecutionFailedDetails
-	case e.ExecutionTimedOutDetails != nil:
-		d = e.ExecutionTimedOutDetails
-	case e.ExecutionStoppedDetails != nil:
-		d = e.ExecutionStoppedDetails
+		wrapped = e.StepFailedDetails.Error
 	case e.InvocationCompletedDetails != nil:
-		if e.InvocationCompletedDetails.Error != nil {
-			return e.InvocationCompletedDetails.Error.Payload
+		wrapped = e.InvocationCompletedDetails.Error
+	default:
+		// Every other event with an error has ErrorDetails; an event has
+		// at most one details member.
+		for _, d := range []*wire.ErrorDetails{
+			e.ContextFailedDetails, e.WaitCancelledDetails,
+			e.CallbackFailedDetails, e.CallbackTimedOutDetails,
+			e.ChainedInvokeFailedDetails, e.ChainedInvokeTimedOutDetails, e.ChainedInvokeStoppedDetails,
+			e.ExecutionFailedDetails, e.ExecutionTimedOutDetails, e.ExecutionStoppedDetails,
+		} {
+			if d != nil {
+				wrapped = d.Error
+				break
+			}
 		}
+	}
+	if wrapped == nil {
 		return nil
 	}
-	if d == nil || d.Error == nil {
-		return nil
-	}
-	return d.Error.Payload
+	return wrapped.Payload
 }
 
 // writeTree prints the execution headline, its operation tree with
