@@ -27,9 +27,9 @@ import (
 // SUCCEEDED with its result.
 
 // tamper intercepts checkpoint call n (1-based, counted across the
-// execution's invocations). send forwards the request, as altered, to the
+// execution's invocations), made with the invocation's ctx. send forwards the request, as altered, to the
 // service; the token "stale" is replaced by the previous call's token.
-type tamper func(n int, in *wire.CheckpointInput, send func() (wire.CheckpointOutput, error)) (wire.CheckpointOutput, error)
+type tamper func(ctx context.Context, n int, in *wire.CheckpointInput, send func() (wire.CheckpointOutput, error)) (wire.CheckpointOutput, error)
 
 // apiHost hosts a durable handler on an emulator with virtual time and
 // lets a tamper function alter its checkpoint calls.
@@ -81,7 +81,7 @@ func (c *invocationClient) Checkpoint(ctx context.Context, in wire.CheckpointInp
 	var out wire.CheckpointOutput
 	var err error
 	if c.h.tamper != nil {
-		out, err = c.h.tamper(n, &in, send)
+		out, err = c.h.tamper(ctx, n, &in, send)
 	} else {
 		out, err = send()
 	}
@@ -97,6 +97,12 @@ func (c *invocationClient) GetExecutionState(ctx context.Context, in wire.GetSta
 
 // newAPIHost registers handler as function "fn" on a fresh emulator.
 func newAPIHost[I, O any](t *testing.T, handler durable.Handler[I, O], tp tamper) *apiHost {
+	return newAPIHostWithTimeout(t, handler, tp, 0)
+}
+
+// newAPIHostWithTimeout is newAPIHost with the function's per-invocation
+// timeout (0: the emulator's default).
+func newAPIHostWithTimeout[I, O any](t *testing.T, handler durable.Handler[I, O], tp tamper, timeout time.Duration) *apiHost {
 	t.Helper()
 	svc, err := emulator.New(emulator.Config{Clock: emulator.NewVirtualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))})
 	if err != nil {
@@ -113,7 +119,7 @@ func newAPIHost[I, O any](t *testing.T, handler durable.Handler[I, O], tp tamper
 		h.mu.Unlock()
 		return out, err
 	})
-	if err := svc.RegisterFunction(emulator.Function{Name: "fn", Durable: true, Invoker: invoker}); err != nil {
+	if err := svc.RegisterFunction(emulator.Function{Name: "fn", Durable: true, Timeout: timeout, Invoker: invoker}); err != nil {
 		t.Fatal(err)
 	}
 	return h
@@ -251,7 +257,7 @@ func testAPIFault(t *testing.T, err error, applied, retryable bool) {
 	for _, tc := range stepAndExecutionCases {
 		t.Run(tc.name, func(t *testing.T) {
 			f := &orderFlow{}
-			h := newAPIHost(t, f.handle, func(n int, in *wire.CheckpointInput, send func() (wire.CheckpointOutput, error)) (wire.CheckpointOutput, error) {
+			h := newAPIHost(t, f.handle, func(_ context.Context, n int, in *wire.CheckpointInput, send func() (wire.CheckpointOutput, error)) (wire.CheckpointOutput, error) {
 				if n != tc.n {
 					return send()
 				}
@@ -299,6 +305,38 @@ func TestCheckpointTimeout(t *testing.T) {
 	t.Run("applied, response timed out", func(t *testing.T) {
 		testAPIFault(t, fmt.Errorf("operation error Lambda: CheckpointDurableExecution: %w", netTimeout), true, true)
 	})
+	// The call never answers: the invocation runs into its Lambda timeout,
+	// which the service records and retries.
+	t.Run("no answer before the invocation's deadline", func(t *testing.T) {
+		f := &orderFlow{}
+		h := newAPIHostWithTimeout(t, f.handle, func(ctx context.Context, n int, _ *wire.CheckpointInput, send func() (wire.CheckpointOutput, error)) (wire.CheckpointOutput, error) {
+			if n != 3 {
+				return send()
+			}
+			<-ctx.Done()
+			return wire.CheckpointOutput{}, context.DeadlineExceeded
+		}, 200*time.Millisecond)
+		ex := h.run(t, `"o-3"`)
+		if ex.Status != wire.ExecutionStatusSucceeded || wire.Deref(ex.Result) != `"c-r-o-3"` {
+			t.Fatalf("execution %s %q, error %+v", ex.Status, wire.Deref(ex.Result), ex.Error)
+		}
+		invs, err := h.svc.Invocations(ex.DurableExecutionArn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var failures []string
+		for _, inv := range invs {
+			if inv.Error != nil {
+				failures = append(failures, inv.Error.ErrorType)
+			}
+		}
+		if len(failures) != 1 || failures[0] != "Sandbox.Timedout" {
+			t.Errorf("failed invocations %v, want one Sandbox.Timedout", failures)
+		}
+		if f.reserves.Load() != 1 {
+			t.Errorf("reserve ran %d times, want 1", f.reserves.Load())
+		}
+	})
 }
 
 // TestCheckpointStaleToken sends, at the faulted call, the token of the
@@ -310,7 +348,7 @@ func TestCheckpointStaleToken(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := &orderFlow{}
 			var rejected error
-			h := newAPIHost(t, f.handle, func(n int, in *wire.CheckpointInput, send func() (wire.CheckpointOutput, error)) (wire.CheckpointOutput, error) {
+			h := newAPIHost(t, f.handle, func(_ context.Context, n int, in *wire.CheckpointInput, send func() (wire.CheckpointOutput, error)) (wire.CheckpointOutput, error) {
 				if n == tc.n {
 					in.CheckpointToken = "stale"
 				}
@@ -337,7 +375,7 @@ func TestCheckpointResponseWithoutToken(t *testing.T) {
 	for _, n := range []int{1, 2, 3} {
 		t.Run(fmt.Sprintf("call %d", n), func(t *testing.T) {
 			f := &orderFlow{}
-			h := newAPIHost(t, f.handle, func(k int, in *wire.CheckpointInput, send func() (wire.CheckpointOutput, error)) (wire.CheckpointOutput, error) {
+			h := newAPIHost(t, f.handle, func(_ context.Context, k int, in *wire.CheckpointInput, send func() (wire.CheckpointOutput, error)) (wire.CheckpointOutput, error) {
 				out, err := send()
 				if k == n {
 					out.CheckpointToken = ""
