@@ -137,10 +137,9 @@ func WithCallbackSubType(subType string) CallbackOption {
 // validate checks the options and fills in defaults; op and name identify
 // the calling function in errors.
 func (cfg *callbackConfig) validate(c *execContext, op, name string) error {
-	if cfg.subType == "" {
-		cfg.subType = wire.SubTypeCallback
-	} else if !validSubType(cfg.subType) {
-		return argumentError(op, name, "subtype %q must be 1-32 characters of [A-Za-z0-9_-] and not one of the SDK's subtypes", cfg.subType)
+	var err error
+	if cfg.subType, err = resolveSubType(op, name, cfg.subType, wire.SubTypeCallback); err != nil {
+		return err
 	}
 	for _, d := range []time.Duration{cfg.timeout, cfg.heartbeat} {
 		if d < 0 || d > maxCallbackTimeoutSeconds*time.Second {

@@ -75,11 +75,9 @@ func newChildConfig(c *execContext, op, name, defaultSubType string, opts []Chil
 	for _, o := range opts {
 		o.applyChild(cfg)
 	}
-	switch {
-	case cfg.subType == "":
-		cfg.subType = defaultSubType
-	case cfg.subType != defaultSubType && !validSubType(cfg.subType):
-		return nil, argumentError(op, name, "subtype %q must be 1-32 characters of [A-Za-z0-9_-] and not one of the SDK's subtypes", cfg.subType)
+	var err error
+	if cfg.subType, err = resolveSubType(op, name, cfg.subType, defaultSubType); err != nil {
+		return nil, err
 	}
 	if cfg.serdes == nil {
 		cfg.serdes = c.inv.opts.serdes
@@ -133,12 +131,18 @@ func (e *ChildContextError) errorObject() ErrorObject {
 // fn has returned, nothing fn started (a [Go] it did not await, say) can
 // checkpoint any more.
 func RunInChildContext[O any](ctx Context, name string, fn func(Context) (O, error), opts ...ChildOption) (O, error) {
+	return inChild(ctx, "RunInChildContext", name, opts, fn)
+}
+
+// inChild runs fn in a child context of ctx (SubType RunInChildContext) on
+// the calling goroutine; op names the calling function in errors.
+func inChild[O any](ctx Context, op, name string, opts []ChildOption, fn func(Context) (O, error)) (O, error) {
 	var zero O
 	c := ctx.impl()
 	if err := c.checkUse(); err != nil {
-		return zero, useError("RunInChildContext", name, err)
+		return zero, useError(op, name, err)
 	}
-	cfg, err := newChildConfig(c, "RunInChildContext", name, wire.SubTypeRunInChildContext, opts)
+	cfg, err := newChildConfig(c, op, name, wire.SubTypeRunInChildContext, opts)
 	if err != nil {
 		return zero, err
 	}
@@ -146,6 +150,12 @@ func RunInChildContext[O any](ctx Context, name string, fn func(Context) (O, err
 	if err != nil {
 		return zero, err
 	}
+	return runChildInline(c, r, fn)
+}
+
+// runChildInline runs a started child of c on the calling goroutine, with
+// c marked busy so that using c inside fn is detected.
+func runChildInline[O any](c *execContext, r *childRun, fn func(Context) (O, error)) (O, error) {
 	c.busy++
 	defer func() { c.busy-- }()
 	return runChild(r, fn)

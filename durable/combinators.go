@@ -139,7 +139,8 @@ func Join(ctx Context, name string, fs []Awaitable, opts ...ChildOption) error {
 		}
 		cores[i] = f.core()
 	}
-	_, err := inChild(ctx, "Join", name, opts, func(c *execContext) (Void, error) {
+	_, err := inChild(ctx, "Join", name, opts, func(cc Context) (Void, error) {
+		c := cc.impl()
 		var failed error
 		err := awaitEach(c, cores, func(i int) bool {
 			failed = cores[i].err
@@ -181,13 +182,13 @@ func Select[O any](ctx Context, name string, branches []Branch[O], opts ...Child
 			names[i] = "select-branch-" + strconv.Itoa(i)
 		}
 	}
-	res, err := inChild(ctx, "Select", name, opts, func(c *execContext) (selected[O], error) {
+	res, err := inChild(ctx, "Select", name, opts, func(c Context) (selected[O], error) {
 		fs := make([]*Future[O], len(branches))
 		for i, b := range branches {
 			fs[i] = Go(c, names[i], b.Func)
 		}
 		first := -1
-		if err := awaitEach(c, coresOf(fs), func(i int) bool { first = i; return true }); err != nil {
+		if err := awaitEach(c.impl(), coresOf(fs), func(i int) bool { first = i; return true }); err != nil {
 			return selected[O]{}, err
 		}
 		if e := fs[first].c.err; e != nil {
@@ -217,28 +218,7 @@ func combine[O, R any](ctx Context, op, name string, fs []*Future[O], opts []Chi
 			return zero, argumentError(op, name, "future %d is nil", i)
 		}
 	}
-	return inChild(ctx, op, name, opts, decide)
-}
-
-// inChild runs decide in a child context of ctx (SubType
-// RunInChildContext), on the calling goroutine.
-func inChild[R any](ctx Context, op, name string, opts []ChildOption, decide func(*execContext) (R, error)) (R, error) {
-	var zero R
-	c := ctx.impl()
-	if err := c.checkUse(); err != nil {
-		return zero, useError(op, name, err)
-	}
-	cfg, err := newChildConfig(c, op, name, wire.SubTypeRunInChildContext, opts)
-	if err != nil {
-		return zero, err
-	}
-	r, err := startChild(c, name, cfg)
-	if err != nil {
-		return zero, err
-	}
-	c.busy++
-	defer func() { c.busy-- }()
-	return runChild(r, func(cc Context) (R, error) { return decide(cc.impl()) })
+	return inChild(ctx, op, name, opts, func(cc Context) (R, error) { return decide(cc.impl()) })
 }
 
 // awaitEach waits for the futures, calling visit for each one as it

@@ -99,9 +99,7 @@ func runBatch[O any](ctx Context, spec *batchSpec, run func(k Context, i int) (O
 	if err != nil {
 		return zero, err
 	}
-	c.busy++
-	defer func() { c.busy-- }()
-	res, err := runChild(r, func(k Context) (BatchResult[O], error) {
+	res, err := runChildInline(c, r, func(k Context) (BatchResult[O], error) {
 		d := &batchDriver[O]{k: k.impl(), batch: r, spec: spec, run: run}
 		if r.replayOnly {
 			return d.replay()

@@ -67,6 +67,19 @@ func WithStepSubType(subType string) StepOption {
 
 var subTypePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
 
+// resolveSubType applies a subtype option: empty means defaultSubType,
+// which is always allowed; any other subtype must be well-formed and not
+// one of the SDK's. op and name identify the calling function in errors.
+func resolveSubType(op, name, subType, defaultSubType string) (string, error) {
+	switch {
+	case subType == "":
+		return defaultSubType, nil
+	case subType != defaultSubType && !validSubType(subType):
+		return "", argumentError(op, name, "subtype %q must be 1-32 characters of [A-Za-z0-9_-] and not one of the SDK's subtypes", subType)
+	}
+	return subType, nil
+}
+
 // validSubType checks a user subtype: well-formed and not reserved.
 func validSubType(s string) bool {
 	switch s {
@@ -136,12 +149,13 @@ func Step[O any](ctx Context, name string, fn func(StepContext) (O, error), opts
 // newStepConfig applies and validates a step's options; op names the
 // calling function in errors.
 func newStepConfig(c *execContext, op, name string, opts []StepOption) (*stepConfig, error) {
-	cfg := &stepConfig{subType: wire.SubTypeStep}
+	cfg := &stepConfig{}
 	for _, o := range opts {
 		o.applyStep(cfg)
 	}
-	if cfg.subType != wire.SubTypeStep && !validSubType(cfg.subType) {
-		return nil, argumentError(op, name, "subtype %q must be 1-32 characters of [A-Za-z0-9_-] and not one of the SDK's subtypes", cfg.subType)
+	var err error
+	if cfg.subType, err = resolveSubType(op, name, cfg.subType, wire.SubTypeStep); err != nil {
+		return nil, err
 	}
 	if cfg.serdes == nil {
 		cfg.serdes = c.inv.opts.serdes

@@ -102,11 +102,9 @@ func WaitForCallback[O any](ctx Context, name string, submitter func(sc StepCont
 	if err != nil {
 		return zero, err
 	}
-	c.busy++
-	raw, err := runChild(r, func(ctx Context) (string, error) {
+	raw, err := runChildInline(c, r, func(ctx Context) (string, error) {
 		return waitForCallbackBody(ctx.impl(), submitter, cfg)
 	})
-	c.busy--
 	if err != nil || raw == "" {
 		return zero, err
 	}
