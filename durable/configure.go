@@ -29,6 +29,7 @@ func ConfigureSerdes(ctx Context, cfg SerdesConfig) error {
 	}
 	if cfg.Serdes != nil {
 		c.inv.opts.serdes = cfg.Serdes
+		c.inv.opts.step.serdes = cfg.Serdes
 	}
 	if cfg.CallbackDeserializer != nil {
 		c.inv.opts.callbackDeserializer = cfg.CallbackDeserializer

@@ -3,6 +3,8 @@ package durable
 import (
 	"log/slog"
 	"time"
+
+	"github.com/acme/durable-lambda-go/wire"
 )
 
 // MaxStackTraceFrames is the most stack frames recorded for an error or a
@@ -45,6 +47,9 @@ type handlerOptions struct {
 	startLinger time.Duration
 	// callbackDeserializer reads callback results (nil: the default).
 	callbackDeserializer Deserializer
+	// step is the configuration of a step without options, shared by all
+	// of them (it follows serdes).
+	step stepConfig
 }
 
 func newHandlerOptions(opts []HandlerOption) *handlerOptions {
@@ -52,6 +57,7 @@ func newHandlerOptions(opts []HandlerOption) *handlerOptions {
 	for _, opt := range opts {
 		opt.applyHandler(o)
 	}
+	o.step = stepConfig{subType: wire.SubTypeStep, serdes: o.serdes}
 	return o
 }
 

@@ -149,6 +149,9 @@ func Step[O any](ctx Context, name string, fn func(StepContext) (O, error), opts
 // newStepConfig applies and validates a step's options; op names the
 // calling function in errors.
 func newStepConfig(c *execContext, op, name string, opts []StepOption) (*stepConfig, error) {
+	if len(opts) == 0 {
+		return &c.inv.opts.step, nil
+	}
 	cfg := &stepConfig{}
 	for _, o := range opts {
 		o.applyStep(cfg)
@@ -170,17 +173,16 @@ func runStep[O any](c *execContext, id, name string, fn func(StepContext) (O, er
 	if err != nil {
 		return zero, err
 	}
-	s := stepRun{c: c, id: id, name: name, cfg: cfg, started: time.Now()}
+	s := stepRun{c: c, id: id, name: name, cfg: cfg}
 	attempt, replayed, err := s.resume(rec)
 	if err != nil {
 		return zero, err
 	}
 	if replayed {
-		var result *string
-		if rec.StepDetails != nil {
-			result = rec.StepDetails.Result
+		if rec.StepDetails == nil || rec.StepDetails.Result == nil {
+			return zero, nil
 		}
-		return decodeStepResult[O](&s, attempt, result)
+		return decodeStepResult[O](&s, attempt, []byte(*rec.StepDetails.Result))
 	}
 	for {
 		var bodyErr error
@@ -192,11 +194,10 @@ func runStep[O any](c *execContext, id, name string, fn func(StepContext) (O, er
 			if err == nil {
 				payload, merr := cfg.serdes.Marshal(c, s.meta(), out)
 				if merr == nil {
-					result := wire.String(string(payload))
-					if err := s.succeed(result); err != nil {
+					if err := s.succeed(wire.String(string(payload))); err != nil {
 						return zero, err
 					}
-					return decodeStepResult[O](&s, attempt, result)
+					return decodeStepResult[O](&s, attempt, payload)
 				}
 				err = newSerdesError(s.what(), "serialize", merr)
 			}
@@ -212,15 +213,12 @@ func runStep[O any](c *execContext, id, name string, fn func(StepContext) (O, er
 	}
 }
 
-// decodeStepResult deserializes a step's checkpointed result (absent: the
-// zero value). A fresh step returns it too, not the body's own value, so
-// that the first run sees exactly what every replay will see.
-func decodeStepResult[O any](s *stepRun, attempts int, result *string) (O, error) {
+// decodeStepResult deserializes a step's checkpointed result. A fresh step
+// returns it too, not the body's own value, so that the first run sees
+// exactly what every replay will see.
+func decodeStepResult[O any](s *stepRun, attempts int, result []byte) (O, error) {
 	var out O
-	if result == nil {
-		return out, nil
-	}
-	if err := s.cfg.serdes.Unmarshal(s.c, s.meta(), []byte(*result), &out); err != nil {
+	if err := s.cfg.serdes.Unmarshal(s.c, s.meta(), result, &out); err != nil {
 		var zero O
 		return zero, s.stepError(attempts, newSerdesError(s.what(), "deserialize", err))
 	}
@@ -266,18 +264,21 @@ func (s *stepRun) update(action OperationAction) OperationUpdate {
 func (s *stepRun) resume(rec *Operation) (attempt int, replayed bool, err error) {
 	s.needStart = true
 	if rec == nil {
+		s.started = time.Now()
 		return 1, false, nil
-	}
-	if t := wire.TimeOf(rec.StartTimestamp); !t.IsZero() {
-		s.started = t
 	}
 	finished := 0
 	if rec.StepDetails != nil {
 		finished = rec.StepDetails.Attempt
 	}
-	switch rec.Status {
-	case wire.OperationStatusSucceeded:
+	if rec.Status == wire.OperationStatusSucceeded {
 		return finished, true, nil
+	}
+	// Elapsed, for the retry strategy, counts from the first attempt.
+	if s.started = wire.TimeOf(rec.StartTimestamp); s.started.IsZero() {
+		s.started = time.Now()
+	}
+	switch rec.Status {
 	case wire.OperationStatusPending:
 		op, err := s.c.waitOnService(s.id, retryTime(rec), stepReady)
 		if err != nil {
