@@ -35,6 +35,10 @@ func TestCheckpointFailureClassification(t *testing.T) {
 		{"not found", api(wire.ErrCodeResourceNotFound, 404, "no execution"), ErrorScopeExecution, false},
 		{"kms", api(wire.ErrCodeKMSAccessDenied, 502, "denied"), ErrorScopeExecution, false},
 		{"kms disabled", api(wire.ErrCodeKMSDisabled, 502, "disabled"), ErrorScopeExecution, false},
+		{"validation without a status", api(wire.ErrCodeInvalidParameterValue, 0, "Updates[0].Name is too long"), ErrorScopeExecution, false},
+		{"not found without a status", api(wire.ErrCodeResourceNotFound, 0, "no execution"), ErrorScopeExecution, false},
+		{"invalid token without a status", api(wire.ErrCodeInvalidParameterValue, 0, "Invalid checkpoint token"), ErrorScopeInvocation, false},
+		{"unknown code without a status", api("WeirdException", 0, "?"), ErrorScopeInvocation, true},
 		{"client error, execution", &ClientError{Scope: ErrorScopeExecution, Err: errors.New("bad")}, ErrorScopeExecution, false},
 		{"client error, invocation", &ClientError{Scope: ErrorScopeInvocation, Err: errors.New("flaky")}, ErrorScopeInvocation, true},
 	}

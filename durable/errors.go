@@ -240,16 +240,17 @@ func classifyClientError(call string, err error) *CheckpointError {
 			ce.scope = ErrorScopeInvocation
 		}
 	case errors.As(err, &apiErr):
+		status := apiStatus(apiErr)
 		switch {
 		case apiErr.IsInvalidCheckpointToken():
 			ce.scope = ErrorScopeInvocation
 		case isKMSCode(apiErr.Code):
 			ce.scope = ErrorScopeExecution
-		case apiErr.StatusCode == 429 || apiErr.StatusCode >= 500 ||
+		case status == 429 || status >= 500 ||
 			apiErr.Code == wire.ErrCodeTooManyRequests || apiErr.Code == wire.ErrCodeService ||
 			apiErr.Code == wire.ErrCodeServiceUnavailable:
 			ce.scope, ce.retryable = ErrorScopeInvocation, true
-		case apiErr.StatusCode >= 400:
+		case status >= 400:
 			ce.scope = ErrorScopeExecution
 		default:
 			ce.scope, ce.retryable = ErrorScopeInvocation, true
@@ -258,6 +259,21 @@ func classifyClientError(call string, err error) *CheckpointError {
 		ce.scope, ce.retryable = ErrorScopeInvocation, true
 	}
 	return ce
+}
+
+// apiStatus is the HTTP status of an API error; a client that left it unset
+// gets the one the service answers with for the exception, when its code
+// is one the service documents (an unknown code stays 0).
+func apiStatus(e *wire.APIError) int {
+	if e.StatusCode != 0 {
+		return e.StatusCode
+	}
+	switch e.Code {
+	case wire.ErrCodeInvalidParameterValue, wire.ErrCodeResourceNotFound, wire.ErrCodeCallbackTimeout,
+		wire.ErrCodeAlreadyStarted, wire.ErrCodeRequestTooLarge:
+		return wire.StatusCodeOf(e.Code)
+	}
+	return 0
 }
 
 func isKMSCode(code string) bool {
