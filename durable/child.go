@@ -346,8 +346,7 @@ func (r *childRun) fail(err error) error {
 	if errors.Is(err, errSuspended) {
 		return err
 	}
-	if errors.Is(err, ErrRetryableSerdes) {
-		r.parent.inv.fail(err)
+	if r.parent.inv.endIfTransient(err) {
 		return err
 	}
 	obj := errorObjectOf(err, r.parent.inv.opts.stackTraces)

@@ -268,7 +268,9 @@ func (w *conditionRun[S]) attempt(check func(StepContext, S) (S, error), attempt
 	}
 	b, err := w.cfg.Serdes.Marshal(w.c, w.meta(), out)
 	if err != nil {
-		return zero, nil, WaitDecision{}, newSerdesError(w.what(), "serialize", err)
+		serr := newSerdesError(w.what(), "serialize", err)
+		w.c.inv.endIfTransient(serr)
+		return zero, nil, WaitDecision{}, serr
 	}
 	payload := wire.String(string(b))
 	next, err := w.decode(attempt, &StepDetails{Result: payload})
@@ -290,7 +292,11 @@ func (w *conditionRun[S]) decode(attempts int, d *StepDetails) (S, error) {
 	}
 	if err := w.cfg.Serdes.Unmarshal(w.c, w.meta(), []byte(*d.Result), &out); err != nil {
 		var zero S
-		return zero, w.errorFromObject(attempts, errorObjectOf(newSerdesError(w.what(), "deserialize", err), w.c.inv.opts.stackTraces))
+		serr := newSerdesError(w.what(), "deserialize", err)
+		if w.c.inv.endIfTransient(serr) {
+			return zero, serr
+		}
+		return zero, w.errorFromObject(attempts, errorObjectOf(serr, w.c.inv.opts.stackTraces))
 	}
 	return out, nil
 }

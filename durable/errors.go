@@ -318,6 +318,18 @@ func RetryableSerdesError(err error) error {
 	return fmt.Errorf("%w: %w", ErrRetryableSerdes, err)
 }
 
+// endIfTransient ends the invocation with err, so that the service
+// invokes the function again, when err is a serialization failure marked
+// with [RetryableSerdesError]; it reports whether it did. Such a failure
+// must not be recorded as the operation's outcome.
+func (inv *invocation) endIfTransient(err error) bool {
+	if !errors.Is(err, ErrRetryableSerdes) {
+		return false
+	}
+	inv.fail(err)
+	return true
+}
+
 // PanicError is a panic recovered from user code (the handler, a step body,
 // a child function). It is an invocation failure, the Go counterpart of a
 // crashed process: [Wrap] returns it as its error and [Start] panics with it

@@ -220,7 +220,11 @@ func decodeStepResult[O any](s *stepRun, attempts int, result []byte) (O, error)
 	var out O
 	if err := s.cfg.serdes.Unmarshal(s.c, s.meta(), result, &out); err != nil {
 		var zero O
-		return zero, s.stepError(attempts, newSerdesError(s.what(), "deserialize", err))
+		serr := newSerdesError(s.what(), "deserialize", err)
+		if s.c.inv.endIfTransient(serr) {
+			return zero, serr
+		}
+		return zero, s.stepError(attempts, serr)
 	}
 	return out, nil
 }

@@ -417,3 +417,42 @@ func TestFreshStepReturnsTheCheckpointedValue(t *testing.T) {
 		t.Fatalf("first %q, replay %q", wire.Deref(first.Result), wire.Deref(replay.Result))
 	}
 }
+
+// A serialization failure marked retryable while reading a recorded or
+// fresh result fails the invocation (the service invokes the function
+// again) and records nothing: a transient store outage must not become the
+// operation's permanent outcome.
+func TestTransientDeserializationFailsTheInvocation(t *testing.T) {
+	transient := SerdesOf(
+		func(v int) ([]byte, error) { return []byte("1"), nil },
+		func([]byte) (int, error) { return 0, RetryableSerdesError(errors.New("store down")) })
+	tests := []struct {
+		name string
+		rec  *Operation
+		run  func(ctx Context) (int, error)
+	}{
+		{name: "replayed step", rec: ptr(stepRecord("SUCCEEDED", 1, wire.String("1"), nil)), run: func(ctx Context) (int, error) {
+			return Step(ctx, "s", func(StepContext) (int, error) { return 1, nil }, WithStepSerdes(transient))
+		}},
+		{name: "condition resumed from its state", rec: ptr(conditionRecord("READY", 1, wire.String("1"), nil)), run: func(ctx Context) (int, error) {
+			return WaitForCondition(ctx, "poll", func(_ StepContext, s int) (int, error) { return s, nil },
+				ConditionConfig[int]{WaitStrategy: untilAtLeast(0), Serdes: transient})
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ops := []Operation{executionOp(""), *tt.rec}
+			f := newFakeClient(ops...)
+			h := func(ctx Context, _ any) (int, error) { return tt.run(ctx) }
+			out, err := invoke(t, h, envelope(t, "tok-0", ops), testOptions(f)...)
+			if !errors.Is(err, ErrRetryableSerdes) {
+				t.Fatalf("got %+v (%+v), %v; want an invocation failure", out, out.Error, err)
+			}
+			for _, u := range f.updates() {
+				if u.Action == wire.OperationActionFail {
+					t.Errorf("recorded %+v", u)
+				}
+			}
+		})
+	}
+}
