@@ -1,14 +1,18 @@
 // Package durable is an SDK for AWS Lambda durable functions: Go handlers
 // whose progress survives across Lambda invocations.
 //
+// # The model
+//
 // A durable handler runs inside an ordinary Lambda function created with
-// DurableConfig. Each invocation replays the handler from the top:
-// operations that already finished ([Step], [Wait]) return their recorded
-// results at once, and the first unfinished one runs for real and is
-// checkpointed with the durable-execution service. When the handler must
-// wait (a [Wait], a step's retry delay) and nothing else runs, the
-// invocation ends with PENDING and the service invokes the function again
-// when the wait is over; no Lambda time is billed meanwhile.
+// DurableConfig. Each invocation runs the handler again from the top.
+// Operations ([Step], [Wait], ...) that finished in an earlier invocation
+// return their recorded results at once, without running again (replay);
+// the first unfinished one runs for real and its outcome is checkpointed
+// with the durable-execution service. When the handler must wait (a
+// [Wait], a step's retry delay, a callback, an invoked function) and no
+// other code runs, the invocation ends with PENDING, and the service
+// invokes the function again when the wait is over; no Lambda time is
+// billed meanwhile.
 //
 //	func main() {
 //		durable.Start(func(ctx durable.Context, in Order) (Receipt, error) {
@@ -27,60 +31,116 @@
 //		})
 //	}
 //
-// # Determinism
+// [Start] registers the handler with the Lambda runtime; [Wrap] returns
+// the raw payload function (for tests, or to wrap it further).
 //
-// Code outside operations runs again on every invocation, so it must make
-// the same operation calls in the same order each time: take time, random
-// numbers and I/O inside steps (or use [ExecutionStartTime]). Operations are
-// identified by their position ("1", "2", "2-1" inside a child context, sent
-// as the first 16 hex characters of its MD5, see [WireID]); a replayed
-// position whose recorded type, subtype or name differs fails the execution
-// with a [NonDeterministicExecutionError].
+// # Determinism and operation ids
 //
-// # Goroutines
+// Because code outside operations runs again on every invocation, it must
+// make the same operation calls in the same order each time: take time,
+// random numbers and I/O inside steps (or use [ExecutionStartTime], which
+// is recorded). Every operation takes the next positional id of its
+// Context when it is called: "1", "2", ... at the top, "2-1", "2-2", ...
+// inside the child context that is operation 2. The wire id is the first
+// 16 hex characters of the MD5 of the positional id ([WireID]). A replayed
+// position whose recorded type, subtype or name differs fails the
+// execution with a [NonDeterministicExecutionError]. [Context.IsReplaying]
+// reports whether a context is still re-running recorded code.
 //
-// A Context belongs to the goroutine that received it. Calling an
-// operation from another goroutine returns [ErrWrongGoroutine]; calling one
-// on an enclosing Context inside a step body returns [ErrWrongContext]. The
-// checks cost a few nanoseconds; build with -tags durablenocheck to remove
-// them.
+// # Operations
 //
-// # Child contexts, futures and batches
+// [Step] runs a function once and records its result; a failed attempt is
+// retried by its [RetryStrategy] (default [ExponentialBackoff]), with the
+// invocation suspended between attempts. [WithSemantics] chooses at-least-
+// or at-most-once execution per attempt:
+//
+//	charge, err := durable.Step(ctx, "charge", func(sc durable.StepContext) (Charge, error) {
+//		return bank.Charge(sc, order) // use sc, never ctx, inside a step
+//	}, durable.WithRetry(durable.MustNewRetryStrategy(durable.RetryConfig{MaxAttempts: 4})))
+//
+// [Wait] pauses durably for at least one second (whole seconds):
+//
+//	err := durable.Wait(ctx, "cool-off", 10*time.Minute)
 //
 // [RunInChildContext] groups operations under one CONTEXT operation whose
-// result is recorded, so a finished child replays as a single value. [Go]
-// (or [RunInChildContextAsync]) runs a child on its own goroutine and
-// returns a [Future]; each Go takes its id at the call, so fan-outs stay
-// deterministic. [StepAsync] and [WaitAsync] return lazy futures that run
-// only when awaited. [All], [AllSettled], [Any], [Race] and [Join] combine
-// futures, and [Select] races branches; each records its outcome as one
-// operation. [Map] and
-// [Parallel] run items concurrently (up to [WithMaxConcurrency]) under one
-// CONTEXT operation, complete early by a [CompletionConfig] (fail-fast by
-// default) and return a [BatchResult]; items still running when a batch
-// completes are abandoned and never checkpoint again.
+// result is recorded, so a finished child replays as one value:
 //
-// A goroutine blocked on a future does not count as running: the
-// invocation suspends when every goroutine waits on the service (directly
-// or through futures), and while some code still runs, waiting operations
-// are polled so they can resume in the same invocation.
+//	shipped, err := durable.RunInChildContext(ctx, "fulfil", func(cc durable.Context) (string, error) {
+//		return durable.Step(cc, "ship", ship) // cc, not ctx, inside the child
+//	})
 //
-// # Callbacks, chained invokes and polling
+// [Go] (also named [RunInChildContextAsync]) runs a child on its own
+// goroutine and returns a [Future]; [StepAsync], [WaitAsync] and
+// [InvokeAsync] return lazy futures that run only once awaited (a future
+// nobody awaits records nothing):
+//
+//	a := durable.Go(ctx, "a", func(cc durable.Context) (int, error) { return durable.Step(cc, "fetch", fetchA) })
+//	b := durable.StepAsync(ctx, "b", fetchB)
+//	va, err := a.Result(ctx)
+//
+// [All], [AllSettled], [Any], [Race] and [Join] combine futures, and
+// [Select] races branches; each records its outcome as one operation:
+//
+//	both, err := durable.All(ctx, "both", []*durable.Future[int]{a, b})
+//	winner, v, err := durable.Select(ctx, "fastest", []durable.Branch[string]{
+//		{Name: "cache", Func: readCache}, {Name: "origin", Func: readOrigin},
+//	})
+//
+// [Map] and [Parallel] (and [ParallelMixed] for branches of different
+// types, see [NewTypedBranch]) run items concurrently, up to
+// [WithMaxConcurrency], under one CONTEXT operation, complete early by a
+// [CompletionConfig] (fail-fast by default) and return a [BatchResult].
+// Failed items do not make them fail; items still running when a batch
+// completes are abandoned and never checkpoint again:
+//
+//	res, err := durable.Map(ctx, "notify", users, func(cc durable.Context, u User, i int) (string, error) {
+//		return durable.Step(cc, "send", func(durable.StepContext) (string, error) { return send(u) })
+//	}, durable.WithMaxConcurrency(10))
+//	sent := res.Results()
 //
 // [CreateCallback] asks the service for a callback id that an external
 // system completes (SendDurableExecutionCallbackSuccess, ...Failure,
 // ...Heartbeat); [Callback.Result] suspends the execution until it does or
 // a timeout ([WithCallbackTimeout], [WithCallbackHeartbeatTimeout]) fires.
-// [WaitForCallback] does both in one operation and runs a submitter step
-// that hands the id over. Callback results are text posted by someone
-// else: by default ([CallbackResultSerdes]) a JSON document is decoded into
-// the result type, and a string result also accepts plain text.
+// [WaitForCallback] creates the callback, runs a submitter step that hands
+// the id over, and waits, all as one operation:
 //
-// [Invoke] calls another Lambda function (durable or not) and suspends
-// until it has finished; [InvokeAsync] returns a lazy [Future].
-// [WaitForCondition] polls: it runs a check, records the state it returns
-// and, while a [WaitStrategy] says so, suspends for a delay and checks
-// again from the recorded state.
+//	verdict, err := durable.WaitForCallback[Verdict](ctx, "review", func(sc durable.StepContext, callbackID string) error {
+//		return tickets.Open(sc, doc, callbackID) // may run more than once: be idempotent
+//	}, durable.WithCallbackTimeout(72*time.Hour))
+//
+// Callback results are text posted by someone else: by default
+// ([CallbackResultSerdes]) a JSON document is decoded into the result
+// type, and a string result also accepts plain text.
+//
+// [Invoke] calls another Lambda function (durable or not; a durable one by
+// a qualified name) and suspends until it has finished:
+//
+//	price, err := durable.Invoke[Price](ctx, "get-price", "pricing:live", PriceQuery{SKU: sku})
+//
+// [WaitForCondition] polls durably: it runs a check, records the state it
+// returns and, while a [WaitStrategy] says so, suspends for a delay and
+// checks again from the recorded state:
+//
+//	job, err := durable.WaitForCondition(ctx, "await-job", pollJob, durable.ConditionConfig[Job]{
+//		InitialState: Job{ID: id},
+//		WaitStrategy: durable.MustNewWaitStrategy(durable.WaitConfig[Job]{ShouldContinue: func(j Job) bool { return !j.Done }}),
+//	})
+//
+// # Goroutines
+//
+// A Context belongs to the goroutine that received it. Calling an
+// operation from another goroutine returns [ErrWrongGoroutine]; calling one
+// on an enclosing Context inside a step body or a child function returns
+// [ErrWrongContext]. [Go] is the way to fan out: each Go takes its id at
+// the call, in program order, so fan-outs stay deterministic however the
+// goroutines interleave. The checks cost a few nanoseconds; build with
+// -tags durablenocheck to remove them.
+//
+// A goroutine blocked on a future does not count as running: the
+// invocation suspends when every goroutine waits on the service (directly
+// or through futures), and while some code still runs, waiting operations
+// are polled so they can resume in the same invocation.
 //
 // # Retrying a group of operations
 //
@@ -98,9 +158,12 @@
 // A non-nil error from an operation is one of three things:
 //
 //   - a terminal failure, matching one of the typed errors ([StepError],
-//     [NonDeterministicExecutionError], [CheckpointError], ...) with
-//     errors.As; each of them also matches *[OperationError];
-//   - a plain argument error (a bad duration, a bad option);
+//     [ChildContextError], [CallbackError], [InvokeError],
+//     [WaitForConditionError], [BatchError], [NonDeterministicExecutionError],
+//     [CheckpointError], ...) with errors.As; each of them also matches
+//     *[OperationError];
+//   - a plain argument error (a bad duration, a bad option), which records
+//     nothing;
 //   - the suspension signal, which matches no public type: the invocation
 //     is ending and the handler must return the error unchanged.
 //
@@ -111,12 +174,40 @@
 // returned to the caller carries that ErrorType and message, with a
 // stand-in Err rebuilt from the record (the same on the first run and on
 // replay), so match on ErrorType rather than on your own error types.
+// [WithErrorData] attaches machine-readable data to an error; sentinels
+// such as [ErrCallbackTimedOut] and [ErrInvokeTimedOut] match with
+// errors.Is.
 //
 // Failures of the durable-execution API are classified: a stale checkpoint
 // token, throttling, 5xx and network failures fail the invocation (the
 // service invokes the function again); other 4xx answers and KMS errors
-// fail the execution. A panic anywhere in user code is recovered and
-// reported as a [PanicError] invocation failure.
+// fail the execution. A serialization failure is permanent unless the
+// [Serdes] wraps it with [RetryableSerdesError]. A panic anywhere in user
+// code is recovered and reported as a [PanicError] invocation failure.
+//
+// # Options
+//
+// [Wrap] and [Start] take [HandlerOption] values: [WithSerdes] (the
+// default [Serdes] of the input, the result and every operation; default
+// [JSONSerdes]), [WithCallbackDeserializer], [WithLogHandler],
+// [WithReplayLogMode], [WithStackTraces] and [WithExecutionClient] (an
+// emulator or a fake instead of the AWS client). Inside the handler,
+// before its first operation, [ConfigureSerdes] and [ConfigureLogging]
+// change the serialization and logging of the current invocation.
+//
+// Each operation has its own options, named after it: [StepOption]
+// ([WithRetry], [WithSemantics], [WithStepSerdes], [WithStepSubType]),
+// [ChildOption] ([WithChildSerdes], [WithChildErrorMapper],
+// [WithChildSummary], [WithChildSubType], [WithChildVirtual]; also taken
+// by [Go] and the combinators), [BatchOption] ([WithMaxConcurrency],
+// [WithCompletion], [WithItemNamer], [WithNesting], [WithBatchSummary],
+// [WithBatchSerdes], [WithBatchResultSerdes]), [CallbackOption]
+// ([WithCallbackTimeout], [WithCallbackHeartbeatTimeout],
+// [WithCallbackSerdes], [WithCallbackSubType]; each is also a
+// [WaitForCallbackOption], like [WithSubmitterRetry]) and [InvokeOption]
+// ([WithInvokePayloadSerdes], [WithInvokeResultSerdes], [WithTenantID]).
+// Options must be the same on every invocation: they are part of what
+// replay reads back.
 //
 // # Logging
 //
@@ -131,17 +222,32 @@
 //
 // # Testing
 //
-// [WithExecutionClient] replaces the AWS client; the durabletest package
-// runs handlers against a local emulator of the service with virtual time.
-// Waits and retries are skipped over; callbacks and invoke targets are
-// what the test provides:
+// The durabletest package runs handlers in process against an emulator of
+// the service, on virtual time:
 //
 //	r := durabletest.NewLocalRunner(handler)
-//	r.RegisterFunction("pricing:live", durabletest.PlainFunction(priceFn)) // an Invoke target
+//	res, err := r.RunUntilComplete(order)
+//	out, err := durabletest.ResultAs[Receipt](res)
+//
+// Time: RunUntilComplete jumps the virtual clock over waits, step retries
+// and WaitForCondition delays, so they cost nothing; callback and execution timeouts are
+// reached only with AdvanceTime(d), and CompletePendingTimers fires the
+// next wait or retry timer when a test drives invocations one by one with
+// Run.
+//
+// Callbacks are completed by the test. A run waiting for one returns with
+// Status PENDING; complete it, then call RunUntilComplete again to
+// continue the same execution:
+//
 //	res, _ := r.RunUntilComplete(order) // PENDING: waits for a callback
 //	cb := r.OpenCallbacks()[0]
-//	_ = r.SendCallbackSuccess(cb.CallbackID, approval{OK: true})
+//	_ = r.SendCallbackSuccess(cb.CallbackID, Approval{OK: true}) // or SendCallbackFailure, TimeoutCallback
 //	res, _ = r.RunUntilComplete(order) // continues to the end
 //
-// and AdvanceTime moves the virtual clock over callback timeouts.
+// Chained invokes reach functions the test registers, or wait for the
+// test to resolve them:
+//
+//	r.RegisterFunction("pricing:live", durabletest.PlainFunction(priceFn)) // or DurableFunction(handler)
+//	// without a registered target the run is PENDING until
+//	_ = r.CompleteChainedInvoke("get-price", Price{Cents: 1250}) // or FailChainedInvoke, TimeoutChainedInvoke
 package durable
