@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/acme/durable-lambda-go/durable"
+	"github.com/acme/durable-lambda-go/durable/durabletest"
 )
 
 func ExampleRunInChildContext() {
@@ -141,7 +142,13 @@ func ExampleWaitAsync() {
 	}
 	out, _ := durable.Wrap(handler, durable.WithExecutionClient(&acceptAll{}))(context.Background(), firstInvocation(`null`))
 	fmt.Println(string(out))
-	// Output: {"Status":"PENDING"}
+
+	// The next invocation, after the minute, finds the wait finished.
+	res, _ := durabletest.NewLocalRunner(handler).RunUntilComplete(nil)
+	fmt.Println(res.Status, res.RawResult, "after", len(res.Invocations), "invocations")
+	// Output:
+	// {"Status":"PENDING"}
+	// SUCCEEDED "after" after 2 invocations
 }
 
 func ExampleRunInChildContextAsync() {
@@ -192,5 +199,10 @@ func ExampleJoin() {
 	}
 	out, _ := durable.Wrap(handler, durable.WithExecutionClient(&acceptAll{}))(context.Background(), firstInvocation(`null`))
 	fmt.Println(string(out))
-	// Output: {"Status":"PENDING"}
+
+	res, _ := durabletest.NewLocalRunner(handler).RunUntilComplete(nil)
+	fmt.Println(res.Status, res.RawResult, "after", len(res.Invocations), "invocations")
+	// Output:
+	// {"Status":"PENDING"}
+	// SUCCEEDED "joined" after 2 invocations
 }

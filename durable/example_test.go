@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/acme/durable-lambda-go/durable"
+	"github.com/acme/durable-lambda-go/durable/durabletest"
 )
 
 // acceptAll is a stand-in for the durable-execution service that accepts
@@ -68,9 +69,17 @@ func ExampleWait() {
 		}
 		return "done", nil
 	}
+	// The first invocation starts the wait and suspends.
 	out, _ := durable.Wrap(handler, durable.WithExecutionClient(&acceptAll{}))(context.Background(), firstInvocation(`{}`))
 	fmt.Println(string(out))
-	// Output: {"Status":"PENDING"}
+
+	// The service invokes the function again when the wait is over; the
+	// local runner skips the 90 s of virtual time.
+	res, _ := durabletest.NewLocalRunner(handler).RunUntilComplete(nil)
+	fmt.Println(res.Status, res.RawResult, "after", len(res.Invocations), "invocations")
+	// Output:
+	// {"Status":"PENDING"}
+	// SUCCEEDED "done" after 2 invocations
 }
 
 func ExampleStart() {
