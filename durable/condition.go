@@ -2,7 +2,6 @@ package durable
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 	"time"
 
@@ -88,8 +87,8 @@ func NewWaitStrategy[S any](cfg WaitConfig[S]) (WaitStrategy[S], error) {
 	if err := validateBackoff("WaitConfig", cfg.MaxAttempts, cfg.InitialDelay, cfg.MaxDelay, cfg.Jitter); err != nil {
 		return nil, err
 	}
-	if cfg.BackoffRate < 1 || math.IsInf(cfg.BackoffRate, 0) || math.IsNaN(cfg.BackoffRate) {
-		return nil, fmt.Errorf("durable: WaitConfig.BackoffRate %v must be a finite number of at least 1", cfg.BackoffRate)
+	if err := validateRate("WaitConfig", cfg.BackoffRate); err != nil {
+		return nil, err
 	}
 	return func(state S, attempt int) WaitDecision {
 		if !cfg.ShouldContinue(state) {
@@ -102,8 +101,7 @@ func NewWaitStrategy[S any](cfg WaitConfig[S]) (WaitStrategy[S], error) {
 				Attempts: attempt,
 			}}
 		}
-		base := min(float64(cfg.InitialDelay)*math.Pow(cfg.BackoffRate, float64(attempt-1)), float64(cfg.MaxDelay))
-		return WaitDecision{Continue: true, Delay: jitteredSeconds(cfg.Jitter, base)}
+		return WaitDecision{Continue: true, Delay: exponentialDelay(cfg.InitialDelay, cfg.MaxDelay, cfg.BackoffRate, cfg.Jitter, attempt)}
 	}, nil
 }
 

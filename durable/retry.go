@@ -144,8 +144,8 @@ func NewRetryStrategy(cfg RetryConfig) (RetryStrategy, error) {
 	if err := validateBackoff("RetryConfig", cfg.MaxAttempts, cfg.InitialDelay, cfg.MaxDelay, cfg.Jitter); err != nil {
 		return nil, err
 	}
-	if cfg.BackoffRate < 1 || math.IsInf(cfg.BackoffRate, 0) || math.IsNaN(cfg.BackoffRate) {
-		return nil, fmt.Errorf("durable: RetryConfig.BackoffRate %v must be a finite number of at least 1", cfg.BackoffRate)
+	if err := validateRate("RetryConfig", cfg.BackoffRate); err != nil {
+		return nil, err
 	}
 	for i, m := range cfg.RetryableErrors {
 		if m == nil {
@@ -156,8 +156,7 @@ func NewRetryStrategy(cfg RetryConfig) (RetryStrategy, error) {
 		if a.Attempt >= cfg.MaxAttempts || !retryable(cfg.RetryableErrors, a.Err) {
 			return RetryDecision{}
 		}
-		base := min(float64(cfg.InitialDelay)*math.Pow(cfg.BackoffRate, float64(a.Attempt-1)), float64(cfg.MaxDelay))
-		return RetryDecision{Retry: true, Delay: jitteredSeconds(cfg.Jitter, base)}
+		return RetryDecision{Retry: true, Delay: exponentialDelay(cfg.InitialDelay, cfg.MaxDelay, cfg.BackoffRate, cfg.Jitter, a.Attempt)}
 	}, nil
 }
 
@@ -265,6 +264,21 @@ func retryable(matchers []ErrorMatcher, err error) bool {
 		}
 	}
 	return false
+}
+
+// validateRate checks the BackoffRate of an exponential strategy.
+func validateRate(what string, rate float64) error {
+	if rate < 1 || math.IsInf(rate, 0) || math.IsNaN(rate) {
+		return fmt.Errorf("durable: %s.BackoffRate %v must be a finite number of at least 1", what, rate)
+	}
+	return nil
+}
+
+// exponentialDelay is the delay after attempt n (1-based) of an exponential
+// strategy: min(initial × rate^(n−1), maxDelay), jittered and rounded to
+// whole seconds (at least 1).
+func exponentialDelay(initial, maxDelay time.Duration, rate float64, j JitterStrategy, n int) time.Duration {
+	return jitteredSeconds(j, min(float64(initial)*math.Pow(rate, float64(n-1)), float64(maxDelay)))
 }
 
 // jitteredSeconds applies jitter to base (nanoseconds) and rounds the
