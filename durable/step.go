@@ -185,32 +185,43 @@ func runStep[O any](c *execContext, id, name string, fn func(StepContext) (O, er
 		return decodeStepResult[O](&s, attempt, []byte(*rec.StepDetails.Result))
 	}
 	for {
-		var bodyErr error
-		if !s.interrupted {
-			if err := s.start(); err != nil {
-				return zero, err
-			}
-			out, err := runStepBody(c, fn, &stepContext{Context: c.Context, inv: c.inv, id: id, name: name, attempt: attempt})
-			if err == nil {
-				payload, merr := cfg.serdes.Marshal(c, s.meta(), out)
-				if merr == nil {
-					if err := s.succeed(wire.String(string(payload))); err != nil {
-						return zero, err
-					}
-					return decodeStepResult[O](&s, attempt, payload)
-				}
-				err = newSerdesError(s.what(), "serialize", merr)
-			}
-			bodyErr = err
-		} else {
-			bodyErr = newStepInterruptedError(name, attempt)
-		}
-		next, err := s.failed(attempt, bodyErr)
+		payload, attemptErr, err := runStepAttempt(&s, fn, attempt)
 		if err != nil {
 			return zero, err
 		}
-		attempt = next
+		if attemptErr == nil {
+			if err := s.succeed(wire.String(string(payload))); err != nil {
+				return zero, err
+			}
+			return decodeStepResult[O](&s, attempt, payload)
+		}
+		if attempt, err = s.failed(attempt, attemptErr); err != nil {
+			return zero, err
+		}
 	}
+}
+
+// runStepAttempt makes one attempt of a step: it checkpoints START when needed
+// and runs the body, returning the serialized result or the attempt's
+// failure (attemptErr, which goes through the retry strategy). An
+// interrupted at-most-once attempt fails without running. err is an SDK
+// failure (a checkpoint, the suspension signal) that ends the step.
+func runStepAttempt[O any](s *stepRun, fn func(StepContext) (O, error), attempt int) (payload []byte, attemptErr, err error) {
+	if s.interrupted {
+		return nil, newStepInterruptedError(s.name, attempt), nil
+	}
+	if err := s.start(); err != nil {
+		return nil, nil, err
+	}
+	out, bodyErr := runStepBody(s.c, fn, &stepContext{Context: s.c.Context, inv: s.c.inv, id: s.id, name: s.name, attempt: attempt})
+	if bodyErr != nil {
+		return nil, bodyErr, nil
+	}
+	payload, merr := s.cfg.serdes.Marshal(s.c, s.meta(), out)
+	if merr != nil {
+		return nil, newSerdesError(s.what(), "serialize", merr), nil
+	}
+	return payload, nil, nil
 }
 
 // decodeStepResult deserializes a step's checkpointed result. A fresh step
