@@ -230,33 +230,45 @@ func awaitEach(c *execContext, fcs []*futureCore, visit func(i int) bool) error 
 	for i := range pending {
 		pending[i] = i
 	}
-	cores := make([]*futureCore, 0, len(fcs))
 	for len(pending) > 0 {
-		cores = cores[:0]
-		for _, i := range pending {
-			cores = append(cores, fcs[i])
-		}
-		done, err := c.awaitAny(cores)
+		resolved, rest, err := c.awaitSome(fcs, pending)
 		if err != nil {
 			return err
 		}
-		next := pending[:0:0]
-		for j, i := range pending {
-			if len(done) > 0 && done[0] == j {
-				done = done[1:]
-				if errors.Is(fcs[i].err, errSuspended) {
-					return errSuspended
-				}
-				if visit(i) {
-					return nil
-				}
-				continue
+		for _, i := range resolved {
+			if errors.Is(fcs[i].err, errSuspended) {
+				return errSuspended
 			}
-			next = append(next, i)
+			if visit(i) {
+				return nil
+			}
 		}
-		pending = next
+		pending = rest
 	}
 	return nil
+}
+
+// awaitSome blocks until at least one of the futures fcs[i], i in pending,
+// has resolved, and splits pending into the resolved indexes and the rest,
+// both in pending's order.
+func (c *execContext) awaitSome(fcs []*futureCore, pending []int) (resolved, rest []int, err error) {
+	cores := make([]*futureCore, len(pending))
+	for j, i := range pending {
+		cores[j] = fcs[i]
+	}
+	done, err := c.awaitAny(cores)
+	if err != nil {
+		return nil, nil, err
+	}
+	for j, i := range pending {
+		if len(done) > 0 && done[0] == j {
+			done = done[1:]
+			resolved = append(resolved, i)
+		} else {
+			rest = append(rest, i)
+		}
+	}
+	return resolved, rest, nil
 }
 
 // settledJSON is the recorded form of a Settled value.

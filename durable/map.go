@@ -132,6 +132,7 @@ type batchDriver[O any] struct {
 	run   func(k Context, i int) (O, error)
 
 	futs              []*Future[O]
+	cores             []*futureCore // the futures' cores, by index
 	status            []BatchItemStatus
 	running           []int
 	succeeded, failed int
@@ -153,15 +154,16 @@ func (d *batchDriver[O]) start(i int, cfg *childConfig) {
 	r, err := startChild(d.k, d.spec.names[i], cfg)
 	if err != nil {
 		d.futs[i] = failedFuture[O](d.k.inv, err)
-		return
+	} else {
+		d.futs[i] = spawnChild(r, func(cc Context) (O, error) { return d.run(cc, i) })
 	}
-	d.futs[i] = spawnChild(r, func(cc Context) (O, error) { return d.run(cc, i) })
+	d.cores[i] = d.futs[i].c
 }
 
 // drive runs the batch.
 func (d *batchDriver[O]) drive() (BatchResult[O], error) {
 	n := len(d.spec.names)
-	d.futs, d.status = make([]*Future[O], n), make([]BatchItemStatus, n)
+	d.futs, d.cores, d.status = make([]*Future[O], n), make([]*futureCore, n), make([]BatchItemStatus, n)
 	limit := n
 	if m := d.spec.cfg.maxConcurrency; m != nil {
 		limit = *m
@@ -199,22 +201,12 @@ func (d *batchDriver[O]) collect() error {
 	if len(d.running) == 0 {
 		return nil
 	}
-	cores := make([]*futureCore, len(d.running))
-	for j, i := range d.running {
-		cores[j] = d.futs[i].c
-	}
-	done, err := d.k.awaitAny(cores)
+	resolved, rest, err := d.k.awaitSome(d.cores, d.running)
 	if err != nil {
 		return err
 	}
-	next := d.running[:0:0]
-	for j, i := range d.running {
-		if len(done) == 0 || done[0] != j {
-			next = append(next, i)
-			continue
-		}
-		done = done[1:]
-		switch err := d.futs[i].c.err; {
+	for _, i := range resolved {
+		switch err := d.cores[i].err; {
 		case errors.Is(err, errSuspended):
 			return err
 		case err != nil:
@@ -225,7 +217,7 @@ func (d *batchDriver[O]) collect() error {
 			d.succeeded++
 		}
 	}
-	d.running = next
+	d.running = rest
 	return nil
 }
 
