@@ -105,8 +105,8 @@ func newRetryError(name string, attempts int, obj ErrorObject) *RetryError {
 // started) and, if it retries, a durable [Wait] named "<name>-backoff-<n>"
 // of the decided delay (rounded up to whole seconds, at least one; a zero
 // Delay is [DefaultRetryDelay], a negative one gives up) runs before
-// attempt n+1: the invocation suspends meanwhile. Ids are "P" for Retry,
-// "P-1" for attempt 1, "P-2" for backoff 1, "P-3" for attempt 2, ...
+// attempt n+1: the invocation suspends meanwhile. If Retry's id is "P",
+// attempt 1 is "P-1", backoff 1 "P-2", attempt 2 "P-3", and so on.
 //
 // On replay a finished attempt is not run again (a failed one returns its
 // recorded error, a succeeded one its recorded result), a finished backoff

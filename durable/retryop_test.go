@@ -261,7 +261,8 @@ func TestRetryStrategyFilters(t *testing.T) {
 
 // TestRetryReplay starts invocations from recorded states: finished
 // attempts, backoffs and Retry contexts are not run again, and the
-// strategy is consulted only where no record decides.
+// strategy is consulted only where no record decides, with the time
+// elapsed since the Retry's recorded start.
 func TestRetryReplay(t *testing.T) {
 	id := WireID
 	started := contextRecord("1", "r", "RunInChildContext", "STARTED", nil)
@@ -314,6 +315,7 @@ func TestRetryReplay(t *testing.T) {
 			f := newFakeClient(ops...)
 			var runs []int
 			var seen []string
+			var sinceRecordedStart time.Duration
 			h := func(ctx Context, _ any) (string, error) {
 				v, err := Retry(ctx, "r", func(_ Context, attempt int) (string, error) {
 					runs = append(runs, attempt)
@@ -322,6 +324,9 @@ func TestRetryReplay(t *testing.T) {
 					var oe *OperationError
 					errors.As(a.Err, &oe)
 					seen = append(seen, fmt.Sprintf("%d %s %T", a.Attempt, oe.ErrorType, a.Err))
+					if a.Elapsed < sinceRecordedStart {
+						t.Errorf("elapsed %v, want at least %v since the recorded start", a.Elapsed, sinceRecordedStart)
+					}
 					return RetryDecision{Retry: true, Delay: 3 * time.Second}
 				})
 				var re *RetryError
@@ -330,6 +335,7 @@ func TestRetryReplay(t *testing.T) {
 				}
 				return v, err
 			}
+			sinceRecordedStart = time.Since(testEpoch)
 			out, err := invoke(t, h, envelope(t, "tok-0", ops), testOptions(f)...)
 			if err != nil {
 				t.Fatal(err)
