@@ -171,12 +171,7 @@ const (
 var reasonNames = [...]string{"ALL_COMPLETED", "MIN_SUCCESSFUL_REACHED", "FAILURE_TOLERANCE_EXCEEDED", "CUSTOM_SUCCEEDED", "CUSTOM_FAILED"}
 
 // String returns the recorded name, e.g. "ALL_COMPLETED".
-func (r CompletionReason) String() string {
-	if r >= 0 && int(r) < len(reasonNames) {
-		return reasonNames[r]
-	}
-	return "CompletionReason(" + strconv.Itoa(int(r)) + ")"
-}
+func (r CompletionReason) String() string { return enumName(reasonNames[:], "CompletionReason", int(r)) }
 
 // MarshalText encodes the reason as its String.
 func (r CompletionReason) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
@@ -184,12 +179,7 @@ func (r CompletionReason) MarshalText() ([]byte, error) { return []byte(r.String
 // UnmarshalText decodes a String value; an unknown one decodes to the zero
 // value.
 func (r *CompletionReason) UnmarshalText(b []byte) error {
-	*r = 0
-	for i, n := range reasonNames {
-		if n == string(b) {
-			*r = CompletionReason(i)
-		}
-	}
+	*r = CompletionReason(enumValue(reasonNames[:], b))
 	return nil
 }
 
@@ -211,12 +201,7 @@ const (
 var itemStatusNames = [...]string{"NOT_STARTED", "STARTED", "SUCCEEDED", "FAILED"}
 
 // String returns the recorded name, e.g. "SUCCEEDED".
-func (s BatchItemStatus) String() string {
-	if s >= 0 && int(s) < len(itemStatusNames) {
-		return itemStatusNames[s]
-	}
-	return "BatchItemStatus(" + strconv.Itoa(int(s)) + ")"
-}
+func (s BatchItemStatus) String() string { return enumName(itemStatusNames[:], "BatchItemStatus", int(s)) }
 
 // MarshalText encodes the status as its String.
 func (s BatchItemStatus) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
@@ -224,13 +209,28 @@ func (s BatchItemStatus) MarshalText() ([]byte, error) { return []byte(s.String(
 // UnmarshalText decodes a String value; an unknown one decodes to the zero
 // value.
 func (s *BatchItemStatus) UnmarshalText(b []byte) error {
-	*s = 0
-	for i, n := range itemStatusNames {
+	*s = BatchItemStatus(enumValue(itemStatusNames[:], b))
+	return nil
+}
+
+// enumName is the recorded name of value v of an enumeration whose names
+// are names, or "<typeName>(<v>)" for a value out of range.
+func enumName(names []string, typeName string, v int) string {
+	if v >= 0 && v < len(names) {
+		return names[v]
+	}
+	return typeName + "(" + strconv.Itoa(v) + ")"
+}
+
+// enumValue is the value whose recorded name is b, or 0 for an unknown
+// name.
+func enumValue(names []string, b []byte) int {
+	for i, n := range names {
 		if n == string(b) {
-			*s = BatchItemStatus(i)
+			return i
 		}
 	}
-	return nil
+	return 0
 }
 
 // BatchItem is one started item of a batch.
