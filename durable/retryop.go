@@ -175,9 +175,7 @@ func Retry[O any](ctx Context, name string, fn func(ctx Context, attempt int) (O
 			run.started = t
 		}
 	}
-	c.busy++
-	defer func() { c.busy-- }()
-	return runChild(r, func(k Context) (O, error) { return retryAttempts(k.impl(), run, fn) })
+	return runChildInline(c, r, func(k Context) (O, error) { return retryAttempts(k.impl(), run, fn) })
 }
 
 // retryRun is the non-generic part of one Retry call.
@@ -235,13 +233,11 @@ func runAttempt[O any](k *execContext, run *retryRun, fn func(Context, int) (O, 
 		return out, err, err
 	}
 	var fnErr error
-	k.busy++
-	out, err = runChild(r, func(ac Context) (O, error) {
+	out, err = runChildInline(k, r, func(ac Context) (O, error) {
 		v, e := fn(ac, n)
 		fnErr = e
 		return v, e
 	})
-	k.busy--
 	if fnErr == nil {
 		fnErr = err
 	}
