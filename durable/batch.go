@@ -171,7 +171,9 @@ const (
 var reasonNames = [...]string{"ALL_COMPLETED", "MIN_SUCCESSFUL_REACHED", "FAILURE_TOLERANCE_EXCEEDED", "CUSTOM_SUCCEEDED", "CUSTOM_FAILED"}
 
 // String returns the recorded name, e.g. "ALL_COMPLETED".
-func (r CompletionReason) String() string { return enumName(reasonNames[:], "CompletionReason", int(r)) }
+func (r CompletionReason) String() string {
+	return enumName(reasonNames[:], "CompletionReason", int(r))
+}
 
 // MarshalText encodes the reason as its String.
 func (r CompletionReason) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
@@ -201,7 +203,9 @@ const (
 var itemStatusNames = [...]string{"NOT_STARTED", "STARTED", "SUCCEEDED", "FAILED"}
 
 // String returns the recorded name, e.g. "SUCCEEDED".
-func (s BatchItemStatus) String() string { return enumName(itemStatusNames[:], "BatchItemStatus", int(s)) }
+func (s BatchItemStatus) String() string {
+	return enumName(itemStatusNames[:], "BatchItemStatus", int(s))
+}
 
 // MarshalText encodes the status as its String.
 func (s BatchItemStatus) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
