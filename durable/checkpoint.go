@@ -1,6 +1,7 @@
 package durable
 
 import (
+	"runtime/debug"
 	"time"
 
 	"github.com/acme/durable-lambda-go/wire"
@@ -210,7 +211,7 @@ func (inv *invocation) sendLocked() {
 	in := CheckpointInput{DurableExecutionArn: inv.arn, CheckpointToken: q.token, Updates: q.inflight}
 
 	inv.mu.Unlock()
-	out, err := inv.client.Checkpoint(inv.ctx, in)
+	out, err := inv.callCheckpoint(in)
 	inv.mu.Lock()
 
 	q.sending = false
@@ -235,4 +236,26 @@ func (inv *invocation) sendLocked() {
 	if len(q.pending) > 0 {
 		inv.armLocked()
 	}
+}
+
+// callCheckpoint calls the client. A panic in it (a custom client's bug)
+// becomes a *PanicError, which fails the invocation like a panic of user
+// code: otherwise it would crash the process from the linger timer's or
+// the poller's goroutine, or unwind through the queue's locking.
+func (inv *invocation) callCheckpoint(in CheckpointInput) (out CheckpointOutput, err error) {
+	defer inv.recoverClientPanic(&err)
+	return inv.client.Checkpoint(inv.ctx, in)
+}
+
+// recoverClientPanic, deferred, stores a recovered panic in *err.
+func (inv *invocation) recoverClientPanic(err *error) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	pe := &PanicError{Value: v}
+	if inv.opts.stackTraces {
+		pe.Stack = debug.Stack()
+	}
+	*err = pe
 }

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/acme/durable-lambda-go/wire"
 )
@@ -199,4 +200,37 @@ func (inv *invocation) enqueueAsync(u OperationUpdate) error {
 // acknowledgement.
 func (inv *invocation) checkpoint(u OperationUpdate) error {
 	return inv.submit(nil, u, true)
+}
+
+// A client that panics fails the invocation with its *PanicError (the
+// cause of the CheckpointError) instead of crashing the process, whether
+// the handler's goroutine or the linger timer's made the call.
+func TestClientPanicFailsTheInvocation(t *testing.T) {
+	for _, timer := range []bool{false, true} {
+		t.Run(fmt.Sprintf("timer=%v", timer), func(t *testing.T) {
+			f := newFakeClient(executionOp(""))
+			called := make(chan struct{})
+			f.onCall = func(int, CheckpointInput) {
+				close(called)
+				panic("client bug")
+			}
+			opts := testOptions(f)
+			if timer {
+				opts = append(opts, withStartLinger(time.Millisecond))
+			}
+			h := func(ctx Context, _ any) (int, error) {
+				return Step(ctx, "s", func(StepContext) (int, error) {
+					if timer {
+						<-called // only the linger timer can send the START
+					}
+					return 1, nil
+				})
+			}
+			out, err := invoke(t, h, envelope(t, "tok-0", []Operation{executionOp("")}), opts...)
+			var pe *PanicError
+			if !errors.As(err, &pe) || pe.Value != "client bug" {
+				t.Fatalf("got %+v, %v; want an invocation failure with the client's panic", out, err)
+			}
+		})
+	}
 }
