@@ -99,3 +99,25 @@ func TestCallbackControls(t *testing.T) {
 		})
 	}
 }
+
+// TestHandlerCallsRunner: a WaitForCallback submitter completes its own
+// callback through the runner while the runner is invoking the handler.
+func TestHandlerCallsRunner(t *testing.T) {
+	var r *LocalRunner[string, string]
+	r = NewLocalRunner(func(ctx durable.Context, in string) (string, error) {
+		at := r.Now()
+		got, err := durable.WaitForCallback[string](ctx, "approve", func(_ durable.StepContext, id string) error {
+			return r.SendCallbackSuccess(id, in+" approved at "+at.Format(time.RFC3339))
+		})
+		return got, err
+	})
+	start := r.Now()
+	res, err := r.RunUntilComplete("order")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "order approved at " + start.Format(time.RFC3339)
+	if got, err := ResultAs[string](res); err != nil || res.Status != StatusSucceeded || got != want {
+		t.Fatalf("status %s, result %q, %v; want SUCCEEDED, %q", res.Status, got, err, want)
+	}
+}

@@ -108,7 +108,11 @@ func PlainFunction[I, O any](handler func(context.Context, I) (O, error)) Functi
 
 // LocalRunner runs a durable handler in process against the emulator, on
 // virtual time. Its methods are safe for concurrent use, but a runner
-// drives one execution at a time.
+// drives one execution at a time: most methods wait while Run or
+// RunUntilComplete is driving it. Service, Now and the callback methods
+// (SendCallbackSuccess, SendCallbackFailure, SendCallbackHeartbeat,
+// TimeoutCallback) do not, so the handler itself may call them — a
+// WaitForCallback submitter can complete its own callback.
 //
 // Run and RunUntilComplete start an execution with the event. Until they
 // have returned that execution's final result, calling them again
@@ -119,7 +123,12 @@ type LocalRunner[I, O any] struct {
 	handler durable.Handler[I, O]
 	opts    []durable.HandlerOption
 
+	// mu is held while a method drives or reads the runner's state,
+	// including while Run and RunUntilComplete invoke the handler.
+	// svcMu guards svc and clock for Service and Now, which the handler
+	// may call meanwhile; reset changes them holding both.
 	mu        sync.Mutex
+	svcMu     sync.Mutex
 	svc       *emulator.Service
 	clock     *emulator.VirtualClock
 	faults    *faults
@@ -139,9 +148,9 @@ func NewLocalRunner[I, O any](handler durable.Handler[I, O], opts ...durable.Han
 
 // reset builds a fresh service; must hold r.mu (or be unshared).
 func (r *LocalRunner[I, O]) reset() {
-	r.clock = emulator.NewVirtualClock(time.Now().UTC().Truncate(time.Millisecond))
+	clock := emulator.NewVirtualClock(time.Now().UTC().Truncate(time.Millisecond))
 	svc, err := emulator.New(emulator.Config{
-		Clock:          r.clock,
+		Clock:          clock,
 		MaxInvokeDepth: MaxInvokeDepth,
 		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
@@ -149,7 +158,10 @@ func (r *LocalRunner[I, O]) reset() {
 		panic(fmt.Sprintf("durabletest: creating the emulator: %v", err))
 	}
 	plan := newFaults()
-	r.svc, r.faults, r.arn, r.closed = svc, plan, "", false
+	r.svcMu.Lock()
+	r.svc, r.clock = svc, clock
+	r.svcMu.Unlock()
+	r.faults, r.arn, r.closed = plan, "", false
 	r.mustRegister(emulator.Function{Name: FunctionName, Durable: true,
 		Invoker: durableInvoker(r.handler, r.opts, func() *faultClient { return &faultClient{svc: svc, faults: plan} })})
 	for id, fn := range r.functions {
@@ -173,8 +185,8 @@ func (r *LocalRunner[I, O]) Reset() {
 
 // Service returns the emulator the runner drives, for inspection.
 func (r *LocalRunner[I, O]) Service() *emulator.Service {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.svcMu.Lock()
+	defer r.svcMu.Unlock()
 	return r.svc
 }
 
@@ -504,8 +516,8 @@ func (r *LocalRunner[I, O]) AdvanceTime(d time.Duration) error {
 
 // Now returns the runner's virtual time.
 func (r *LocalRunner[I, O]) Now() time.Time {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.svcMu.Lock()
+	defer r.svcMu.Unlock()
 	return r.clock.Now()
 }
 
