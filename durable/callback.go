@@ -350,11 +350,7 @@ func (e *CallbackError) As(target any) bool {
 	return asOperationError(&e.OperationError, target)
 }
 
-func (e *CallbackError) errorObject() ErrorObject {
-	o := e.OperationError.errorObject()
-	o.ErrorType = errTypeCallback
-	return o
-}
+func (e *CallbackError) errorObject() ErrorObject { return e.errorObjectAs(errTypeCallback) }
 
 // CallbackExternalError is a failure the external system posted
 // (SendDurableExecutionCallbackFailure). ErrorType, Message and ErrorData
@@ -364,9 +360,7 @@ type CallbackExternalError struct {
 }
 
 func (e *CallbackExternalError) errorObject() ErrorObject {
-	o := e.OperationError.errorObject()
-	o.ErrorType = errTypeCallbackExternal
-	return o
+	return e.errorObjectAs(errTypeCallbackExternal)
 }
 
 // CallbackTimeoutError reports a callback the service timed out: no result
@@ -383,7 +377,5 @@ type CallbackTimeoutError struct {
 func (e *CallbackTimeoutError) Is(target error) bool { return target == ErrCallbackTimedOut }
 
 func (e *CallbackTimeoutError) errorObject() ErrorObject {
-	o := e.OperationError.errorObject()
-	o.ErrorType = errTypeCallbackTimeout
-	return o
+	return e.errorObjectAs(errTypeCallbackTimeout)
 }

@@ -108,11 +108,7 @@ func newChildContextError(obj ErrorObject, name string) *ChildContextError {
 	return &ChildContextError{OperationError: recordedOperationError(obj), Name: name}
 }
 
-func (e *ChildContextError) errorObject() ErrorObject {
-	o := e.OperationError.errorObject()
-	o.ErrorType = errTypeChildContext
-	return o
-}
+func (e *ChildContextError) errorObject() ErrorObject { return e.errorObjectAs(errTypeChildContext) }
 
 // RunInChildContext runs fn in a child context named name and returns its
 // result. The child is one operation of ctx (a CONTEXT record) whose own
@@ -316,7 +312,7 @@ func recordedChild[O any](r *childRun) (O, error) {
 	if d != nil {
 		recorded = d.Error
 	}
-	return v, r.childError(recordedFailure(recorded, errTypePlain, r.what(), r.rec.Status))
+	return v, r.errorFromObject(recordedFailure(recorded, errTypePlain, r.what(), r.rec.Status))
 }
 
 // succeed checkpoints the child's result (fire-and-forget); a result over
@@ -357,12 +353,12 @@ func (r *childRun) fail(err error) error {
 			return err
 		}
 	}
-	return r.childError(obj)
+	return r.errorFromObject(obj)
 }
 
-// childError builds the error returned for a failed child from its
+// errorFromObject builds the error returned for a failed child from its
 // ErrorObject, mapped by WithChildErrorMapper.
-func (r *childRun) childError(obj ErrorObject) error {
+func (r *childRun) errorFromObject(obj ErrorObject) error {
 	e := newChildContextError(obj, r.name)
 	if r.cfg.errMapper != nil {
 		return r.cfg.errMapper(e)

@@ -132,9 +132,7 @@ func (e *WaitForConditionError) As(target any) bool {
 }
 
 func (e *WaitForConditionError) errorObject() ErrorObject {
-	o := e.OperationError.errorObject()
-	o.ErrorType = errTypeWaitForCondition
-	return o
+	return e.errorObjectAs(errTypeWaitForCondition)
 }
 
 // WaitForCondition polls durably: it runs check on a state, starting from

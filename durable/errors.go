@@ -68,6 +68,14 @@ func (e *OperationError) errorObject() ErrorObject {
 	return ErrorObject{ErrorType: e.ErrorType, ErrorMessage: e.Message, ErrorData: e.ErrorData, StackTrace: e.StackTrace}
 }
 
+// errorObjectAs is the ErrorObject of an SDK error type: the recorded
+// fields under that type's own ErrorType.
+func (e *OperationError) errorObjectAs(errorType string) ErrorObject {
+	o := e.errorObject()
+	o.ErrorType = errorType
+	return o
+}
+
 // asOperationError lets the embedding types match *OperationError.
 func asOperationError(base *OperationError, target any) bool {
 	if t, ok := target.(**OperationError); ok {
@@ -92,11 +100,7 @@ type StepError struct {
 // As matches *OperationError.
 func (e *StepError) As(target any) bool { return asOperationError(&e.OperationError, target) }
 
-func (e *StepError) errorObject() ErrorObject {
-	o := e.OperationError.errorObject()
-	o.ErrorType = errTypeStep
-	return o
-}
+func (e *StepError) errorObject() ErrorObject { return e.errorObjectAs(errTypeStep) }
 
 // StepInterruptedError reports that an at-most-once step attempt was
 // interrupted (the invocation ended while the body ran), so the body was

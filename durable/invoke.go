@@ -195,11 +195,7 @@ func (e *InvokeError) Is(target error) bool {
 	return false
 }
 
-func (e *InvokeError) errorObject() ErrorObject {
-	o := e.OperationError.errorObject()
-	o.ErrorType = errTypeInvoke
-	return o
-}
+func (e *InvokeError) errorObject() ErrorObject { return e.errorObjectAs(errTypeInvoke) }
 
 func newInvokeError(name, functionID string, status OperationStatus, obj *ErrorObject) *InvokeError {
 	e := &InvokeError{Name: name, FunctionID: functionID, Status: status}

@@ -235,7 +235,7 @@ func decodeStepResult[O any](s *stepRun, attempts int, result []byte) (O, error)
 		if s.c.inv.endIfTransient(serr) {
 			return zero, serr
 		}
-		return zero, s.stepError(attempts, serr)
+		return zero, s.errorFromObject(attempts, errorObjectOf(serr, s.c.inv.opts.stackTraces))
 	}
 	return out, nil
 }
@@ -311,7 +311,7 @@ func (s *stepRun) resume(rec *Operation) (attempt int, replayed bool, err error)
 	if rec.StepDetails != nil {
 		recorded = rec.StepDetails.Error
 	}
-	return finished, true, s.stepErrorFromObject(finished, recordedFailure(recorded, errTypePlain, "step", rec.Status))
+	return finished, true, s.errorFromObject(finished, recordedFailure(recorded, errTypePlain, "step", rec.Status))
 }
 
 // start checkpoints the attempt's START when needed: fire-and-forget for
@@ -347,7 +347,7 @@ func (s *stepRun) failed(attempt int, bodyErr error) (int, error) {
 		if err := s.c.checkpoint(u); err != nil {
 			return 0, err
 		}
-		return 0, s.stepErrorFromObject(attempt, obj)
+		return 0, s.errorFromObject(attempt, obj)
 	}
 	u := s.update(wire.OperationActionRetry)
 	u.Error = &obj
@@ -384,16 +384,10 @@ func (s *stepRun) decide(attempt int, err error) (bool, int) {
 	return true, delaySeconds(d.Delay)
 }
 
-// stepError wraps a local error (e.g. a deserialization failure on replay)
-// as the step's failure.
-func (s *stepRun) stepError(attempts int, err error) *StepError {
-	return s.stepErrorFromObject(attempts, errorObjectOf(err, s.c.inv.opts.stackTraces))
-}
-
-// stepErrorFromObject builds the StepError for a recorded error; its Err is
+// errorFromObject builds the StepError for a recorded error; its Err is
 // the stand-in rebuilt from the record, the same on the first run and on
 // replay.
-func (s *stepRun) stepErrorFromObject(attempts int, obj ErrorObject) *StepError {
+func (s *stepRun) errorFromObject(attempts int, obj ErrorObject) *StepError {
 	return &StepError{OperationError: recordedOperationError(obj), Name: s.name, Attempts: attempts}
 }
 

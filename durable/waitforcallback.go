@@ -43,9 +43,7 @@ type CallbackSubmitterError struct {
 }
 
 func (e *CallbackSubmitterError) errorObject() ErrorObject {
-	o := e.OperationError.errorObject()
-	o.ErrorType = errTypeCallbackSubmitter
-	return o
+	return e.errorObjectAs(errTypeCallbackSubmitter)
 }
 
 // recordedError is an error recorded exactly as its ErrorObject: how
