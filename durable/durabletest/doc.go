@@ -40,10 +40,13 @@
 //	res, _ = r.RunUntilComplete(event)             // continues to the end
 //
 // SendCallbackFailure, SendCallbackHeartbeat and TimeoutCallback complete
-// callbacks the other ways; CompleteChainedInvoke, FailChainedInvoke and
-// TimeoutChainedInvoke resolve chained invokes. RegisterFunction with
-// DurableFunction or PlainFunction hosts a target instead, so the invoke
-// runs for real (durable targets must be invoked with a qualified name).
+// callbacks the other ways. These four, Service and Now may also be called
+// from the handler while the runner invokes it, so a WaitForCallback
+// submitter can complete its own callback within one run.
+// CompleteChainedInvoke, FailChainedInvoke and TimeoutChainedInvoke
+// resolve chained invokes. RegisterFunction with DurableFunction or
+// PlainFunction hosts a target instead, so the invoke runs for real
+// (durable targets must be invoked with a qualified name).
 //
 // # Time
 //
