@@ -79,9 +79,7 @@ func newChildConfig(c *execContext, op, name, defaultSubType string, opts []Chil
 	if cfg.subType, err = resolveSubType(op, name, cfg.subType, defaultSubType); err != nil {
 		return nil, err
 	}
-	if cfg.serdes == nil {
-		cfg.serdes = c.inv.opts.serdes
-	}
+	cfg.serdes = c.inv.opts.serdesOr(cfg.serdes)
 	return cfg, nil
 }
 

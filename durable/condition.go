@@ -158,9 +158,7 @@ func WaitForCondition[S any](ctx Context, name string, check func(StepContext, S
 	if check == nil {
 		return zero, argumentError("WaitForCondition", name, "the check function is nil")
 	}
-	if cfg.Serdes == nil {
-		cfg.Serdes = c.inv.opts.serdes
-	}
+	cfg.Serdes = c.inv.opts.serdesOr(cfg.Serdes)
 	w := conditionRun[S]{c: c, id: c.nextID(), name: name, cfg: &cfg}
 	return w.run(check)
 }

@@ -65,12 +65,8 @@ func newInvokeConfig(c *execContext, op, name, functionID string, opts []InvokeO
 	for _, o := range opts {
 		o.applyInvoke(cfg)
 	}
-	if cfg.payloadSerdes == nil {
-		cfg.payloadSerdes = c.inv.opts.serdes
-	}
-	if cfg.resultSerdes == nil {
-		cfg.resultSerdes = c.inv.opts.serdes
-	}
+	cfg.payloadSerdes = c.inv.opts.serdesOr(cfg.payloadSerdes)
+	cfg.resultSerdes = c.inv.opts.serdesOr(cfg.resultSerdes)
 	return cfg, nil
 }
 

@@ -92,9 +92,7 @@ func runBatch[O any](ctx Context, spec *batchSpec, run func(k Context, i int) (O
 		r, _ := v.(BatchResult[O])
 		return summarize(spec.kind, r, spec.cfg.summary)
 	}}
-	if cfg.serdes == nil {
-		cfg.serdes = c.inv.opts.serdes
-	}
+	cfg.serdes = c.inv.opts.serdesOr(cfg.serdes)
 	r, err := startChild(c, spec.name, cfg)
 	if err != nil {
 		return zero, err
@@ -140,11 +138,7 @@ type batchDriver[O any] struct {
 
 // itemConfig is the child configuration of the items.
 func (d *batchDriver[O]) itemConfig() *childConfig {
-	s := d.spec.cfg.itemSerdes
-	if s == nil {
-		s = d.k.inv.opts.serdes
-	}
-	return &childConfig{serdes: s, subType: d.spec.itemSubType, virtual: d.spec.cfg.nesting == NestingFlat}
+	return &childConfig{serdes: d.k.inv.opts.serdesOr(d.spec.cfg.itemSerdes), subType: d.spec.itemSubType, virtual: d.spec.cfg.nesting == NestingFlat}
 }
 
 // start starts item i on its own goroutine.

@@ -61,6 +61,15 @@ func newHandlerOptions(opts []HandlerOption) *handlerOptions {
 	return o
 }
 
+// serdesOr returns s, or the handler's Serdes when s is nil: the default
+// of every operation's Serdes option.
+func (o *handlerOptions) serdesOr(s Serdes) Serdes {
+	if s != nil {
+		return s
+	}
+	return o.serdes
+}
+
 // WithSerdes sets the Serdes used for the handler's event and result and as
 // the default of every operation.
 func WithSerdes(s Serdes) HandlerOption {

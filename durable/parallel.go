@@ -160,10 +160,7 @@ func ParallelMixed(ctx Context, name string, branches []AnyBranch, opts ...Batch
 	if err != nil {
 		return BatchResult[json.RawMessage]{}, err
 	}
-	itemSerdes := spec.cfg.itemSerdes
-	if itemSerdes == nil {
-		itemSerdes = ctx.impl().inv.opts.serdes
-	}
+	itemSerdes := ctx.impl().inv.opts.serdesOr(spec.cfg.itemSerdes)
 	for i, b := range branches {
 		if b == nil {
 			return BatchResult[json.RawMessage]{}, argumentError("ParallelMixed", name, "branch %d is nil", i)

@@ -160,9 +160,7 @@ func newStepConfig(c *execContext, op, name string, opts []StepOption) (*stepCon
 	if cfg.subType, err = resolveSubType(op, name, cfg.subType, wire.SubTypeStep); err != nil {
 		return nil, err
 	}
-	if cfg.serdes == nil {
-		cfg.serdes = c.inv.opts.serdes
-	}
+	cfg.serdes = c.inv.opts.serdesOr(cfg.serdes)
 	return cfg, nil
 }
 
