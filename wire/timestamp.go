@@ -28,8 +28,14 @@ func At(t time.Time) *Timestamp {
 // millisThreshold separates epoch seconds from epoch milliseconds.
 const millisThreshold = 1e11
 
-// MarshalJSON encodes t as epoch seconds.
+// MarshalJSON encodes t as epoch seconds. Instants before 1970 or at or
+// after 1e11 seconds (past the year 5000) cannot be told apart from
+// epoch milliseconds by a reader, so they are an error rather than a
+// number that would decode to another instant.
 func (t Timestamp) MarshalJSON() ([]byte, error) {
+	if err := checkRange(t.Time); err != nil {
+		return nil, err
+	}
 	ms := t.UnixMilli()
 	if ms%1000 == 0 {
 		return strconv.AppendInt(nil, ms/1000, 10), nil
@@ -53,6 +59,9 @@ func (t *Timestamp) UnmarshalJSON(b []byte) error {
 		if err != nil {
 			return fmt.Errorf("wire: timestamp %q is not RFC 3339: %w", s, err)
 		}
+		if err := checkRange(parsed); err != nil {
+			return err
+		}
 		t.Time = parsed.UTC()
 		return nil
 	}
@@ -74,4 +83,13 @@ func TimeOf(ts *Timestamp) time.Time {
 		return time.Time{}
 	}
 	return ts.Time
+}
+
+// checkRange reports an instant that epoch seconds cannot carry
+// unambiguously.
+func checkRange(t time.Time) error {
+	if t.Before(time.Unix(0, 0)) || !t.Before(time.Unix(millisThreshold, 0)) {
+		return fmt.Errorf("wire: timestamp %s is outside the protocol's range (1970 up to epoch second 1e11)", t.UTC().Format(time.RFC3339))
+	}
+	return nil
 }
