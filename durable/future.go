@@ -190,8 +190,10 @@ func (inv *invocation) spawn(body func()) {
 			inv.blockLocked()
 			inv.mu.Unlock()
 		}()
-		defer inv.recoverPanic()
+		returned := false
+		defer inv.recoverPanic(&returned)
 		body()
+		returned = true
 	}()
 }
 

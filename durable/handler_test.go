@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -364,5 +365,31 @@ func TestLargeErrorIsCheckpointed(t *testing.T) {
 	out, err := invoke(t, h, envelope(t, "t", f.log()), testOptions(f)...)
 	if err != nil || out.Status != "FAILED" || out.Error == nil || len(out.Error.ErrorMessage) != 1000 || len(f.calls) != 0 {
 		t.Fatalf("inline: %v %+v %d calls", err, out.Status, len(f.calls))
+	}
+}
+
+// User code that ends its goroutine with runtime.Goexit (t.FailNow in a
+// step body, say) fails the invocation instead of leaving it waiting for
+// an outcome nobody decides.
+func TestGoexitFailsTheInvocation(t *testing.T) {
+	tests := []struct {
+		name string
+		h    Handler[any, int]
+	}{
+		{"handler's goroutine", func(ctx Context, _ any) (int, error) {
+			return Step(ctx, "s", func(StepContext) (int, error) { runtime.Goexit(); return 0, nil })
+		}},
+		{"a Go child", func(ctx Context, _ any) (int, error) {
+			return Go(ctx, "g", func(Context) (int, error) { runtime.Goexit(); return 0, nil }).Result(ctx)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeClient(executionOp(""))
+			out, err := invoke(t, tt.h, envelope(t, "tok-0", []Operation{executionOp("")}), testOptions(f)...)
+			if !errors.Is(err, errGoexit) {
+				t.Fatalf("got %+v, %v; want an invocation failure", out, err)
+			}
+		})
 	}
 }

@@ -192,9 +192,11 @@ func (inv *invocation) run(body func(*execContext) ([]byte, error)) ([]byte, err
 
 func (inv *invocation) runRoot(body func(*execContext) ([]byte, error)) {
 	defer close(inv.rootDone)
-	defer inv.recoverPanic()
+	returned := false
+	defer inv.recoverPanic(&returned)
 	root := newRootContext(inv)
 	result, err := body(root)
+	returned = true
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
 	switch {
@@ -208,18 +210,29 @@ func (inv *invocation) runRoot(body func(*execContext) ([]byte, error)) {
 	inv.running--
 }
 
-// recoverPanic turns a panic of user code into an invocation failure.
-func (inv *invocation) recoverPanic() {
+// errGoexit is the invocation failure of user code that called
+// runtime.Goexit (t.FailNow in a test, say) instead of returning.
+var errGoexit = errors.New("durable: user code called runtime.Goexit")
+
+// recoverPanic, deferred by a goroutine running user code, turns a panic
+// of that code into an invocation failure, and so does runtime.Goexit
+// (nothing panicked, but *returned is still false): otherwise the
+// invocation would wait for an outcome nobody decides.
+func (inv *invocation) recoverPanic(returned *bool) {
 	v := recover()
-	if v == nil {
+	if v == nil && *returned {
 		return
 	}
-	pe := &PanicError{Value: v}
-	if inv.opts.stackTraces {
-		pe.Stack = debug.Stack()
+	var err error = errGoexit
+	if v != nil {
+		pe := &PanicError{Value: v}
+		if inv.opts.stackTraces {
+			pe.Stack = debug.Stack()
+		}
+		err = pe
 	}
 	inv.mu.Lock()
-	inv.finishLocked(outcome{kind: outcomeInvocationError, err: pe})
+	inv.finishLocked(outcome{kind: outcomeInvocationError, err: err})
 	inv.mu.Unlock()
 }
 
