@@ -65,10 +65,18 @@ func (s *Service) Checkpoint(ctx context.Context, in wire.CheckpointInput) (wire
 	}
 	inv := e.inv
 	out := wire.CheckpointOutput{NewExecutionState: wire.ExecutionState{Operations: []wire.Operation{}}}
-	for _, op := range e.ops {
-		if _, ok := inv.unseen[op.Id]; ok {
-			out.NewExecutionState.Operations = append(out.NewExecutionState.Operations, cloneOp(op))
+	// The changed operations in first-recorded order, found through their
+	// positions: a scan of the whole log per checkpoint would make a run
+	// of N steps cost O(N²).
+	positions := make([]int, 0, len(inv.unseen))
+	for id := range inv.unseen {
+		if p, ok := e.opPos[id]; ok {
+			positions = append(positions, p)
 		}
+	}
+	slices.Sort(positions)
+	for _, p := range positions {
+		out.NewExecutionState.Operations = append(out.NewExecutionState.Operations, cloneOp(e.ops[p]))
 	}
 	clear(inv.unseen)
 	clear(inv.unseenExternal)

@@ -27,6 +27,7 @@ type execution struct {
 
 	ops     []*wire.Operation // first-recorded order
 	opIndex map[string]*wire.Operation
+	opPos   map[string]int // position in ops
 
 	events        []wire.Event
 	statusChanges []wire.StatusChangeEvent
@@ -95,6 +96,7 @@ func newExecution(arn wire.ExecutionARN, function string, cfg wire.DurableConfig
 		status:       wire.ExecutionStatusRunning,
 		start:        now,
 		opIndex:      map[string]*wire.Operation{},
+		opPos:        map[string]int{},
 		clientTokens: map[string]cachedCheckpoint{},
 		updated:      map[string]struct{}{},
 		done:         make(chan struct{}),
@@ -111,6 +113,7 @@ func newExecution(arn wire.ExecutionARN, function string, cfg wire.DurableConfig
 }
 
 func (e *execution) addOp(op *wire.Operation) {
+	e.opPos[op.Id] = len(e.ops)
 	e.ops = append(e.ops, op)
 	e.opIndex[op.Id] = op
 }

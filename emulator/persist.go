@@ -193,7 +193,7 @@ func (s *Service) restore(sn snapshot) (*execution, error) {
 		return nil, fmt.Errorf("emulator: stored execution: %w", err)
 	}
 	e := newExecution(arn, sn.Function, sn.Config, sn.Input, sn.Start, sn.Depth)
-	e.ops, e.opIndex = nil, map[string]*wire.Operation{}
+	e.ops, e.opIndex, e.opPos = nil, map[string]*wire.Operation{}, map[string]int{}
 	for i := range sn.Operations {
 		op := sn.Operations[i]
 		e.addOp(&op)
