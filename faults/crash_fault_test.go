@@ -20,8 +20,6 @@ import (
 func TestCrashAnywhere(t *testing.T) {
 	total := 0
 	count := func(n int) { total += n }
-	// f2 skips the scenarios that run step bodies on spawned goroutines,
-	// which can start a body after their invocation ended.
 	t.Run("seed", func(t *testing.T) { count(crashAnywhere(t, seedScenario("seed", 0))) })
 	t.Run("seed-transient-store", func(t *testing.T) { count(crashAnywhere(t, seedScenario("seed-transient-store", 2))) })
 	t.Run("step-retries", func(t *testing.T) { count(crashAnywhere(t, retriesScenario())) })
