@@ -89,9 +89,11 @@ type invocation struct {
 	q       queue
 	latest  map[string]*Operation
 	running int
-	waits   []*serviceWait
-	out     outcome
-	done    chan struct{} // closed when the outcome is decided
+	// stepBodies counts the step bodies running now (see enterStepBody).
+	stepBodies int
+	waits      []*serviceWait
+	out        outcome
+	done       chan struct{} // closed when the outcome is decided
 	// rootDone is closed when the handler goroutine has returned.
 	rootDone chan struct{}
 	poller   chan struct{} // wakes the poller goroutine; nil until started
@@ -187,7 +189,56 @@ func (inv *invocation) run(body func(*execContext) ([]byte, error)) ([]byte, err
 		inv.finishLocked(outcome{kind: outcomeInvocationError, err: fmt.Errorf("durable: invocation ended before the handler: %w", context.Cause(inv.ctx))})
 		inv.mu.Unlock()
 	}
+	inv.awaitStepBodies()
 	return inv.respond()
+}
+
+// awaitStepBodies holds back the response of a failed invocation until the
+// step bodies it started (in map items, branches or futures) have
+// returned, bounded by the Lambda deadline. The service re-invokes right
+// after a failed invocation; a body still running then would run beside
+// the next invocation's attempt of the same step. After any other outcome
+// no invocation follows that could overlap (the execution ended, or it
+// suspended, which needs every body to have returned), and bodies that
+// outlive a completed batch may keep running: they cannot checkpoint.
+func (inv *invocation) awaitStepBodies() {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	if inv.out.kind != outcomeInvocationError {
+		return
+	}
+	stop := context.AfterFunc(inv.ctx, func() {
+		inv.mu.Lock()
+		inv.cond.Broadcast()
+		inv.mu.Unlock()
+	})
+	defer stop()
+	for inv.stepBodies > 0 && inv.ctx.Err() == nil {
+		inv.cond.Wait()
+	}
+}
+
+// enterStepBody admits a step body unless the invocation's outcome is
+// decided: a body started after that could run beside the next
+// invocation. Each admitted body must call exitStepBody.
+func (inv *invocation) enterStepBody() bool {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	if inv.out.kind != outcomeNone {
+		return false
+	}
+	inv.stepBodies++
+	return true
+}
+
+// exitStepBody records that an admitted step body returned.
+func (inv *invocation) exitStepBody() {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	inv.stepBodies--
+	if inv.stepBodies == 0 {
+		inv.cond.Broadcast()
+	}
 }
 
 func (inv *invocation) runRoot(body func(*execContext) ([]byte, error)) {

@@ -241,6 +241,11 @@ func decodeStepResult[O any](s *stepRun, attempts int, result []byte) (O, error)
 // runStepBody runs fn with the context marked busy, so that using the
 // enclosing Context inside the body is detected.
 func runStepBody[O any](c *execContext, fn func(StepContext) (O, error), sc *stepContext) (O, error) {
+	if !c.inv.enterStepBody() {
+		var zero O
+		return zero, errSuspended
+	}
+	defer c.inv.exitStepBody()
 	c.markLive()
 	c.busy++
 	defer func() { c.busy-- }()
