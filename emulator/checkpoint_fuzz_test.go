@@ -22,6 +22,7 @@ import (
 // protocol §3.2), or by applying it: every updated operation then exists
 // with the type and status its last action leads to, shows up in
 // NewExecutionState, and the log keeps the invariants of §2.3 and §2.7.
+// The history's EventIds stay numbered without gaps (§6.10).
 //
 //	go test -run '^$' -fuzz '^FuzzCheckpointValidation$' -fuzztime 20s ./emulator
 func FuzzCheckpointValidation(f *testing.F) {
@@ -117,7 +118,8 @@ func runCheckpoints(t *testing.T, batches [][]wire.OperationUpdate) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if _, err := svc.StartExecution(ctx, emulator.StartInput{FunctionName: "fn", Qualifier: "1", Payload: []byte(`{}`)}); err != nil {
+	start, err := svc.StartExecution(ctx, emulator.StartInput{FunctionName: "fn", Qualifier: "1", Payload: []byte(`{}`)})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := svc.RunNext(ctx); err != nil {
@@ -125,6 +127,16 @@ func runCheckpoints(t *testing.T, batches [][]wire.OperationUpdate) {
 	}
 	if !invoked {
 		t.Fatal("the function was not invoked")
+	}
+	hist, err := svc.GetExecutionHistory(ctx, emulator.HistoryInput{ExecutionArn: start.ExecutionArn, MaxItems: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, ev := range hist.Events {
+		if ev.EventId != i+1 {
+			problems = append(problems, fmt.Sprintf("history event %d has EventId %d: ids must run 1, 2, 3… without gaps", i+1, ev.EventId))
+			break
+		}
 	}
 	for _, p := range problems {
 		t.Error(p)
