@@ -18,14 +18,9 @@ func TestCases(t *testing.T) {
 	ctx := context.Background()
 	for _, c := range bench.Cases() {
 		t.Run(c.Name, func(t *testing.T) {
-			client := bench.NewMemClient(c.KeepLog)
-			fn := c.Wrap(durable.WithExecutionClient(client), bench.Quiet())
-			var payload []byte
-			if c.ReplaySteps > 0 {
-				var err error
-				if payload, err = bench.ReplayPayload(ctx, c.ReplaySteps); err != nil {
-					t.Fatal(err)
-				}
+			fn, client, payload, err := c.PrepareSDK(ctx)
+			if err != nil {
+				t.Fatal(err)
 			}
 			result, err := c.Execute(ctx, fn, client, payload)
 			if err != nil {

@@ -153,6 +153,20 @@ func checkSeed(result string) error {
 	return nil
 }
 
+// PrepareSDK readies the case for runs through the SDK alone: a fresh
+// MemClient, the handler wrapped on it (quiet logs) and, for a replay case,
+// the replaying invocation's payload. Pass them to Execute.
+func (c Case) PrepareSDK(ctx context.Context) (fn Invoke, client *MemClient, payload []byte, err error) {
+	client = NewMemClient(c.KeepLog)
+	fn = c.Wrap(durable.WithExecutionClient(client), Quiet())
+	if c.ReplaySteps > 0 {
+		if payload, err = ReplayPayload(ctx, c.ReplaySteps); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	return fn, client, payload, nil
+}
+
 // Execute runs one execution of the case through the SDK alone: fn is
 // c.Wrap with client as its execution client. For a replay case, payload
 // is ReplayPayload's and only the replaying invocation runs. It returns

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/acme/durable-lambda-go/bench"
-	"github.com/acme/durable-lambda-go/durable"
 )
 
 // BenchmarkSDK measures the SDK alone: the handler returned by durable.Wrap
@@ -19,18 +18,12 @@ func BenchmarkSDK(b *testing.B) {
 	ctx := context.Background()
 	for _, c := range bench.Cases() {
 		b.Run(c.Name, func(b *testing.B) {
-			client := bench.NewMemClient(c.KeepLog)
-			fn := c.Wrap(durable.WithExecutionClient(client), bench.Quiet())
-			var payload []byte
-			if c.ReplaySteps > 0 {
-				var err error
-				if payload, err = bench.ReplayPayload(ctx, c.ReplaySteps); err != nil {
-					b.Fatal(err)
-				}
+			fn, client, payload, err := c.PrepareSDK(ctx)
+			if err != nil {
+				b.Fatal(err)
 			}
 			b.ReportAllocs()
 			var result string
-			var err error
 			for b.Loop() {
 				if result, err = c.Execute(ctx, fn, client, payload); err != nil {
 					b.Fatal(err)
