@@ -112,16 +112,7 @@ func TestCreateCallbackReplayTable(t *testing.T) {
 				gotErr = err
 				return v, err
 			}
-			out, err := invoke(t, h, envelope(t, "tok-0", ops), testOptions(f)...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := stepActions(f); !reflect.DeepEqual(got, tt.wantCalls) {
-				t.Errorf("checkpoints = %v, want %v", got, tt.wantCalls)
-			}
-			if out.Status != tt.wantStatus {
-				t.Fatalf("status %s, want %s (error %+v)", out.Status, tt.wantStatus, out.Error)
-			}
+			out := invokeAndCheck(t, f, h, ops, tt.wantCalls, tt.wantStatus, "")
 			if tt.wantID != "" && gotID != tt.wantID {
 				t.Errorf("ID() = %q, want %q", gotID, tt.wantID)
 			}

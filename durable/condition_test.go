@@ -117,19 +117,7 @@ func TestWaitForConditionReplayTable(t *testing.T) {
 				gotErr = err
 				return v, err
 			}
-			out, err := invoke(t, h, envelope(t, "tok-0", ops), testOptions(f)...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := stepActions(f); !reflect.DeepEqual(got, tt.wantCalls) {
-				t.Errorf("checkpoints = %v, want %v", got, tt.wantCalls)
-			}
-			if out.Status != tt.wantStatus {
-				t.Fatalf("status %s, want %s (error %+v)", out.Status, tt.wantStatus, out.Error)
-			}
-			if tt.wantResult != "" && wire.Deref(out.Result) != tt.wantResult {
-				t.Errorf("result %q, want %q", wire.Deref(out.Result), tt.wantResult)
-			}
+			invokeAndCheck(t, f, h, ops, tt.wantCalls, tt.wantStatus, tt.wantResult)
 			if !reflect.DeepEqual(seen, tt.wantSeen) {
 				t.Errorf("check saw (state, attempt) %v, want %v", seen, tt.wantSeen)
 			}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -259,4 +260,26 @@ func fixedDelay(maxAttempts int, d time.Duration) RetryStrategy {
 	return func(a RetryAttempt) RetryDecision {
 		return RetryDecision{Retry: a.Attempt < maxAttempts, Delay: d}
 	}
+}
+
+// invokeAndCheck runs h once on the log ops with f as its client and
+// checks the replay-table expectations shared by the operation tests: the
+// step actions of each checkpoint call (see stepActions), the response
+// status and, when wantResult is not empty, the serialized result.
+func invokeAndCheck[O any](t *testing.T, f *fakeClient, h Handler[any, O], ops []Operation, wantCalls [][]string, wantStatus wire.InvocationStatus, wantResult string) InvocationOutput {
+	t.Helper()
+	out, err := invoke(t, h, envelope(t, "tok-0", ops), testOptions(f)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := stepActions(f); !reflect.DeepEqual(got, wantCalls) {
+		t.Errorf("checkpoints = %v, want %v", got, wantCalls)
+	}
+	if out.Status != wantStatus {
+		t.Fatalf("status %s, want %s (error %+v)", out.Status, wantStatus, out.Error)
+	}
+	if wantResult != "" && wire.Deref(out.Result) != wantResult {
+		t.Errorf("result %q, want %q", wire.Deref(out.Result), wantResult)
+	}
+	return out
 }

@@ -89,19 +89,7 @@ func TestInvokeReplayTable(t *testing.T) {
 				gotErr = err
 				return v, err
 			}
-			out, err := invoke(t, h, envelope(t, "tok-0", ops), testOptions(f)...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := stepActions(f); !reflect.DeepEqual(got, tt.wantCalls) {
-				t.Errorf("checkpoints = %v, want %v", got, tt.wantCalls)
-			}
-			if out.Status != tt.wantStatus {
-				t.Fatalf("status %s, want %s (error %+v)", out.Status, tt.wantStatus, out.Error)
-			}
-			if tt.wantResult != "" && wire.Deref(out.Result) != tt.wantResult {
-				t.Errorf("result %q, want %q", wire.Deref(out.Result), tt.wantResult)
-			}
+			out := invokeAndCheck(t, f, h, ops, tt.wantCalls, tt.wantStatus, tt.wantResult)
 			if tt.wantOut != nil && !reflect.DeepEqual(out.Error, tt.wantOut) {
 				t.Errorf("envelope error %+v, want %+v", out.Error, tt.wantOut)
 			}

@@ -101,19 +101,7 @@ func TestStepReplayTable(t *testing.T) {
 					return tt.body(sc)
 				}, tt.opts...)
 			}
-			out, err := invoke(t, h, envelope(t, "tok-0", ops), testOptions(f)...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := stepActions(f); !reflect.DeepEqual(got, tt.wantCalls) {
-				t.Errorf("checkpoints = %v, want %v", got, tt.wantCalls)
-			}
-			if out.Status != tt.wantStatus {
-				t.Fatalf("status %s, want %s (error %+v)", out.Status, tt.wantStatus, out.Error)
-			}
-			if tt.wantResult != "" && wire.Deref(out.Result) != tt.wantResult {
-				t.Errorf("result %q, want %q", wire.Deref(out.Result), tt.wantResult)
-			}
+			out := invokeAndCheck(t, f, h, ops, tt.wantCalls, tt.wantStatus, tt.wantResult)
 			if tt.wantErrType != "" && (out.Error == nil || out.Error.ErrorType != tt.wantErrType) {
 				t.Errorf("error %+v, want type %s", out.Error, tt.wantErrType)
 			}

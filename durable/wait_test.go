@@ -44,16 +44,7 @@ func TestWait(t *testing.T) {
 				}
 				return "after", nil
 			}
-			out, err := invoke(t, h, envelope(t, "tok-0", ops), testOptions(f)...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := stepActions(f); !reflect.DeepEqual(got, tt.wantCalls) {
-				t.Errorf("checkpoints %v, want %v", got, tt.wantCalls)
-			}
-			if out.Status != tt.wantStatus {
-				t.Fatalf("status %s, want %s", out.Status, tt.wantStatus)
-			}
+			out := invokeAndCheck(t, f, h, ops, tt.wantCalls, tt.wantStatus, "")
 			if tt.wantSecs != 0 {
 				u := lastUpdate(f)
 				if u.WaitOptions == nil || u.WaitOptions.WaitSeconds != tt.wantSecs || u.SubType != "Wait" || u.Name != "pause" {
