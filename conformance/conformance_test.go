@@ -43,14 +43,10 @@ func plans() map[string]suitePlan {
 // one line per requirement and the closing count. It fails when any
 // requirement of a covered suite fails.
 func TestConformance(t *testing.T) {
-	dir, err := FindRequirementsDir(".")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var report Report
 	all := plans()
 	for _, s := range AllSuites() {
-		reqs, err := LoadSuite(dir, s.Name)
+		reqs, err := LoadSuite(requirementsDir, s.Name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,13 +98,9 @@ func runRequirement(r *Requirement, plan suitePlan, cases map[string]caseFunc) O
 // TestHarnessCatchesWrongHandlers runs deliberately wrong handlers for real
 // requirements: each must FAIL with the mismatch that gives it away.
 func TestHarnessCatchesWrongHandlers(t *testing.T) {
-	dir, err := FindRequirementsDir(".")
-	if err != nil {
-		t.Fatal(err)
-	}
 	load := func(suite, id string) *Requirement {
 		t.Helper()
-		reqs, err := LoadFile(filepath.Join(dir, suite, id+".yaml"))
+		reqs, err := LoadFile(filepath.Join(requirementsDir, suite, id+".yaml"))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,8 +1,10 @@
 // Package conformance holds the durable-execution conformance requirements
 // to this module's SDK, emulator and local runner.
 //
-// The requirements are language-neutral YAML files kept beside the
-// repository in ../shared/conformance/requirements/<suite>/<id>.yaml. Each
+// The requirements are language-neutral YAML files, copied unchanged from the
+// upstream conformance repository into testdata/requirements/<suite>/<id>.yaml
+// (with its LICENSE and NOTICE; UPSTREAM.md there records the upstream commit
+// and the content hash the tests check the copy against). Each
 // one describes, in prose, a handler to write and the invocations it goes
 // through, and gives the machine-checkable expectations: the execution's
 // final status and result, the history events the service records, the log

@@ -404,27 +404,3 @@ func idParts(id string) []int {
 	}
 	return parts
 }
-
-// FindRequirementsDir returns ../shared/conformance/requirements relative to
-// the repository root, the nearest directory at or above start that holds
-// go.mod.
-func FindRequirementsDir(start string) (string, error) {
-	dir, err := filepath.Abs(start)
-	if err != nil {
-		return "", fmt.Errorf("conformance: %w", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			req := filepath.Join(dir, "..", "shared", "conformance", "requirements")
-			if st, err := os.Stat(req); err != nil || !st.IsDir() {
-				return "", fmt.Errorf("conformance: no requirements folder at %s (shared/ must sit beside the repository)", req)
-			}
-			return filepath.Clean(req), nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("conformance: no go.mod at or above %s", start)
-		}
-		dir = parent
-	}
-}

@@ -1,6 +1,8 @@
 package conformance
 
 import (
+	"crypto/sha256"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -197,34 +199,89 @@ func TestLessID(t *testing.T) {
 	}
 }
 
-func TestFindRequirementsDir(t *testing.T) {
-	root := t.TempDir()
-	repo := filepath.Join(root, "main")
-	writeFile(t, repo, "go.mod", "module x\n")
-	writeFile(t, repo, "conformance/x.go", "package conformance\n")
-	if _, err := FindRequirementsDir(filepath.Join(repo, "conformance")); err == nil {
-		t.Fatal("want an error when shared/ is missing")
-	}
-	writeFile(t, root, "shared/conformance/requirements/step/1-1.yaml", "description: d\n")
-	got, err := FindRequirementsDir(filepath.Join(repo, "conformance"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := filepath.Join(root, "shared", "conformance", "requirements"); got != want {
-		t.Fatalf("got %s, want %s", got, want)
-	}
-}
+// requirementsDir is the in-repository copy of the upstream requirements,
+// relative to this package's folder (the working directory of its tests).
+const requirementsDir = "testdata/requirements"
 
-// TestLoadSharedRequirements loads every requirement file of the shared
-// conformance folder, so a file this loader cannot read is caught here.
-func TestLoadSharedRequirements(t *testing.T) {
-	dir, err := FindRequirementsDir(".")
-	if err != nil {
-		t.Fatal(err)
+// sumsDigest is the SHA-256 of requirementsDir/SHA256SUMS, as recorded in
+// requirementsDir/UPSTREAM.md.
+const sumsDigest = "98a7c5b1fdc0fd6d9d24117e31ca9197de0d7b74e1f70dcead6b6dcf20d62a1e"
+
+// TestRequirementsCopy checks the in-repository copy of the requirements:
+// the upstream licence files are there, every suite holds the number of
+// requirements upstream has (171 in all), and every file is byte for byte
+// the one SHA256SUMS lists, with no file missing or added.
+func TestRequirementsCopy(t *testing.T) {
+	for _, name := range []string{"LICENSE", "NOTICE", "UPSTREAM.md"} {
+		if st, err := os.Stat(filepath.Join(requirementsDir, name)); err != nil || st.Size() == 0 {
+			t.Errorf("%s: missing or empty (%v)", name, err)
+		}
+	}
+	wantCounts := map[string]int{
+		"step": 20, "wait": 5, "child": 18, "callback": 19, "invoke": 16,
+		"wait_for_condition": 13, "wait_for_callback": 15, "parallel": 22, "map": 20, "plugin": 23,
 	}
 	total := 0
 	for _, s := range AllSuites() {
-		reqs, err := LoadSuite(dir, s.Name)
+		reqs, err := LoadSuite(requirementsDir, s.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(reqs) != wantCounts[s.Name] {
+			t.Errorf("suite %s: %d requirements, want %d", s.Name, len(reqs), wantCounts[s.Name])
+		}
+		total += len(reqs)
+	}
+	if total != 171 {
+		t.Errorf("%d requirements in all, want 171", total)
+	}
+
+	sums, err := os.ReadFile(filepath.Join(requirementsDir, "SHA256SUMS"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprintf("%x", sha256.Sum256(sums)); got != sumsDigest {
+		t.Errorf("SHA256SUMS digest %s, want %s (UPSTREAM.md)", got, sumsDigest)
+	}
+	listed := map[string]bool{}
+	for line := range strings.Lines(string(sums)) {
+		sum, name, ok := strings.Cut(strings.TrimSuffix(line, "\n"), "  ")
+		if !ok {
+			t.Fatalf("SHA256SUMS: bad line %q", line)
+		}
+		listed[name] = true
+		data, err := os.ReadFile(filepath.Join(requirementsDir, filepath.FromSlash(name)))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if got := fmt.Sprintf("%x", sha256.Sum256(data)); got != sum {
+			t.Errorf("%s: SHA-256 %s, SHA256SUMS says %s (the copy must stay unchanged)", name, got, sum)
+		}
+	}
+	files, err := filepath.Glob(filepath.Join(requirementsDir, "*", "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		rel, err := filepath.Rel(requirementsDir, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !listed[filepath.ToSlash(rel)] {
+			t.Errorf("%s: not in SHA256SUMS", rel)
+		}
+	}
+	if len(files) != len(listed) || len(files) != 171 {
+		t.Errorf("%d requirement files, %d listed in SHA256SUMS, want 171 each", len(files), len(listed))
+	}
+}
+
+// TestLoadRequirements loads every requirement file of the copy, so a file
+// this loader cannot read is caught here.
+func TestLoadRequirements(t *testing.T) {
+	for _, s := range AllSuites() {
+		reqs, err := LoadSuite(requirementsDir, s.Name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -236,9 +293,5 @@ func TestLoadSharedRequirements(t *testing.T) {
 				t.Errorf("%s in suite %s: want ids %s-N", r.ID, s.Name, s.Prefix)
 			}
 		}
-		total += len(reqs)
-	}
-	if total != 171 {
-		t.Errorf("loaded %d requirements, want 171", total)
 	}
 }
