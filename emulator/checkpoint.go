@@ -273,7 +273,7 @@ func (s *Service) validateUpdates(e *execution, ups []wire.OperationUpdate) erro
 			if err := checkResultRules(u); err != nil {
 				return err
 			}
-			if err := checkSize(u.Payload, wire.MaxResponseBytes, "EXECUTION output"); err != nil {
+			if err := checkSize(u.Payload, s.cfg.MaxExecutionResultBytes, "EXECUTION output"); err != nil {
 				return err
 			}
 			if err := checkErrorSize(u.Error, "EXECUTION"); err != nil {
@@ -307,7 +307,7 @@ func (s *Service) validateUpdates(e *execution, ups []wire.OperationUpdate) erro
 			}
 			return invalidParam("Cannot %s %s operation %s: it is %s", u.Action, u.Type, u.Id, from)
 		}
-		if err := validateOptions(u); err != nil {
+		if err := validateOptions(u, s.cfg.MaxOperationPayloadBytes); err != nil {
 			return err
 		}
 		if !exists {
@@ -333,7 +333,7 @@ func checkResultRules(u *wire.OperationUpdate) error {
 }
 
 // validateOptions applies rules 6 and 7 of protocol §3.2 to one update.
-func validateOptions(u *wire.OperationUpdate) error {
+func validateOptions(u *wire.OperationUpdate, maxPayload int) error {
 	if err := checkResultRules(u); err != nil {
 		return err
 	}
@@ -373,7 +373,7 @@ func validateOptions(u *wire.OperationUpdate) error {
 			return checkSize(u.Payload, wire.MaxInvokeInputBytes, "CHAINED_INVOKE input")
 		}
 	}
-	if err := checkSize(u.Payload, wire.MaxOperationPayloadBytes, string(u.Type)+" output"); err != nil {
+	if err := checkSize(u.Payload, maxPayload, string(u.Type)+" output"); err != nil {
 		return err
 	}
 	return checkErrorSize(u.Error, string(u.Type))

@@ -93,8 +93,9 @@ type Config struct {
 	// InvocationRetryDelay is the first backoff after a failed invocation,
 	// doubling with each further consecutive failure; default 5s.
 	InvocationRetryDelay time.Duration
-	// MaxOperations caps the operations of one execution; default 3000.
-	MaxOperations int
+	// Limits are the size and count limits; zero fields take the
+	// defaults of protocol.md §2.7.
+	Limits
 	// MaxInvokeDepth caps chained-invoke nesting; default 10.
 	MaxInvokeDepth int
 	// OnStatusChange receives the EventBridge status-change event of every
@@ -115,7 +116,6 @@ const (
 	DefaultAccountID             = "123456789012"
 	DefaultMaxInvocationAttempts = 6
 	DefaultInvocationRetryDelay  = 5 * time.Second
-	DefaultMaxOperations         = 3000
 	DefaultMaxInvokeDepth        = 10
 	DefaultExecutionTimeout      = 86400
 	DefaultRetentionDays         = 14
@@ -192,9 +192,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.InvocationRetryDelay <= 0 {
 		cfg.InvocationRetryDelay = DefaultInvocationRetryDelay
 	}
-	if cfg.MaxOperations <= 0 {
-		cfg.MaxOperations = DefaultMaxOperations
-	}
+	cfg.Limits = cfg.Limits.withDefaults()
 	if cfg.MaxInvokeDepth <= 0 {
 		cfg.MaxInvokeDepth = DefaultMaxInvokeDepth
 	}
@@ -450,8 +448,8 @@ func (s *Service) StartExecution(ctx context.Context, in StartInput) (StartOutpu
 // startLocked creates an execution (or finds the reusable one). parent is
 // set for the target of a chained invoke.
 func (s *Service) startLocked(fn *function, version, name string, payload []byte, depth int, parent *opRef) (*execution, bool, error) {
-	if len(payload) > wire.MaxResponseBytes {
-		return nil, false, wire.NewAPIError(wire.ErrCodeRequestTooLarge, "Request must be smaller than %d bytes for the InvokeFunction operation", wire.MaxResponseBytes)
+	if len(payload) > s.cfg.MaxSyncInputBytes {
+		return nil, false, wire.NewAPIError(wire.ErrCodeRequestTooLarge, "Request must be smaller than %d bytes for the InvokeFunction operation", s.cfg.MaxSyncInputBytes)
 	}
 	input := string(payload)
 	if input == "" {

@@ -235,7 +235,8 @@ func TestCheckpointValidation(t *testing.T) {
 		name    string
 		setup   []wire.OperationUpdate // accepted first, in an earlier checkpoint
 		updates []wire.OperationUpdate
-		wantMsg string // substring; "" = accepted
+		wantMsg string  // substring; "" = accepted
+		limits  *Limits // nil: MaxOperations 3, the other defaults
 	}{
 		{name: "step start+succeed", updates: []wire.OperationUpdate{stepStart("a"), stepSucceed("a", "1")}},
 		{name: "step created by SUCCEED", updates: []wire.OperationUpdate{stepSucceed("a", "1")}},
@@ -273,11 +274,18 @@ func TestCheckpointValidation(t *testing.T) {
 		{name: "invoke without function", updates: []wire.OperationUpdate{{Id: "i", Type: wire.OperationTypeChainedInvoke, Action: wire.OperationActionStart}}, wantMsg: "requires ChainedInvokeOptions.FunctionName"},
 		{name: "callback timeout negative", updates: []wire.OperationUpdate{callbackStart("cb", -1, 0)}, wantMsg: "TimeoutSeconds must be between 0 and 99999999"},
 		{name: "too many operations", setup: []wire.OperationUpdate{stepStart("a"), stepStart("b")}, updates: []wire.OperationUpdate{stepStart("c"), stepStart("d")}, wantMsg: "maximum of 3 operations"},
+		{name: "step result over a configured limit", limits: &Limits{MaxOperationPayloadBytes: 4}, updates: []wire.OperationUpdate{stepSucceed("a", "12345")}, wantMsg: "STEP output payload size must be less than or equal to 4 bytes"},
+		{name: "operations within a configured limit", limits: &Limits{MaxOperations: 4}, setup: []wire.OperationUpdate{stepStart("a"), stepStart("b")}, updates: []wire.OperationUpdate{stepStart("c"), stepStart("d")}},
+		{name: "execution result over a configured limit", limits: &Limits{MaxExecutionResultBytes: 4}, updates: []wire.OperationUpdate{{Id: "x", Type: wire.OperationTypeExecution, Action: wire.OperationActionSucceed, Payload: wire.String("12345")}}, wantMsg: "EXECUTION output payload size must be less than or equal to 4 bytes"},
 		{name: "name not printable", updates: []wire.OperationUpdate{{Id: "a", Name: "tab\there", Type: wire.OperationTypeStep, Action: wire.OperationActionStart}}, wantMsg: "Invalid operation Name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			svc, _ := newService(t, Config{MaxOperations: 3})
+			limits := Limits{MaxOperations: 3}
+			if tt.limits != nil {
+				limits = *tt.limits
+			}
+			svc, _ := newService(t, Config{Limits: limits})
 			var setupErr, gotErr error
 			var before int
 			host(t, svc, "fn", func(f *fake) (wire.InvocationOutput, error) {

@@ -26,6 +26,7 @@ type hostConfig struct {
 	binary       string // a prebuilt bootstrap
 	functionName string
 	dataDir      string // persistence; empty = memory only
+	limits       emulator.Limits
 	addr         string // listen address of the REST endpoint
 	clock        emulator.Clock
 	output       io.Writer // the function's stdout and stderr
@@ -81,7 +82,7 @@ func startHost(ctx context.Context, cfg hostConfig) (_ *host, err error) {
 			return nil, fmt.Errorf("data directory: %w", err)
 		}
 	}
-	if h.svc, err = emulator.New(emulator.Config{Clock: cfg.clock, Logger: cfg.logger, Store: store}); err != nil {
+	if h.svc, err = emulator.New(emulator.Config{Clock: cfg.clock, Logger: cfg.logger, Store: store, Limits: cfg.limits}); err != nil {
 		return nil, err
 	}
 	if h.srv, err = httpapi.Start(cfg.addr, httpapi.NewHandler(h.svc, cfg.logger)); err != nil {

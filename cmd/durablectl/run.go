@@ -22,6 +22,7 @@ const defaultPayload = `{"message":"hello from durablectl"}`
 type functionFlags struct {
 	pkg, binary, name, dataDir string
 	logs                       bool
+	limits                     emulator.Limits
 }
 
 func (f *functionFlags) register(fsFlags *flag.FlagSet) {
@@ -30,6 +31,7 @@ func (f *functionFlags) register(fsFlags *flag.FlagSet) {
 	fsFlags.StringVar(&f.name, "function-name", "seed", "name the function is registered under")
 	fsFlags.StringVar(&f.dataDir, "data-dir", "", "persist executions in this directory (default: memory only)")
 	fsFlags.BoolVar(&f.logs, "logs", false, "show the function's own output (stdout and stderr) on stderr")
+	registerLimits(fsFlags, &f.limits)
 }
 
 // runResult is the --json output of run and show.
@@ -85,7 +87,7 @@ func cmdRun(ctx context.Context, e env, args []string) (int, error) {
 		progressOut = e.stderr
 	}
 	h, err := startHost(ctx, hostConfig{
-		pkg: ff.pkg, binary: ff.binary, functionName: ff.name, dataDir: ff.dataDir,
+		pkg: ff.pkg, binary: ff.binary, functionName: ff.name, dataDir: ff.dataDir, limits: ff.limits,
 		addr: "", clock: clock, output: out, logger: slog.New(slog.DiscardHandler), progress: progressOut,
 	})
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -40,7 +41,7 @@ func cmdServe(ctx context.Context, e env, args []string) (int, error) {
 		out = e.stderr
 	}
 	h, err := startHost(ctx, hostConfig{
-		pkg: ff.pkg, binary: ff.binary, functionName: ff.name, dataDir: ff.dataDir,
+		pkg: ff.pkg, binary: ff.binary, functionName: ff.name, dataDir: ff.dataDir, limits: ff.limits,
 		addr: *addr, clock: emulator.RealClock(), output: out, logger: logger, progress: e.stderr,
 	})
 	if err != nil {
@@ -64,4 +65,15 @@ Press Ctrl-C to stop.
 	}
 	fmt.Fprintln(e.stderr, "stopped")
 	return exitOK, nil
+}
+
+// registerLimits registers the emulator's limits as flags; 0 keeps the
+// default (protocol.md §2.7).
+func registerLimits(fs *flag.FlagSet, l *emulator.Limits) {
+	fs.IntVar(&l.MaxOperations, "max-operations", emulator.DefaultMaxOperations, "operations one execution may record")
+	fs.IntVar(&l.MaxOperationPayloadBytes, "max-operation-payload", emulator.DefaultMaxOperationPayloadBytes, "bytes of one operation's result or error")
+	fs.IntVar(&l.MaxExecutionResultBytes, "max-result", emulator.DefaultMaxExecutionResultBytes, "bytes of an execution result checkpointed on the EXECUTION operation")
+	fs.IntVar(&l.MaxSyncInputBytes, "max-input", emulator.DefaultMaxSyncInputBytes, "bytes of a RequestResponse Invoke's input")
+	fs.IntVar(&l.MaxAsyncInputBytes, "max-async-input", emulator.DefaultMaxAsyncInputBytes, "bytes of an Event Invoke's input")
+	fs.IntVar(&l.MaxCheckpointRequestBytes, "max-checkpoint-request", 0, "bytes of one checkpoint request body (0: room for --max-result at any JSON escaping)")
 }

@@ -34,13 +34,11 @@ const (
 	headerErrorType      = "X-Amzn-ErrorType"
 )
 
-// Request body limits.
+// Request body limits of the operations the service's Limits do not
+// cover.
 const (
-	maxSyncPayload     = 6 * 1024 * 1024 // Invoke RequestResponse
-	maxAsyncPayload    = 1024 * 1024     // Invoke Event
-	maxCheckpointBody  = 6 * 1024 * 1024 // CheckpointDurableExecution
-	maxCallbackPayload = 1024 * 1024     // SendDurableExecutionCallbackSuccess
-	maxErrorBody       = 1024 * 1024     // bodies that are an ErrorObject
+	maxCallbackPayload = 1024 * 1024 // SendDurableExecutionCallbackSuccess
+	maxErrorBody       = 1024 * 1024 // bodies that are an ErrorObject
 )
 
 // errCodeUnknownOperation answers a path or method no operation serves.
@@ -134,11 +132,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // RequestResponse, waits for it to close.
 func (h *Handler) invoke(w http.ResponseWriter, r *http.Request, function string) error {
 	invocationType := r.Header.Get(headerInvocationType)
-	limit := maxSyncPayload
+	limits := h.svc.Limits()
+	limit := limits.MaxSyncInputBytes
 	switch invocationType {
 	case "", "RequestResponse":
 	case "Event":
-		limit = maxAsyncPayload
+		limit = limits.MaxAsyncInputBytes
 	default:
 		return wire.NewAPIError(wire.ErrCodeInvalidParameterValue,
 			"X-Amz-Invocation-Type %q is not supported; use RequestResponse or Event", invocationType)
@@ -273,7 +272,7 @@ func (h *Handler) getState(w http.ResponseWriter, r *http.Request, arn string) e
 
 // checkpoint serves CheckpointDurableExecution.
 func (h *Handler) checkpoint(w http.ResponseWriter, r *http.Request, arn string) error {
-	body, err := readBody(r, maxCheckpointBody, "CheckpointDurableExecution")
+	body, err := readBody(r, h.svc.Limits().MaxCheckpointRequestBytes, "CheckpointDurableExecution")
 	if err != nil {
 		return err
 	}

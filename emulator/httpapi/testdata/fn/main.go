@@ -7,7 +7,10 @@
 // a step "greet", then, with callback, creates a callback "approval" and
 // suspends until the callback closes; it returns
 // {"greeting": ..., "approval": <callback result>}. With fail it returns a
-// FAILED envelope instead.
+// FAILED envelope instead. With resultBytes > 0 its result is a JSON
+// string of that many bytes made of escaped quotes (\"), recorded the
+// way SDKs record a result too large for the response (protocol.md §1.2):
+// an EXECUTION SUCCEED update carrying it, then an empty result.
 package main
 
 import (
@@ -15,6 +18,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/acme/durable-lambda-go/wire"
 	"github.com/aws/aws-lambda-go/lambda"
@@ -28,6 +32,8 @@ type input struct {
 	Name     string `json:"name"`
 	Callback bool   `json:"callback"`
 	Fail     bool   `json:"fail"`
+	// ResultBytes asks for a large result checkpointed on the EXECUTION.
+	ResultBytes int `json:"resultBytes"`
 }
 
 const (
@@ -79,6 +85,9 @@ func run(ctx context.Context, client *awslambda.Client, env wire.InvocationInput
 		}
 		token = aws.ToString(out.CheckpointToken)
 	}
+	if in.ResultBytes > 0 {
+		return checkpointResult(ctx, client, env, token, in.ResultBytes)
+	}
 	result := map[string]any{"greeting": "hello " + in.Name}
 	if in.Callback {
 		cb := find(ops, approvalID)
@@ -115,6 +124,27 @@ func run(ctx context.Context, client *awslambda.Client, env wire.InvocationInput
 	}
 	s := string(b)
 	return wire.InvocationOutput{Status: wire.InvocationStatusSucceeded, Result: &s}, nil
+}
+
+// checkpointResult records a JSON string of n bytes as the execution's
+// result through an EXECUTION SUCCEED update (the operation id is the
+// EXECUTION operation's) and returns the empty result SDKs return then.
+func checkpointResult(ctx context.Context, client *awslambda.Client, env wire.InvocationInput, token string, n int) (wire.InvocationOutput, error) {
+	arn, err := wire.ParseExecutionARN(env.DurableExecutionArn)
+	if err != nil {
+		return wire.InvocationOutput{}, err
+	}
+	result := `"` + strings.Repeat(`\"`, (n-2)/2) + strings.Repeat(" ", n%2) + `"`
+	_, err = client.CheckpointDurableExecution(ctx, &awslambda.CheckpointDurableExecutionInput{
+		DurableExecutionArn: aws.String(env.DurableExecutionArn),
+		CheckpointToken:     aws.String(token),
+		Updates: []types.OperationUpdate{{Id: aws.String(arn.ID), Type: types.OperationTypeExecution,
+			Action: types.OperationActionSucceed, Payload: aws.String(result)}},
+	})
+	if err != nil {
+		return failed("CheckpointError", err.Error()), nil
+	}
+	return wire.InvocationOutput{Status: wire.InvocationStatusSucceeded, Result: aws.String("")}, nil
 }
 
 // state reads every page of the execution's operations through
