@@ -64,6 +64,28 @@
 // reaches the same result without re-running completed steps.
 // OmitTokenOnCheckpoint simulates a response without a checkpoint token.
 //
+// # Replay check
+//
+// Code outside steps must make the same operation calls on every replay.
+// After an execution ends with SUCCEEDED or FAILED, RunUntilComplete runs
+// the handler once more against the full recorded history and returns,
+// with the result, a *ReplayDivergenceError when the replay calls an
+// operation of another type, subtype or name at some position, calls one
+// the history lacks, or ends with another status, error or result. The
+// error names the operation's positional id ("2-1"), its wire id and
+// the field that differs:
+//
+//	durabletest: the handler is not deterministic: replaying the full history diverged at
+//	operation 2 (STEP/Step "at-2026-12-07T08:31:49.35Z", id c81e728d9d4c2f63):
+//	Name recorded "at-2026-12-07T08:31:49.35Z", replayed "at-2026-12-07T08:31:49.41Z"
+//
+// It catches time.Now, rand and map order used outside steps in the code
+// the test exercises; the durablelint analyzers (cmd/durablelint) catch
+// the same mistakes statically, also on paths no test runs. Step bodies
+// and finished child contexts are not re-run by a replay, so differences
+// inside them are not seen. The replay's log records are dropped, as in
+// any replay. WithoutReplayCheck turns the check off for one call.
+//
 // # Golden signatures
 //
 // EventSignature reduces a result to its operations' type, subtype, name,

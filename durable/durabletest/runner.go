@@ -32,6 +32,7 @@ type RunnerOption func(*runnerConfig)
 type runnerConfig struct {
 	maxInvocations int
 	executionName  string
+	noReplayCheck  bool
 }
 
 // newRunnerConfig applies opts to the defaults.
@@ -303,6 +304,11 @@ func (r *LocalRunner[I, O]) Run(event I, opts ...RunnerOption) (*TestResult, err
 // or execution timeout; complete them and call again. The invocation cap
 // (WithMaxInvocations, default DefaultMaxInvocations) stops a runaway run
 // with CapReached.
+//
+// When the execution ends with SUCCEEDED or FAILED, RunUntilComplete
+// replays the handler once against the full history and returns the
+// result together with a *ReplayDivergenceError if the handler turns out
+// not to be deterministic; WithoutReplayCheck turns that off.
 func (r *LocalRunner[I, O]) RunUntilComplete(event I, opts ...RunnerOption) (*TestResult, error) {
 	return r.run(event, opts, true)
 }
@@ -327,8 +333,12 @@ func (r *LocalRunner[I, O]) run(event I, opts []RunnerOption, untilComplete bool
 		return nil, err
 	}
 	res, err := r.result(ctx, arn, untilComplete && limitReached)
-	if err == nil && res.Status != StatusPending {
-		r.closed = true // the final result is returned: the next call starts anew
+	if err != nil || res.Status == StatusPending {
+		return res, err
+	}
+	r.closed = true // the final result is returned: the next call starts anew
+	if untilComplete && !cfg.noReplayCheck {
+		err = r.checkReplay(ctx, arn)
 	}
 	return res, err
 }
