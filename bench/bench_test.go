@@ -52,7 +52,7 @@ func TestCases(t *testing.T) {
 			if err := c.Check(res.RawResult); err != nil {
 				t.Errorf("runner: %v", err)
 			}
-			if got, want := bench.ClientUpdates(res.Events), client.Updates(); got != want {
+			if got, want := bench.ClientUpdates(res.EventTypes()), client.Updates(); got != want {
 				t.Errorf("runner history shows %d updates, MemClient received %d", got, want)
 			}
 			if !c.Concurrent && calls != client.Calls() {

@@ -92,13 +92,13 @@ func localRunner[I, O any](h durable.Handler[I, O], event I) func(opts ...durabl
 }
 
 // ClientUpdates counts the operation updates a handler sent, from the
-// execution's history: each update the SDK checkpoints for a step, wait or
+// event types of the execution's history (TestResult.EventTypes): each update the SDK checkpoints for a step, wait or
 // child context records exactly one of these events (the EXECUTION's own
 // update records none; the service's timers record the others).
-func ClientUpdates(events []wire.Event) int {
+func ClientUpdates(eventTypes []string) int {
 	n := 0
-	for _, ev := range events {
-		switch ev.EventType {
+	for _, t := range eventTypes {
+		switch wire.EventType(t) {
 		case wire.EventStepStarted, wire.EventStepSucceeded, wire.EventStepFailed,
 			wire.EventWaitStarted, wire.EventWaitCancelled,
 			wire.EventContextStarted, wire.EventContextSucceeded, wire.EventContextFailed:

@@ -22,6 +22,11 @@ type SerdesConfig struct {
 // Serdes are read back with it on replay), so call it unconditionally at
 // the start of the handler, on the handler's own Context, before any
 // operation and before starting goroutines.
+//
+// A misplaced call changes nothing and returns the error (ErrWrongGoroutine
+// from another goroutine, an argument error after an operation or on a
+// child Context): misuse surfaces where it happens, and the documented
+// call form, ConfigureSerdes(ctx, cfg) as a statement, compiles unchanged.
 func ConfigureSerdes(ctx Context, cfg SerdesConfig) error {
 	c := ctx.impl()
 	if err := checkConfigure(c, "ConfigureSerdes"); err != nil {
@@ -54,7 +59,8 @@ type LogConfig struct {
 // loggers ([Context.Logger], StepContext.Logger) for the current
 // invocation only. It claims no operation id. Call it at the start of the
 // handler, on the handler's own Context, before any operation and before
-// starting goroutines.
+// starting goroutines. A misplaced call changes nothing and returns the
+// error, as for [ConfigureSerdes].
 func ConfigureLogging(ctx Context, cfg LogConfig) error {
 	c := ctx.impl()
 	if err := checkConfigure(c, "ConfigureLogging"); err != nil {

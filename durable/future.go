@@ -240,7 +240,7 @@ func StepAsync[O any](ctx Context, name string, fn func(StepContext) (O, error),
 // and returns a lazy [Future] whose wait starts once the future is
 // awaited. A bad duration resolves the future with a plain argument error
 // and takes no id.
-func WaitAsync(ctx Context, name string, d time.Duration) *Future[Void] {
+func WaitAsync(ctx Context, name string, d time.Duration, opts ...WaitOption) *Future[Void] {
 	c := ctx.impl()
 	if err := c.checkUse(); err != nil {
 		return failedFuture[Void](c.inv, useError("WaitAsync", name, err))

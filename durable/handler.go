@@ -30,8 +30,12 @@ type Handler[I, O any] func(ctx Context, event I) (O, error)
 // a durable function makes. The default client is built on the AWS SDK for
 // Go v2; [WithExecutionClient] installs another (an emulator, a fake).
 //
-// Report failures as a *wire.APIError (classified by code, status and
-// message), a *ClientError with an explicit scope, or any other error (an
+// The request and response types, the operation records and their
+// OperationType, OperationStatus and OperationAction constants are all
+// declared in this package, so a custom client imports nothing else of
+// this module. Report failures as an *APIError (the service's error code,
+// HTTP status and message, classified as the SDK classifies the AWS
+// client's), a *ClientError with an explicit scope, or any other error (an
 // invocation-scoped failure, like a network error). Checkpoint must not
 // retain in.Updates after it returns.
 type ExecutionClient interface {

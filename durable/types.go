@@ -44,3 +44,48 @@ type (
 	// InvocationOutput is the envelope a durable function returns.
 	InvocationOutput = wire.InvocationOutput
 )
+
+// More protocol types a custom [ExecutionClient] may need to name.
+type (
+	// Timestamp is a protocol timestamp (epoch seconds on the wire).
+	Timestamp = wire.Timestamp
+	// StackTrace is the stack trace of an [ErrorObject].
+	StackTrace = wire.StackTrace
+	// APIError is a failure answered by the durable-execution API: its
+	// error code (e.g. "InvalidParameterValueException"), HTTP status and
+	// message. A custom ExecutionClient reports the service's errors as an
+	// *APIError so the SDK classifies them as it does the AWS client's.
+	APIError = wire.APIError
+)
+
+// The operation types of the protocol.
+const (
+	OperationTypeExecution     = wire.OperationTypeExecution
+	OperationTypeContext       = wire.OperationTypeContext
+	OperationTypeStep          = wire.OperationTypeStep
+	OperationTypeWait          = wire.OperationTypeWait
+	OperationTypeCallback      = wire.OperationTypeCallback
+	OperationTypeChainedInvoke = wire.OperationTypeChainedInvoke
+)
+
+// The operation statuses of the protocol. PENDING marks a step waiting for
+// its retry time, READY a step whose retry time has passed.
+const (
+	OperationStatusStarted   = wire.OperationStatusStarted
+	OperationStatusPending   = wire.OperationStatusPending
+	OperationStatusReady     = wire.OperationStatusReady
+	OperationStatusSucceeded = wire.OperationStatusSucceeded
+	OperationStatusFailed    = wire.OperationStatusFailed
+	OperationStatusCancelled = wire.OperationStatusCancelled
+	OperationStatusTimedOut  = wire.OperationStatusTimedOut
+	OperationStatusStopped   = wire.OperationStatusStopped
+)
+
+// The actions an [OperationUpdate] asks the service to take.
+const (
+	OperationActionStart   = wire.OperationActionStart
+	OperationActionSucceed = wire.OperationActionSucceed
+	OperationActionFail    = wire.OperationActionFail
+	OperationActionRetry   = wire.OperationActionRetry
+	OperationActionCancel  = wire.OperationActionCancel
+)

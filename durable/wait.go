@@ -14,7 +14,7 @@ import (
 // meanwhile. On replay a finished wait returns at once.
 //
 // A bad duration is a plain argument error and records nothing.
-func Wait(ctx Context, name string, d time.Duration) error {
+func Wait(ctx Context, name string, d time.Duration, opts ...WaitOption) error {
 	c := ctx.impl()
 	if err := c.checkUse(); err != nil {
 		return useError("Wait", name, err)
@@ -23,6 +23,13 @@ func Wait(ctx Context, name string, d time.Duration) error {
 		return err
 	}
 	return runWait(c, c.nextID(), name, delaySeconds(d))
+}
+
+// WaitOption configures [Wait] and [WaitAsync]. No wait option exists yet:
+// the parameter is part of the documented signature so that options can
+// be added later without breaking callers, as for the other operations.
+type WaitOption interface {
+	applyWait()
 }
 
 // checkWaitDuration validates a wait's duration; op names the calling

@@ -11,9 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
 	"github.com/acme/durable-lambda-go/cmd/durablectl/internal/demo"
 	"github.com/acme/durable-lambda-go/durable/durabletest"
 	"github.com/acme/durable-lambda-go/emulator"
+	"github.com/acme/durable-lambda-go/internal/lambdahistory"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -129,7 +132,7 @@ func TestHistoryOverHTTPEqualsTheInProcessRunner(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			local, remote := comparable(res.Events), comparable(served)
+			local, remote := comparable(wireEvents(t, res.Events)), comparable(served)
 			if !equalJSON(t, local, remote) {
 				l, _ := json.MarshalIndent(local, "", " ")
 				r, _ := json.MarshalIndent(remote, "", " ")
@@ -146,6 +149,17 @@ func driveBounded(t *testing.T, h *host, arn string) error {
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	return driveVirtual(ctx, h, arn, h.svc.AdvanceTo, io.Discard)
+}
+
+// wireEvents converts a durabletest history to the wire types the
+// endpoint serves.
+func wireEvents(t *testing.T, events []types.Event) []wire.Event {
+	t.Helper()
+	out, err := lambdahistory.ToWireAll(events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // comparable strips what differs between two runs of one workflow:

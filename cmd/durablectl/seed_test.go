@@ -66,7 +66,7 @@ func TestSeedHistoryOverHTTPMatchesTheInProcessRunner(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	local, remote := shape(res.Events), shape(events)
+	local, remote := shape(wireEvents(t, res.Events)), shape(events)
 	if !slices.Equal(local, remote) {
 		t.Errorf("history shapes differ\nlocal: %v\nhttp:  %v", local, remote)
 	}

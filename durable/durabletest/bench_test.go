@@ -39,7 +39,7 @@ func BenchmarkRunner(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*c.Steps), "ns/step")
 			b.ReportMetric(float64(calls), "calls/op")
-			b.ReportMetric(float64(bench.ClientUpdates(res.Events)), "updates/op")
+			b.ReportMetric(float64(bench.ClientUpdates(res.EventTypes())), "updates/op")
 			b.ReportMetric(float64(len(res.Invocations)), "invocations/op")
 		})
 	}

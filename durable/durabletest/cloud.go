@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
+	"github.com/acme/durable-lambda-go/internal/lambdahistory"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -110,6 +111,10 @@ func (r *CloudRunner) result(ctx context.Context, arn string, ex *lambda.GetDura
 	if err != nil {
 		return nil, err
 	}
+	wireEvents, err := lambdahistory.ToWireAll(events)
+	if err != nil {
+		return nil, err
+	}
 	res := &TestResult{ExecutionArn: arn, Status: StatusPending, Events: events}
 	if ex != nil && ex.Status != lambdatypes.ExecutionStatusRunning {
 		res.Status = ExecutionStatus(ex.Status)
@@ -119,13 +124,13 @@ func (r *CloudRunner) result(ctx context.Context, arn string, ex *lambda.GetDura
 				ErrorData: aws.ToString(e.ErrorData), StackTrace: e.StackTrace}
 		}
 	}
-	res.Operations, res.Invocations = fromHistory(events)
+	res.Operations, res.Invocations = fromHistory(wireEvents)
 	return res, nil
 }
 
 // history reads every page of the execution's history.
-func (r *CloudRunner) history(ctx context.Context, arn string) ([]wire.Event, error) {
-	var events []wire.Event
+func (r *CloudRunner) history(ctx context.Context, arn string) ([]lambdatypes.Event, error) {
+	var events []lambdatypes.Event
 	var marker *string
 	for {
 		out, err := r.api.GetDurableExecutionHistory(ctx, &lambda.GetDurableExecutionHistoryInput{
@@ -133,32 +138,12 @@ func (r *CloudRunner) history(ctx context.Context, arn string) ([]wire.Event, er
 		if err != nil {
 			return nil, fmt.Errorf("durabletest: reading the history of %s: %w", arn, err)
 		}
-		for _, ev := range out.Events {
-			w, err := wireEvent(ev)
-			if err != nil {
-				return nil, err
-			}
-			events = append(events, w)
-		}
+		events = append(events, out.Events...)
 		if aws.ToString(out.NextMarker) == "" {
 			return events, nil
 		}
 		marker = out.NextMarker
 	}
-}
-
-// wireEvent converts an AWS SDK history event to the wire form. The two
-// share member names, so the conversion goes through JSON.
-func wireEvent(ev lambdatypes.Event) (wire.Event, error) {
-	var w wire.Event
-	b, err := json.Marshal(ev)
-	if err == nil {
-		err = json.Unmarshal(b, &w)
-	}
-	if err != nil {
-		return w, fmt.Errorf("durabletest: converting a %s history event: %w", ev.EventType, err)
-	}
-	return w, nil
 }
 
 // eventOperationTypes maps event-type prefixes to operation types.

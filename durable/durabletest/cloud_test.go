@@ -17,6 +17,7 @@ import (
 	"github.com/acme/durable-lambda-go/durable"
 	"github.com/acme/durable-lambda-go/emulator"
 	"github.com/acme/durable-lambda-go/emulator/httpapi"
+	"github.com/acme/durable-lambda-go/internal/lambdahistory"
 )
 
 // TestCloudRunnerAgainstLocalEndpoint runs functions behind the local
@@ -67,8 +68,12 @@ func TestCloudRunnerAgainstLocalEndpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	events, err := lambdahistory.ToWireAll(res.Events)
+	if err != nil {
+		t.Fatal(err)
+	}
 	want, _ := json.Marshal(recorded)
-	got, _ := json.Marshal(res.Events)
+	got, _ := json.Marshal(events)
 	if string(got) != string(want) {
 		t.Errorf("history through the API differs from the service's:\n got %s\nwant %s", got, want)
 	}
@@ -114,7 +119,11 @@ func TestFromHistoryRetries(t *testing.T) {
 	if err != nil || res.Status != StatusSucceeded {
 		t.Fatalf("run = %v, %v", res, err)
 	}
-	ops, invs := fromHistory(res.Events)
+	events, err := lambdahistory.ToWireAll(res.Events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops, invs := fromHistory(events)
 	if len(ops) != 1 || !reflect.DeepEqual(ops[0], res.Operations[0]) {
 		t.Errorf("rebuilt = %+v %+v, service has %+v %+v", ops, ops[0].StepDetails, res.Operations, res.Operations[0].StepDetails)
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
 	"github.com/acme/durable-lambda-go/emulator"
 	"github.com/acme/durable-lambda-go/wire"
 )
@@ -90,8 +92,14 @@ type TestResult struct {
 	// Operations lists the execution's operations in start order, without
 	// the EXECUTION operation.
 	Operations []TestOperation
-	// Events is the execution's history.
-	Events []wire.Event
+	// Events is the execution's history, in the AWS SDK for Go v2's Lambda
+	// type (types.Event of github.com/aws/aws-sdk-go-v2/service/lambda/types),
+	// the element type the official SDK documents: code that reads the
+	// history of a CloudRunner or a LocalRunner result the documented way
+	// (aws.ToString(ev.Name), ev.EventType == types.EventTypeStepSucceeded)
+	// compiles unchanged, and the package already depends on that module
+	// for the CloudRunner. Members the service did not set are nil.
+	Events []types.Event
 	// Invocations lists the execution's finished invocations.
 	Invocations []TestInvocation
 	// Waiting says, for a PENDING result, what the execution waits for:

@@ -14,6 +14,7 @@ import (
 
 	"github.com/acme/durable-lambda-go/durable"
 	"github.com/acme/durable-lambda-go/emulator"
+	"github.com/acme/durable-lambda-go/internal/lambdahistory"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -45,8 +46,7 @@ func newRunnerConfig(opts []RunnerOption) runnerConfig {
 }
 
 // WithMaxInvocations caps the invocations of the run's execution; when
-// the cap is reached the run stops with CapReached set. Run performs one
-// invocation and ignores it.
+// the cap is reached the run stops with CapReached set.
 func WithMaxInvocations(n int) RunnerOption {
 	return func(c *runnerConfig) { c.maxInvocations = n }
 }
@@ -58,7 +58,7 @@ func WithMaxInvocations(n int) RunnerOption {
 // back — a closed one is reported again without invoking the handler, a
 // running one is driven on — and the same name with another event fails
 // with the service's DurableExecutionAlreadyStartedException (a
-// *wire.APIError). The name is not used by a call that continues the
+// *durable.APIError). The name is not used by a call that continues the
 // running execution. Names are 1 to 64 characters of [a-zA-Z0-9_-];
 // without one, every started execution is a new one.
 func WithExecutionName(name string) RunnerOption {
@@ -289,10 +289,11 @@ func (r *LocalRunner[I, O]) invocations(arn string) (int, error) {
 
 // Run starts the execution (or continues the running one) and performs
 // exactly one invocation of the handler. Work that becomes due on the way
-// (a chained-invoke target) runs too; virtual time does not move. Of the
-// options, WithExecutionName applies.
-func (r *LocalRunner[I, O]) Run(event I, opts ...RunnerOption) (*TestResult, error) {
-	return r.run(event, opts, false)
+// (a chained-invoke target) runs too; virtual time does not move. Run
+// takes no options, as documented; start a named execution with
+// RunUntilComplete and WithExecutionName.
+func (r *LocalRunner[I, O]) Run(event I) (*TestResult, error) {
+	return r.run(event, nil, false)
 }
 
 // RunUntilComplete starts the execution (or continues the running one)
@@ -424,7 +425,7 @@ func (r *LocalRunner[I, O]) result(ctx context.Context, arn string, capReached b
 		return nil, err
 	}
 	res := &TestResult{ExecutionArn: arn, Status: ExecutionStatus(ex.Status), RawResult: wire.Deref(ex.Result),
-		Error: testError(ex.Error), Events: events, Invocations: testInvocations(invs), CapReached: capReached}
+		Error: testError(ex.Error), Events: lambdahistory.FromWireAll(events), Invocations: testInvocations(invs), CapReached: capReached}
 	if ex.Status == wire.ExecutionStatusRunning {
 		res.Status = StatusPending
 	}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/acme/durable-lambda-go/durable"
 	"github.com/acme/durable-lambda-go/wire"
 )
@@ -219,7 +221,7 @@ func TestPanicIsRuntimeExitError(t *testing.T) {
 		t.Fatalf("result = %s, invocations %+v", res.Status, res.Invocations)
 	}
 	ic := res.Events[1].InvocationCompletedDetails
-	if ic == nil || ic.Error == nil || ic.Error.Payload.ErrorType != "Runtime.ExitError" {
+	if ic == nil || ic.Error == nil || aws.ToString(ic.Error.Payload.ErrorType) != "Runtime.ExitError" {
 		t.Errorf("InvocationCompleted = %+v", res.Events[1])
 	}
 }
@@ -280,10 +282,11 @@ func TestWithExecutionName(t *testing.T) {
 		wantErr string // the service's error code
 	}{
 		{"same name and event, RunUntilComplete", func() (*TestResult, error) { return r.RunUntilComplete(order{ID: "42"}, named) }, true, ""},
-		{"same name and event, Run", func() (*TestResult, error) { return r.Run(order{ID: "42"}, named) }, true, ""},
 		{"same name, other event", func() (*TestResult, error) { return r.RunUntilComplete(order{ID: "43"}, named) }, false, "DurableExecutionAlreadyStartedException"},
 		{"no name", func() (*TestResult, error) { return r.RunUntilComplete(order{ID: "42"}) }, false, ""},
-		{"invalid name", func() (*TestResult, error) { return r.Run(order{ID: "42"}, WithExecutionName("no spaces")) }, false, "InvalidParameterValueException"},
+		{"invalid name", func() (*TestResult, error) {
+			return r.RunUntilComplete(order{ID: "42"}, WithExecutionName("no spaces"))
+		}, false, "InvalidParameterValueException"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -41,7 +41,8 @@ func (r *TestResult) FormatTree(columns ...TreeColumn) string {
 	return b.String()
 }
 
-// WriteTree writes FormatTree's output to w.
+// WriteTree writes FormatTree's output to w and returns w's first write
+// error, as the testing API reference declares it.
 func (r *TestResult) WriteTree(w io.Writer, columns ...TreeColumn) error {
 	if len(columns) == 0 {
 		columns = DefaultTreeColumns()
