@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -422,6 +423,11 @@ var executionNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
 // same payload (protocol §6.2). It schedules invocation #1 and never runs
 // it inline: drive the service with RunDue, AdvanceTo or Run.
 func (s *Service) StartExecution(ctx context.Context, in StartInput) (StartOutput, error) {
+	if len(in.Payload) > 0 && !json.Valid(in.Payload) {
+		var v any
+		err := json.Unmarshal(in.Payload, &v)
+		return StartOutput{}, wire.NewAPIError(wire.ErrCodeInvalidRequestContent, "Could not parse request body into json: %v", err)
+	}
 	s.lock()
 	defer s.unlock()
 	fn, q, err := s.resolveFunction(in.FunctionName, in.Qualifier)
@@ -497,10 +503,14 @@ func (s *Service) addExecution(e *execution) {
 	s.byName[nameKey{e.function, e.name}] = e
 }
 
-// lookup returns the execution with the ARN or ResourceNotFoundException.
+// lookup returns the execution with the ARN, InvalidParameterValueException
+// when arn is not an execution ARN, or ResourceNotFoundException.
 func (s *Service) lookup(arn string) (*execution, error) {
 	e, ok := s.executions[arn]
 	if !ok {
+		if _, err := wire.ParseExecutionARN(arn); err != nil {
+			return nil, wire.NewAPIError(wire.ErrCodeInvalidParameterValue, "Invalid durable execution ARN %q: %v", arn, err)
+		}
 		return nil, wire.NewAPIError(wire.ErrCodeResourceNotFound, "Durable execution not found: %s", arn)
 	}
 	return e, nil

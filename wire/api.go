@@ -37,18 +37,21 @@ type GetStateOutput struct {
 
 // The service's exception names.
 const (
-	ErrCodeInvalidParameterValue  = "InvalidParameterValueException"
-	ErrCodeResourceNotFound       = "ResourceNotFoundException"
-	ErrCodeCallbackTimeout        = "CallbackTimeoutException"
-	ErrCodeAlreadyStarted         = "DurableExecutionAlreadyStartedException"
-	ErrCodeTooManyRequests        = "TooManyRequestsException"
-	ErrCodeService                = "ServiceException"
-	ErrCodeKMSAccessDenied        = "KMSAccessDeniedException"
-	ErrCodeKMSDisabled            = "KMSDisabledException"
-	ErrCodeKMSInvalidState        = "KMSInvalidStateException"
-	ErrCodeKMSNotFound            = "KMSNotFoundException"
-	ErrCodeRequestTooLarge        = "RequestTooLargeException"
-	ErrCodeServiceUnavailable     = "ServiceUnavailableException"
+	ErrCodeInvalidParameterValue = "InvalidParameterValueException"
+	ErrCodeResourceNotFound      = "ResourceNotFoundException"
+	ErrCodeCallbackTimeout       = "CallbackTimeoutException"
+	ErrCodeAlreadyStarted        = "DurableExecutionAlreadyStartedException"
+	ErrCodeTooManyRequests       = "TooManyRequestsException"
+	ErrCodeService               = "ServiceException"
+	ErrCodeKMSAccessDenied       = "KMSAccessDeniedException"
+	ErrCodeKMSDisabled           = "KMSDisabledException"
+	ErrCodeKMSInvalidState       = "KMSInvalidStateException"
+	ErrCodeKMSNotFound           = "KMSNotFoundException"
+	ErrCodeRequestTooLarge       = "RequestTooLargeException"
+	ErrCodeServiceUnavailable    = "ServiceUnavailableException"
+	// ErrCodeInvalidRequestContent answers a request body that is not
+	// JSON, or an unreadable request (a bad header, a stalled body).
+	ErrCodeInvalidRequestContent  = "InvalidRequestContentException"
 	InvalidCheckpointTokenMessage = "Invalid checkpoint token"
 )
 

@@ -382,37 +382,54 @@ func TestEscapeLabel(t *testing.T) {
 }
 
 func TestServeUntilInterrupted(t *testing.T) {
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name    string
+		args    []string
+		warning bool // the --expose warning on stderr
+	}{
+		{"loopback", []string{"--addr", "127.0.0.1:0"}, false},
+		{"exposed", []string{"--addr", "0.0.0.0:0", "--expose"}, true},
 	}
-	defer r.Close()
-	ctx, interrupt := context.WithCancel(t.Context())
-	defer interrupt()
-	var stderr bytes.Buffer
-	codes := make(chan int, 1)
-	go func() {
-		codes <- run(ctx, []string{"serve", "--binary", demoBinary, "--addr", "127.0.0.1:0"}, strings.NewReader(""), w, &stderr)
-		w.Close()
-	}()
-	banner := regexp.MustCompile(`at (http://127\.0\.0\.1:\d+)\n`)
-	var said strings.Builder
-	buf := make([]byte, 4096)
-	for !banner.MatchString(said.String()) {
-		n, err := r.Read(buf)
-		if err != nil {
-			t.Fatalf("serve ended before announcing its endpoint: %v\n%s", err, said.String())
-		}
-		said.Write(buf[:n])
-	}
-	url := banner.FindStringSubmatch(said.String())[1]
-	wantLines(t, said.String(), `aws lambda invoke --endpoint-url `+regexp.QuoteMeta(url)+` --function-name seed:1 `)
-	if code, stdout, stderr := cli(t, "list", "--endpoint", url); code != exitOK || stdout != "no executions of seed\n" {
-		t.Errorf("list against serve: exit %d, %q, %q", code, stdout, stderr)
-	}
-	interrupt()
-	if code := <-codes; code != exitOK {
-		t.Errorf("serve: exit %d after the interrupt; stderr:\n%s", code, stderr.String())
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			ctx, interrupt := context.WithCancel(t.Context())
+			defer interrupt()
+			var stderr bytes.Buffer
+			codes := make(chan int, 1)
+			go func() {
+				codes <- run(ctx, append([]string{"serve", "--binary", demoBinary}, tt.args...), strings.NewReader(""), w, &stderr)
+				w.Close()
+			}()
+			// The banner names a URL that works from this machine, also
+			// when serve listens on every interface.
+			banner := regexp.MustCompile(`at (http://127\.0\.0\.1:\d+)\n`)
+			var said strings.Builder
+			buf := make([]byte, 4096)
+			for !banner.MatchString(said.String()) {
+				n, err := r.Read(buf)
+				if err != nil {
+					t.Fatalf("serve ended before announcing its endpoint: %v\n%s", err, said.String())
+				}
+				said.Write(buf[:n])
+			}
+			url := banner.FindStringSubmatch(said.String())[1]
+			wantLines(t, said.String(), `aws lambda invoke --endpoint-url `+regexp.QuoteMeta(url)+` --function-name seed:1 `)
+			if code, stdout, stderr := cli(t, "list", "--endpoint", url); code != exitOK || stdout != "no executions of seed\n" {
+				t.Errorf("list against serve: exit %d, %q, %q", code, stdout, stderr)
+			}
+			interrupt()
+			if code := <-codes; code != exitOK {
+				t.Errorf("serve: exit %d after the interrupt; stderr:\n%s", code, stderr.String())
+			}
+			if got := strings.Contains(stderr.String(), "WARNING: listening on"); got != tt.warning {
+				t.Errorf("warning on stderr = %v, want %v; stderr:\n%s", got, tt.warning, stderr.String())
+			}
+		})
 	}
 }
 

@@ -49,6 +49,9 @@ func cmdServe(ctx context.Context, e env, args []string) (int, error) {
 	}
 	defer h.close()
 	url := h.srv.URL()
+	if h.srv.Exposed() {
+		fmt.Fprintf(e.stderr, "WARNING: listening on %s, reachable from other machines. The endpoint has no authentication: anyone who reaches it can start, read, stop and complete executions.\n", h.srv.Addr())
+	}
 	fmt.Fprintf(e.stdout, `durable-execution endpoint for function %q (version %s, alias prod) at %s
 Try:
   aws lambda invoke --endpoint-url %s --function-name %s:%s --durable-execution-name demo-1 --payload '%s' out.json

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -47,18 +48,36 @@ const errCodeUnknownOperation = "UnknownOperationException"
 // Handler serves the durable-execution REST API of one emulator.Service.
 // Create it with [NewHandler].
 type Handler struct {
-	svc *emulator.Service
-	log *slog.Logger
+	svc         *emulator.Service
+	log         *slog.Logger
+	bodyTimeout time.Duration
+}
+
+// DefaultBodyTimeout bounds reading one request body.
+const DefaultBodyTimeout = 30 * time.Second
+
+// HandlerOption configures [NewHandler].
+type HandlerOption func(*Handler)
+
+// WithBodyTimeout sets how long a client may take to send a request body;
+// DefaultBodyTimeout by default. A client that stalls is answered
+// InvalidRequestContentException and its connection closed.
+func WithBodyTimeout(d time.Duration) HandlerOption {
+	return func(h *Handler) { h.bodyTimeout = d }
 }
 
 // NewHandler returns the REST API of svc. The service must be driven
 // (emulator.Service.Run) for invocations to happen; the handler only
 // answers requests. logger may be nil.
-func NewHandler(svc *emulator.Service, logger *slog.Logger) *Handler {
+func NewHandler(svc *emulator.Service, logger *slog.Logger, opts ...HandlerOption) *Handler {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Handler{svc: svc, log: logger}
+	h := &Handler{svc: svc, log: logger, bodyTimeout: DefaultBodyTimeout}
+	for _, o := range opts {
+		o(h)
+	}
+	return h
 }
 
 // route is one operation: its method, path shape and implementation.
@@ -142,7 +161,7 @@ func (h *Handler) invoke(w http.ResponseWriter, r *http.Request, function string
 		return wire.NewAPIError(wire.ErrCodeInvalidParameterValue,
 			"X-Amz-Invocation-Type %q is not supported; use RequestResponse or Event", invocationType)
 	}
-	payload, err := readBody(r, limit, "Invoke")
+	payload, err := h.readBody(w, r, limit, "Invoke")
 	if err != nil {
 		return err
 	}
@@ -272,7 +291,7 @@ func (h *Handler) getState(w http.ResponseWriter, r *http.Request, arn string) e
 
 // checkpoint serves CheckpointDurableExecution.
 func (h *Handler) checkpoint(w http.ResponseWriter, r *http.Request, arn string) error {
-	body, err := readBody(r, h.svc.Limits().MaxCheckpointRequestBytes, "CheckpointDurableExecution")
+	body, err := h.readBody(w, r, h.svc.Limits().MaxCheckpointRequestBytes, "CheckpointDurableExecution")
 	if err != nil {
 		return err
 	}
@@ -290,7 +309,7 @@ func (h *Handler) checkpoint(w http.ResponseWriter, r *http.Request, arn string)
 
 // stop serves StopDurableExecution; the body, if any, is the cause.
 func (h *Handler) stop(w http.ResponseWriter, r *http.Request, arn string) error {
-	cause, err := readErrorObject(r)
+	cause, err := h.readErrorObject(w, r)
 	if err != nil {
 		return err
 	}
@@ -341,7 +360,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, function string) 
 // callbackSuccess serves SendDurableExecutionCallbackSuccess; the raw body
 // is the result.
 func (h *Handler) callbackSuccess(w http.ResponseWriter, r *http.Request, id string) error {
-	result, err := readBody(r, maxCallbackPayload, "SendDurableExecutionCallbackSuccess")
+	result, err := h.readBody(w, r, maxCallbackPayload, "SendDurableExecutionCallbackSuccess")
 	if err != nil {
 		return err
 	}
@@ -355,7 +374,7 @@ func (h *Handler) callbackSuccess(w http.ResponseWriter, r *http.Request, id str
 // callbackFailure serves SendDurableExecutionCallbackFailure; the body,
 // if any, is the error.
 func (h *Handler) callbackFailure(w http.ResponseWriter, r *http.Request, id string) error {
-	cause, err := readErrorObject(r)
+	cause, err := h.readErrorObject(w, r)
 	if err != nil {
 		return err
 	}
@@ -378,10 +397,21 @@ func (h *Handler) callbackHeartbeat(w http.ResponseWriter, r *http.Request, id s
 	return nil
 }
 
-// readBody reads at most limit bytes of the request body.
-func readBody(r *http.Request, limit int, operation string) ([]byte, error) {
+// readBody reads at most limit bytes of the request body within the
+// handler's body timeout. The read deadline is lifted afterwards: Go's
+// server keeps reading the connection in the background while the handler
+// runs, and a deadline hit there would cancel a long synchronous Invoke.
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request, limit int, operation string) ([]byte, error) {
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(h.bodyTimeout))
 	body, err := io.ReadAll(io.LimitReader(r.Body, int64(limit)+1))
+	_ = rc.SetReadDeadline(time.Time{})
 	if err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			w.Header().Set("Connection", "close")
+			return nil, wire.NewAPIError(wire.ErrCodeInvalidRequestContent, "Timed out reading the request body after %s", h.bodyTimeout)
+		}
 		return nil, fmt.Errorf("httpapi: reading the request body: %w", err)
 	}
 	if len(body) > limit {
@@ -392,8 +422,8 @@ func readBody(r *http.Request, limit int, operation string) ([]byte, error) {
 }
 
 // readErrorObject decodes an optional ErrorObject body: nil when empty.
-func readErrorObject(r *http.Request) (*wire.ErrorObject, error) {
-	body, err := readBody(r, maxErrorBody, "error")
+func (h *Handler) readErrorObject(w http.ResponseWriter, r *http.Request) (*wire.ErrorObject, error) {
+	body, err := h.readBody(w, r, maxErrorBody, "error")
 	if err != nil {
 		return nil, err
 	}
@@ -488,10 +518,6 @@ func writeError(w http.ResponseWriter, err error) {
 	if status == 0 {
 		status = wire.StatusCodeOf(apiErr.Code)
 	}
-	fault := "User"
-	if status >= 500 {
-		fault = "Service"
-	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set(headerErrorType, apiErr.Code)
@@ -499,5 +525,13 @@ func writeError(w http.ResponseWriter, err error) {
 		h.Set("Retry-After", "1")
 	}
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(errorBody{Type: apiErr.Code, Fault: fault, Message: apiErr.Message})
+	_ = json.NewEncoder(w).Encode(errorBody{Type: apiErr.Code, Fault: faultOf(status), Message: apiErr.Message})
+}
+
+// faultOf is the error body's Type: whose fault an error of the status is.
+func faultOf(status int) string {
+	if status >= 500 {
+		return "Service"
+	}
+	return "User"
 }

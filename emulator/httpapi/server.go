@@ -1,17 +1,40 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
+
+	"github.com/acme/durable-lambda-go/wire"
 )
 
 // DefaultAddr is where [Start] listens when given no address: loopback,
 // a port chosen by the system.
 const DefaultAddr = "127.0.0.1:0"
+
+// Timeouts of the server's connections.
+const (
+	// DefaultReadHeaderTimeout bounds reading a request's headers.
+	DefaultReadHeaderTimeout = 10 * time.Second
+	// DefaultIdleTimeout closes keep-alive connections idle this long.
+	DefaultIdleTimeout = 2 * time.Minute
+)
+
+// ServerOption configures [Start].
+type ServerOption func(*http.Server)
+
+// WithReadHeaderTimeout sets how long a client may take to send a
+// request's headers; DefaultReadHeaderTimeout by default. The body's
+// deadline is the Handler's (see [WithBodyTimeout]).
+func WithReadHeaderTimeout(d time.Duration) ServerOption {
+	return func(s *http.Server) { s.ReadHeaderTimeout = d }
+}
 
 // Server is a running HTTP listener for a [Handler].
 type Server struct {
@@ -25,7 +48,12 @@ type Server struct {
 // background until Close. The address is used exactly as given; callers
 // should only pass a non-loopback address when the user explicitly asked
 // for one.
-func Start(addr string, h http.Handler) (*Server, error) {
+//
+// A request Go's HTTP server cannot parse (a bad percent-escape in the
+// path, a control character in a header) is answered in the service's
+// JSON error shape as InvalidRequestContentException, like every other
+// error, instead of Go's plain-text 400.
+func Start(addr string, h http.Handler, opts ...ServerOption) (*Server, error) {
 	if addr == "" {
 		addr = DefaultAddr
 	}
@@ -34,12 +62,15 @@ func Start(addr string, h http.Handler) (*Server, error) {
 		return nil, fmt.Errorf("httpapi: listen on %s: %w", addr, err)
 	}
 	s := &Server{
-		srv:    &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second},
+		srv:    &http.Server{Handler: h, ReadHeaderTimeout: DefaultReadHeaderTimeout, IdleTimeout: DefaultIdleTimeout},
 		addr:   ln.Addr(),
 		served: make(chan struct{}),
 	}
+	for _, o := range opts {
+		o(s.srv)
+	}
 	go func() {
-		s.serveErr = s.srv.Serve(ln)
+		s.serveErr = s.srv.Serve(awsErrorListener{ln})
 		close(s.served)
 	}()
 	return s, nil
@@ -49,7 +80,22 @@ func Start(addr string, h http.Handler) (*Server, error) {
 func (s *Server) Addr() net.Addr { return s.addr }
 
 // URL returns the endpoint URL for AWS clients, e.g. http://127.0.0.1:9001.
-func (s *Server) URL() string { return "http://" + s.addr.String() }
+// For a server listening on every interface (0.0.0.0, which Go listens on
+// as the dual-stack [::]) it names 127.0.0.1, which reaches it from this
+// machine.
+func (s *Server) URL() string {
+	addr := s.addr.String()
+	if tcp, ok := s.addr.(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
+		addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
+	}
+	return "http://" + addr
+}
+
+// Exposed reports whether the server listens on a non-loopback address.
+func (s *Server) Exposed() bool {
+	tcp, ok := s.addr.(*net.TCPAddr)
+	return !ok || !tcp.IP.IsLoopback()
+}
 
 // Shutdown stops accepting connections and waits for requests in flight
 // until ctx ends; then it closes the remaining connections (a synchronous
@@ -76,4 +122,65 @@ func (s *Server) wait() error {
 		return nil
 	}
 	return s.serveErr
+}
+
+// awsErrorListener wraps the connections of a listener in awsErrorConn.
+type awsErrorListener struct{ net.Listener }
+
+func (l awsErrorListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &awsErrorConn{Conn: c}, nil
+}
+
+// awsErrorConn rewrites the plain-text answer Go's HTTP server writes
+// itself, straight to the connection, when it cannot parse a request
+// ("HTTP/1.1 400 Bad Request: ..." with text/plain and Connection: close)
+// into the service's JSON error shape. The server writes that answer in
+// one Write and closes the connection; responses of the Handler are always
+// application/json or empty and never match.
+type awsErrorConn struct {
+	net.Conn
+}
+
+// goErrorHeaders is what net/http puts between the status line and the
+// message of its own error answers.
+const goErrorHeaders = "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
+
+func (c *awsErrorConn) Write(p []byte) (int, error) {
+	status, msg, ok := parseGoError(p)
+	if !ok {
+		return c.Conn.Write(p)
+	}
+	code := wire.ErrCodeInvalidRequestContent
+	if status >= 500 {
+		code = wire.ErrCodeService
+	}
+	body, _ := json.Marshal(errorBody{Type: code, Fault: faultOf(status), Message: msg})
+	resp := fmt.Sprintf("HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n%s: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
+		status, http.StatusText(status), headerErrorType, code, len(body), body)
+	if _, err := c.Conn.Write([]byte(resp)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// parseGoError recognizes net/http's own error answer and returns its
+// status and message.
+func parseGoError(p []byte) (int, string, bool) {
+	rest, ok := bytes.CutPrefix(p, []byte("HTTP/1.1 "))
+	if !ok {
+		return 0, "", false
+	}
+	statusLine, msg, ok := bytes.Cut(rest, []byte(goErrorHeaders))
+	if !ok || len(statusLine) < 3 {
+		return 0, "", false
+	}
+	status, err := strconv.Atoi(string(statusLine[:3]))
+	if err != nil || status < 400 {
+		return 0, "", false
+	}
+	return status, string(msg), true
 }
