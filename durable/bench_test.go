@@ -13,7 +13,9 @@ import (
 // invoked again at once with its whole log. replay-N is one invocation
 // replaying N completed steps. Besides ns/op it reports ns/step, the
 // checkpoint calls and the updates they carried per execution, and the
-// invocations. See bench/ and BENCHMARKS.md.
+// invocations, and the process CPU time per step (cpu-ns/step), which
+// on a loaded machine leaves out the waits for a core. See bench/ and
+// BENCHMARKS.md.
 func BenchmarkSDK(b *testing.B) {
 	ctx := context.Background()
 	for _, c := range bench.Cases() {
@@ -24,6 +26,7 @@ func BenchmarkSDK(b *testing.B) {
 			}
 			b.ReportAllocs()
 			var result string
+			cpu := bench.StartCPU()
 			for b.Loop() {
 				if result, err = c.Execute(ctx, fn, client, payload); err != nil {
 					b.Fatal(err)
@@ -33,6 +36,9 @@ func BenchmarkSDK(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*c.Steps), "ns/step")
+			if ns, ok := cpu.Per(b.N * c.Steps); ok {
+				b.ReportMetric(ns, "cpu-ns/step")
+			}
 			b.ReportMetric(float64(client.Calls()), "calls/op")
 			b.ReportMetric(float64(client.Updates()), "updates/op")
 		})

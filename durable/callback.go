@@ -285,7 +285,7 @@ func callbackOutcome[O any](inv *invocation, id, name, callbackID string, d Dese
 		return out, nil
 	}
 	meta := SerdesContext{OperationID: id, DurableExecutionArn: inv.arn}
-	if err := d.Unmarshal(inv.ctx, meta, []byte(*rec.CallbackDetails.Result), &out); err != nil {
+	if err := unmarshalString(inv.ctx, d, meta, *rec.CallbackDetails.Result, &out); err != nil {
 		var zero O
 		return zero, newSerdesError("callback "+strconv.Quote(name), "deserialize", err)
 	}

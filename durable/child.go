@@ -301,7 +301,7 @@ func recordedChild[O any](r *childRun) (O, error) {
 		if d == nil || d.Result == nil {
 			return v, nil
 		}
-		if err := r.cfg.serdes.Unmarshal(r.parent, r.meta(), []byte(*d.Result), &v); err != nil {
+		if err := unmarshalString(r.parent, r.cfg.serdes, r.meta(), *d.Result, &v); err != nil {
 			return v, newSerdesError(r.what(), "deserialize", err)
 		}
 		return v, nil

@@ -284,7 +284,7 @@ func (w *conditionRun[S]) decode(attempts int, d *StepDetails) (S, error) {
 	if d == nil || d.Result == nil {
 		return out, nil
 	}
-	if err := w.cfg.Serdes.Unmarshal(w.c, w.meta(), []byte(*d.Result), &out); err != nil {
+	if err := unmarshalString(w.c, w.cfg.Serdes, w.meta(), *d.Result, &out); err != nil {
 		var zero S
 		serr := newSerdesError(w.what(), "deserialize", err)
 		if w.c.inv.endIfTransient(serr) {

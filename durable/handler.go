@@ -2,7 +2,6 @@ package durable
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -138,7 +137,7 @@ const errNotDurable = "the invocation payload is not a durable-execution envelop
 // the operation log, run the handler, respond.
 func (rt *handlerRuntime) invoke(ctx context.Context, payload []byte, body func(*execContext) ([]byte, error)) ([]byte, error) {
 	var in InvocationInput
-	if err := json.Unmarshal(payload, &in); err != nil {
+	if err := wire.DecodeInvocationInput(payload, &in); err != nil {
 		return nil, fmt.Errorf("durable: %s: %w", errNotDurable, err)
 	}
 	if in.DurableExecutionArn == "" || in.CheckpointToken == "" {

@@ -152,7 +152,7 @@ func runInvoke[O, I any](c *execContext, id, name, functionID string, input I, c
 	if details.Result == nil || *details.Result == "" {
 		return out, nil
 	}
-	if err := cfg.resultSerdes.Unmarshal(c, meta, []byte(*details.Result), &out); err != nil {
+	if err := unmarshalString(c, cfg.resultSerdes, meta, *details.Result, &out); err != nil {
 		return zero, newSerdesError(what, "deserialize", err)
 	}
 	return out, nil

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"unsafe"
 )
 
 // SerdesContext tells a [Serdes] what it is serializing.
@@ -50,6 +51,16 @@ func (JSONSerdes) Marshal(_ context.Context, _ SerdesContext, v any) ([]byte, er
 // Unmarshal decodes JSON data into v.
 func (JSONSerdes) Unmarshal(_ context.Context, _ SerdesContext, data []byte, v any) error {
 	return json.Unmarshal(data, v)
+}
+
+// unmarshalString deserializes recorded text with s. The default
+// JSONSerdes reads the string in place, since encoding/json neither
+// writes to its input nor keeps it; any other Serdes gets its own copy.
+func unmarshalString(ctx context.Context, s Deserializer, meta SerdesContext, data string, v any) error {
+	if _, ok := s.(JSONSerdes); ok {
+		return json.Unmarshal(unsafe.Slice(unsafe.StringData(data), len(data)), v)
+	}
+	return s.Unmarshal(ctx, meta, []byte(data), v)
 }
 
 // RawSerdes passes text through unchanged. It handles string, []byte and

@@ -180,7 +180,7 @@ func runStep[O any](c *execContext, id, name string, fn func(StepContext) (O, er
 		if rec.StepDetails == nil || rec.StepDetails.Result == nil {
 			return zero, nil
 		}
-		return decodeStepResult[O](&s, attempt, []byte(*rec.StepDetails.Result))
+		return decodeStepResult[O](&s, attempt, *rec.StepDetails.Result)
 	}
 	for {
 		payload, attemptErr, err := runStepAttempt(&s, fn, attempt)
@@ -188,10 +188,11 @@ func runStep[O any](c *execContext, id, name string, fn func(StepContext) (O, er
 			return zero, err
 		}
 		if attemptErr == nil {
-			if err := s.succeed(wire.String(string(payload))); err != nil {
+			result := string(payload)
+			if err := s.succeed(&result); err != nil {
 				return zero, err
 			}
-			return decodeStepResult[O](&s, attempt, payload)
+			return decodeStepResult[O](&s, attempt, result)
 		}
 		if attempt, err = s.failed(attempt, attemptErr); err != nil {
 			return zero, err
@@ -225,9 +226,9 @@ func runStepAttempt[O any](s *stepRun, fn func(StepContext) (O, error), attempt 
 // decodeStepResult deserializes a step's checkpointed result. A fresh step
 // returns it too, not the body's own value, so that the first run sees
 // exactly what every replay will see.
-func decodeStepResult[O any](s *stepRun, attempts int, result []byte) (O, error) {
+func decodeStepResult[O any](s *stepRun, attempts int, result string) (O, error) {
 	var out O
-	if err := s.cfg.serdes.Unmarshal(s.c, s.meta(), result, &out); err != nil {
+	if err := unmarshalString(s.c, s.cfg.serdes, s.meta(), result, &out); err != nil {
 		var zero O
 		serr := newSerdesError(s.what(), "deserialize", err)
 		if s.c.inv.endIfTransient(serr) {

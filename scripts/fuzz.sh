@@ -15,6 +15,7 @@ duration=${1:-20s}
 # package target
 targets=(
   "./wire FuzzTimestamp"
+  "./wire FuzzDecodeInvocationInput"
   "./durable FuzzEnvelope"
   "./durable FuzzOperationState"
   "./emulator FuzzCheckpointValidation"

@@ -65,9 +65,14 @@ func (t *Timestamp) UnmarshalJSON(b []byte) error {
 		t.Time = parsed.UTC()
 		return nil
 	}
-	f, err := strconv.ParseFloat(string(b), 64)
+	return t.setEpoch(string(b))
+}
+
+// setEpoch sets t from a JSON number of epoch seconds or milliseconds.
+func (t *Timestamp) setEpoch(num string) error {
+	f, err := strconv.ParseFloat(num, 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 {
-		return fmt.Errorf("wire: timestamp %s is neither epoch seconds, epoch milliseconds nor RFC 3339", b)
+		return fmt.Errorf("wire: timestamp %s is neither epoch seconds, epoch milliseconds nor RFC 3339", num)
 	}
 	if f >= millisThreshold {
 		t.Time = time.UnixMilli(int64(f)).UTC()

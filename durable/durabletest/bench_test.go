@@ -14,7 +14,8 @@ import (
 // replay-N is the whole execution of bench.SeqThenWait, whose second
 // invocation replays N steps. Besides ns/op it reports ns/step, the
 // checkpoint calls (LocalRunner.Checkpoints) and the updates they carried
-// (counted from the history) per execution. Cases with more operations
+// (counted from the history) per execution, and the process CPU time per
+// step (cpu-ns/step). Cases with more operations
 // than the service allows one execution are left out.
 func BenchmarkRunner(b *testing.B) {
 	for _, c := range bench.Cases() {
@@ -26,6 +27,7 @@ func BenchmarkRunner(b *testing.B) {
 			var res *durabletest.TestResult
 			var calls int
 			var err error
+			cpu := bench.StartCPU()
 			for b.Loop() {
 				if res, calls, err = c.RunLocal(bench.Quiet()); err != nil {
 					b.Fatal(err)
@@ -38,6 +40,9 @@ func BenchmarkRunner(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*c.Steps), "ns/step")
+			if ns, ok := cpu.Per(b.N * c.Steps); ok {
+				b.ReportMetric(ns, "cpu-ns/step")
+			}
 			b.ReportMetric(float64(calls), "calls/op")
 			b.ReportMetric(float64(bench.ClientUpdates(res.EventTypes())), "updates/op")
 			b.ReportMetric(float64(len(res.Invocations)), "invocations/op")
