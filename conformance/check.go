@@ -15,6 +15,9 @@ type Execution struct {
 	History []any
 	// Logs are the log records the handler emitted.
 	Logs []LogRecord
+	// Sent are the callback actions delivered during the run, in order;
+	// [Requirement.CheckStrict] needs them.
+	Sent []SentAction
 }
 
 // NewMatcher returns a Matcher with the requirement's variables bound.

@@ -44,6 +44,7 @@ func plans() map[string]suitePlan {
 // requirement of a covered suite fails.
 func TestConformance(t *testing.T) {
 	var report Report
+	trailing, timed, gaps := 0, 0, 0
 	all := plans()
 	for _, s := range AllSuites() {
 		reqs, err := LoadSuite(requirementsDir, s.Name)
@@ -59,40 +60,52 @@ func TestConformance(t *testing.T) {
 			cases = plan.cases()
 		}
 		for _, r := range reqs {
-			report.Add(runRequirement(r, plan, cases))
+			o, strict := runRequirement(r, plan, cases)
+			report.Add(o)
+			if strict.Trailing {
+				trailing++
+			}
+			if strict.Timings > 0 {
+				timed++
+				gaps += strict.Timings
+			}
 		}
 	}
 	if err := report.Write(os.Stdout); err != nil {
 		t.Fatal(err)
 	}
+	fmt.Printf("strict: trailing events checked on %d requirements, %d virtual-time gaps on %d\n", trailing, gaps, timed)
 	if _, failed, _ := report.Counts(); failed > 0 {
 		t.Errorf("%d requirements failed", failed)
 	}
 }
 
-// runRequirement gives one requirement its verdict.
-func runRequirement(r *Requirement, plan suitePlan, cases map[string]caseFunc) Outcome {
+// runRequirement gives one requirement its verdict: it fails when the
+// reference matcher or the strict check (see [Requirement.CheckStrict])
+// finds a mismatch. It also returns what the strict check covered.
+func runRequirement(r *Requirement, plan suitePlan, cases map[string]caseFunc) (Outcome, StrictReport) {
 	o := Outcome{ID: r.ID, Description: r.Description}
 	if plan.cases == nil {
 		o.Verdict, o.Reason = Skip, "suite not covered yet: "+plan.reason
-		return o
+		return o, StrictReport{}
 	}
 	run, ok := cases[r.ID]
 	if !ok {
 		o.Verdict, o.Mismatches = Fail, []string{"no Go handler for this requirement"}
-		return o
+		return o, StrictReport{}
 	}
 	ex, err := run(r)
 	if err != nil {
 		o.Verdict, o.Mismatches = Fail, []string{fmt.Sprintf("run: %v", err)}
-		return o
+		return o, StrictReport{}
 	}
-	if errs := r.Check(ex); len(errs) > 0 {
+	strict := r.CheckStrict(ex)
+	if errs := append(r.Check(ex), strict.Mismatches...); len(errs) > 0 {
 		o.Verdict, o.Mismatches = Fail, errs
-		return o
+		return o, strict
 	}
 	o.Verdict = Pass
-	return o
+	return o, strict
 }
 
 // TestHarnessCatchesWrongHandlers runs deliberately wrong handlers for real
@@ -157,7 +170,7 @@ func TestHarnessCatchesWrongHandlers(t *testing.T) {
 			if tt.run != nil {
 				cases[r.ID] = tt.run
 			}
-			o := runRequirement(r, suitePlan{cases: func() map[string]caseFunc { return cases }}, cases)
+			o, _ := runRequirement(r, suitePlan{cases: func() map[string]caseFunc { return cases }}, cases)
 			if o.Verdict != Fail || !strings.Contains(strings.Join(o.Mismatches, "\n"), tt.want) {
 				t.Fatalf("got %s, want a FAIL mentioning %q", o.Line(), tt.want)
 			}

@@ -26,13 +26,21 @@
 //   - [Requirement.Check] turns an [Execution] (final status, result,
 //     history, captured logs) into mismatches; [Requirement.CheckResult] and
 //     [Requirement.CheckLogs] do one part each.
+//   - [Requirement.CheckStrict] is this project's stricter check beside the
+//     reference rules: where the expected history runs to the end of the
+//     execution, no event may follow its last expected one but the closing
+//     execution event; and on the service's virtual time, retries come
+//     NextAttemptDelaySeconds after the failure, waits last their Duration,
+//     callbacks time out at their Timeout or heartbeat deadline (heartbeats
+//     delivered, [SentAction], move it) and executions at ExecutionTimeout.
 //   - [LogRecorder] is a slog.Handler that captures log records so that
 //     ExpectedLogs can be checked.
 //   - [Outcome] and [Report] print one line per requirement
 //     (PASS, FAIL or SKIP) and the closing count line.
 //
 // The Go handlers, one per requirement, and the driver that runs them on
-// durabletest's local runner live in this package's tests:
+// durabletest's local runner live in this package's tests; a requirement
+// passes when both the reference matcher and the strict check pass:
 //
 //	go test ./conformance -run TestConformance -v
 package conformance

@@ -61,7 +61,7 @@ func runOn[I, O any](r *Requirement, handler durable.Handler[I, O], register fun
 	if err != nil {
 		return Execution{}, err
 	}
-	out := Execution{Status: string(ex.Status), Result: ex.Result, History: history, Logs: logs.Records()}
+	out := Execution{Status: string(ex.Status), Result: ex.Result, History: history, Logs: logs.Records(), Sent: d.sent}
 	return out, driveErr
 }
 
@@ -86,6 +86,7 @@ type driver struct {
 	actions []CallbackAction
 	used    map[int]bool    // actions already sent
 	handled map[string]bool // callback ids with a terminal action sent or none to send
+	sent    []SentAction    // actions delivered, with their virtual time
 	errs    []error
 }
 
@@ -157,6 +158,8 @@ func (d *driver) answerCallbacks(ctx context.Context) (bool, error) {
 		}
 		if err := d.send(ctx, id, a); err != nil {
 			d.errs = append(d.errs, fmt.Errorf("callback %s for %q: %w", a.Operation, ev.Name, err))
+		} else {
+			d.sent = append(d.sent, SentAction{CallbackID: id, Operation: a.Operation, At: d.now()})
 		}
 		acted = true
 	}
