@@ -1,7 +1,6 @@
 package durable
 
 import (
-	"runtime/debug"
 	"time"
 
 	"github.com/acme/durable-lambda-go/wire"
@@ -253,9 +252,5 @@ func (inv *invocation) recoverClientPanic(err *error) {
 	if v == nil {
 		return
 	}
-	pe := &PanicError{Value: v}
-	if inv.opts.stackTraces {
-		pe.Stack = debug.Stack()
-	}
-	*err = pe
+	*err = newPanicError(v, inv.opts.stackTraces)
 }

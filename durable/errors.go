@@ -334,29 +334,6 @@ func (inv *invocation) endIfTransient(err error) bool {
 	return true
 }
 
-// PanicError is a panic recovered from user code (the handler, a step body,
-// a child function). It is an invocation failure, the Go counterpart of a
-// crashed process: [Wrap] returns it as its error and [Start] panics with it
-// again so the Lambda runtime records a crash and the service re-invokes.
-type PanicError struct {
-	// Value is the value passed to panic.
-	Value any
-	// Stack is the panicking goroutine's stack (empty when stack traces
-	// are disabled with WithStackTraces(false)).
-	Stack []byte
-}
-
-// Error describes the panic.
-func (e *PanicError) Error() string { return fmt.Sprintf("durable: panic: %v", e.Value) }
-
-// Unwrap returns the panic value when it is an error.
-func (e *PanicError) Unwrap() error {
-	if err, ok := e.Value.(error); ok {
-		return err
-	}
-	return nil
-}
-
 // errorWithData attaches ErrorData to an error.
 type errorWithData struct {
 	err  error

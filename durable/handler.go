@@ -79,7 +79,9 @@ func Wrap[I, O any](handler Handler[I, O], opts ...HandlerOption) func(context.C
 // Start runs handler as the Lambda function's handler; it does not
 // return. It registers with the Lambda runtime's raw-payload interface (so
 // it also works when built with -tags lambda.norpc). A *PanicError from the
-// handler is raised again as a panic so the runtime records a crash.
+// handler is raised again as a panic so the runtime records a crash and
+// the process exits; the recorded error is the PanicError's type, message
+// and StackTrace, so it shows the frame that panicked.
 func Start[I, O any](handler Handler[I, O], opts ...HandlerOption) {
 	lambda.Start(rawHandler(Wrap(handler, opts...)))
 }
@@ -87,12 +89,13 @@ func Start[I, O any](handler Handler[I, O], opts ...HandlerOption) {
 // rawHandler adapts Wrap's function to lambda.Handler.
 type rawHandler func(context.Context, []byte) ([]byte, error)
 
-// Invoke calls the function and re-raises a recovered panic.
+// Invoke calls the function and re-raises a recovered panic as the
+// runtime's error report, carrying the stack taken at recovery.
 func (h rawHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	out, err := h(ctx, payload)
 	var pe *PanicError
 	if errors.As(err, &pe) {
-		panic(pe)
+		panic(pe.invokeResponse())
 	}
 	return out, err
 }

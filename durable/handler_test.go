@@ -261,34 +261,6 @@ func TestErrorTypeNaming(t *testing.T) {
 	}
 }
 
-func TestPanics(t *testing.T) {
-	tests := map[string]Handler[any, any]{
-		"handler": func(Context, any) (any, error) { panic("kaboom") },
-		"step body": func(ctx Context, _ any) (any, error) {
-			return Step(ctx, "s", func(StepContext) (any, error) { panic("kaboom") })
-		},
-	}
-	for name, h := range tests {
-		f := newFakeClient(executionOp(""))
-		fn := Wrap(h, testOptions(f)...)
-		_, err := fn(lambdaCtx(), envelope(t, "t", f.log()))
-		var pe *PanicError
-		if !errors.As(err, &pe) || pe.Value != "kaboom" || len(pe.Stack) == 0 {
-			t.Fatalf("%s: %v", name, err)
-		}
-		func() {
-			defer func() {
-				if r := recover(); r == nil {
-					t.Errorf("%s: rawHandler did not panic", name)
-				} else if _, ok := r.(*PanicError); !ok {
-					t.Errorf("%s: panicked with %T", name, r)
-				}
-			}()
-			_, _ = rawHandler(fn).Invoke(lambdaCtx(), envelope(t, "t", []Operation{executionOp("")}))
-		}()
-	}
-}
-
 func TestPanicInStepBodyRecordsTheStart(t *testing.T) {
 	f := newFakeClient(executionOp(""))
 	h := func(ctx Context, _ any) (any, error) {

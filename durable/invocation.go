@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -276,11 +275,7 @@ func (inv *invocation) recoverPanic(returned *bool) {
 	}
 	var err error = errGoexit
 	if v != nil {
-		pe := &PanicError{Value: v}
-		if inv.opts.stackTraces {
-			pe.Stack = debug.Stack()
-		}
-		err = pe
+		err = newPanicError(v, inv.opts.stackTraces)
 	}
 	inv.mu.Lock()
 	inv.finishLocked(outcome{kind: outcomeInvocationError, err: err})

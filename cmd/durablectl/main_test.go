@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/acme/durable-lambda-go/cmd/durablectl/internal/demo"
 	"github.com/acme/durable-lambda-go/emulator"
 	"github.com/acme/durable-lambda-go/wire"
 )
@@ -490,4 +491,60 @@ func TestEventHelpers(t *testing.T) {
 			}
 		})
 	}
+}
+
+// panicLine returns the line of demo.go that panics when Input.Panic is
+// set.
+func panicLine(t *testing.T) int {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("internal", "demo", "demo.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, line := range strings.Split(string(src), "\n") {
+		if strings.TrimSpace(line) == "panic(PanicValue)" {
+			return i + 1
+		}
+	}
+	t.Fatal("demo.go has no panic(PanicValue) line")
+	return 0
+}
+
+// A panicking step body is reported with its stack, starting at the line
+// that panicked, however run prints.
+func TestRunShowsWhereTheFunctionPanicked(t *testing.T) {
+	frame := fmt.Sprintf(`demo\.Handler\.func\d+ \(\S+/internal/demo/demo\.go:%d\)`, panicLine(t))
+	payload := `{"name":"a","panic":true}`
+	t.Run("tree", func(t *testing.T) {
+		code, stdout, stderr := cli(t, "run", "--binary", demoBinary, payload)
+		if code != exitFailed {
+			t.Fatalf("exit %d, want %d; stderr:\n%s", code, exitFailed, stderr)
+		}
+		wantLines(t, stdout,
+			`invocation failed \(.*PanicError: durable: panic: `+demo.PanicValue+`\)$`,
+			`^ +at \S+/`+frame+`$`,
+			`^error: PanicError: durable: panic: `+demo.PanicValue+`$`,
+			`^  at \S+/`+frame+`$`,
+			`^  at \S+/durable\.Step\[\.\.\.\] `,
+		)
+	})
+	t.Run("logs", func(t *testing.T) {
+		code, stdout, stderr := cli(t, "run", "--binary", demoBinary, "--logs", payload)
+		if code != exitFailed {
+			t.Fatalf("exit %d, want %d; stderr:\n%s", code, exitFailed, stderr)
+		}
+		wantLines(t, stdout, `^error: PanicError: `, `^  at \S+/`+frame+`$`)
+		// The Lambda runtime's own report, in the function's output.
+		wantLines(t, stderr, fmt.Sprintf(`"errorType":"PanicError","stackTrace":\[\{"path":"\S+/internal/demo/demo\.go","line":%d,`, panicLine(t)))
+	})
+	t.Run("json", func(t *testing.T) {
+		code, stdout, stderr := cli(t, "run", "--binary", demoBinary, "--json", payload)
+		var res runResult
+		if err := json.Unmarshal([]byte(stdout), &res); code != exitFailed || err != nil {
+			t.Fatalf("exit %d, %v; stderr:\n%s", code, err, stderr)
+		}
+		if e := res.Execution.Error; e == nil || len(e.StackTrace) == 0 || !regexp.MustCompile(frame+`$`).MatchString(e.StackTrace[0]) {
+			t.Errorf("the execution's error is %+v, want its StackTrace to start at %s", e, frame)
+		}
+	})
 }

@@ -16,6 +16,9 @@ type progress struct {
 	w     io.Writer
 	start time.Time
 	last  int // EventId of the last line printed
+	// stack is the last stack trace of a failed invocation printed: a
+	// failure that repeats it does not print it again.
+	stack string
 }
 
 // print writes e unless it was printed already.
@@ -33,6 +36,12 @@ func (p *progress) print(e wire.Event) {
 		elapsed = "+" + formatDuration(d)
 	}
 	fmt.Fprintf(p.w, "%9s  %s\n", elapsed, describeEvent(e))
+	if d := e.InvocationCompletedDetails; d != nil && d.Error != nil && d.Error.Payload != nil {
+		if stack := strings.Join(d.Error.Payload.StackTrace, "\n"); stack != p.stack {
+			p.stack = stack
+			writeStack(p.w, strings.Repeat(" ", 11), d.Error.Payload.StackTrace)
+		}
+	}
 }
 
 // describeEvent says what happened in words: the kind and name of the

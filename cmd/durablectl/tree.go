@@ -207,6 +207,15 @@ func writeTree(w io.Writer, exec wire.Execution, events []wire.Event) {
 		fmt.Fprintf(w, "result: %s\n", *exec.Result)
 	case exec.Error != nil:
 		fmt.Fprintf(w, "error: %s\n", errorText(exec.Error))
+		writeStack(w, "", exec.Error.StackTrace)
+	}
+}
+
+// writeStack prints a recorded stack trace, one "  at frame" line each
+// after indent.
+func writeStack(w io.Writer, indent string, trace []string) {
+	for _, frame := range trace {
+		fmt.Fprintf(w, "%s  at %s\n", indent, frame)
 	}
 }
 

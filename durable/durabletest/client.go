@@ -121,8 +121,9 @@ func (c *faultClient) GetExecutionState(ctx context.Context, in durable.GetExecu
 // durableInvoker hosts a durable handler in process. Each invocation wraps
 // the handler with a client made by newClient, puts a Lambda context
 // (request id, invoked ARN) into ctx — which already carries the
-// invocation deadline — and maps failures to *wire.FunctionError.
-func durableInvoker[I, O any](handler durable.Handler[I, O], opts []durable.HandlerOption, newClient func() *faultClient) emulator.Invoker {
+// invocation deadline — and maps failures to *wire.FunctionError. A
+// panic is also kept in panics (nil: not kept).
+func durableInvoker[I, O any](handler durable.Handler[I, O], opts []durable.HandlerOption, newClient func() *faultClient, panics *panicLog) emulator.Invoker {
 	return emulator.InvokerFunc(func(ctx context.Context, req emulator.InvokeRequest) ([]byte, error) {
 		client := newClient()
 		all := append(append([]durable.HandlerOption{}, opts...), durable.WithExecutionClient(client))
@@ -134,19 +135,50 @@ func durableInvoker[I, O any](handler durable.Handler[I, O], opts []durable.Hand
 				ErrorMessage: fmt.Sprintf("the invocation crashed after checkpoint %d (injected fault)", n)}}
 		}
 		if err != nil {
+			panics.keep(req.RequestID, err)
 			return nil, functionError(err)
 		}
 		return out, nil
 	})
 }
 
+// panicLog keeps the *durable.PanicError of each invocation that
+// panicked, by request id, so a TestError can unwrap to it.
+type panicLog struct {
+	mu        sync.Mutex
+	byRequest map[string]*durable.PanicError
+}
+
+func newPanicLog() *panicLog {
+	return &panicLog{byRequest: map[string]*durable.PanicError{}}
+}
+
+// keep records err of invocation requestID if it is a panic.
+func (l *panicLog) keep(requestID string, err error) {
+	var pe *durable.PanicError
+	if l == nil || !errors.As(err, &pe) {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.byRequest[requestID] = pe
+}
+
+// of returns the panic of invocation requestID, or nil.
+func (l *panicLog) of(requestID string) *durable.PanicError {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.byRequest[requestID]
+}
+
 // functionError maps a handler's invocation failure to the error the
-// Lambda runtime would report: a panic is a crash (Runtime.ExitError),
-// anything else an unhandled error named after its type.
+// Lambda runtime would report: a panic as durable.Start reports it (type
+// PanicError, with the stack taken where it panicked), anything else an
+// unhandled error named after its type.
 func functionError(err error) *wire.FunctionError {
 	var pe *durable.PanicError
 	if errors.As(err, &pe) {
-		return &wire.FunctionError{ErrorObject: wire.ErrorObject{ErrorType: "Runtime.ExitError", ErrorMessage: pe.Error()}}
+		return &wire.FunctionError{ErrorObject: wire.ErrorObject{ErrorType: errorTypeName(pe), ErrorMessage: pe.Error(), StackTrace: pe.StackTrace}}
 	}
 	var fe *wire.FunctionError
 	if errors.As(err, &fe) {

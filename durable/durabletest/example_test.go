@@ -1,7 +1,9 @@
 package durabletest_test
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/acme/durable-lambda-go/durable"
@@ -62,5 +64,28 @@ func ExampleWithExecutionName() {
 	fmt.Println(err != nil)
 	// Output:
 	// true 2 invocations
+	// true
+}
+
+func ExampleTestError_Unwrap() {
+	r := durabletest.NewLocalRunner(func(ctx durable.Context, name string) (string, error) {
+		return durable.Step(ctx, "inspect", func(durable.StepContext) (string, error) {
+			var shelf []string
+			return shelf[len(name)], nil // panics: index out of range
+		})
+	})
+	res, _ := r.RunUntilComplete("cheddar")
+	// The service gave up after the invocations kept panicking; the error
+	// it recorded unwraps to the handler's *durable.PanicError, whose
+	// stack starts at the line that panicked.
+	var pe *durable.PanicError
+	if errors.As(res.Error, &pe) {
+		fmt.Println(res.Status, res.Error.ErrorType)
+		fmt.Println(pe.Value)
+		fmt.Println(strings.Contains(pe.StackTrace[0], "example_test.go:"))
+	}
+	// Output:
+	// FAILED PanicError
+	// runtime error: index out of range [7] with length 0
 	// true
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -88,8 +89,9 @@ func TestErrorTypeName(t *testing.T) {
 			t.Errorf("errorTypeName(%T) = %q, want %q", tt.err, got, tt.want)
 		}
 	}
-	if fe := functionError(&durable.PanicError{Value: "p"}); fe.ErrorType != "Runtime.ExitError" {
-		t.Errorf("a panic maps to %q", fe.ErrorType)
+	pe := &durable.PanicError{Value: "p", StackTrace: []string{"main.f (f.go:1)"}}
+	if fe := functionError(pe); fe.ErrorType != "PanicError" || fe.ErrorMessage != pe.Error() || !slices.Equal(fe.StackTrace, pe.StackTrace) {
+		t.Errorf("a panic maps to %+v", fe.ErrorObject)
 	}
 }
 

@@ -27,15 +27,26 @@ const (
 )
 
 // TestError is an error recorded by the service.
+//
+// The error of an invocation of a LocalRunner's handler that panicked,
+// and the execution's error when those panics failed it, also match the
+// handler's *durable.PanicError with errors.As: its StackTrace (the one
+// recorded) starts at the line that panicked.
 type TestError struct {
 	ErrorType    string
 	ErrorMessage string
 	ErrorData    string
 	StackTrace   []string
+
+	err error // the Go error behind the record, when the runner saw it
 }
 
 // Error formats the error as "<ErrorType>: <ErrorMessage>".
 func (e *TestError) Error() string { return e.ErrorType + ": " + e.ErrorMessage }
+
+// Unwrap returns the Go error behind the record, when the LocalRunner saw
+// it (a *durable.PanicError), or nil.
+func (e *TestError) Unwrap() error { return e.err }
 
 func testError(o *wire.ErrorObject) *TestError {
 	if o == nil {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -78,7 +79,7 @@ type Function struct {
 // requires for durable functions.
 func DurableFunction[I, O any](handler durable.Handler[I, O], opts ...durable.HandlerOption) Function {
 	return Function{durable: true, invoker: func(svc *emulator.Service) emulator.Invoker {
-		return durableInvoker(handler, opts, func() *faultClient { return &faultClient{svc: svc, faults: newFaults()} })
+		return durableInvoker(handler, opts, func() *faultClient { return &faultClient{svc: svc, faults: newFaults()} }, nil)
 	}}
 }
 
@@ -134,6 +135,7 @@ type LocalRunner[I, O any] struct {
 	clock     *emulator.VirtualClock
 	faults    *faults
 	functions map[string]Function
+	panics    *panicLog // the handler's panics, for TestError.Unwrap
 	arn       string
 	// closed reports that a final result of arn was returned.
 	closed bool
@@ -162,9 +164,9 @@ func (r *LocalRunner[I, O]) reset() {
 	r.svcMu.Lock()
 	r.svc, r.clock = svc, clock
 	r.svcMu.Unlock()
-	r.faults, r.arn, r.closed = plan, "", false
+	r.faults, r.panics, r.arn, r.closed = plan, newPanicLog(), "", false
 	r.mustRegister(emulator.Function{Name: FunctionName, Durable: true,
-		Invoker: durableInvoker(r.handler, r.opts, func() *faultClient { return &faultClient{svc: svc, faults: plan} })})
+		Invoker: durableInvoker(r.handler, r.opts, func() *faultClient { return &faultClient{svc: svc, faults: plan} }, r.panics)})
 	for id, fn := range r.functions {
 		r.registerLocked(id, fn)
 	}
@@ -426,6 +428,7 @@ func (r *LocalRunner[I, O]) result(ctx context.Context, arn string, capReached b
 	}
 	res := &TestResult{ExecutionArn: arn, Status: ExecutionStatus(ex.Status), RawResult: wire.Deref(ex.Result),
 		Error: testError(ex.Error), Events: lambdahistory.FromWireAll(events), Invocations: testInvocations(invs), CapReached: capReached}
+	r.attachPanics(res, ex.Error, invs)
 	if ex.Status == wire.ExecutionStatusRunning {
 		res.Status = StatusPending
 	}
@@ -441,6 +444,23 @@ func (r *LocalRunner[I, O]) result(ctx context.Context, arn string, capReached b
 		}
 	}
 	return res, nil
+}
+
+// attachPanics lets the errors of invocations that panicked, and the
+// execution's error when it is the last of them (the execution failed
+// because its invocations kept panicking), unwrap to the
+// *durable.PanicError.
+func (r *LocalRunner[I, O]) attachPanics(res *TestResult, execErr *wire.ErrorObject, invs []emulator.Invocation) {
+	for i, inv := range invs {
+		pe := r.panics.of(inv.RequestID)
+		if pe == nil {
+			continue
+		}
+		res.Invocations[i].Error.err = pe
+		if i == len(invs)-1 && res.Error != nil && reflect.DeepEqual(execErr, inv.Error) {
+			res.Error.err = pe
+		}
+	}
 }
 
 // waiting lists what a running execution waits for from the test: its

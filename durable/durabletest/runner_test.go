@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-
 	"github.com/acme/durable-lambda-go/durable"
 	"github.com/acme/durable-lambda-go/wire"
 )
@@ -201,28 +199,6 @@ func TestOmittedTokenSuspends(t *testing.T) {
 	}
 	if len(res.Invocations) < 3 {
 		t.Errorf("invocations = %d, want an extra one after the token-less response", len(res.Invocations))
-	}
-}
-
-func TestPanicIsRuntimeExitError(t *testing.T) {
-	var calls atomic.Int32
-	r := NewLocalRunner(func(ctx durable.Context, in string) (string, error) {
-		if calls.Add(1) == 1 {
-			panic("first time")
-		}
-		return "ok", nil
-	})
-	res, err := r.RunUntilComplete("x")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Status != StatusSucceeded || len(res.Invocations) != 2 || res.Invocations[0].Error == nil ||
-		res.Invocations[0].Error.ErrorType != "Runtime.ExitError" {
-		t.Fatalf("result = %s, invocations %+v", res.Status, res.Invocations)
-	}
-	ic := res.Events[1].InvocationCompletedDetails
-	if ic == nil || ic.Error == nil || aws.ToString(ic.Error.Payload.ErrorType) != "Runtime.ExitError" {
-		t.Errorf("InvocationCompleted = %+v", res.Events[1])
 	}
 }
 

@@ -20,6 +20,7 @@ type Input struct {
 	Wait  int    `json:"wait,omitempty"`  // seconds of durable wait; none when 0
 	Flaky int    `json:"flaky,omitempty"` // failed attempts before "charge" succeeds
 	Fail  bool   `json:"fail,omitempty"`  // fail the execution at the end
+	Panic bool   `json:"panic,omitempty"` // panic in the body of "charge"
 }
 
 // Output is the workflow's result.
@@ -37,6 +38,10 @@ var chargeRetry = durable.MustNewRetryStrategy(durable.RetryConfig{
 // ErrRequested is the failure asked for by Input.Fail.
 var ErrRequested = errors.New("the input asked to fail")
 
+// PanicValue is what the body of "charge" panics with when Input.Panic
+// asks it to.
+const PanicValue = "the input asked to panic"
+
 // Handler is the workflow.
 func Handler(ctx durable.Context, in Input) (Output, error) {
 	greeting, err := durable.Step(ctx, "greet", func(durable.StepContext) (string, error) {
@@ -51,6 +56,9 @@ func Handler(ctx durable.Context, in Input) (Output, error) {
 		}
 	}
 	attempts, err := durable.Step(ctx, "charge", func(sc durable.StepContext) (int, error) {
+		if in.Panic {
+			panic(PanicValue)
+		}
 		if sc.Attempt() <= in.Flaky {
 			return 0, fmt.Errorf("gateway unavailable (attempt %d)", sc.Attempt())
 		}
