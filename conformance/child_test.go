@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/acme/durable-lambda-go/durable"
+	"github.com/acme/durable-lambda-go/durable/durabletest"
 )
 
 // childCases are the handlers of suite child (3-x).
@@ -141,7 +142,7 @@ func childCases() map[string]caseFunc {
 					return durable.Step(c, "crashy", func(durable.StepContext) (string, error) {
 						if !crashed {
 							crashed = true
-							panic("simulated Lambda runtime crash")
+							durabletest.Exit(1) // a Lambda runtime crash
 						}
 						return in, nil
 					})

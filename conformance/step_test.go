@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/acme/durable-lambda-go/durable"
+	"github.com/acme/durable-lambda-go/durable/durabletest"
 )
 
 // TransientError is the custom error type of requirements 1-15 and 1-16; its
@@ -222,7 +223,8 @@ func stepCases() map[string]caseFunc {
 			return runLocal(r, func(ctx durable.Context, in string) (string, error) {
 				return durable.Step(ctx, "at_most_once_flaky_step", func(sc durable.StepContext) (string, error) {
 					sc.Logger().Info("processing " + in)
-					panic("simulated Lambda runtime crash")
+					durabletest.Exit(1) // a Lambda runtime crash; Exit does not return
+					return "", nil
 				}, durable.WithSemantics(durable.AtMostOncePerRetry), durable.WithRetry(durable.NoRetry()))
 			})
 		},
@@ -231,7 +233,7 @@ func stepCases() map[string]caseFunc {
 				return durable.Step(ctx, "at_most_once_flaky_step", func(sc durable.StepContext) (string, error) {
 					sc.Logger().Info("processing " + in)
 					if sc.Attempt() == 1 {
-						panic("simulated Lambda runtime crash")
+						durabletest.Exit(1) // a Lambda runtime crash
 					}
 					return "succeeded on second attempt", nil
 				}, durable.WithSemantics(durable.AtMostOncePerRetry), durable.WithRetry(oneSecondRetries(3)))

@@ -10,8 +10,9 @@
 //     (Runtime.ExitError), for every k of the fault-free run;
 //   - checkpoint k never reaches the service (a connection failure);
 //   - checkpoint k is applied but its response is lost;
-//   - the invocation crashes inside a step body, right after its jth side
-//     effect and before the step's checkpoint, for every j.
+//   - the invocation crashes inside a step body (a panic: PanicError),
+//     right after its jth side effect and before the step's checkpoint,
+//     for every j.
 //
 // After each faulted run the service re-invokes the function until the
 // execution closes. The driver asserts that the final status, result and

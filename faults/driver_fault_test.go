@@ -48,7 +48,7 @@ const (
 	// droppedResponse: checkpoint k is applied but its response is lost.
 	droppedResponse
 	// crashAfterEffect: the invocation dies (a panic, which the SDK
-	// reports as a crash) right after the jth side effect of a step body,
+	// reports as a crash with ErrorType PanicError) right after the jth side effect of a step body,
 	// before the step's outcome is checkpointed.
 	crashAfterEffect
 )
@@ -215,10 +215,13 @@ func check(t *testing.T, f fault, clean, rep runReport) bool {
 	case !struck && failed != 0:
 		t.Errorf("%s: the fault was not reached, yet %d invocations failed", f, failed)
 	}
-	if struck && (f.kind == crashAfterCheckpoint || f.kind == crashAfterEffect) {
+	// A crash injected by the runner is the Lambda runtime's
+	// Runtime.ExitError; a panic is reported as the SDK's PanicError.
+	crashType := map[faultKind]string{crashAfterCheckpoint: "Runtime.ExitError", crashAfterEffect: "PanicError"}[f.kind]
+	if struck && crashType != "" {
 		for _, inv := range rep.res.Invocations {
-			if inv.Error != nil && inv.Error.ErrorType != "Runtime.ExitError" {
-				t.Errorf("%s: the crashed invocation was recorded as %s, want Runtime.ExitError", f, inv.Error.ErrorType)
+			if inv.Error != nil && inv.Error.ErrorType != crashType {
+				t.Errorf("%s: the crashed invocation was recorded as %s, want %s", f, inv.Error.ErrorType, crashType)
 			}
 		}
 	}

@@ -121,8 +121,9 @@ func (c *faultClient) GetExecutionState(ctx context.Context, in durable.GetExecu
 // durableInvoker hosts a durable handler in process. Each invocation wraps
 // the handler with a client made by newClient, puts a Lambda context
 // (request id, invoked ARN) into ctx — which already carries the
-// invocation deadline — and maps failures to *wire.FunctionError. A
-// panic is also kept in panics (nil: not kept).
+// invocation deadline — and maps failures to *wire.FunctionError (see
+// Exit and functionError). A panic is also kept in panics (nil: not
+// kept).
 func durableInvoker[I, O any](handler durable.Handler[I, O], opts []durable.HandlerOption, newClient func() *faultClient, panics *panicLog) emulator.Invoker {
 	return emulator.InvokerFunc(func(ctx context.Context, req emulator.InvokeRequest) ([]byte, error) {
 		client := newClient()
@@ -135,6 +136,9 @@ func durableInvoker[I, O any](handler durable.Handler[I, O], opts []durable.Hand
 				ErrorMessage: fmt.Sprintf("the invocation crashed after checkpoint %d (injected fault)", n)}}
 		}
 		if err != nil {
+			if fe := exitFailure(req.RequestID, err); fe != nil {
+				return nil, fe
+			}
 			panics.keep(req.RequestID, err)
 			return nil, functionError(err)
 		}

@@ -63,6 +63,22 @@
 // The service re-invokes the function, so a test proves that replay
 // reaches the same result without re-running completed steps.
 // OmitTokenOnCheckpoint simulates a response without a checkpoint token.
+// Exit, called in the handler, stands for its process dying there: the
+// invocation is recorded as a Runtime.ExitError and the service invokes
+// the function again.
+//
+// # Panics
+//
+// A panic in the handler (a step body, a child context, a map item) fails
+// the invocation as it does on Lambda: it is recorded with ErrorType
+// "PanicError" and a StackTrace that starts at the line that panicked.
+// The TestError of that invocation, and of the execution when the panics
+// failed it, unwraps to the *durable.PanicError:
+//
+//	var pe *durable.PanicError
+//	if errors.As(res.Error, &pe) {
+//		t.Fatalf("the handler panicked: %v\n%s", pe.Value, pe.Stack)
+//	}
 //
 // # Replay check
 //

@@ -89,3 +89,22 @@ func ExampleTestError_Unwrap() {
 	// runtime error: index out of range [7] with length 0
 	// true
 }
+
+func ExampleExit() {
+	crashed := false
+	r := durabletest.NewLocalRunner(func(ctx durable.Context, name string) (string, error) {
+		return durable.Step(ctx, "compose", func(durable.StepContext) (string, error) {
+			if !crashed {
+				crashed = true
+				durabletest.Exit(1) // the process dies before the step is recorded
+			}
+			return "hello, " + name, nil
+		})
+	})
+	res, _ := r.RunUntilComplete("ada")
+	fmt.Println(res.Status, res.RawResult)
+	fmt.Println("first invocation:", res.Invocations[0].Error.ErrorType)
+	// Output:
+	// SUCCEEDED "hello, ada"
+	// first invocation: Runtime.ExitError
+}

@@ -108,3 +108,33 @@ func TestPanicOnceIsRetried(t *testing.T) {
 		t.Errorf("InvocationCompleted = %+v", res.Events[1])
 	}
 }
+
+// Exit is a process exit, not a panic: Runtime.ExitError without a stack,
+// and the next invocation goes on.
+func TestExitIsRuntimeExitError(t *testing.T) {
+	var calls atomic.Int32
+	r := NewLocalRunner(func(ctx durable.Context, in string) (string, error) {
+		return durable.Step(ctx, "s", func(durable.StepContext) (string, error) {
+			if calls.Add(1) == 1 {
+				Exit(3)
+			}
+			return "ok", nil
+		})
+	})
+	res, err := r.RunUntilComplete("x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != StatusSucceeded || len(res.Invocations) != 2 {
+		t.Fatalf("result = %s with %d invocations, want SUCCEEDED after 2", res.Status, len(res.Invocations))
+	}
+	e := res.Invocations[0].Error
+	want := "RequestId: " + res.Invocations[0].RequestID + " Error: Runtime exited with error: exit status 3"
+	if e == nil || e.ErrorType != "Runtime.ExitError" || e.ErrorMessage != want || len(e.StackTrace) != 0 {
+		t.Fatalf("the exited invocation's error is %+v, want Runtime.ExitError %q", e, want)
+	}
+	var pe *durable.PanicError
+	if errors.As(e, &pe) {
+		t.Errorf("an exit unwraps to a panic: %v", pe)
+	}
+}
