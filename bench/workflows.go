@@ -202,3 +202,44 @@ func Seed() durable.Handler[json.RawMessage, workflow.Output] {
 type discardStore struct{}
 
 func (discardStore) Put(context.Context, string, string) error { return nil }
+
+// CallbackOutput is the result of Callback.
+type CallbackOutput struct {
+	Before struct {
+		Ready bool `json:"ready"`
+	} `json:"before"`
+	Answer string `json:"answer"`
+	After  struct {
+		Got string `json:"got"`
+	} `json:"after"`
+}
+
+// Callback runs step "before", a WaitForCallback "approval" with a 1-hour
+// timeout whose submitter does nothing, and step "after" holding the
+// callback's answer (the anchor's callback reference workflow). The answer
+// is the callback's text, read with the default Serdes.
+func Callback(ctx durable.Context, _ struct{}) (CallbackOutput, error) {
+	var out CallbackOutput
+	var err error
+	if out.Before, err = durable.Step(ctx, "before", func(durable.StepContext) (struct {
+		Ready bool `json:"ready"`
+	}, error) {
+		return struct {
+			Ready bool `json:"ready"`
+		}{Ready: true}, nil
+	}); err != nil {
+		return out, err
+	}
+	if out.Answer, err = durable.WaitForCallback[string](ctx, "approval", func(durable.StepContext, string) error { return nil },
+		durable.WithCallbackTimeout(time.Hour)); err != nil {
+		return out, err
+	}
+	out.After, err = durable.Step(ctx, "after", func(durable.StepContext) (struct {
+		Got string `json:"got"`
+	}, error) {
+		return struct {
+			Got string `json:"got"`
+		}{Got: out.Answer}, nil
+	})
+	return out, err
+}

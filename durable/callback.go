@@ -31,14 +31,16 @@ type Deserializer interface {
 
 // WithCallbackDeserializer sets the Deserializer of callback results for
 // every callback of the handler that has no [WithCallbackSerdes] option.
-// Without it, callback results are read by [CallbackResultSerdes].
+// Without it, callback results are read by [RawSerdes], verbatim.
 func WithCallbackDeserializer(d Deserializer) HandlerOption {
 	return handlerOptionFunc(func(o *handlerOptions) { o.callbackDeserializer = d })
 }
 
-// CallbackResultSerdes is the default Serdes of callback results. External
-// systems post callback results as text, usually JSON, so it reads them the
-// way a Go user expects whatever the result type:
+// CallbackResultSerdes is a Serdes for callback results that decodes JSON;
+// install it with [WithCallbackSerdes] or [WithCallbackDeserializer] (the
+// default is [RawSerdes], as in the official SDK). External systems post
+// callback results as text, usually JSON, so it reads them the way a Go
+// user expects whatever the result type:
 //
 //   - into a *[]byte or *json.RawMessage it copies the text unchanged;
 //   - into a *string it decodes a JSON string literal (`"abc"` gives abc)
@@ -47,9 +49,8 @@ func WithCallbackDeserializer(d Deserializer) HandlerOption {
 //
 // Marshal is the mirror image ([]byte and json.RawMessage unchanged,
 // everything else as JSON), so a value survives a round trip: what an
-// external system should post for a given result. The protocol's other
-// SDKs differ here (one passes the text through, others decode JSON); this
-// choice makes the same callback readable as a string and as a struct.
+// external system should post for a given result. It makes the same
+// callback readable as a string and as a struct.
 type CallbackResultSerdes struct{}
 
 // Marshal returns []byte and json.RawMessage values unchanged and encodes
@@ -121,8 +122,7 @@ func WithCallbackHeartbeatTimeout(d time.Duration) CallbackOption {
 }
 
 // WithCallbackSerdes sets the Serdes that reads the callback's result,
-// overriding [WithCallbackDeserializer] and the default
-// [CallbackResultSerdes].
+// overriding [WithCallbackDeserializer] and the default [RawSerdes].
 func WithCallbackSerdes(s Serdes) CallbackOption {
 	return callbackOptionFunc(func(c *callbackConfig) { c.serdes = s })
 }
@@ -150,7 +150,7 @@ func (cfg *callbackConfig) validate(c *execContext, op, name string) error {
 		cfg.serdes = c.inv.opts.callbackDeserializer
 	}
 	if cfg.serdes == nil {
-		cfg.serdes = CallbackResultSerdes{}
+		cfg.serdes = RawSerdes{}
 	}
 	return nil
 }

@@ -34,9 +34,9 @@ func TestCreateCallbackReplayTable(t *testing.T) {
 		{name: "new callback suspends", wantCalls: [][]string{{"CALLBACK:START"}}, wantStatus: "PENDING", wantID: "cb-" + WireID("1")},
 		{name: "started callback suspends without a checkpoint", rec: ptr(callbackRecord("STARTED", nil, nil)),
 			wantCalls: [][]string{}, wantStatus: "PENDING", wantID: "recorded-id"},
-		{name: "JSON string result is decoded", rec: ptr(callbackRecord("SUCCEEDED", wire.String(`"abc"`), nil)),
+		{name: "JSON string result is decoded", rec: ptr(callbackRecord("SUCCEEDED", wire.String(`"abc"`), nil)), opts: []CallbackOption{WithCallbackSerdes(CallbackResultSerdes{})}, 
 			wantCalls: [][]string{}, wantStatus: "SUCCEEDED", wantID: "recorded-id", wantResult: `"abc"`},
-		{name: "plain text result is taken verbatim", rec: ptr(callbackRecord("SUCCEEDED", wire.String(`abc def`), nil)),
+		{name: "plain text result is taken verbatim", rec: ptr(callbackRecord("SUCCEEDED", wire.String(`abc def`), nil)), opts: []CallbackOption{WithCallbackSerdes(CallbackResultSerdes{})}, 
 			wantCalls: [][]string{}, wantStatus: "SUCCEEDED", wantResult: `"abc def"`},
 		{name: "no result is the zero value", rec: ptr(callbackRecord("SUCCEEDED", nil, nil)),
 			wantCalls: [][]string{}, wantStatus: "SUCCEEDED", wantResult: `""`},
@@ -192,7 +192,8 @@ func TestCallbackDeserializerPrecedence(t *testing.T) {
 		opts    []CallbackOption
 		want    string
 	}{
-		{name: "default", want: `"abc"`},
+		{name: "default reads the text verbatim", want: `"\"abc\""`},
+		{name: "JSON-decoding serdes", opts: []CallbackOption{WithCallbackSerdes(CallbackResultSerdes{})}, want: `"abc"`},
 		{name: "handler deserializer", handler: []HandlerOption{WithCallbackDeserializer(upperDeserializer{})}, want: `"\"ABC\""`},
 		{name: "callback serdes wins", handler: []HandlerOption{WithCallbackDeserializer(upperDeserializer{})},
 			opts: []CallbackOption{WithCallbackSerdes(RawSerdes{})}, want: `"\"abc\""`},
@@ -226,11 +227,13 @@ func TestCallbackStructResultAndDeserializationFailure(t *testing.T) {
 	tests := []struct {
 		name     string
 		result   string
+		opts     []CallbackOption
 		want     approval
 		wantType string
 	}{
-		{name: "object", result: `{"status": "approved"}`, want: approval{Status: "approved"}},
-		{name: "not JSON", result: `approved`, wantType: "SerdesError"},
+		{name: "object", result: `{"status": "approved"}`, opts: []CallbackOption{WithCallbackSerdes(JSONSerdes{})}, want: approval{Status: "approved"}},
+		{name: "not JSON", result: `approved`, opts: []CallbackOption{WithCallbackSerdes(JSONSerdes{})}, wantType: "SerdesError"},
+		{name: "struct without a serdes option", result: `{"status": "approved"}`, wantType: "SerdesError"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -238,7 +241,7 @@ func TestCallbackStructResultAndDeserializationFailure(t *testing.T) {
 			f := newFakeClient(ops...)
 			var got approval
 			h := func(ctx Context, _ any) (approval, error) {
-				cb, err := CreateCallback[approval](ctx, "cb")
+				cb, err := CreateCallback[approval](ctx, "cb", tt.opts...)
 				if err != nil {
 					return approval{}, err
 				}
@@ -270,7 +273,7 @@ func TestCallbackCompletesWhileCodeRuns(t *testing.T) {
 		if n < 2 {
 			return nil
 		}
-		return []Operation{callbackRecord("SUCCEEDED", wire.String(`"done"`), nil)}
+		return []Operation{callbackRecord("SUCCEEDED", wire.String(`done`), nil)}
 	}
 	h := func(ctx Context, _ any) (string, error) {
 		inv := ctx.impl().inv

@@ -328,7 +328,7 @@ func (r *childRun) succeed(payload []byte, out any) error {
 		u.Payload = &summary
 		u.ContextOptions = &wire.ContextOptions{ReplayChildren: true}
 	} else {
-		u.Payload = wire.String(string(payload))
+		u.Payload = recordedPayload(payload)
 	}
 	return r.parent.enqueueAsync(u)
 }

@@ -22,7 +22,9 @@ type approval struct {
 
 func ExampleCreateCallback() {
 	handler := func(ctx durable.Context, order string) (string, error) {
-		cb, err := durable.CreateCallback[approval](ctx, "approval", durable.WithCallbackTimeout(24*time.Hour))
+		// Callback results are raw text by default; decode this one as JSON.
+		cb, err := durable.CreateCallback[approval](ctx, "approval", durable.WithCallbackTimeout(24*time.Hour),
+			durable.WithCallbackSerdes(durable.JSONSerdes{}))
 		if err != nil {
 			return "", err
 		}

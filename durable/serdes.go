@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"unsafe"
+
+	"github.com/acme/durable-lambda-go/wire"
 )
 
 // SerdesContext tells a [Serdes] what it is serializing.
@@ -63,10 +65,23 @@ func unmarshalString(ctx context.Context, s Deserializer, meta SerdesContext, da
 	return s.Unmarshal(ctx, meta, []byte(data), v)
 }
 
+// recordedPayload is the Payload an update records for a serialized
+// result: none when the Serdes produced nil (a result with no value, as the
+// SDKs of other languages record an undefined result), else the bytes.
+func recordedPayload(payload []byte) *string {
+	if payload == nil {
+		return nil
+	}
+	return wire.String(string(payload))
+}
+
 // RawSerdes passes text through unchanged. It handles string, []byte and
-// json.RawMessage values (and pointers to them when deserializing). With
-// [WithCallbackSerdes] it reads a callback's posted text verbatim (the
-// default, [CallbackResultSerdes], decodes JSON).
+// json.RawMessage values (and pointers to them when deserializing). It is
+// the default reader of callback results, as in the official SDK: a
+// callback's posted text arrives verbatim (a callback posting "abc" with
+// its quotes gives the string "abc" with its quotes), and a result of any
+// other type needs [WithCallbackSerdes] — [JSONSerdes], or
+// [CallbackResultSerdes] to accept both JSON and plain text.
 type RawSerdes struct{}
 
 // Marshal returns the bytes of a string, []byte or json.RawMessage.

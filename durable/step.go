@@ -188,8 +188,13 @@ func runStep[O any](c *execContext, id, name string, fn func(StepContext) (O, er
 			return zero, err
 		}
 		if attemptErr == nil {
+			// No payload when the Serdes produced none (see recordedPayload).
 			result := string(payload)
-			if err := s.succeed(&result); err != nil {
+			recorded := &result
+			if payload == nil {
+				recorded = nil
+			}
+			if err := s.succeed(recorded); err != nil {
 				return zero, err
 			}
 			return decodeStepResult[O](&s, attempt, result)

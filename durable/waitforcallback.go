@@ -1,7 +1,10 @@
 package durable
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 
 	"github.com/acme/durable-lambda-go/wire"
@@ -61,7 +64,11 @@ func (e *recordedError) errorObject() ErrorObject { return e.obj }
 // a context (SubType "WaitForCallback") holding the callback and a step
 // that runs submitter. It returns the callback's result, read like
 // [Callback.Result] (by [WithCallbackSerdes], [WithCallbackDeserializer] or
-// [CallbackResultSerdes]).
+// the default [RawSerdes]).
+//
+// The records match the other SDKs': the context's result is the JSON
+// encoding of the callback's text (a JSON string), and the submitter's
+// step records no result.
 //
 // submitter runs like a step body (use only its StepContext) and is
 // retried by [WithSubmitterRetry]'s strategy (default
@@ -92,7 +99,7 @@ func WaitForCallback[O any](ctx Context, name string, submitter func(sc StepCont
 		return zero, err
 	}
 	childCfg, err := newChildConfig(c, "WaitForCallback", name, wire.SubTypeWaitForCallback,
-		[]ChildOption{WithChildSerdes(RawSerdes{}), WithChildErrorMapper(waitForCallbackError(name))})
+		[]ChildOption{WithChildSerdes(callbackTextSerdes{}), WithChildErrorMapper(waitForCallbackError(name))})
 	if err != nil {
 		return zero, err
 	}
@@ -100,15 +107,15 @@ func WaitForCallback[O any](ctx Context, name string, submitter func(sc StepCont
 	if err != nil {
 		return zero, err
 	}
-	raw, err := runChildInline(c, r, func(ctx Context) (string, error) {
+	raw, err := runChildInline(c, r, func(ctx Context) (*string, error) {
 		return waitForCallbackBody(ctx.impl(), submitter, cfg)
 	})
-	if err != nil || raw == "" {
+	if err != nil || raw == nil || *raw == "" {
 		return zero, err
 	}
 	var out O
 	meta := SerdesContext{OperationID: r.id, DurableExecutionArn: c.inv.arn}
-	if err := cfg.callback.serdes.Unmarshal(c, meta, []byte(raw), &out); err != nil {
+	if err := cfg.callback.serdes.Unmarshal(c, meta, []byte(*raw), &out); err != nil {
 		return zero, newSerdesError("waitForCallback "+strconv.Quote(name), "deserialize", err)
 	}
 	return out, nil
@@ -116,38 +123,84 @@ func WaitForCallback[O any](ctx Context, name string, submitter func(sc StepCont
 
 // waitForCallbackBody runs inside WaitForCallback's context k: the
 // callback (k's first operation), the submitter step (its second), then
-// the wait for the callback. It returns the callback's result text.
-func waitForCallbackBody(k *execContext, submitter func(StepContext, string) error, cfg *waitForCallbackConfig) (string, error) {
+// the wait for the callback. It returns the callback's result text (nil
+// when the callback has none).
+func waitForCallbackBody(k *execContext, submitter func(StepContext, string) error, cfg *waitForCallbackConfig) (*string, error) {
 	cbID := k.nextID()
 	callbackID, err := startCallback(k, cbID, "", &cfg.callback)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	stepCfg := &stepConfig{retry: cfg.retry, subType: wire.SubTypeStep, serdes: k.inv.opts.serdes}
+	stepCfg := &stepConfig{retry: cfg.retry, subType: wire.SubTypeStep, serdes: noResultSerdes{}}
 	_, err = runStep(k, k.nextID(), "", func(sc StepContext) (Void, error) {
 		return Void{}, submitter(sc, callbackID)
 	}, stepCfg)
 	var se *StepError
 	if errors.As(err, &se) {
-		return "", &CallbackSubmitterError{CallbackError: CallbackError{OperationError: se.OperationError}}
+		return nil, &CallbackSubmitterError{CallbackError: CallbackError{OperationError: se.OperationError}}
 	}
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	rec, err := awaitTerminal(k, cbID)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if rec.Status == wire.OperationStatusSucceeded {
 		if rec.CallbackDetails == nil {
-			return "", nil
+			return nil, nil
 		}
-		return wire.Deref(rec.CallbackDetails.Result), nil
+		return rec.CallbackDetails.Result, nil
 	}
 	var ce *CallbackError
 	errors.As(callbackFailure("", callbackID, rec), &ce)
-	return "", &recordedError{obj: ce.OperationError.errorObject()}
+	return nil, &recordedError{obj: ce.OperationError.errorObject()}
 }
+
+// callbackTextSerdes records WaitForCallback's context result, a
+// callback's text (a *string), as the other SDKs do: its JSON encoding,
+// a JSON string, and nothing when the callback has no result.
+type callbackTextSerdes struct{}
+
+// Marshal encodes a *string as a JSON string; nil gives no payload.
+func (callbackTextSerdes) Marshal(_ context.Context, _ SerdesContext, v any) ([]byte, error) {
+	s, ok := v.(*string)
+	if !ok {
+		return nil, fmt.Errorf("durable: callback text serdes cannot serialize %T", v)
+	}
+	if s == nil {
+		return nil, nil
+	}
+	return json.Marshal(*s)
+}
+
+// Unmarshal decodes a JSON string into a **string; no payload gives nil.
+func (callbackTextSerdes) Unmarshal(_ context.Context, _ SerdesContext, data []byte, v any) error {
+	p, ok := v.(**string)
+	if !ok {
+		return fmt.Errorf("durable: callback text serdes cannot deserialize into %T", v)
+	}
+	if len(data) == 0 {
+		*p = nil
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(data, &s); err != nil {
+		return err
+	}
+	*p = &s
+	return nil
+}
+
+// noResultSerdes records no result: WaitForCallback's submitter step has
+// none, and the other SDKs record its SUCCEED without a payload.
+type noResultSerdes struct{}
+
+// Marshal returns no payload.
+func (noResultSerdes) Marshal(context.Context, SerdesContext, any) ([]byte, error) { return nil, nil }
+
+// Unmarshal leaves v as it is: there is nothing to read.
+func (noResultSerdes) Unmarshal(context.Context, SerdesContext, []byte, any) error { return nil }
 
 // waitForCallbackError rebuilds WaitForCallback's typed error from its
 // context's recorded failure.

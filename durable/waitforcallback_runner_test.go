@@ -27,7 +27,8 @@ func TestWaitForCallbackHistory(t *testing.T) {
 		wantEvents []string
 	}{
 		{name: "success", handler: func(ctx durable.Context, name string) (string, error) {
-			return durable.WaitForCallback[string](ctx, name, noop)
+			// SendCallbackSuccess posts JSON; decode it.
+			return durable.WaitForCallback[string](ctx, name, noop, durable.WithCallbackSerdes(durable.JSONSerdes{}))
 		}, external: func(r *durabletest.LocalRunner[string, string], id string) error {
 			return r.SendCallbackSuccess(id, "paid")
 		},
@@ -53,7 +54,7 @@ func TestWaitForCallbackHistory(t *testing.T) {
 			wantEvents: append(prefix, "CallbackTimedOut", "ContextFailed", "InvocationCompleted", "ExecutionFailed")},
 		{name: "nested in a child context", handler: func(ctx durable.Context, name string) (string, error) {
 			return durable.RunInChildContext(ctx, "wrapper", func(ctx durable.Context) (string, error) {
-				return durable.WaitForCallback[string](ctx, name, noop)
+				return durable.WaitForCallback[string](ctx, name, noop, durable.WithCallbackSerdes(durable.JSONSerdes{}))
 			})
 		}, external: func(r *durabletest.LocalRunner[string, string], id string) error {
 			return r.SendCallbackSuccess(id, "ok")

@@ -14,7 +14,8 @@ type approval struct {
 
 // approvalFlow creates a callback with a timeout and returns who approved.
 func approvalFlow(ctx durable.Context, in string) (string, error) {
-	cb, err := durable.CreateCallback[approval](ctx, "approve", durable.WithCallbackTimeout(time.Hour), durable.WithCallbackHeartbeatTimeout(10*time.Minute))
+	cb, err := durable.CreateCallback[approval](ctx, "approve", durable.WithCallbackTimeout(time.Hour), durable.WithCallbackHeartbeatTimeout(10*time.Minute),
+		durable.WithCallbackSerdes(durable.JSONSerdes{}))
 	if err != nil {
 		return "", err
 	}
@@ -108,7 +109,7 @@ func TestHandlerCallsRunner(t *testing.T) {
 		at := r.Now()
 		got, err := durable.WaitForCallback[string](ctx, "approve", func(_ durable.StepContext, id string) error {
 			return r.SendCallbackSuccess(id, in+" approved at "+at.Format(time.RFC3339))
-		})
+		}, durable.WithCallbackSerdes(durable.JSONSerdes{}))
 		return got, err
 	})
 	start := r.Now()

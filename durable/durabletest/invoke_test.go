@@ -97,7 +97,7 @@ func TestChainedInvokeControls(t *testing.T) {
 func TestNestedWaiting(t *testing.T) {
 	r := NewLocalRunner(caller("approver:1"))
 	r.RegisterFunction("approver", DurableFunction(func(ctx durable.Context, n int) (string, error) {
-		cb, err := durable.CreateCallback[string](ctx, "sign-off")
+		cb, err := durable.CreateCallback[string](ctx, "sign-off", durable.WithCallbackSerdes(durable.JSONSerdes{}))
 		if err != nil {
 			return "", err
 		}
