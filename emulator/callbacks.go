@@ -94,9 +94,9 @@ func (s *Service) openCallback(callbackID string) (*execution, *wire.Operation, 
 
 // SendCallbackSuccess completes a callback with result (stored verbatim
 // as text; empty means no result).
-func (s *Service) SendCallbackSuccess(ctx context.Context, callbackID string, result []byte) error {
+func (s *Service) SendCallbackSuccess(ctx context.Context, callbackID string, result []byte) (err error) {
 	s.lock()
-	defer s.unlock()
+	defer s.unlockWith(&err)
 	e, op, err := s.openCallback(callbackID)
 	if err != nil {
 		return err
@@ -113,9 +113,9 @@ func (s *Service) SendCallbackSuccess(ctx context.Context, callbackID string, re
 }
 
 // SendCallbackFailure fails a callback with cause.
-func (s *Service) SendCallbackFailure(ctx context.Context, callbackID string, cause wire.ErrorObject) error {
+func (s *Service) SendCallbackFailure(ctx context.Context, callbackID string, cause wire.ErrorObject) (err error) {
 	s.lock()
-	defer s.unlock()
+	defer s.unlockWith(&err)
 	e, op, err := s.openCallback(callbackID)
 	if err != nil {
 		return err
@@ -129,9 +129,9 @@ func (s *Service) SendCallbackFailure(ctx context.Context, callbackID string, ca
 
 // SendCallbackHeartbeat restarts a callback's heartbeat timeout. It
 // records no history event.
-func (s *Service) SendCallbackHeartbeat(ctx context.Context, callbackID string) error {
+func (s *Service) SendCallbackHeartbeat(ctx context.Context, callbackID string) (err error) {
 	s.lock()
-	defer s.unlock()
+	defer s.unlockWith(&err)
 	e, op, err := s.openCallback(callbackID)
 	if err != nil {
 		return err
@@ -150,9 +150,9 @@ func (s *Service) SendCallbackHeartbeat(ctx context.Context, callbackID string) 
 
 // ExpireCallback times a callback out as if its timeout had fired
 // (ErrorType "Callback.Timeout").
-func (s *Service) ExpireCallback(ctx context.Context, callbackID string) error {
+func (s *Service) ExpireCallback(ctx context.Context, callbackID string) (err error) {
 	s.lock()
-	defer s.unlock()
+	defer s.unlockWith(&err)
 	e, op, err := s.openCallback(callbackID)
 	if err != nil {
 		return err

@@ -169,14 +169,14 @@ func (s *Service) resolveFromChild(child *execution) {
 // ResolveChainedInvoke completes a STARTED chained invoke from outside,
 // as if its target had finished with out. Tests use it for targets that
 // are not registered.
-func (s *Service) ResolveChainedInvoke(ctx context.Context, arn, operationID string, out ChainedInvokeOutcome) error {
+func (s *Service) ResolveChainedInvoke(ctx context.Context, arn, operationID string, out ChainedInvokeOutcome) (err error) {
 	switch out.Status {
 	case wire.OperationStatusSucceeded, wire.OperationStatusFailed, wire.OperationStatusTimedOut, wire.OperationStatusStopped:
 	default:
 		return invalidParam("Invalid chained invoke outcome %q: want SUCCEEDED, FAILED, TIMED_OUT or STOPPED", out.Status)
 	}
 	s.lock()
-	defer s.unlock()
+	defer s.unlockWith(&err)
 	e, err := s.lookup(arn)
 	if err != nil {
 		return err
@@ -210,6 +210,9 @@ func (s *Service) runPlain(ctx context.Context, job *plainJob) {
 	out, err := s.call(ctx, fn, req)
 	s.lock()
 	defer s.unlock()
+	if !s.current(job.parent) {
+		return // a failed commit replaced the execution; its stored state decides
+	}
 	if err != nil && ctx.Err() != nil {
 		job.running = false // shutting down: run it again later
 		return

@@ -41,9 +41,9 @@ func invalidToken() *wire.APIError {
 // their history events), and answers a fresh token with every operation
 // changed since the invocation's previous response, including the ones
 // just written. After an EXECUTION update the token is withheld.
-func (s *Service) Checkpoint(ctx context.Context, in wire.CheckpointInput) (wire.CheckpointOutput, error) {
+func (s *Service) Checkpoint(ctx context.Context, in wire.CheckpointInput) (_ wire.CheckpointOutput, err error) {
 	s.lock()
-	defer s.unlock()
+	defer s.unlockWith(&err)
 	e, err := s.lookup(in.DurableExecutionArn)
 	if err != nil {
 		return wire.CheckpointOutput{}, err

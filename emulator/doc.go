@@ -44,7 +44,11 @@
 // Operations, History, Invocations, StatusChanges (the EventBridge
 // events, also published through Config.OnStatusChange), OpenCallbacks
 // and Subscribe expose an execution's state to tests and tools. With a
-// Config.Store (NewDirStore keeps one JSON file per execution in a data
-// directory) every change is saved, and a new Service on the same store
-// resumes: due timers fire and interrupted invocations run again.
+// Config.Store (package boltstore keeps one in a data directory) every
+// locked section that changed executions ends with one commit of just
+// what changed, before anything is acknowledged; a failed commit is undone
+// and answered as a ServiceException, which SDKs retry. A new Service on
+// the same store resumes: due timers fire and interrupted invocations run
+// again. Stored records that cannot be loaded are reported as a
+// *BadRecordError, or moved aside with Config.QuarantineBad.
 package emulator

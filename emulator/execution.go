@@ -43,7 +43,10 @@ type execution struct {
 	updated  map[string]struct{} // external changes since the last invocation started
 	closing  *closeOutcome       // an EXECUTION update, applied when the invocation ends
 	done     chan struct{}       // closed when the execution closes
+	gone     chan struct{}       // closed when this copy leaves the service (rollback, retention)
 	subs     []*subscription
+
+	st stored // what the Store holds of it
 }
 
 // invocation is the state of the invocation in flight.
@@ -100,6 +103,8 @@ func newExecution(arn wire.ExecutionARN, function string, cfg wire.DurableConfig
 		clientTokens: map[string]cachedCheckpoint{},
 		updated:      map[string]struct{}{},
 		done:         make(chan struct{}),
+		gone:         make(chan struct{}),
+		st:           stored{ops: map[string]struct{}{}},
 	}
 	e.addOp(&wire.Operation{
 		Id:               arn.ID,
@@ -116,6 +121,7 @@ func (e *execution) addOp(op *wire.Operation) {
 	e.opPos[op.Id] = len(e.ops)
 	e.ops = append(e.ops, op)
 	e.opIndex[op.Id] = op
+	e.st.ops[op.Id] = struct{}{}
 }
 
 func (e *execution) executionOp() *wire.Operation { return e.opIndex[e.id] }
@@ -128,6 +134,7 @@ func (e *execution) retentionExpired(now time.Time) bool {
 // by the service (timer, callback, chained invoke), which must be reported
 // to the function and re-invokes it when none is in flight.
 func (e *execution) touch(opID string, external bool) {
+	e.st.ops[opID] = struct{}{}
 	if e.inv != nil {
 		e.inv.unseen[opID] = struct{}{}
 		if external {
@@ -248,6 +255,9 @@ func (s *Service) emit(e *execution, ev wire.Event) {
 	ev.EventId = len(e.events) + 1
 	ev.EventTimestamp = wire.At(s.now())
 	e.events = append(e.events, ev)
+	if _, ok := e.opIndex[ev.Id]; ok {
+		e.st.ops[ev.Id] = struct{}{} // the operation the event reports changed
+	}
 	for _, sub := range e.subs {
 		sub.push(ev)
 	}

@@ -154,6 +154,9 @@ func (s *Service) execute(ctx context.Context, c invokeCall) {
 	out, err := s.call(ctx, c.fn, c.req)
 	s.lock()
 	defer s.unlock()
+	if !s.current(c.exec) {
+		return // a failed commit replaced the execution; its stored state decides
+	}
 	if err != nil && ctx.Err() != nil {
 		c.inv.token = ""
 		if c.exec.inv == c.inv {
@@ -377,16 +380,19 @@ func (s *Service) sleep(ctx context.Context, next time.Time, hasTimer bool) bool
 // WaitForExecution blocks until the execution closes (or ctx is done) and
 // returns GetExecution(arn, true). Someone must drive the service.
 func (s *Service) WaitForExecution(ctx context.Context, arn string) (wire.Execution, error) {
-	s.lock()
-	e, err := s.lookup(arn)
-	s.mu.Unlock()
-	if err != nil {
-		return wire.Execution{}, err
+	for {
+		s.lock()
+		e, err := s.lookup(arn)
+		s.mu.Unlock()
+		if err != nil {
+			return wire.Execution{}, err
+		}
+		select {
+		case <-e.done:
+			return s.GetExecution(ctx, arn, true)
+		case <-e.gone: // replaced after a failed commit, or expired: look again
+		case <-ctx.Done():
+			return wire.Execution{}, ctx.Err()
+		}
 	}
-	select {
-	case <-e.done:
-	case <-ctx.Done():
-		return wire.Execution{}, ctx.Err()
-	}
-	return s.GetExecution(ctx, arn, true)
 }

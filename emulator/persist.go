@@ -1,97 +1,34 @@
 package emulator
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/acme/durable-lambda-go/wire"
 )
 
-// DirStore is a Store that keeps one JSON file per execution in a
-// directory. Files are replaced atomically (write, then rename).
-type DirStore struct {
-	dir string
-}
-
-// NewDirStore returns a DirStore in dir, creating the directory if needed.
-func NewDirStore(dir string) (*DirStore, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("emulator: creating data directory: %w", err)
-	}
-	return &DirStore{dir: dir}, nil
-}
-
-// Save writes snapshot under key.
-func (d *DirStore) Save(key string, snapshot []byte) error {
-	sum := sha256.Sum256([]byte(key))
-	name := filepath.Join(d.dir, hex.EncodeToString(sum[:16])+".json")
-	tmp, err := os.CreateTemp(d.dir, ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("emulator: saving %s: %w", key, err)
-	}
-	_, werr := tmp.Write(snapshot)
-	cerr := tmp.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("emulator: saving %s: %w", key, err)
-	}
-	if err := os.Rename(tmp.Name(), name); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("emulator: saving %s: %w", key, err)
-	}
-	return nil
-}
-
-// LoadAll reads every stored snapshot.
-func (d *DirStore) LoadAll() ([][]byte, error) {
-	entries, err := os.ReadDir(d.dir)
-	if err != nil {
-		return nil, fmt.Errorf("emulator: reading data directory: %w", err)
-	}
-	var out [][]byte
-	for _, ent := range entries {
-		if ent.IsDir() || !strings.HasSuffix(ent.Name(), ".json") || strings.HasPrefix(ent.Name(), ".") {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(d.dir, ent.Name()))
-		if err != nil {
-			return nil, fmt.Errorf("emulator: reading %s: %w", ent.Name(), err)
-		}
-		out = append(out, b)
-	}
-	return out, nil
-}
-
-// snapshot is the persisted form of an execution.
+// snapshot is the header record of a stored execution: everything but its
+// lists, which are records of their own (see Store). The EXECUTION
+// operation carries the input.
 type snapshot struct {
-	ARN           string                   `json:"arn"`
-	Seq           int                      `json:"seq"`
-	Function      string                   `json:"function"`
-	Input         string                   `json:"input"`
-	Config        wire.DurableConfig       `json:"config"`
-	Depth         int                      `json:"depth"`
-	ParentARN     string                   `json:"parentArn,omitempty"`
-	ParentOp      string                   `json:"parentOp,omitempty"`
-	Status        wire.ExecutionStatus     `json:"status"`
-	Start         time.Time                `json:"start"`
-	End           time.Time                `json:"end"`
-	Result        *string                  `json:"result,omitempty"`
-	Error         *wire.ErrorObject        `json:"error,omitempty"`
-	Operations    []wire.Operation         `json:"operations"`
-	Events        []wire.Event             `json:"events"`
-	StatusChanges []wire.StatusChangeEvent `json:"statusChanges"`
-	Invocations   []Invocation             `json:"invocations"`
-	Timers        []snapTimer              `json:"timers"`
-	Jobs          []snapJob                `json:"jobs"`
-	Updated       []string                 `json:"updated"`
+	ARN       string               `json:"arn"`
+	Seq       int                  `json:"seq"`
+	Function  string               `json:"function"`
+	Config    wire.DurableConfig   `json:"config"`
+	Depth     int                  `json:"depth"`
+	ParentARN string               `json:"parentArn,omitempty"`
+	ParentOp  string               `json:"parentOp,omitempty"`
+	Status    wire.ExecutionStatus `json:"status"`
+	Start     time.Time            `json:"start"`
+	End       time.Time            `json:"end"`
+	Result    *string              `json:"result,omitempty"`
+	Error     *wire.ErrorObject    `json:"error,omitempty"`
+	Timers    []snapTimer          `json:"timers"`
+	Jobs      []snapJob            `json:"jobs"`
+	Updated   []string             `json:"updated"`
 	// Due is true when an invocation was due or in flight: an invocation
 	// lost in a restart runs again.
 	Due      bool         `json:"due"`
@@ -119,27 +56,122 @@ type snapOutcome struct {
 	Error  *wire.ErrorObject    `json:"error,omitempty"`
 }
 
-// persistDirty saves every execution changed since the last save. Must
-// hold the lock.
-func (s *Service) persistDirty() error {
-	var errs []error
-	for e := range s.dirty {
-		b, err := json.Marshal(e.snapshot())
-		if err == nil {
-			err = s.cfg.Store.Save(e.arn, b)
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("execution %s: %w", e.arn, err))
-		}
-	}
-	return errors.Join(errs...)
+// stored is what the Store holds of an execution, so that a commit writes
+// only what changed since the previous one.
+type stored struct {
+	key string
+	// Records of the append-only lists already stored.
+	events, statusChanges, invocations int
+	// ops are the operations added or changed since the last commit.
+	ops map[string]struct{}
+	// deleted asks the next commit to remove the execution.
+	deleted bool
 }
 
-func (e *execution) snapshot() snapshot {
+// storeKey is the Store key of the execution with start-order number seq:
+// zero-padded, so keys sort in start order.
+func storeKey(seq int) string { return fmt.Sprintf("%016d", seq) }
+
+// BadRecordError reports a stored execution that cannot be loaded: a
+// record that does not decode, a list with a missing record, values the
+// service never writes, or an execution that contradicts another.
+type BadRecordError struct {
+	// Key is the execution's Store key.
+	Key string
+	// ARN is the execution's ARN, when its header decoded.
+	ARN string
+	Err error
+}
+
+func (e *BadRecordError) Error() string {
+	if e.ARN != "" {
+		return fmt.Sprintf("emulator: stored execution %s (%s): %v", e.Key, e.ARN, e.Err)
+	}
+	return fmt.Sprintf("emulator: stored execution %s: %v", e.Key, e.Err)
+}
+
+func (e *BadRecordError) Unwrap() error { return e.Err }
+
+// commitDirty writes the changes of the executions changed in this locked
+// section in one Store commit. When the commit fails, the executions are
+// put back to their stored state and the error is the ServiceException
+// the API answers: nothing was recorded. Must hold the lock.
+func (s *Service) commitDirty() error {
+	dirty := make([]*execution, 0, len(s.dirty))
+	for e := range s.dirty {
+		dirty = append(dirty, e)
+	}
+	sort.Slice(dirty, func(i, j int) bool { return dirty[i].seq < dirty[j].seq })
+	changes := make([]Change, 0, len(dirty))
+	for _, e := range dirty {
+		c, err := e.change()
+		if err != nil {
+			return s.abandon(dirty, err)
+		}
+		changes = append(changes, c)
+	}
+	if err := s.cfg.Store.Commit(changes); err != nil {
+		return s.abandon(dirty, err)
+	}
+	for _, e := range dirty {
+		e.st.events, e.st.statusChanges, e.st.invocations = len(e.events), len(e.statusChanges), len(e.invocations)
+		clear(e.st.ops)
+	}
+	return nil
+}
+
+// abandon undoes the changes of a failed commit and returns the API error.
+func (s *Service) abandon(dirty []*execution, err error) error {
+	s.log.Error("emulator: recording a change failed; it is undone", "executions", len(dirty), "err", err)
+	s.notes = nil
+	s.rollback(dirty)
+	return wire.NewAPIError(wire.ErrCodeService, "The change could not be recorded and was not applied: %v", err)
+}
+
+// change is e's Change: its header, its changed operations and the
+// records appended to its other lists since the last commit.
+func (e *execution) change() (Change, error) {
+	c := Change{Key: e.st.key}
+	if e.st.deleted {
+		c.Delete = true
+		return c, nil
+	}
+	var err error
+	if c.Header, err = json.Marshal(e.header()); err != nil {
+		return c, fmt.Errorf("encoding execution %s: %w", e.arn, err)
+	}
+	add := func(list string, i int, v any) {
+		if err != nil {
+			return
+		}
+		var b []byte
+		if b, err = json.Marshal(v); err != nil {
+			err = fmt.Errorf("encoding %s record %d of %s: %w", list, i, e.arn, err)
+			return
+		}
+		c.Items = append(c.Items, Item{List: list, Index: i, Data: b})
+	}
+	for id := range e.st.ops {
+		if pos, ok := e.opPos[id]; ok {
+			add(ListOperations, pos, e.ops[pos])
+		}
+	}
+	for i := e.st.events; i < len(e.events); i++ {
+		add(ListEvents, i, e.events[i])
+	}
+	for i := e.st.statusChanges; i < len(e.statusChanges); i++ {
+		add(ListStatusChanges, i, e.statusChanges[i])
+	}
+	for i := e.st.invocations; i < len(e.invocations); i++ {
+		add(ListInvocations, i, e.invocations[i])
+	}
+	return c, err
+}
+
+func (e *execution) header() snapshot {
 	sn := snapshot{
-		ARN: e.arn, Seq: e.seq, Function: e.function, Input: e.input, Config: e.config, Depth: e.depth,
+		ARN: e.arn, Seq: e.seq, Function: e.function, Config: e.config, Depth: e.depth,
 		Status: e.status, Start: e.start, End: e.end, Result: e.result, Error: e.err,
-		Operations: cloneOps(e.ops), Events: e.events, StatusChanges: e.statusChanges, Invocations: e.invocations,
 		Due: e.due || e.inv != nil, Failures: e.failures,
 	}
 	if e.parent != nil {
@@ -162,50 +194,152 @@ func (e *execution) snapshot() snapshot {
 	return sn
 }
 
-// load rebuilds the executions from the Store.
+// record is a decoded stored execution.
+type record struct {
+	key           string
+	header        snapshot
+	ops           []wire.Operation
+	events        []wire.Event
+	statusChanges []wire.StatusChangeEvent
+	invocations   []Invocation
+}
+
+// decodeRecord decodes and checks a stored execution.
+func decodeRecord(st StoredExecution) (*record, error) {
+	r := &record{key: st.Key}
+	bad := func(format string, args ...any) (*record, error) {
+		return nil, &BadRecordError{Key: st.Key, ARN: r.header.ARN, Err: fmt.Errorf(format, args...)}
+	}
+	if err := json.Unmarshal(st.Header, &r.header); err != nil {
+		return bad("header: %w", err)
+	}
+	h := &r.header
+	arn, err := wire.ParseExecutionARN(h.ARN)
+	if err != nil {
+		return bad("header: %w", err)
+	}
+	if h.Seq <= 0 || storeKey(h.Seq) != st.Key {
+		return bad("header: sequence number %d does not match the key", h.Seq)
+	}
+	if !h.Status.Valid() {
+		return bad("header: unknown status %q", h.Status)
+	}
+	lists := map[string]func(i int, b []byte) error{
+		ListOperations: func(i int, b []byte) error {
+			return appendDecoded(&r.ops, i, b)
+		},
+		ListEvents:        func(i int, b []byte) error { return appendDecoded(&r.events, i, b) },
+		ListStatusChanges: func(i int, b []byte) error { return appendDecoded(&r.statusChanges, i, b) },
+		ListInvocations:   func(i int, b []byte) error { return appendDecoded(&r.invocations, i, b) },
+	}
+	for _, it := range st.Items {
+		dec, ok := lists[it.List]
+		if !ok {
+			return bad("unknown list %q", it.List)
+		}
+		if err := dec(it.Index, it.Data); err != nil {
+			return bad("%s record %d: %w", it.List, it.Index, err)
+		}
+	}
+	if len(r.ops) == 0 || r.ops[0].Type != wire.OperationTypeExecution || r.ops[0].Id != arn.ID {
+		return bad("operation 0 is not the EXECUTION operation %s", arn.ID)
+	}
+	seen := map[string]bool{}
+	for i, op := range r.ops {
+		if seen[op.Id] {
+			return bad("operation %d: id %s appears twice", i, op.Id)
+		}
+		seen[op.Id] = true
+		if !op.Type.Valid() || !op.Status.Valid() {
+			return bad("operation %d (%s): unknown type %q or status %q", i, op.Id, op.Type, op.Status)
+		}
+	}
+	for i, ev := range r.events {
+		if ev.EventId != i+1 {
+			return bad("event record %d has EventId %d", i, ev.EventId)
+		}
+	}
+	return r, nil
+}
+
+// appendDecoded decodes b as the record at index i of list, which must
+// come next.
+func appendDecoded[T any](list *[]T, i int, b []byte) error {
+	if i != len(*list) {
+		return fmt.Errorf("record %d is missing", len(*list))
+	}
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*list = append(*list, v)
+	return nil
+}
+
+// load rebuilds the executions from the Store. A bad record stops it with
+// a *BadRecordError, unless Config.QuarantineBad moves it aside.
 func (s *Service) load() error {
-	blobs, err := s.cfg.Store.LoadAll()
+	all, err := s.cfg.Store.Load()
 	if err != nil {
 		return err
 	}
-	snaps := make([]snapshot, 0, len(blobs))
-	for _, b := range blobs {
-		var sn snapshot
-		if err := json.Unmarshal(b, &sn); err != nil {
-			return fmt.Errorf("emulator: decoding a stored execution: %w", err)
+	for _, st := range all {
+		r, err := decodeRecord(st)
+		if err == nil {
+			err = s.checkConsistent(r)
 		}
-		snaps = append(snaps, sn)
-	}
-	sort.Slice(snaps, func(i, j int) bool { return snaps[i].Seq < snaps[j].Seq })
-	for _, sn := range snaps {
-		e, err := s.restore(sn)
 		if err != nil {
-			return err
+			if !s.cfg.QuarantineBad {
+				return err
+			}
+			if qerr := s.cfg.Store.Quarantine(st.Key, err.Error()); qerr != nil {
+				return errors.Join(err, qerr)
+			}
+			s.log.Warn("emulator: a bad stored execution was moved aside", "key", st.Key, "err", err)
+			continue
 		}
-		s.addExecution(e)
+		s.addExecution(s.restore(r))
 	}
 	return nil
 }
 
-func (s *Service) restore(sn snapshot) (*execution, error) {
-	arn, err := wire.ParseExecutionARN(sn.ARN)
-	if err != nil {
-		return nil, fmt.Errorf("emulator: stored execution: %w", err)
+// checkConsistent refuses an execution that contradicts one loaded
+// before it: the same ARN, or the same name for the same function while
+// both are retained.
+func (s *Service) checkConsistent(r *record) error {
+	bad := func(format string, args ...any) error {
+		return &BadRecordError{Key: r.key, ARN: r.header.ARN, Err: fmt.Errorf(format, args...)}
 	}
-	e := newExecution(arn, sn.Function, sn.Config, sn.Input, sn.Start, sn.Depth)
+	if old, ok := s.executions[r.header.ARN]; ok {
+		return bad("the execution is also stored under %s", old.st.key)
+	}
+	arn, _ := wire.ParseExecutionARN(r.header.ARN)
+	if old, ok := s.byName[nameKey{r.header.Function, arn.Name}]; ok && !old.retentionExpired(s.cfg.Clock.Now()) {
+		return bad("execution name %s of function %s is also used by %s (%s)", arn.Name, r.header.Function, old.st.key, old.arn)
+	}
+	return nil
+}
+
+// restore rebuilds an execution from its record.
+func (s *Service) restore(r *record) *execution {
+	sn := r.header
+	arn, _ := wire.ParseExecutionARN(sn.ARN)
+	e := newExecution(arn, sn.Function, sn.Config, wire.Deref(r.ops[0].ExecutionDetails.InputPayload), sn.Start, sn.Depth)
 	e.ops, e.opIndex, e.opPos = nil, map[string]*wire.Operation{}, map[string]int{}
-	for i := range sn.Operations {
-		op := sn.Operations[i]
+	for i := range r.ops {
+		op := r.ops[i]
 		e.addOp(&op)
 		if op.Type == wire.OperationTypeCallback && op.CallbackDetails != nil && op.CallbackDetails.CallbackId != "" {
 			s.callbacks[op.CallbackDetails.CallbackId] = opRef{arn: e.arn, opID: op.Id}
 		}
 	}
+	clear(e.st.ops)
 	if sn.ParentARN != "" {
 		e.parent = &opRef{arn: sn.ParentARN, opID: sn.ParentOp}
 	}
 	e.status, e.end, e.result, e.err = sn.Status, sn.End, sn.Result, sn.Error
-	e.events, e.statusChanges, e.invocations = sn.Events, sn.StatusChanges, sn.Invocations
+	e.events, e.statusChanges, e.invocations = r.events, r.statusChanges, r.invocations
+	e.st.key, e.st.events, e.st.statusChanges, e.st.invocations = r.key, len(r.events), len(r.statusChanges), len(r.invocations)
 	for _, t := range sn.Timers {
 		e.timers = append(e.timers, &timer{kind: t.Kind, at: t.At, opID: t.OpID, seq: t.Seq})
 		s.timerSeq = max(s.timerSeq, t.Seq)
@@ -226,5 +360,33 @@ func (s *Service) restore(sn snapshot) (*execution, error) {
 	if e.status.Terminal() {
 		close(e.done)
 	}
-	return e, nil
+	return e
+}
+
+// rollback puts the executions back to their stored state after a failed
+// commit: each is replaced by a fresh copy loaded from the Store, or
+// removed if it was never stored. Invocations in flight for a replaced
+// copy are ignored when they end (see current); the stored state says
+// whether one is due again. Must hold the lock.
+func (s *Service) rollback(dirty []*execution) {
+	for _, old := range dirty {
+		s.removeExecution(old)
+		st, ok, err := s.cfg.Store.LoadExecution(old.st.key)
+		if err != nil {
+			s.log.Error("emulator: reloading an execution after a failed commit", "execution", old.arn, "err", err)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		r, err := decodeRecord(st)
+		if err != nil {
+			s.log.Error("emulator: reloading an execution after a failed commit", "execution", old.arn, "err", err)
+			continue
+		}
+		e := s.restore(r)
+		e.subs, old.subs = old.subs, nil
+		s.addExecution(e)
+	}
+	clear(s.dirty)
 }

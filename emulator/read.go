@@ -229,9 +229,9 @@ func (s *Service) ListExecutions(ctx context.Context, in ListInput) (wire.ListEx
 // becomes STOPPED at once with cause (a default message when nil);
 // operations in progress stay as they are and later checkpoints fail.
 // Stopping a closed execution returns its original end time.
-func (s *Service) StopExecution(ctx context.Context, arn string, cause *wire.ErrorObject) (wire.StopOutput, error) {
+func (s *Service) StopExecution(ctx context.Context, arn string, cause *wire.ErrorObject) (_ wire.StopOutput, err error) {
 	s.lock()
-	defer s.unlock()
+	defer s.unlockWith(&err)
 	e, err := s.lookup(arn)
 	if err != nil {
 		return wire.StopOutput{}, err

@@ -97,13 +97,9 @@ func TestPanickingInvokerIsACrash(t *testing.T) {
 	}
 }
 
-func TestRestartWithDirStore(t *testing.T) {
+func TestRestartWithStore(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	store, err := NewDirStore(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := newMemStore()
 	clock := NewVirtualClock(t0)
 	workflow := func(f *fake) (wire.InvocationOutput, error) {
 		cb, ok := f.op("cb")
@@ -185,10 +181,7 @@ func TestRestartWithDirStore(t *testing.T) {
 // service went away runs again after the restart.
 func TestRestartResumesLostInvocation(t *testing.T) {
 	ctx := context.Background()
-	store, err := NewDirStore(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := newMemStore()
 	first, err := New(Config{Clock: NewVirtualClock(t0), Store: store})
 	if err != nil {
 		t.Fatal(err)
@@ -262,10 +255,7 @@ func TestShutdownAbandonsInvocation(t *testing.T) {
 // not run yet runs after a restart.
 func TestRestartKeepsPlainInvokeJobs(t *testing.T) {
 	ctx := context.Background()
-	store, err := NewDirStore(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := newMemStore()
 	pong := Function{Name: "plain", Invoker: InvokerFunc(func(ctx context.Context, req InvokeRequest) ([]byte, error) {
 		return []byte(`"pong"`), nil
 	})}

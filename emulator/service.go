@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -104,8 +105,14 @@ type Config struct {
 	// It is called without the service's lock held, so it may call back
 	// into the service. May be nil.
 	OnStatusChange func(wire.StatusChangeEvent)
-	// Store persists executions; nil keeps everything in memory.
+	// Store persists executions; nil keeps everything in memory. Every
+	// change is committed to it before it is acknowledged; a failed commit
+	// undoes the change and the API answers ServiceException.
 	Store Store
+	// QuarantineBad makes New move a stored execution that cannot be
+	// loaded aside (Store.Quarantine) with a warning, instead of failing
+	// with its *BadRecordError.
+	QuarantineBad bool
 	// NewID generates execution ids, request ids, checkpoint tokens and
 	// callback nonces; random UUIDs when nil.
 	NewID func() string
@@ -138,6 +145,7 @@ type Service struct {
 	byName     map[nameKey]*execution
 	callbacks  map[string]opRef
 	timerSeq   uint64
+	lastSeq    int       // the start-order number of the newest execution
 	tick       time.Time // the locked section's time; see now
 
 	// notes and dirty are flushed by unlock.
@@ -235,37 +243,45 @@ func (s *Service) now() time.Time {
 	return s.tick
 }
 
-// unlock releases the lock, then persists changed executions, publishes
-// queued status-change events and wakes Run. Every mutating method ends
-// with it instead of s.mu.Unlock.
-func (s *Service) unlock() { s.release(true) }
+// unlock releases the lock, then publishes queued status-change events
+// and wakes Run. Before releasing it commits the changed executions to the
+// Store; it returns the commit's error, a ServiceException, after which
+// the changes are undone. Every mutating method ends with it (or
+// unlockWith) instead of s.mu.Unlock.
+func (s *Service) unlock() error { return s.release(true) }
+
+// unlockWith is unlock for a method returning *err: a failed commit
+// becomes the method's error.
+func (s *Service) unlockWith(err *error) {
+	if cerr := s.unlock(); cerr != nil && *err == nil {
+		*err = cerr
+	}
+}
 
 // release is unlock; Run's own loop passes wake=false so it does not wake
 // itself.
-func (s *Service) release(wake bool) {
-	notes := s.notes
-	s.notes = nil
-	var persistErr error
+func (s *Service) release(wake bool) error {
+	var commitErr error
 	if s.cfg.Store != nil && len(s.dirty) > 0 {
-		persistErr = s.persistDirty()
+		commitErr = s.commitDirty()
 	}
 	clear(s.dirty)
+	notes := s.notes
+	s.notes = nil
 	s.mu.Unlock()
-	if persistErr != nil {
-		s.log.Error("emulator: persisting executions failed", "err", persistErr)
-	}
 	if s.cfg.OnStatusChange != nil {
 		for _, n := range notes {
 			s.cfg.OnStatusChange(n)
 		}
 	}
 	if !wake {
-		return
+		return commitErr
 	}
 	select {
 	case s.wake <- struct{}{}:
 	default:
 	}
+	return commitErr
 }
 
 func (s *Service) markDirty(e *execution) { s.dirty[e] = struct{}{} }
@@ -422,14 +438,14 @@ var executionNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
 // function, or returns the existing one when the name is reused with the
 // same payload (protocol §6.2). It schedules invocation #1 and never runs
 // it inline: drive the service with RunDue, AdvanceTo or Run.
-func (s *Service) StartExecution(ctx context.Context, in StartInput) (StartOutput, error) {
+func (s *Service) StartExecution(ctx context.Context, in StartInput) (_ StartOutput, err error) {
 	if len(in.Payload) > 0 && !json.Valid(in.Payload) {
 		var v any
 		err := json.Unmarshal(in.Payload, &v)
 		return StartOutput{}, wire.NewAPIError(wire.ErrCodeInvalidRequestContent, "Could not parse request body into json: %v", err)
 	}
 	s.lock()
-	defer s.unlock()
+	defer s.unlockWith(&err)
 	fn, q, err := s.resolveFunction(in.FunctionName, in.Qualifier)
 	if err != nil {
 		return StartOutput{}, err
@@ -494,14 +510,46 @@ func (s *Service) startLocked(fn *function, version, name string, payload []byte
 	return e, false, nil
 }
 
+// addExecution adds e to the service, giving a new execution its
+// start-order number and Store key. s.order stays sorted by number.
 func (s *Service) addExecution(e *execution) {
 	if e.seq == 0 {
-		e.seq = len(s.order) + 1
+		e.seq = s.lastSeq + 1
+		e.st.key = storeKey(e.seq)
 	}
+	s.lastSeq = max(s.lastSeq, e.seq)
 	s.executions[e.arn] = e
-	s.order = append(s.order, e)
+	i := sort.Search(len(s.order), func(i int) bool { return s.order[i].seq >= e.seq })
+	s.order = slices.Insert(s.order, i, e)
 	s.byName[nameKey{e.function, e.name}] = e
 }
+
+// removeExecution takes e out of the service's indexes and closes its
+// gone channel; callers that held e look it up again. Must hold the lock.
+func (s *Service) removeExecution(e *execution) {
+	if s.executions[e.arn] != e {
+		return
+	}
+	delete(s.executions, e.arn)
+	if i := sort.Search(len(s.order), func(i int) bool { return s.order[i].seq >= e.seq }); i < len(s.order) && s.order[i] == e {
+		s.order = slices.Delete(s.order, i, i+1)
+	}
+	if k := (nameKey{e.function, e.name}); s.byName[k] == e {
+		delete(s.byName, k)
+	}
+	for _, op := range e.ops {
+		if op.Type == wire.OperationTypeCallback && op.CallbackDetails != nil {
+			if ref := s.callbacks[op.CallbackDetails.CallbackId]; ref.arn == e.arn {
+				delete(s.callbacks, op.CallbackDetails.CallbackId)
+			}
+		}
+	}
+	close(e.gone)
+}
+
+// current reports whether e is still the service's copy of its execution
+// (a failed commit replaces it). Must hold the lock.
+func (s *Service) current(e *execution) bool { return s.executions[e.arn] == e }
 
 // lookup returns the execution with the ARN, InvalidParameterValueException
 // when arn is not an execution ARN, or ResourceNotFoundException.

@@ -197,13 +197,13 @@ func waitDuration(op *wire.Operation) int {
 // that falls due on the way in timestamp order (the clock is set to each
 // timer's time as it fires). It does not run invocations; call RunDue.
 // It fails if the clock is not virtual or t is in the past.
-func (s *Service) AdvanceTo(t time.Time) error {
+func (s *Service) AdvanceTo(t time.Time) (err error) {
 	vc, ok := s.cfg.Clock.(*VirtualClock)
 	if !ok {
 		return fmt.Errorf("emulator: AdvanceTo needs a *VirtualClock, the service has %T", s.cfg.Clock)
 	}
 	s.lock()
-	defer s.unlock()
+	defer s.unlockWith(&err)
 	if t.Before(vc.Now()) {
 		return fmt.Errorf("emulator: AdvanceTo %s is before the clock's time %s", t.Format(time.RFC3339Nano), vc.Now().Format(time.RFC3339Nano))
 	}

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 
 	"github.com/acme/durable-lambda-go/emulator"
+	"github.com/acme/durable-lambda-go/emulator/boltstore"
 	"github.com/acme/durable-lambda-go/emulator/httpapi"
 	"github.com/acme/durable-lambda-go/emulator/runtimeapi"
 )
@@ -26,6 +27,7 @@ type hostConfig struct {
 	binary       string // a prebuilt bootstrap
 	functionName string
 	dataDir      string // persistence; empty = memory only
+	quarantine   bool   // move bad stored executions aside instead of failing
 	limits       emulator.Limits
 	addr         string // listen address of the REST endpoint
 	clock        emulator.Clock
@@ -39,6 +41,7 @@ type hostConfig struct {
 // AWS SDK reaches the endpoint through AWS_ENDPOINT_URL_LAMBDA.
 type host struct {
 	svc    *emulator.Service
+	store  *boltstore.Store // nil without a data directory
 	srv    *httpapi.Server
 	rt     *runtimeapi.Runtime
 	tmpDir string
@@ -78,11 +81,17 @@ func startHost(ctx context.Context, cfg hostConfig) (_ *host, err error) {
 	}
 	var store emulator.Store
 	if cfg.dataDir != "" {
-		if store, err = emulator.NewDirStore(cfg.dataDir); err != nil {
-			return nil, fmt.Errorf("data directory: %w", err)
+		if h.store, err = boltstore.Open(cfg.dataDir); err != nil {
+			return nil, err
 		}
+		store = h.store
 	}
-	if h.svc, err = emulator.New(emulator.Config{Clock: cfg.clock, Logger: cfg.logger, Store: store, Limits: cfg.limits}); err != nil {
+	if h.svc, err = emulator.New(emulator.Config{Clock: cfg.clock, Logger: cfg.logger, Store: store,
+		QuarantineBad: cfg.quarantine, Limits: cfg.limits}); err != nil {
+		var bad *emulator.BadRecordError
+		if errors.As(err, &bad) {
+			return nil, fmt.Errorf("data directory %s: %w (start with --quarantine-bad to move it aside and go on)", cfg.dataDir, err)
+		}
 		return nil, err
 	}
 	if h.srv, err = httpapi.Start(cfg.addr, httpapi.NewHandler(h.svc, cfg.logger)); err != nil {
@@ -128,6 +137,9 @@ func (h *host) close() {
 	}
 	if h.srv != nil {
 		_ = h.srv.Close()
+	}
+	if h.store != nil {
+		_ = h.store.Close()
 	}
 	if h.tmpDir != "" {
 		_ = os.RemoveAll(h.tmpDir)

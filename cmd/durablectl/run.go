@@ -21,7 +21,7 @@ const defaultPayload = `{"message":"hello from durablectl"}`
 // functionFlags are the flags that choose the hosted function.
 type functionFlags struct {
 	pkg, binary, name, dataDir string
-	logs                       bool
+	logs, quarantine           bool
 	limits                     emulator.Limits
 }
 
@@ -29,7 +29,8 @@ func (f *functionFlags) register(fsFlags *flag.FlagSet) {
 	fsFlags.StringVar(&f.pkg, "function", "./lambda", "Go package of the function to build and host")
 	fsFlags.StringVar(&f.binary, "binary", "", "host this prebuilt bootstrap binary instead of building --function")
 	fsFlags.StringVar(&f.name, "function-name", "seed", "name the function is registered under")
-	fsFlags.StringVar(&f.dataDir, "data-dir", "", "persist executions in this directory (default: memory only)")
+	fsFlags.StringVar(&f.dataDir, "data-dir", "", "persist executions in this directory (default: memory only); one process at a time")
+	fsFlags.BoolVar(&f.quarantine, "quarantine-bad", false, "with --data-dir: move stored executions that cannot be loaded aside (into the store's quarantine) instead of failing")
 	fsFlags.BoolVar(&f.logs, "logs", false, "show the function's own output (stdout and stderr) on stderr")
 	registerLimits(fsFlags, &f.limits)
 }
@@ -87,7 +88,7 @@ func cmdRun(ctx context.Context, e env, args []string) (int, error) {
 		progressOut = e.stderr
 	}
 	h, err := startHost(ctx, hostConfig{
-		pkg: ff.pkg, binary: ff.binary, functionName: ff.name, dataDir: ff.dataDir, limits: ff.limits,
+		pkg: ff.pkg, binary: ff.binary, functionName: ff.name, dataDir: ff.dataDir, quarantine: ff.quarantine, limits: ff.limits,
 		addr: "", clock: clock, output: out, logger: slog.New(slog.DiscardHandler), progress: progressOut,
 	})
 	if err != nil {

@@ -41,7 +41,7 @@ func cmdServe(ctx context.Context, e env, args []string) (int, error) {
 		out = e.stderr
 	}
 	h, err := startHost(ctx, hostConfig{
-		pkg: ff.pkg, binary: ff.binary, functionName: ff.name, dataDir: ff.dataDir, limits: ff.limits,
+		pkg: ff.pkg, binary: ff.binary, functionName: ff.name, dataDir: ff.dataDir, quarantine: ff.quarantine, limits: ff.limits,
 		addr: *addr, clock: emulator.RealClock(), output: out, logger: logger, progress: e.stderr,
 	})
 	if err != nil {
