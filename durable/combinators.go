@@ -226,12 +226,12 @@ func combine[O, R any](ctx Context, op, name string, fs []*Future[O], opts []Chi
 // returns true or all have resolved. A future that ended with the
 // suspension signal passes it on.
 func awaitEach(c *execContext, fcs []*futureCore, visit func(i int) bool) error {
-	pending := make([]int, len(fcs))
-	for i := range pending {
-		pending[i] = i
+	q := newCompletionQueue(c.inv, len(fcs))
+	for i, fc := range fcs {
+		q.watch(i, fc)
 	}
-	for len(pending) > 0 {
-		resolved, rest, err := c.awaitSome(fcs, pending)
+	for pending := len(fcs); pending > 0; {
+		resolved, err := c.takeResolved(q)
 		if err != nil {
 			return err
 		}
@@ -243,32 +243,9 @@ func awaitEach(c *execContext, fcs []*futureCore, visit func(i int) bool) error 
 				return nil
 			}
 		}
-		pending = rest
+		pending -= len(resolved)
 	}
 	return nil
-}
-
-// awaitSome blocks until at least one of the futures fcs[i], i in pending,
-// has resolved, and splits pending into the resolved indexes and the rest,
-// both in pending's order.
-func (c *execContext) awaitSome(fcs []*futureCore, pending []int) (resolved, rest []int, err error) {
-	cores := make([]*futureCore, len(pending))
-	for j, i := range pending {
-		cores[j] = fcs[i]
-	}
-	done, err := c.awaitAny(cores)
-	if err != nil {
-		return nil, nil, err
-	}
-	for j, i := range pending {
-		if len(done) > 0 && done[0] == j {
-			done = done[1:]
-			resolved = append(resolved, i)
-		} else {
-			rest = append(rest, i)
-		}
-	}
-	return resolved, rest, nil
 }
 
 // settledJSON is the recorded form of a Settled value.

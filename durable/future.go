@@ -58,14 +58,56 @@ type futureCore struct {
 	err      error
 	// live: the outcome was produced by this invocation (not replayed),
 	// so code that reads it is no longer replaying.
-	live    bool
-	waiters []*futureWaiter
+	live bool
+	// watchers are the completion queues told when the future resolves.
+	watchers []watcher
 }
 
-// futureWaiter is a goroutine blocked until one of some futures resolves.
-type futureWaiter struct {
-	ch    chan struct{}
-	fired bool
+// watcher is a completion queue watching a future at position pos.
+type watcher struct {
+	q   *completionQueue
+	pos int
+}
+
+// completionQueue collects the positions of watched futures as they
+// resolve, for one goroutine that waits for any of them (a batch driver, a
+// combinator, Await). Each future is registered once, and resolving it is
+// O(1) for the queue, however many futures are watched. Fields are guarded
+// by inv.mu.
+type completionQueue struct {
+	inv   *invocation
+	cores []*futureCore // by position
+	ready []int         // resolved positions not taken yet
+	// wake is closed to wake the taker; nil unless it is blocked.
+	wake chan struct{}
+}
+
+func newCompletionQueue(inv *invocation, n int) *completionQueue {
+	return &completionQueue{inv: inv, cores: make([]*futureCore, n)}
+}
+
+// watch starts fc if it is lazy and watches it at position pos.
+func (q *completionQueue) watch(pos int, fc *futureCore) {
+	fc.begin()
+	q.inv.mu.Lock()
+	defer q.inv.mu.Unlock()
+	q.cores[pos] = fc
+	if fc.resolved {
+		q.ready = append(q.ready, pos)
+		return
+	}
+	fc.watchers = append(fc.watchers, watcher{q: q, pos: pos})
+}
+
+// pushLocked records that the future at pos resolved and wakes the taker,
+// counting it as running again.
+func (q *completionQueue) pushLocked(pos int) {
+	q.ready = append(q.ready, pos)
+	if q.wake != nil {
+		close(q.wake)
+		q.wake = nil
+		q.inv.running++
+	}
 }
 
 func (f *Future[O]) core() *futureCore { return f.c }
@@ -89,7 +131,9 @@ func (f *Future[O]) Await(ctx Context) error {
 	if err := c.checkUse(); err != nil {
 		return useError("Future.Result", "", err)
 	}
-	if _, err := c.awaitAny([]*futureCore{f.c}); err != nil {
+	q := newCompletionQueue(c.inv, 1)
+	q.watch(0, f.c)
+	if _, err := c.takeResolved(q); err != nil {
 		return err
 	}
 	return f.c.outcome()
@@ -116,66 +160,45 @@ func (fc *futureCore) resolve(err error, live bool) {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
 	fc.resolved, fc.err, fc.live = true, err, live
-	for _, w := range fc.waiters {
-		if !w.fired {
-			w.fired = true
-			inv.running++
-			close(w.ch)
-		}
+	for _, w := range fc.watchers {
+		w.q.pushLocked(w.pos)
 	}
-	fc.waiters = nil
+	fc.watchers = nil
 }
 
-// awaitAny starts the lazy futures among fcs and blocks until at least one
-// of them has resolved; it returns the indexes of the resolved ones. While
-// blocked, the goroutine does not count as running user code. It returns
-// the suspension signal when the invocation ends first.
-func (c *execContext) awaitAny(fcs []*futureCore) ([]int, error) {
-	for _, fc := range fcs {
-		fc.begin()
-	}
+// takeResolved blocks until at least one future watched by q has resolved
+// and returns the positions resolved since the last call, in increasing
+// order. While blocked, the goroutine does not count as running user
+// code. It returns the suspension signal when the invocation ends first.
+func (c *execContext) takeResolved(q *completionQueue) ([]int, error) {
 	inv := c.inv
 	inv.mu.Lock()
-	if done := c.resolvedLocked(fcs); len(done) > 0 {
+	if len(q.ready) == 0 {
+		if inv.out.kind != outcomeNone {
+			inv.mu.Unlock()
+			return nil, errSuspended
+		}
+		wake := make(chan struct{})
+		q.wake = wake
+		inv.blockLocked()
 		inv.mu.Unlock()
-		return done, nil
+		select {
+		case <-wake:
+		case <-inv.done:
+			return nil, errSuspended
+		}
+		inv.mu.Lock()
 	}
-	if inv.out.kind != outcomeNone {
-		inv.mu.Unlock()
-		return nil, errSuspended
-	}
-	w := &futureWaiter{ch: make(chan struct{})}
-	for _, fc := range fcs {
-		fc.waiters = append(fc.waiters, w)
-	}
-	inv.blockLocked()
-	inv.mu.Unlock()
-	select {
-	case <-w.ch:
-	case <-inv.done:
-		return nil, errSuspended
-	}
-	inv.mu.Lock()
 	defer inv.mu.Unlock()
-	for _, fc := range fcs {
-		fc.waiters = slices.DeleteFunc(fc.waiters, func(x *futureWaiter) bool { return x == w })
-	}
-	return c.resolvedLocked(fcs), nil
-}
-
-// resolvedLocked returns the indexes of the resolved futures; reading a
-// live outcome makes c live.
-func (c *execContext) resolvedLocked(fcs []*futureCore) []int {
-	var done []int
-	for i, fc := range fcs {
-		if fc.resolved {
-			done = append(done, i)
-			if fc.live {
-				c.markLive()
-			}
+	done := q.ready
+	q.ready = nil
+	slices.Sort(done)
+	for _, pos := range done {
+		if q.cores[pos].live {
+			c.markLive()
 		}
 	}
-	return done
+	return done, nil
 }
 
 // spawn runs body on a new goroutine that counts as running user code

@@ -129,10 +129,12 @@ type batchDriver[O any] struct {
 	spec  *batchSpec
 	run   func(k Context, i int) (O, error)
 
-	futs              []*Future[O]
-	cores             []*futureCore // the futures' cores, by index
-	status            []BatchItemStatus
-	running           []int
+	futs   []*Future[O]
+	cores  []*futureCore // the futures' cores, by index
+	status []BatchItemStatus
+	// queue receives the indexes of the items as they finish.
+	queue             *completionQueue
+	running           int
 	succeeded, failed int
 }
 
@@ -144,7 +146,7 @@ func (d *batchDriver[O]) itemConfig() *childConfig {
 // start starts item i on its own goroutine.
 func (d *batchDriver[O]) start(i int, cfg *childConfig) {
 	d.status[i] = BatchItemStarted
-	d.running = append(d.running, i)
+	d.running++
 	r, err := startChild(d.k, d.spec.names[i], cfg)
 	if err != nil {
 		d.futs[i] = failedFuture[O](d.k.inv, err)
@@ -152,12 +154,14 @@ func (d *batchDriver[O]) start(i int, cfg *childConfig) {
 		d.futs[i] = spawnChild(r, func(cc Context) (O, error) { return d.run(cc, i) })
 	}
 	d.cores[i] = d.futs[i].c
+	d.queue.watch(i, d.cores[i])
 }
 
 // drive runs the batch.
 func (d *batchDriver[O]) drive() (BatchResult[O], error) {
 	n := len(d.spec.names)
 	d.futs, d.cores, d.status = make([]*Future[O], n), make([]*futureCore, n), make([]BatchItemStatus, n)
+	d.queue = newCompletionQueue(d.k.inv, n)
 	limit := n
 	if m := d.spec.cfg.maxConcurrency; m != nil {
 		limit = *m
@@ -166,7 +170,7 @@ func (d *batchDriver[O]) drive() (BatchResult[O], error) {
 	started := 0
 	done, reason := d.custom()
 	for !done {
-		for started < n && len(d.running) < limit {
+		for started < n && d.running < limit {
 			d.start(started, cfg)
 			started++
 		}
@@ -192,10 +196,10 @@ func (d *batchDriver[O]) drive() (BatchResult[O], error) {
 // collect waits until at least one running item has finished and records
 // the outcomes of the finished ones.
 func (d *batchDriver[O]) collect() error {
-	if len(d.running) == 0 {
+	if d.running == 0 {
 		return nil
 	}
-	resolved, rest, err := d.k.awaitSome(d.cores, d.running)
+	resolved, err := d.k.takeResolved(d.queue)
 	if err != nil {
 		return err
 	}
@@ -211,7 +215,7 @@ func (d *batchDriver[O]) collect() error {
 			d.succeeded++
 		}
 	}
-	d.running = rest
+	d.running -= len(resolved)
 	return nil
 }
 
@@ -249,7 +253,7 @@ func (d *batchDriver[O]) evaluate(started int) (bool, CompletionReason) {
 	} else if d.toleranceExceeded(cc) {
 		return true, CompletionFailureToleranceExceeded
 	}
-	if started == len(d.status) && len(d.running) == 0 {
+	if started == len(d.status) && d.running == 0 {
 		return true, CompletionAllCompleted
 	}
 	if cc.ShouldComplete == nil && cc.MinSuccessful > 0 && d.succeeded >= cc.MinSuccessful {
