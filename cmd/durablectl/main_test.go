@@ -25,6 +25,8 @@ var (
 	demoBinary     string // testdata/fn: the demo workflow on the durable SDK
 	callbackBinary string // the httpapi test function, which waits for a callback
 	seedBinary     string // the project's seed workflow, ../../lambda
+	crashBinary    string // testdata/crashfn: logs every run of a step body
+	durablectlBin  string // this command, for tests with real processes
 )
 
 func TestMain(m *testing.M) {
@@ -36,7 +38,10 @@ func TestMain(m *testing.M) {
 	demoBinary = filepath.Join(dir, "demo", "bootstrap")
 	callbackBinary = filepath.Join(dir, "callback", "bootstrap")
 	seedBinary = filepath.Join(dir, "seed", "bootstrap")
-	for bin, pkg := range map[string]string{demoBinary: "./testdata/fn", callbackBinary: "../../emulator/httpapi/testdata/fn", seedBinary: "../../lambda"} {
+	crashBinary = filepath.Join(dir, "crash", "bootstrap")
+	durablectlBin = filepath.Join(dir, "durablectl")
+	for bin, pkg := range map[string]string{demoBinary: "./testdata/fn", callbackBinary: "../../emulator/httpapi/testdata/fn",
+		seedBinary: "../../lambda", crashBinary: "./testdata/crashfn", durablectlBin: "."} {
 		if err := buildFunction(context.Background(), pkg, bin); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)

@@ -1,0 +1,312 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/acme/durable-lambda-go/wire"
+)
+
+// serveProcess is `durablectl serve` running as a real process.
+type serveProcess struct {
+	cmd    *exec.Cmd
+	url    string
+	stderr *bytes.Buffer
+	exited chan error
+}
+
+var bannerURL = regexp.MustCompile(`at (http://127\.0\.0\.1:\d+)\n`)
+
+// startServe starts durablectl serve with args and waits (up to 30 s)
+// for its banner.
+func startServe(t *testing.T, args ...string) *serveProcess {
+	t.Helper()
+	p := &serveProcess{stderr: &bytes.Buffer{}, exited: make(chan error, 1)}
+	p.cmd = exec.Command(durablectlBin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	p.cmd.Stderr = p.stderr
+	stdout, err := p.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		var said strings.Builder
+		announced := false
+		for sc.Scan() {
+			said.WriteString(sc.Text() + "\n")
+			if m := bannerURL.FindStringSubmatch(said.String()); m != nil && !announced {
+				announced = true
+				found <- m[1]
+			}
+		}
+		_, _ = io.Copy(io.Discard, stdout)
+		p.exited <- p.cmd.Wait()
+	}()
+	select {
+	case p.url = <-found:
+	case err := <-p.exited:
+		t.Fatalf("serve exited before its banner: %v\n%s", err, p.stderr)
+	case <-time.After(30 * time.Second):
+		_ = p.cmd.Process.Kill()
+		t.Fatalf("serve printed no banner in 30 s\n%s", p.stderr)
+	}
+	return p
+}
+
+// kill9 kills the process with SIGKILL and waits for it.
+func (p *serveProcess) kill9(t *testing.T) {
+	t.Helper()
+	_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	select {
+	case <-p.exited:
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not die within 10 s of SIGKILL")
+	}
+}
+
+// stop interrupts the process and waits for it to exit.
+func (p *serveProcess) stop(t *testing.T) {
+	t.Helper()
+	_ = p.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-p.exited:
+	case <-time.After(20 * time.Second):
+		_ = p.cmd.Process.Kill()
+		t.Errorf("serve did not stop within 20 s of an interrupt\n%s", p.stderr)
+	}
+}
+
+// TestOneProcessPerDataDirectory: while serve owns a data directory, a
+// second serve and durablectl run on it fail at once, naming the
+// directory and the owning process.
+func TestOneProcessPerDataDirectory(t *testing.T) {
+	dir := t.TempDir()
+	owner := startServe(t, "--binary", demoBinary, "--data-dir", dir)
+	defer owner.stop(t)
+	want := []string{"data directory " + dir + " is in use by process " + strconv.Itoa(owner.cmd.Process.Pid), "durablectl serve"}
+	check := func(name string, code int, stderr string) {
+		if code != exitError {
+			t.Errorf("%s: exit %d, want %d", name, code, exitError)
+		}
+		for _, w := range want {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("%s: stderr %q lacks %q", name, stderr, w)
+			}
+		}
+	}
+	// Another process: a second serve.
+	second := exec.Command(durablectlBin, "serve", "--binary", demoBinary, "--data-dir", dir, "--addr", "127.0.0.1:0")
+	var stderr bytes.Buffer
+	second.Stderr = &stderr
+	done := make(chan error, 1)
+	if err := second.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- second.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		_ = second.Process.Kill()
+		t.Fatal("a second serve on an owned directory is still running after 30 s")
+	}
+	check("second serve", second.ProcessState.ExitCode(), stderr.String())
+	// And durablectl run.
+	code, _, runErr := cli(t, "run", "--binary", demoBinary, "--data-dir", dir, `{"name":"x"}`)
+	check("run", code, runErr)
+}
+
+// TestServeSurvivesKill9 kills a serve process with SIGKILL five times at
+// random moments while Event invokes arrive, restarting it on the same
+// data directory each time. Every execution whose Invoke was acknowledged
+// completes exactly once, and no step body runs after its success was
+// recorded.
+func TestServeSurvivesKill9(t *testing.T) {
+	dir := t.TempDir()
+	logPath := filepath.Join(t.TempDir(), "steps.log")
+	args := []string{"--binary", crashBinary, "--function-name", "crash", "--data-dir", filepath.Join(dir, "data")}
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
+	payload := fmt.Sprintf(`{"steps":4,"log":%q}`, logPath)
+
+	var mu sync.Mutex
+	var acked []string
+	srv := startServe(t, args...)
+	for kill := range 5 {
+		ctx, stopInvokes := context.WithCancel(t.Context())
+		var wg sync.WaitGroup
+		for w := range 4 {
+			wg.Go(func() {
+				for n := 0; ctx.Err() == nil; n++ {
+					arn, err := invokeEvent(ctx, srv.url, fmt.Sprintf("k%d-w%d-%d", kill, w, n), payload)
+					if err != nil {
+						continue // not acknowledged: the server died or is busy
+					}
+					mu.Lock()
+					acked = append(acked, arn)
+					mu.Unlock()
+				}
+			})
+		}
+		time.Sleep(time.Duration(100+rng.IntN(700)) * time.Millisecond)
+		srv.kill9(t)
+		stopInvokes()
+		wg.Wait()
+		srv = startServe(t, args...)
+	}
+	defer srv.stop(t)
+	t.Logf("%d executions acknowledged across 5 kills", len(acked))
+	if len(acked) == 0 {
+		t.Fatal("no Invoke was acknowledged")
+	}
+
+	deadline := time.Now().Add(40 * time.Second)
+	for _, arn := range acked {
+		for {
+			ex, err := getExecution(t.Context(), srv.url, arn)
+			if err != nil {
+				t.Fatalf("acknowledged execution %s: %v", arn, err)
+			}
+			if ex.Status == wire.ExecutionStatusSucceeded {
+				break
+			}
+			if ex.Status.Terminal() || time.Now().After(deadline) {
+				t.Fatalf("acknowledged execution %s is %s", arn, ex.Status)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	runs := stepRuns(t, logPath)
+	again := 0
+	for _, r := range runs {
+		again += len(r) - 1
+	}
+	t.Logf("%d step bodies ran more than once (their first run's checkpoint was not acknowledged before a kill)", again)
+	for _, arn := range acked {
+		events := getHistory(t, srv.url, arn)
+		closed := 0
+		for _, ev := range events {
+			switch ev.EventType {
+			case wire.EventExecutionSucceeded, wire.EventExecutionFailed, wire.EventExecutionTimedOut, wire.EventExecutionStopped:
+				closed++
+			case wire.EventStepSucceeded:
+				for _, at := range runs[arn+"\t"+ev.Name] {
+					if at.After(ev.EventTimestamp.Time) {
+						t.Errorf("%s: step %s ran at %s, after its success was recorded at %s", arn, ev.Name, at.Format(time.RFC3339Nano), ev.EventTimestamp.Format(time.RFC3339Nano))
+					}
+				}
+			}
+		}
+		if closed != 1 {
+			t.Errorf("%s closed %d times, want once", arn, closed)
+		}
+	}
+}
+
+// invokeEvent sends an Event Invoke and returns the ARN of the
+// acknowledged (202) execution.
+func invokeEvent(ctx context.Context, url, name, payload string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url+"/2015-03-31/functions/crash:1/invocations", strings.NewReader(payload))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("X-Amz-Invocation-Type", "Event")
+	req.Header.Set("X-Amz-Durable-Execution-Name", name)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		return "", fmt.Errorf("status %d", resp.StatusCode)
+	}
+	return resp.Header.Get("X-Amz-Durable-Execution-Arn"), nil
+}
+
+func getExecution(ctx context.Context, url, arn string) (wire.Execution, error) {
+	var ex wire.Execution
+	err := getJSON(ctx, url+"/2025-12-01/durable-executions/"+escapeLabel(arn), &ex)
+	return ex, err
+}
+
+func getHistory(t *testing.T, url, arn string) []wire.Event {
+	t.Helper()
+	var events []wire.Event
+	marker := ""
+	for {
+		var page wire.HistoryOutput
+		if err := getJSON(t.Context(), url+"/2025-12-01/durable-executions/"+escapeLabel(arn)+"/history?MaxItems=1000&Marker="+marker, &page); err != nil {
+			t.Fatalf("history of %s: %v", arn, err)
+		}
+		events = append(events, page.Events...)
+		if page.NextMarker == "" {
+			return events
+		}
+		marker = page.NextMarker
+	}
+}
+
+func getJSON(ctx context.Context, url string, v any) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %d %s", url, resp.StatusCode, body)
+	}
+	return json.Unmarshal(body, v)
+}
+
+// stepRuns reads the step-body log: the start times of each run, by
+// "<ARN>\t<step>".
+func stepRuns(t *testing.T, path string) map[string][]time.Time {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := map[string][]time.Time{}
+	for line := range strings.Lines(string(b)) {
+		f := strings.Split(strings.TrimSuffix(line, "\n"), "\t")
+		if len(f) != 3 {
+			continue // a line cut short by a kill
+		}
+		ns, err := strconv.ParseInt(f[2], 10, 64)
+		if err != nil {
+			continue
+		}
+		runs[f[0]+"\t"+f[1]] = append(runs[f[0]+"\t"+f[1]], time.Unix(0, ns))
+	}
+	return runs
+}
