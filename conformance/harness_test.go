@@ -10,6 +10,7 @@ import (
 	"github.com/acme/durable-lambda-go/durable"
 	"github.com/acme/durable-lambda-go/durable/durabletest"
 	"github.com/acme/durable-lambda-go/emulator"
+	"github.com/acme/durable-lambda-go/internal/runnerhook"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -45,7 +46,7 @@ func runOn[I, O any](r *Requirement, handler durable.Handler[I, O], register fun
 	if err != nil {
 		return Execution{}, fmt.Errorf("first invocation: %w", err)
 	}
-	d := &driver{svc: runner.Service(), arn: first.ExecutionArn, now: runner.Now, advance: runner.AdvanceTime, actions: r.CallbackActions,
+	d := &driver{svc: runnerhook.Service(runner), arn: first.ExecutionArn, now: runner.Now, advance: runner.AdvanceClock, actions: r.CallbackActions,
 		used: make(map[int]bool), handled: make(map[string]bool)}
 	driveErr := d.drive()
 	ctx := context.Background()

@@ -231,7 +231,7 @@
 //
 // Time: RunUntilComplete jumps the virtual clock over waits, step retries
 // and WaitForCondition delays, so they cost nothing; callback and execution timeouts are
-// reached only with AdvanceTime(d), and CompletePendingTimers fires the
+// reached only with AdvanceClock(d), and CompletePendingTimers fires the
 // next wait or retry timer when a test drives invocations one by one with
 // Run.
 //

@@ -48,7 +48,7 @@ func TestWaitForCallbackHistory(t *testing.T) {
 		{name: "timeout", handler: func(ctx durable.Context, name string) (string, error) {
 			return durable.WaitForCallback[string](ctx, name, noop, durable.WithCallbackTimeout(3*time.Second))
 		}, external: func(r *durabletest.LocalRunner[string, string], _ string) error {
-			return r.AdvanceTime(3 * time.Second)
+			return r.AdvanceClock(3 * time.Second)
 		},
 			wantStatus: durabletest.StatusFailed, wantErr: "CallbackTimeoutError",
 			wantEvents: append(prefix, "CallbackTimedOut", "ContextFailed", "InvocationCompleted", "ExecutionFailed")},

@@ -14,6 +14,7 @@ import (
 	"github.com/acme/durable-lambda-go/durable"
 	"github.com/acme/durable-lambda-go/durable/durabletest"
 	"github.com/acme/durable-lambda-go/emulator"
+	"github.com/acme/durable-lambda-go/internal/runnerhook"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -125,7 +126,7 @@ func (sc scenario[I, O]) run(t *testing.T, f fault) runReport {
 		return inner(ctx, in)
 	}
 	r := durabletest.NewLocalRunner(handler, durable.WithLogHandler(p.logHandler()), durable.WithStackTraces(false))
-	p.svc = r.Service()
+	p.svc = runnerhook.Service(r)
 	if sc.register != nil {
 		sc.register(r)
 	}

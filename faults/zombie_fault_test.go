@@ -9,6 +9,7 @@ import (
 	"github.com/acme/durable-lambda-go/durable"
 	"github.com/acme/durable-lambda-go/durable/durabletest"
 	"github.com/acme/durable-lambda-go/emulator"
+	"github.com/acme/durable-lambda-go/internal/runnerhook"
 )
 
 // TestNoStepBodyStartsAfterItsInvocationEnded: once an invocation has
@@ -79,7 +80,7 @@ func zombieRun(t *testing.T) string {
 		}
 		return describeBatch(res), nil
 	}, durable.WithStackTraces(false))
-	svc = r.Service()
+	svc = runnerhook.Service(r)
 	res, err := r.RunUntilComplete("in")
 	if err != nil {
 		t.Fatal(err)

@@ -57,14 +57,14 @@ func TestCallbackControls(t *testing.T) {
 			name: "heartbeats keep it open, then the heartbeat timeout fires",
 			act: func(r *LocalRunner[string, string], id string) error {
 				for range 3 {
-					if err := r.AdvanceTime(9 * time.Minute); err != nil {
+					if err := r.AdvanceClock(9 * time.Minute); err != nil {
 						return err
 					}
 					if err := r.SendCallbackHeartbeat(id); err != nil {
 						return err
 					}
 				}
-				return r.AdvanceTime(10 * time.Minute)
+				return r.AdvanceClock(10 * time.Minute)
 			},
 			wantStatus: StatusFailed, wantEvent: "CallbackTimedOut",
 		},

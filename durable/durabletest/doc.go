@@ -40,7 +40,7 @@
 //	res, _ = r.RunUntilComplete(event)             // continues to the end
 //
 // SendCallbackFailure, SendCallbackHeartbeat and TimeoutCallback complete
-// callbacks the other ways. These four, Service and Now may also be called
+// callbacks the other ways. These four and Now may also be called
 // from the handler while the runner invokes it, so a WaitForCallback
 // submitter can complete its own callback within one run.
 // CompleteChainedInvoke, FailChainedInvoke and TimeoutChainedInvoke
@@ -51,7 +51,7 @@
 // # Time
 //
 // Virtual time only moves when the runner moves it. Callback and
-// execution timeouts are not jumped to by RunUntilComplete; AdvanceTime
+// execution timeouts are not jumped to by RunUntilComplete; AdvanceClock
 // moves the clock by a duration, firing every timer on the way, and
 // CompletePendingTimers fires the next wait or retry timer.
 //

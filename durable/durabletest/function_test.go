@@ -54,7 +54,7 @@ func TestDurableFunctionHosting(t *testing.T) {
 	r.RegisterFunction("greeter:live", DurableFunction(func(ctx durable.Context, name string) (string, error) {
 		return durable.Step(ctx, "greet", func(durable.StepContext) (string, error) { return "hi " + name, nil })
 	}))
-	svc := r.Service()
+	svc := r.service()
 	ctx := context.Background()
 	out, err := svc.StartExecution(ctx, emulator.StartInput{FunctionName: "greeter:live", Payload: []byte(`"bo"`)})
 	if err != nil {
@@ -69,7 +69,7 @@ func TestDurableFunctionHosting(t *testing.T) {
 	}
 	// Reset keeps registrations.
 	r.Reset()
-	if _, err := r.Service().StartExecution(ctx, emulator.StartInput{FunctionName: "greeter:live", Payload: []byte(`"x"`)}); err != nil {
+	if _, err := r.service().StartExecution(ctx, emulator.StartInput{FunctionName: "greeter:live", Payload: []byte(`"x"`)}); err != nil {
 		t.Errorf("after Reset: %v", err)
 	}
 }
@@ -103,16 +103,16 @@ func TestAdvanceTime(t *testing.T) {
 		t.Fatalf("first run = %v, %v", res, err)
 	}
 	start := r.Now()
-	if err := r.AdvanceTime(9 * time.Second); err != nil {
+	if err := r.AdvanceClock(9 * time.Second); err != nil {
 		t.Fatal(err)
 	}
-	if invs, _ := r.Service().Invocations(res.ExecutionArn); len(invs) != 1 || b.Load() != 0 {
+	if invs, _ := r.service().Invocations(res.ExecutionArn); len(invs) != 1 || b.Load() != 0 {
 		t.Fatalf("after 9s: %d invocations, charge ran %d times", len(invs), b.Load())
 	}
-	if err := r.AdvanceTime(time.Second); err != nil {
+	if err := r.AdvanceClock(time.Second); err != nil {
 		t.Fatal(err)
 	}
-	ex, err := r.Service().GetExecution(context.Background(), res.ExecutionArn, true)
+	ex, err := r.service().GetExecution(context.Background(), res.ExecutionArn, true)
 	if err != nil || ex.Status != wire.ExecutionStatusSucceeded || !r.Now().Equal(start.Add(10*time.Second)) {
 		t.Fatalf("after 10s: %s at %v, %v", ex.Status, r.Now().Sub(start), err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/acme/durable-lambda-go/durable"
 	"github.com/acme/durable-lambda-go/emulator"
 	"github.com/acme/durable-lambda-go/internal/lambdahistory"
+	"github.com/acme/durable-lambda-go/internal/runnerhook"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -111,7 +112,7 @@ func PlainFunction[I, O any](handler func(context.Context, I) (O, error)) Functi
 // LocalRunner runs a durable handler in process against the emulator, on
 // virtual time. Its methods are safe for concurrent use, but a runner
 // drives one execution at a time: most methods wait while Run or
-// RunUntilComplete is driving it. Service, Now and the callback methods
+// RunUntilComplete is driving it. Now and the callback methods
 // (SendCallbackSuccess, SendCallbackFailure, SendCallbackHeartbeat,
 // TimeoutCallback) do not, so the handler itself may call them — a
 // WaitForCallback submitter can complete its own callback.
@@ -127,7 +128,7 @@ type LocalRunner[I, O any] struct {
 
 	// mu is held while a method drives or reads the runner's state,
 	// including while Run and RunUntilComplete invoke the handler.
-	// svcMu guards svc and clock for Service and Now, which the handler
+	// svcMu guards svc and clock for service and Now, which the handler
 	// may call meanwhile; reset changes them holding both.
 	mu        sync.Mutex
 	svcMu     sync.Mutex
@@ -186,8 +187,16 @@ func (r *LocalRunner[I, O]) Reset() {
 	r.reset()
 }
 
-// Service returns the emulator the runner drives, for inspection.
-func (r *LocalRunner[I, O]) Service() *emulator.Service {
+func init() {
+	runnerhook.Service = func(runner any) *emulator.Service {
+		return runner.(interface{ service() *emulator.Service }).service()
+	}
+}
+
+// service returns the emulator the runner drives. It is not exported: the
+// package's API exposes no emulator type (see package runnerhook for the
+// module's own tests).
+func (r *LocalRunner[I, O]) service() *emulator.Service {
 	r.svcMu.Lock()
 	defer r.svcMu.Unlock()
 	return r.svc
@@ -392,7 +401,7 @@ func (r *LocalRunner[I, O]) drive(ctx context.Context, arn string, limit int, sk
 
 // skippable are the timers RunUntilComplete jumps to: work the functions
 // scheduled themselves. Callback and execution timeouts are only reached
-// through AdvanceTime or TimeoutCallback.
+// through AdvanceClock or TimeoutCallback.
 var skippable = map[emulator.TimerKind]bool{
 	emulator.TimerWait:            true,
 	emulator.TimerStepRetry:       true,
@@ -519,10 +528,15 @@ func (r *LocalRunner[I, O]) CompletePendingTimers() bool {
 	return r.svc.AdvanceTo(at) == nil
 }
 
-// AdvanceTime moves the virtual clock forward by d, firing every timer on
+// AdvanceClock moves the virtual clock forward by d, firing every timer on
 // the way — callback and execution timeouts included — and running the
 // invocations that become due, in time order.
-func (r *LocalRunner[I, O]) AdvanceTime(d time.Duration) error {
+//
+// It is deliberately not named AdvanceTime: the official SDK documents
+// AdvanceTime as the older name of CompletePendingTimers, so code ported
+// from it fails to compile here instead of silently moving the clock by a
+// duration.
+func (r *LocalRunner[I, O]) AdvanceClock(d time.Duration) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	ctx := context.Background()
@@ -584,22 +598,22 @@ func (r *LocalRunner[I, O]) SendCallbackSuccess(callbackID string, payload any) 
 	if err != nil {
 		return fmt.Errorf("durabletest: encoding the callback result: %w", err)
 	}
-	return r.Service().SendCallbackSuccess(context.Background(), callbackID, b)
+	return r.service().SendCallbackSuccess(context.Background(), callbackID, b)
 }
 
 // SendCallbackFailure fails a callback with the error.
 func (r *LocalRunner[I, O]) SendCallbackFailure(callbackID, errorType, errorMessage string) error {
-	return r.Service().SendCallbackFailure(context.Background(), callbackID, wire.ErrorObject{ErrorType: errorType, ErrorMessage: errorMessage})
+	return r.service().SendCallbackFailure(context.Background(), callbackID, wire.ErrorObject{ErrorType: errorType, ErrorMessage: errorMessage})
 }
 
 // SendCallbackHeartbeat restarts a callback's heartbeat timeout.
 func (r *LocalRunner[I, O]) SendCallbackHeartbeat(callbackID string) error {
-	return r.Service().SendCallbackHeartbeat(context.Background(), callbackID)
+	return r.service().SendCallbackHeartbeat(context.Background(), callbackID)
 }
 
 // TimeoutCallback times a callback out now (ErrorType "Callback.Timeout").
 func (r *LocalRunner[I, O]) TimeoutCallback(callbackID string) error {
-	return r.Service().ExpireCallback(context.Background(), callbackID)
+	return r.service().ExpireCallback(context.Background(), callbackID)
 }
 
 // ErrNoChainedInvoke is returned when no started chained invoke matches.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/acme/durable-lambda-go/durable/durabletest"
 	"github.com/acme/durable-lambda-go/emulator"
+	"github.com/acme/durable-lambda-go/internal/runnerhook"
 	"github.com/acme/durable-lambda-go/lambda/workflow"
 )
 
@@ -266,7 +267,7 @@ func TestSameExecutionNameStartsOneExecution(t *testing.T) {
 	if store.calls != 1 {
 		t.Fatalf("store called %d times, want 1", store.calls)
 	}
-	list, err := r.Service().ListExecutions(context.Background(), emulator.ListInput{FunctionName: durabletest.FunctionName})
+	list, err := runnerhook.Service(r).ListExecutions(context.Background(), emulator.ListInput{FunctionName: durabletest.FunctionName})
 	if err != nil {
 		t.Fatal(err)
 	}
