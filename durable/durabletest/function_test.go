@@ -95,7 +95,7 @@ func TestErrorTypeName(t *testing.T) {
 	}
 }
 
-func TestAdvanceTime(t *testing.T) {
+func TestAdvanceClock(t *testing.T) {
 	var a, b atomic.Int32
 	r := NewLocalRunner(workflow(&a, &b))
 	res, err := r.Run(order{ID: "t"})
