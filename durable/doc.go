@@ -45,7 +45,10 @@
 // 16 hex characters of the MD5 of the positional id ([WireID]). A replayed
 // position whose recorded type, subtype or name differs fails the
 // execution with a [NonDeterministicExecutionError]. [Context.IsReplaying]
-// reports whether a context is still re-running recorded code.
+// reports whether a context is still re-running recorded code. The
+// durablelint analyzers (cmd/durablelint) report non-deterministic code
+// statically, and the durabletest runner replays every execution it
+// finishes against its history to catch the rest in tests.
 //
 // # Operations
 //

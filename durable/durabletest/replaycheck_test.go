@@ -1,5 +1,7 @@
 package durabletest
 
+//durable:ignore-file nondeterminism -- these handlers are nondeterministic on purpose: the tests check that the replay check catches them
+
 import (
 	"errors"
 	"fmt"
