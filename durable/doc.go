@@ -220,8 +220,11 @@
 // replay=true). StepContext.Logger adds the step's id, name and attempt.
 // By default records are JSON lines on stderr with the field names shared
 // by the durable SDKs of other languages (timestamp, level, message,
-// requestId, executionArn, operationId, operationName, attempt), at the
-// level of AWS_LAMBDA_LOG_LEVEL; [WithLogHandler] installs any slog.Handler.
+// requestId, executionArn, tenantId for a tenant-isolated function,
+// operationId, operationName, attempt), at the level of
+// AWS_LAMBDA_LOG_LEVEL; an error attribute expands to errorType,
+// errorMessage and stackTrace (the error's own stack trace, or else the
+// stack where it was logged). [WithLogHandler] installs any slog.Handler.
 //
 // # Testing
 //

@@ -70,8 +70,10 @@ type invocation struct {
 	arn       string
 	requestID string
 	fnARN     string
-	execOp    *Operation
-	execID    string
+	// tenantID is the tenant of a tenant-isolated function's invocation.
+	tenantID string
+	execOp   *Operation
+	execID   string
 	// initial is the operation log at invocation start; immutable.
 	initial map[string]*Operation
 	// updated holds the envelope's UpdatedOperationIds; immutable.
@@ -124,7 +126,7 @@ func newInvocation(ctx context.Context, opts *handlerOptions, client ExecutionCl
 	inv.cond.L = &inv.mu
 	inv.q.token = in.CheckpointToken
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
-		inv.requestID, inv.fnARN = lc.AwsRequestID, lc.InvokedFunctionArn
+		inv.requestID, inv.fnARN, inv.tenantID = lc.AwsRequestID, lc.InvokedFunctionArn, lc.TenantID
 	}
 	for i := range ops {
 		op := &ops[i]
@@ -152,12 +154,17 @@ func newInvocation(ctx context.Context, opts *handlerOptions, client ExecutionCl
 }
 
 // setLogHandler makes h the handler of the invocation's loggers, with the
-// invocation's attributes.
+// invocation's attributes: requestId, executionArn and, for an invocation
+// of a tenant-isolated function, tenantId.
 func (inv *invocation) setLogHandler(h slog.Handler) {
-	inv.logBase = h.WithAttrs([]slog.Attr{
-		slog.String("requestId", inv.requestID),
-		slog.String("executionArn", inv.arn),
-	})
+	attrs := []slog.Attr{
+		slog.String(logKeyRequestID, inv.requestID),
+		slog.String(logKeyExecutionArn, inv.arn),
+	}
+	if inv.tenantID != "" {
+		attrs = append(attrs, slog.String(logKeyTenantID, inv.tenantID))
+	}
+	inv.logBase = h.WithAttrs(attrs)
 }
 
 // input returns the execution's serialized input (nil when absent).

@@ -3,9 +3,11 @@ package durable
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
 	"strings"
 )
 
@@ -14,6 +16,9 @@ const (
 	logKeyTimestamp     = "timestamp"
 	logKeyLevel         = "level"
 	logKeyMessage       = "message"
+	logKeyRequestID     = "requestId"
+	logKeyExecutionArn  = "executionArn"
+	logKeyTenantID      = "tenantId"
 	logKeyOperationID   = "operationId"
 	logKeyOperationName = "operationName"
 	logKeyAttempt       = "attempt"
@@ -66,16 +71,44 @@ func newDefaultLogHandler(w io.Writer, level slog.Level, stackTraces bool) slog.
 }
 
 // errorAttr expands an error into errorType, errorMessage and stackTrace.
+// The stack trace is the error's own (a panic's, a recorded error's) or,
+// for an error that carries none, such as one made by errors.New, that of
+// the code that logged it.
 func errorAttr(key string, err error, stackTraces bool) slog.Attr {
 	obj := errorObjectOf(err, stackTraces)
 	attrs := []any{slog.String(logKeyErrorType, obj.ErrorType), slog.String(logKeyErrorMessage, obj.ErrorMessage)}
 	var pe *PanicError
-	if stackTraces && errors.As(err, &pe) && len(pe.Stack) > 0 {
+	switch {
+	case !stackTraces:
+	case errors.As(err, &pe) && len(pe.Stack) > 0:
 		attrs = append(attrs, slog.String(logKeyStackTrace, string(pe.Stack)))
-	} else if len(obj.StackTrace) > 0 {
+	case len(obj.StackTrace) > 0:
 		attrs = append(attrs, slog.Any(logKeyStackTrace, []string(obj.StackTrace)))
+	default:
+		attrs = append(attrs, slog.Any(logKeyStackTrace, loggingStack()))
 	}
 	return slog.Group(key, attrs...)
+}
+
+// loggingStack returns the stack of the code that is logging, as
+// "function (file:line)" lines, innermost first and at most
+// MaxStackTraceFrames: the frames of log/slog, of the runtime and of this
+// package's internals (the handler at work) are left out.
+func loggingStack() []string {
+	pcs := make([]uintptr, 64)
+	pcs = pcs[:runtime.Callers(2, pcs)]
+	frames := runtime.CallersFrames(pcs)
+	var out []string
+	for len(out) < MaxStackTraceFrames {
+		f, more := frames.Next()
+		if !strings.HasPrefix(f.Function, "log/slog.") && !isRuntimeFrame(f) && !(isSDKFrame(f) && !isSDKAPIFrame(f)) {
+			out = append(out, fmt.Sprintf("%s (%s:%d)", f.Function, f.File, f.Line))
+		}
+		if !more {
+			break
+		}
+	}
+	return out
 }
 
 // defaultLogHandler builds the handler used when WithLogHandler is absent.

@@ -2,12 +2,15 @@ package durable
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
 )
 
 // logLines decodes JSON log lines.
@@ -136,5 +139,66 @@ func TestLevelFromEnv(t *testing.T) {
 		if got := levelFromEnv(v); got != want {
 			t.Errorf("%q: %v, want %v", v, got, want)
 		}
+	}
+}
+
+// TestLogTenantAndStackTrace: the default handler's lines carry tenantId
+// when the invocation has one (a tenant-isolated function) and none
+// otherwise, and a logged error that carries no stack trace of its own gets
+// the stack of the code that logged it, starting at the handler.
+func TestLogTenantAndStackTrace(t *testing.T) {
+	tests := []struct {
+		name       string
+		tenant     string
+		stacks     bool
+		wantTenant any // nil: no tenantId member
+		wantStack  bool
+	}{
+		{name: "tenant and stack", tenant: "tenant-7", stacks: true, wantTenant: "tenant-7", wantStack: true},
+		{name: "no tenant", stacks: true, wantStack: true},
+		{name: "stack traces off", tenant: "tenant-7", wantTenant: "tenant-7"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeClient(executionOp(""))
+			var buf bytes.Buffer
+			h := func(ctx Context, _ any) (int, error) {
+				ctx.Logger().Error("failed", "err", errors.New("plain"))
+				return 0, nil
+			}
+			opts := append(testOptions(f), WithStackTraces(tt.stacks), WithLogHandler(newDefaultLogHandler(&buf, slog.LevelInfo, tt.stacks)))
+			ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "req-1", TenantID: tt.tenant})
+			if _, err := Wrap(h, opts...)(ctx, envelope(t, "t", f.log())); err != nil {
+				t.Fatal(err)
+			}
+			lines := logLines(t, &buf)
+			if len(lines) != 1 {
+				t.Fatalf("lines %v", lines)
+			}
+			line := lines[0]
+			if line["tenantId"] != tt.wantTenant {
+				t.Errorf("tenantId = %v, want %v", line["tenantId"], tt.wantTenant)
+			}
+			e, _ := line["err"].(map[string]any)
+			stack, _ := e["stackTrace"].([]any)
+			if !tt.wantStack {
+				if e["stackTrace"] != nil {
+					t.Errorf("stackTrace %v with stack traces off", e["stackTrace"])
+				}
+				return
+			}
+			if len(stack) == 0 || len(stack) > MaxStackTraceFrames {
+				t.Fatalf("stackTrace %v, want 1 to %d frames", e["stackTrace"], MaxStackTraceFrames)
+			}
+			top, _ := stack[0].(string)
+			if !strings.Contains(top, "TestLogTenantAndStackTrace") || !strings.Contains(top, "log_test.go:") {
+				t.Errorf("stackTrace starts at %q, want the logging handler in this test", top)
+			}
+			for _, fr := range stack {
+				if s, _ := fr.(string); strings.HasPrefix(s, "log/slog.") {
+					t.Errorf("stackTrace has the logger's own frame %q", s)
+				}
+			}
+		})
 	}
 }
