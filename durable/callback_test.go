@@ -278,10 +278,11 @@ func TestCallbackCompletesWhileCodeRuns(t *testing.T) {
 	h := func(ctx Context, _ any) (string, error) {
 		inv := ctx.impl().inv
 		inv.mu.Lock()
-		inv.running++ // a sibling that keeps running
+		inv.running++ // a sibling that keeps running outside the SDK
 		inv.mu.Unlock()
 		go func() {
-			// Once the root waits for the callback, the sibling
+			// The queue's fallback sends the callback's START while
+			// the sibling runs. Once the root waits for the callback, the sibling
 			// checkpoints (here: a poll), then stops running.
 			inv.mu.Lock()
 			defer inv.mu.Unlock()
@@ -299,7 +300,7 @@ func TestCallbackCompletesWhileCodeRuns(t *testing.T) {
 		}
 		return cb.Result(ctx)
 	}
-	out, err := invoke(t, h, envelope(t, "tok-0", f.log()), testOptions(f)...)
+	out, err := invoke(t, h, envelope(t, "tok-0", f.log()), testOptions(f, withFallbackTick(time.Millisecond))...)
 	if err != nil {
 		t.Fatal(err)
 	}

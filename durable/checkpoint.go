@@ -15,31 +15,83 @@ const (
 	updateOverheadBytes = 160
 )
 
+// The fallback for code that keeps running outside the SDK while updates
+// wait (see queue). The timer ticks every fallbackTick while updates are
+// held back; a tick at which no goroutine of the invocation entered the SDK
+// since the previous one is idle. The queue is sent after parkedTicks idle
+// ticks in a row at which every goroutine of the process was parked (the
+// code waits for I/O, a timer or a channel: what the JavaScript SDK
+// detects by its event loop going idle), or after busyTicks idle ticks in
+// a row whatever the code does (about a second of code computing, or of a
+// goroutine the SDK does not know about holding the others up). Counting
+// ticks instead of measuring time keeps a slow or descheduled process from
+// sending early: each tick needs the process to run.
+const (
+	defaultFallbackTick = 5 * time.Millisecond
+	parkedTicks         = 3
+	busyTicks           = 200
+)
+
 // queue is the invocation's checkpoint queue. All fields are guarded by the
 // invocation's mutex; the lock is released only during the client call.
 //
-// Updates are numbered in enqueue order. A caller that needs an update
-// acknowledged waits until acked reaches its number; if no request is in
-// flight it sends the queue itself (so a sequential step costs one call,
-// made on the caller's goroutine). Everything queued while a request is in
-// flight goes out in the next one. Fire-and-forget updates nobody waits for
-// are sent by a linger timer.
+// Updates are numbered in enqueue order and sent in that order, at most
+// one request in flight. The queue is sent by group commit, the rule the
+// JavaScript SDK follows by sending once every continuation has parked:
+//
+//   - when no goroutine of the invocation runs user code (every one is
+//     blocked on an acknowledgement, a future or the service): the last one
+//     to block sends, so a lone sequential step costs one call, made at
+//     once on its own goroutine;
+//   - when a full batch is queued (maxBatchUpdates or maxBatchBytes);
+//   - when a request returns and still nobody runs: whoever sent it sends
+//     the next batch, while the goroutines its acknowledgements woke run
+//     first to add what they produce;
+//   - by the fallback timer (see fallbackTick) when code runs on outside
+//     the SDK.
+//
+// A goroutine that needs its update acknowledged (acks) does not count as
+// running; whoever acknowledges it counts it as running again before
+// waking it, so nothing that depends on an update continues before the
+// service has it.
 type queue struct {
-	token    string
-	pending  []OperationUpdate
-	inflight []OperationUpdate
-	enqueued uint64 // number of updates ever enqueued
-	acked    uint64 // number of updates acknowledged by the service
-	requests uint64 // number of completed requests
-	sending  bool
-	closed   bool // the invocation's outcome is decided: no new updates
+	token string
+	// pending are the queued updates; sizes their estimated JSON sizes,
+	// pendingBytes their sum.
+	pending      []OperationUpdate
+	sizes        []int
+	pendingBytes int
+	inflight     []OperationUpdate
+	enqueued     uint64 // number of updates ever enqueued
+	acked        uint64 // number of updates acknowledged by the service
+	requests     uint64 // number of completed requests
+	sending      bool
+	closed       bool // the invocation's outcome is decided: no new updates
 	// stopped: a response came without a token; nothing more may be sent.
 	stopped bool
 	// terminal: the request that stopped carried the EXECUTION update.
 	terminal bool
 	err      *CheckpointError
-	timer    *time.Timer
-	armed    bool
+	// acks are the goroutines blocked until an update is acknowledged, in
+	// the order of their updates.
+	acks []ackWait
+	// The fallback timer: armed while updates are held back; seen is the
+	// invocation's progress at the last tick, idle and parked count the
+	// ticks in a row without progress (parked: with every goroutine of the
+	// process parked).
+	timer  *time.Timer
+	armed  bool
+	seen   uint64
+	idle   int
+	parked int
+}
+
+// ackWait is a goroutine blocked until update number seq is acknowledged
+// (or the queue fails or stops). ch is made only when the goroutine has to
+// park: the one that sends the update itself usually finds it acknowledged.
+type ackWait struct {
+	seq uint64
+	ch  chan struct{}
 }
 
 // usableLocked reports why no update can be added now, if so.
@@ -54,16 +106,21 @@ func (inv *invocation) usableLocked() error {
 	return nil
 }
 
+// addLocked queues u and returns its number.
 func (inv *invocation) addLocked(u OperationUpdate) uint64 {
-	inv.q.pending = append(inv.q.pending, u)
-	inv.q.enqueued++
-	return inv.q.enqueued
+	q := &inv.q
+	size := estimateUpdateSize(&u)
+	q.pending = append(q.pending, u)
+	q.sizes = append(q.sizes, size)
+	q.pendingBytes += size
+	q.enqueued++
+	inv.progress++
+	return q.enqueued
 }
 
 // submit adds an update of context c (nil: not tied to a context) and, if
-// await is set, waits for its acknowledgement; otherwise it lingers like a
-// fire-and-forget update. An update of a context that may no longer
-// checkpoint is dropped with the suspension signal.
+// await is set, waits for its acknowledgement. An update of a context that
+// may no longer checkpoint is dropped with the suspension signal.
 func (inv *invocation) submit(c *execContext, u OperationUpdate, await bool) error {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
@@ -74,36 +131,115 @@ func (inv *invocation) submit(c *execContext, u OperationUpdate, await bool) err
 		return errSuspended
 	}
 	seq := inv.addLocked(u)
-	if await {
-		return inv.awaitLocked(seq)
+	if !await {
+		inv.settleLocked()
+		return nil
 	}
-	inv.armLocked()
-	return nil
+	return inv.awaitAckLocked(seq)
 }
 
-// awaitLocked waits until update number seq is acknowledged, sending
-// requests itself while none is in flight.
-func (inv *invocation) awaitLocked(seq uint64) error {
+// awaitAckLocked blocks the calling goroutine, which stops counting as
+// running, until update number seq is acknowledged.
+func (inv *invocation) awaitAckLocked(seq uint64) error {
 	q := &inv.q
-	for {
+	q.acks = append(q.acks, ackWait{seq: seq})
+	inv.blockLocked()
+	if i := q.ackIndex(seq); i >= 0 {
+		ch := make(chan struct{})
+		q.acks[i].ch = ch
+		inv.mu.Unlock()
+		<-ch
+		inv.mu.Lock()
+	}
+	switch {
+	case q.acked >= seq:
+		return nil
+	case q.err != nil:
+		return q.err
+	default:
+		return errSuspended
+	}
+}
+
+// ackIndex returns the index in acks of the waiter of update seq, or -1
+// when it has been released.
+func (q *queue) ackIndex(seq uint64) int {
+	for i := len(q.acks) - 1; i >= 0 && q.acks[i].seq >= seq; i-- {
+		if q.acks[i].seq == seq {
+			return i
+		}
+	}
+	return -1
+}
+
+// releaseAcksLocked wakes the waiters whose updates are acknowledged, or
+// all of them when nothing more can be acknowledged, counting them as
+// running again.
+func (inv *invocation) releaseAcksLocked() {
+	q := &inv.q
+	all := q.err != nil || q.stopped
+	n := 0
+	for n < len(q.acks) && (all || q.acks[n].seq <= q.acked) {
+		if ch := q.acks[n].ch; ch != nil {
+			close(ch)
+		}
+		n++
+	}
+	if n == 0 {
+		return
+	}
+	inv.running += n
+	rest := copy(q.acks, q.acks[n:])
+	clear(q.acks[rest:])
+	q.acks = q.acks[:rest]
+}
+
+// settleLocked applies the group-commit rule (see queue) after an update
+// was queued, a goroutine blocked or a request returned: it sends on the
+// calling goroutine while the rule says so, then suspends the invocation
+// when nobody runs, nothing is queued and some operation waits on the
+// service, or arms the fallback timer when updates are held back by
+// running code.
+func (inv *invocation) settleLocked() {
+	q := &inv.q
+	for q.err == nil && !q.stopped && !q.sending {
 		switch {
-		case q.acked >= seq:
-			return nil
-		case q.err != nil:
-			return q.err
-		case q.stopped:
-			return errSuspended
-		case !q.sending:
+		case len(q.pending) > 0 && (inv.running <= 0 || q.full()):
 			inv.sendLocked()
+		case len(q.pending) > 0:
+			inv.armLocked()
+			return
+		case inv.running <= 0 && len(inv.waits) > 0 && inv.out.kind == outcomeNone:
+			inv.finishLocked(outcome{kind: outcomePending})
+			return
 		default:
-			inv.cond.Wait()
+			return
 		}
 	}
 }
 
-// flushLocked waits until everything queued so far is acknowledged.
+// full reports whether the queue holds at least one full request.
+func (q *queue) full() bool {
+	return len(q.pending) >= maxBatchUpdates || q.pendingBytes > maxBatchBytes
+}
+
+// flushLocked sends until everything queued so far is acknowledged, for the
+// response (the invocation's goroutines no longer matter).
 func (inv *invocation) flushLocked() error {
-	return inv.awaitLocked(inv.q.enqueued)
+	q := &inv.q
+	for q.acked < q.enqueued {
+		switch {
+		case q.err != nil:
+			return q.err
+		case q.stopped:
+			return errSuspended
+		case q.sending:
+			inv.cond.Wait()
+		default:
+			inv.sendLocked()
+		}
+	}
+	return nil
 }
 
 // pollLocked makes sure a request completes after this call began, sending
@@ -119,48 +255,71 @@ func (inv *invocation) pollLocked() {
 		}
 		inv.sendLocked()
 	}
+	inv.settleLocked()
 }
 
-// armLocked starts the linger timer for fire-and-forget updates.
+// armLocked starts the fallback timer unless it is running.
 func (inv *invocation) armLocked() {
 	q := &inv.q
 	if q.armed {
 		return
 	}
 	q.armed = true
+	q.seen, q.idle, q.parked = inv.progress, 0, 0
 	if q.timer == nil {
-		q.timer = time.AfterFunc(inv.opts.startLinger, inv.lingerExpired)
+		q.timer = time.AfterFunc(inv.opts.fallbackTick, inv.fallbackTicked)
 		return
 	}
-	q.timer.Reset(inv.opts.startLinger)
+	q.timer.Reset(inv.opts.fallbackTick)
 }
 
-// lingerExpired sends the fire-and-forget updates nobody waited for.
-func (inv *invocation) lingerExpired() {
+// fallbackTicked is one tick of the fallback timer (see fallbackTick).
+func (inv *invocation) fallbackTicked() {
+	parked := processParked()
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
 	q := &inv.q
-	q.armed = false
-	for len(q.pending) > 0 && !q.sending && q.err == nil && !q.stopped {
-		inv.sendLocked()
+	if !q.armed {
+		return
 	}
+	if len(q.pending) == 0 || q.sending || q.err != nil || q.stopped {
+		q.armed = false
+		return
+	}
+	switch {
+	case inv.progress != q.seen:
+		q.seen, q.idle, q.parked = inv.progress, 0, 0
+	case parked:
+		q.idle++
+		q.parked++
+	default:
+		q.idle++
+		q.parked = 0
+	}
+	if q.parked < parkedTicks && q.idle < busyTicks {
+		q.timer.Reset(inv.opts.fallbackTick)
+		return
+	}
+	q.armed = false
+	inv.sendLocked()
+	inv.settleLocked()
 }
 
 // batchLen returns how many queued updates the next request carries: at
 // most maxBatchUpdates and, beyond the first, at most maxBatchBytes of
-// estimated JSON.
-func batchLen(updates []OperationUpdate) int {
-	size := 0
-	for i := range updates {
+// estimated JSON (sizes are the updates' estimated sizes).
+func batchLen(sizes []int) int {
+	total := 0
+	for i, size := range sizes {
 		if i == maxBatchUpdates {
 			return i
 		}
-		size += estimateUpdateSize(&updates[i])
-		if i > 0 && size > maxBatchBytes {
+		total += size
+		if i > 0 && total > maxBatchBytes {
 			return i
 		}
 	}
-	return len(updates)
+	return len(sizes)
 }
 
 func estimateUpdateSize(u *OperationUpdate) int {
@@ -196,15 +355,20 @@ func jsonStringSize(s string) int {
 }
 
 // sendLocked sends one request with the head of the queue (possibly no
-// updates: a poll) and applies the response. It releases the lock during the
-// client call.
+// updates: a poll), applies the response and wakes the goroutines it
+// acknowledged. It releases the lock during the client call; the caller
+// applies the group-commit rule again afterwards.
 func (inv *invocation) sendLocked() {
 	q := &inv.q
-	n := batchLen(q.pending)
+	n := batchLen(q.sizes)
 	q.inflight = append(q.inflight[:0], q.pending[:n]...)
+	for _, size := range q.sizes[:n] {
+		q.pendingBytes -= size
+	}
 	rest := copy(q.pending, q.pending[n:])
 	clear(q.pending[rest:])
 	q.pending = q.pending[:rest]
+	q.sizes = q.sizes[:copy(q.sizes, q.sizes[n:])]
 	terminal := n > 0 && q.inflight[n-1].Type == wire.OperationTypeExecution
 	q.sending = true
 	in := CheckpointInput{DurableExecutionArn: inv.arn, CheckpointToken: q.token, Updates: q.inflight}
@@ -219,6 +383,7 @@ func (inv *invocation) sendLocked() {
 	defer inv.cond.Broadcast()
 	if err != nil {
 		q.err = classifyClientError("CheckpointDurableExecution", err)
+		inv.releaseAcksLocked()
 		inv.failLocked(q.err)
 		return
 	}
@@ -226,20 +391,19 @@ func (inv *invocation) sendLocked() {
 	inv.observeLocked(out.NewExecutionState.Operations)
 	if out.CheckpointToken == "" {
 		q.stopped, q.terminal = true, terminal
+		inv.releaseAcksLocked()
 		if !terminal {
 			inv.finishLocked(outcome{kind: outcomePending})
 		}
 		return
 	}
 	q.token = out.CheckpointToken
-	if len(q.pending) > 0 {
-		inv.armLocked()
-	}
+	inv.releaseAcksLocked()
 }
 
 // callCheckpoint calls the client. A panic in it (a custom client's bug)
 // becomes a *PanicError, which fails the invocation like a panic of user
-// code: otherwise it would crash the process from the linger timer's or
+// code: otherwise it would crash the process from the fallback timer's or
 // the poller's goroutine, or unwind through the queue's locking.
 func (inv *invocation) callCheckpoint(in CheckpointInput) (out CheckpointOutput, err error) {
 	defer inv.recoverClientPanic(&err)

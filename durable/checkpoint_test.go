@@ -128,7 +128,7 @@ func TestBatchLimits(t *testing.T) {
 	for i := range small {
 		small[i] = OperationUpdate{Id: WireID(fmt.Sprint(i)), Type: "STEP", Action: "START"}
 	}
-	if n := batchLen(small); n != maxBatchUpdates {
+	if n := batchLen(sizesOf(small)); n != maxBatchUpdates {
 		t.Errorf("300 small updates: batch of %d", n)
 	}
 	payload := strings.Repeat("a", 200*1024)
@@ -136,16 +136,25 @@ func TestBatchLimits(t *testing.T) {
 	for i := range big {
 		big[i] = OperationUpdate{Id: "x", Type: "STEP", Action: "SUCCEED", Payload: &payload}
 	}
-	if n := batchLen(big); n != 3 {
+	if n := batchLen(sizesOf(big)); n != 3 {
 		t.Errorf("5 × 200 KiB: batch of %d", n)
 	}
 	huge := strings.Repeat(`"`, 800*1024)
-	if n := batchLen([]OperationUpdate{{Payload: &huge}, {}}); n != 1 {
+	if n := batchLen(sizesOf([]OperationUpdate{{Payload: &huge}, {}})); n != 1 {
 		t.Errorf("an oversized update goes alone: %d", n)
 	}
 	if got, want := jsonStringSize(`a"b\c<`+"\n"), 2+7+1+1+5+5; got != want {
 		t.Errorf("jsonStringSize = %d, want %d", got, want)
 	}
+}
+
+// sizesOf returns the estimated sizes of updates.
+func sizesOf(updates []OperationUpdate) []int {
+	sizes := make([]int, len(updates))
+	for i := range updates {
+		sizes[i] = estimateUpdateSize(&updates[i])
+	}
+	return sizes
 }
 
 // TestQueueBatchesWhileInFlight checks that updates queued while a request
@@ -216,7 +225,7 @@ func TestClientPanicFailsTheInvocation(t *testing.T) {
 			}
 			opts := testOptions(f)
 			if timer {
-				opts = append(opts, withStartLinger(time.Millisecond))
+				opts = append(opts, withFallbackTick(time.Millisecond))
 			}
 			h := func(ctx Context, _ any) (int, error) {
 				return Step(ctx, "s", func(StepContext) (int, error) {

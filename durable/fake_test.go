@@ -189,14 +189,15 @@ func envelope(t testing.TB, token string, ops []Operation, updated ...string) []
 	return b
 }
 
-// withStartLinger overrides how long fire-and-forget updates linger.
-func withStartLinger(d time.Duration) HandlerOption {
-	return handlerOptionFunc(func(o *handlerOptions) { o.startLinger = d })
+// withFallbackTick overrides the period of the checkpoint queue's fallback
+// timer.
+func withFallbackTick(d time.Duration) HandlerOption {
+	return handlerOptionFunc(func(o *handlerOptions) { o.fallbackTick = d })
 }
 
-// testOptions: the fake client, no lingering sends, logs discarded.
+// testOptions: the fake client, logs discarded.
 func testOptions(f *fakeClient, extra ...HandlerOption) []HandlerOption {
-	return append([]HandlerOption{WithExecutionClient(f), withStartLinger(time.Hour), WithLogHandler(discardHandler{})}, extra...)
+	return append([]HandlerOption{WithExecutionClient(f), WithLogHandler(discardHandler{})}, extra...)
 }
 
 type discardHandler struct{}

@@ -206,6 +206,7 @@ func (c *execContext) takeResolved(q *completionQueue) ([]int, error) {
 func (inv *invocation) spawn(body func()) {
 	inv.mu.Lock()
 	inv.running++
+	inv.progress++
 	inv.mu.Unlock()
 	go func() {
 		defer func() {

@@ -93,8 +93,13 @@ type invocation struct {
 	// stepBodies counts the step bodies running now (see enterStepBody).
 	stepBodies int
 	waits      []*serviceWait
-	out        outcome
-	done       chan struct{} // closed when the outcome is decided
+	// progress counts the moments a goroutine of the invocation entered
+	// the SDK (queued an update, blocked, started a goroutine or a step
+	// body, or returned from one); the checkpoint queue's fallback timer
+	// watches it.
+	progress uint64
+	out      outcome
+	done     chan struct{} // closed when the outcome is decided
 	// rootDone is closed when the handler goroutine has returned.
 	rootDone chan struct{}
 	poller   chan struct{} // wakes the poller goroutine; nil until started
@@ -234,6 +239,7 @@ func (inv *invocation) enterStepBody() bool {
 		return false
 	}
 	inv.stepBodies++
+	inv.progress++
 	return true
 }
 
@@ -242,6 +248,7 @@ func (inv *invocation) exitStepBody() {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
 	inv.stepBodies--
+	inv.progress++
 	if inv.stepBodies == 0 {
 		inv.cond.Broadcast()
 	}
@@ -385,22 +392,15 @@ func (inv *invocation) waitOnService(id string, until time.Time, ready func(*Ope
 	return w.op, nil
 }
 
-// blockLocked marks the calling goroutine as no longer running user code.
-// If it was the last one, it drives the suspension decision: flush the
-// queue (the responses may wake someone) and suspend when, with nothing in
-// flight or queued, nobody runs and someone waits on the service.
+// blockLocked marks the calling goroutine as no longer running user code
+// and applies the checkpoint queue's group-commit rule (see queue): the
+// last goroutine to block sends what is queued, and suspends the
+// invocation when, with nothing in flight or queued, nobody runs and some
+// operation waits on the service.
 func (inv *invocation) blockLocked() {
 	inv.running--
-	for inv.out.kind == outcomeNone && inv.running == 0 && len(inv.waits) > 0 {
-		switch {
-		case inv.q.sending:
-			inv.cond.Wait()
-		case len(inv.q.pending) > 0:
-			inv.sendLocked()
-		default:
-			inv.finishLocked(outcome{kind: outcomePending})
-		}
-	}
+	inv.progress++
+	inv.settleLocked()
 	if inv.running > 0 && len(inv.waits) > 0 {
 		inv.kickPollerLocked()
 	}

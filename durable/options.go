@@ -11,12 +11,6 @@ import (
 // panic when stack traces are enabled.
 const MaxStackTraceFrames = 32
 
-// defaultStartLinger is how long a fire-and-forget update (the START of an
-// at-least-once step) may wait in the checkpoint queue for company before it
-// is sent on its own. A step whose body finishes sooner costs one
-// checkpoint call: its START travels with its SUCCEED.
-const defaultStartLinger = 20 * time.Millisecond
-
 // ReplayLogMode says what the replay-aware loggers do while the code that
 // logs is replaying.
 type ReplayLogMode int
@@ -44,7 +38,9 @@ type handlerOptions struct {
 	replayLog   ReplayLogMode
 	stackTraces bool
 	client      ExecutionClient
-	startLinger time.Duration
+	// fallbackTick is the period of the checkpoint queue's fallback
+	// timer (defaultFallbackTick; tests change it).
+	fallbackTick time.Duration
 	// callbackDeserializer reads callback results (nil: the default).
 	callbackDeserializer Deserializer
 	// step is the configuration of a step without options, shared by all
@@ -53,7 +49,7 @@ type handlerOptions struct {
 }
 
 func newHandlerOptions(opts []HandlerOption) *handlerOptions {
-	o := &handlerOptions{serdes: JSONSerdes{}, stackTraces: true, startLinger: defaultStartLinger}
+	o := &handlerOptions{serdes: JSONSerdes{}, stackTraces: true, fallbackTick: defaultFallbackTick}
 	for _, opt := range opts {
 		opt.applyHandler(o)
 	}

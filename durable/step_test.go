@@ -260,9 +260,9 @@ func TestSequentialStepsOneCallEach(t *testing.T) {
 	}
 }
 
-// TestLingeringStartIsSent checks that the START of an at-least-once step
-// whose body keeps running is sent on its own.
-func TestLingeringStartIsSent(t *testing.T) {
+// TestStartOfParkedBodyIsSent checks that the START of an at-least-once
+// step whose body stays parked is sent on its own by the queue's fallback.
+func TestStartOfParkedBodyIsSent(t *testing.T) {
 	f := newFakeClient(executionOp(""))
 	started := make(chan struct{})
 	var once atomic.Bool
@@ -277,7 +277,7 @@ func TestLingeringStartIsSent(t *testing.T) {
 			return "ok", nil
 		})
 	}
-	opts := append(testOptions(f), withStartLinger(time.Millisecond))
+	opts := append(testOptions(f), withFallbackTick(time.Millisecond))
 	if _, err := invoke(t, h, envelope(t, "tok-0", f.log()), opts...); err != nil {
 		t.Fatal(err)
 	}
