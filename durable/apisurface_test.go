@@ -230,7 +230,15 @@ var (
 	_ durable.Serdes                                                                    = durable.RawSerdes{}
 	_ durable.Deserializer                                                              = durable.RawSerdes{}
 	_ func(func(int) ([]byte, error), func([]byte) (int, error)) durable.Serdes         = durable.SerdesOf[int]
-	_ func(error) error                                                                 = durable.RetryableSerdesError
+	_ func(string, ...durable.FileSystemSerdesConfig) durable.Serdes                    = durable.NewFileSystemSerdes
+	_                                                                                   = durable.FileSystemSerdesConfig{Mode: durable.FileSystemSerdesModeOverflow, PathEncoding: durable.FileSystemPathEncodingURI,
+		GeneratePreview: func(v any) map[string]any { return durable.BuildPreview(v, durable.PreviewConfig{}) }}
+	_ durable.FileSystemPathEncoding                  = durable.FileSystemPathEncodingHash
+	_ durable.FileSystemSerdesMode                    = durable.FileSystemSerdesModeAlways
+	_ func(any, durable.PreviewConfig) map[string]any = durable.BuildPreview
+	_                                                 = durable.PreviewConfig{Mode: durable.PreviewExcludeAll, Include: []durable.PreviewField{{Name: "id"}},
+		Exclude: []durable.PreviewField{{Name: "body"}}, Mask: []durable.PreviewField{{Name: "email", Match: durable.FieldMatchAnywhere}}}
+	_ func(error) error = durable.RetryableSerdesError
 )
 
 // Errors.
