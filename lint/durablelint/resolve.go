@@ -12,8 +12,8 @@ import (
 // following local variables that hold functions: f := helper; go f().
 type resolver struct {
 	info *types.Info
-	// decls are the package's function declarations with bodies, in
-	// source order in order.
+	// decls are the package's function declarations with bodies; order
+	// lists them in source order.
 	decls map[*types.Func]*ast.FuncDecl
 	order []*types.Func
 	// assigned are the values assigned to each local variable.
@@ -119,21 +119,6 @@ func (r *resolver) callees(call *ast.CallExpr) []*types.Func {
 	for _, t := range r.resolve(call.Fun) {
 		if t.fn != nil {
 			out = append(out, t.fn)
-		}
-	}
-	return out
-}
-
-// calledLits returns the function literals a call may call through a
-// local variable (f := func() {...}; f()).
-func (r *resolver) calledLits(call *ast.CallExpr) []*ast.FuncLit {
-	if _, ok := ast.Unparen(call.Fun).(*ast.FuncLit); ok {
-		return nil // a literal called in place is inspected where it stands
-	}
-	var out []*ast.FuncLit
-	for _, t := range r.resolve(call.Fun) {
-		if t.lit != nil {
-			out = append(out, t.lit)
 		}
 	}
 	return out

@@ -2,6 +2,7 @@ package durablelint
 
 import (
 	"go/ast"
+	"go/token"
 	"go/types"
 
 	"golang.org/x/tools/go/analysis"
@@ -377,7 +378,7 @@ func runClosure(pass *analysis.Pass, st *state) {
 			case *ast.FuncLit:
 				return !isBody[n] // a nested body is checked on its own
 			case *ast.AssignStmt:
-				if n.Tok.String() != ":=" {
+				if n.Tok != token.DEFINE {
 					for _, lhs := range n.Lhs {
 						check(lhs)
 					}
@@ -385,7 +386,7 @@ func runClosure(pass *analysis.Pass, st *state) {
 			case *ast.IncDecStmt:
 				check(n.X)
 			case *ast.RangeStmt:
-				if n.Tok.String() == "=" {
+				if n.Tok == token.ASSIGN {
 					for _, e := range []ast.Expr{n.Key, n.Value} {
 						if e != nil {
 							check(e)
