@@ -44,6 +44,38 @@ func (cc *clientCommand) parse(args []string, minPos, maxPos int) ([]string, *cl
 	return pos, &client{base: strings.TrimSuffix(cc.endpoint, "/"), http: &http.Client{Timeout: time.Minute}}, nil
 }
 
+// executionFlag registers --function-name on a command that takes an
+// execution, given by its ARN or its name.
+func (cc *clientCommand) executionFlag() *string {
+	return cc.String("function-name", seedFunctionName, "the function whose executions a NAME refers to")
+}
+
+// resolveExecution returns the ARN of the execution ref denotes: ref
+// itself when it is an ARN, else that of function's execution named ref.
+func resolveExecution(ctx context.Context, c *client, function, ref string) (string, error) {
+	if strings.HasPrefix(ref, "arn:") {
+		return ref, nil
+	}
+	list, err := c.list(ctx, function, url.Values{"DurableExecutionName": {ref}, "MaxItems": {"1000"}})
+	if isNotFound(err) {
+		return "", fmt.Errorf("no function %q at this endpoint to look up the execution named %q in (give its --function-name, or the execution's ARN)", function, ref)
+	}
+	if err != nil {
+		return "", err
+	}
+	switch len(list) {
+	case 0:
+		return "", fmt.Errorf("no execution named %q of function %s at this endpoint (durablectl list shows them; --function-name picks another function)", ref, function)
+	case 1:
+		return list[0].DurableExecutionArn, nil
+	}
+	arns := make([]string, len(list))
+	for i, x := range list {
+		arns[i] = x.DurableExecutionArn
+	}
+	return "", fmt.Errorf("%d executions of function %s are named %q; give the ARN of one:\n  %s", len(list), function, ref, strings.Join(arns, "\n  "))
+}
+
 // executionNotFound turns ResourceNotFoundException into a plain message.
 func executionNotFound(err error, arn string) error {
 	if isNotFound(err) {
@@ -104,12 +136,16 @@ func cmdList(ctx context.Context, e env, args []string) (int, error) {
 
 // cmdShow prints an execution's headline, operation tree and result.
 func cmdShow(ctx context.Context, e env, args []string) (int, error) {
-	fs := newClientCommand(e, "show", "show [flags] ARN")
+	fs := newClientCommand(e, "show", "show [flags] ARN|NAME")
+	function := fs.executionFlag()
 	pos, c, err := fs.parse(args, 1, 1)
 	if err != nil {
 		return 0, err
 	}
-	arn := pos[0]
+	arn, err := resolveExecution(ctx, c, *function, pos[0])
+	if err != nil {
+		return 0, err
+	}
 	exec, err := c.getExecution(ctx, arn)
 	if err != nil {
 		return 0, executionNotFound(err, arn)
@@ -128,14 +164,19 @@ func cmdShow(ctx context.Context, e env, args []string) (int, error) {
 
 // cmdHistory prints an execution's history events, one per line.
 func cmdHistory(ctx context.Context, e env, args []string) (int, error) {
-	fs := newClientCommand(e, "history", "history [flags] ARN")
+	fs := newClientCommand(e, "history", "history [flags] ARN|NAME")
+	function := fs.executionFlag()
 	pos, c, err := fs.parse(args, 1, 1)
 	if err != nil {
 		return 0, err
 	}
-	events, err := c.history(ctx, pos[0])
+	arn, err := resolveExecution(ctx, c, *function, pos[0])
 	if err != nil {
-		return 0, executionNotFound(err, pos[0])
+		return 0, err
+	}
+	events, err := c.history(ctx, arn)
+	if err != nil {
+		return 0, executionNotFound(err, arn)
 	}
 	if fs.asJSON {
 		return exitOK, writeJSON(e.stdout, wire.HistoryOutput{Events: events})
@@ -148,10 +189,26 @@ func cmdHistory(ctx context.Context, e env, args []string) (int, error) {
 	return exitOK, tw.Flush()
 }
 
+// callbackUsage is callback's help.
+const callbackUsage = `Usage:
+  durablectl callback succeed [flags] ID [result JSON]   complete the callback with a result
+  durablectl callback fail [flags] ID                    fail it (--error-type, --error-message, --error-data)
+  durablectl callback heartbeat [flags] ID               keep it from timing out
+
+ID is the callback id that run and history print. Run
+"durablectl callback <action> -h" for an action's flags.
+`
+
 // cmdCallback completes, fails or heartbeats a callback.
 func cmdCallback(ctx context.Context, e env, args []string) (int, error) {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		return 0, usagef("want callback succeed|fail|heartbeat ID")
+	switch {
+	case len(args) == 0:
+		return 0, usagef("want callback succeed|fail|heartbeat ID (see durablectl callback -h)")
+	case args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help":
+		fmt.Fprint(e.stderr, callbackUsage)
+		return 0, flag.ErrHelp
+	case strings.HasPrefix(args[0], "-"):
+		return 0, usagef("the action comes first: callback succeed|fail|heartbeat [flags] ID (see durablectl callback -h)")
 	}
 	action := args[0]
 	synopsis := map[string]string{
@@ -214,10 +271,15 @@ func cmdCallback(ctx context.Context, e env, args []string) (int, error) {
 
 // cmdStop stops a running execution.
 func cmdStop(ctx context.Context, e env, args []string) (int, error) {
-	fs := newClientCommand(e, "stop", "stop [flags] ARN")
+	fs := newClientCommand(e, "stop", "stop [flags] ARN|NAME")
+	function := fs.executionFlag()
 	errType := fs.String("error-type", "", "the stop cause's error type")
 	errMessage := fs.String("error-message", "", "the stop cause's message")
 	pos, c, err := fs.parse(args, 1, 1)
+	if err != nil {
+		return 0, err
+	}
+	arn, err := resolveExecution(ctx, c, *function, pos[0])
 	if err != nil {
 		return 0, err
 	}
@@ -225,23 +287,23 @@ func cmdStop(ctx context.Context, e env, args []string) (int, error) {
 	if *errType != "" || *errMessage != "" {
 		cause = &wire.ErrorObject{ErrorType: *errType, ErrorMessage: *errMessage}
 	}
-	out, err := c.stop(ctx, pos[0], cause)
+	out, err := c.stop(ctx, arn, cause)
 	if err != nil {
-		return 0, executionNotFound(err, pos[0])
+		return 0, executionNotFound(err, arn)
 	}
 	if fs.asJSON {
 		return exitOK, writeJSON(e.stdout, out)
 	}
 	// Stopping a closed execution answers its end time; say what happened.
-	exec, err := c.getExecution(ctx, pos[0])
+	exec, err := c.getExecution(ctx, arn)
 	if err != nil {
-		return 0, executionNotFound(err, pos[0])
+		return 0, executionNotFound(err, arn)
 	}
 	at := wire.TimeOf(out.StopTimestamp).Local().Format(time.DateTime)
 	if exec.Status == wire.ExecutionStatusStopped {
-		fmt.Fprintf(e.stdout, "stopped %s at %s\n", pos[0], at)
+		fmt.Fprintf(e.stdout, "stopped %s at %s\n", arn, at)
 	} else {
-		fmt.Fprintf(e.stdout, "%s had already ended %s at %s; nothing to stop\n", pos[0], exec.Status, at)
+		fmt.Fprintf(e.stdout, "%s had already ended %s at %s; nothing to stop\n", arn, exec.Status, at)
 	}
 	return exitOK, nil
 }

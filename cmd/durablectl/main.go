@@ -53,14 +53,16 @@ Usage:
   durablectl run [flags] [payload]        run an execution to the end (default: the seed workflow in ./lambda)
   durablectl serve [flags]                serve the Lambda durable-execution REST API
   durablectl list [flags]                 list the executions of a function
-  durablectl show [flags] ARN             show an execution and its operation tree
-  durablectl history [flags] ARN          print an execution's history events
+  durablectl show [flags] ARN|NAME        show an execution and its operation tree
+  durablectl history [flags] ARN|NAME     print an execution's history events
   durablectl callback succeed [flags] ID [result]
   durablectl callback fail [flags] ID
   durablectl callback heartbeat [flags] ID
-  durablectl stop [flags] ARN             stop a running execution
+  durablectl stop [flags] ARN|NAME        stop a running execution
 
-Run "durablectl <command> -h" for a command's flags.
+An execution is given by its ARN or by its name (of the function
+--function-name, default seed). Run "durablectl <command> -h" for a
+command's flags.
 `
 
 func main() {

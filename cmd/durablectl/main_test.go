@@ -98,12 +98,21 @@ func TestRunShowsProgressThenTheTree(t *testing.T) {
 	)
 }
 
+// run builds the --function package and registers it under the name of
+// the package's directory.
 func TestRunBuildsTheFunctionPackage(t *testing.T) {
-	code, stdout, stderr := cli(t, "run", "--function", "./testdata/fn", `{"name":"bo"}`)
+	code, stdout, stderr := cli(t, "run", "--function", "./testdata/fn", "--json", `{"name":"bo"}`)
 	if code != exitOK {
 		t.Fatalf("exit %d, want 0; stderr:\n%s", code, stderr)
 	}
-	wantLines(t, stdout, `^building ./testdata/fn for the host\.\.\.$`, `SUCCEEDED`, `"greeting":"hello bo"`)
+	wantLines(t, stderr, `^building ./testdata/fn for the host\.\.\.$`)
+	var res runResult
+	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+		t.Fatalf("stdout is not the JSON result: %v\n%s", err, stdout)
+	}
+	if arn := res.Execution.DurableExecutionArn; !strings.Contains(arn, ":function:fn:1/durable-execution/") || wire.Deref(res.Execution.Result) != `{"greeting":"hello bo","attempts":1}` {
+		t.Errorf("execution %s with result %s, want one of function fn", arn, wire.Deref(res.Execution.Result))
+	}
 }
 
 func TestRunExitStatusFollowsTheExecution(t *testing.T) {
@@ -178,6 +187,9 @@ func TestUsageErrors(t *testing.T) {
 		{"too many arguments", []string{"history", "a", "b"}, exitUsage, `unexpected argument "b"`},
 		{"public address", []string{"serve", "--addr", "0.0.0.0:0"}, exitUsage, "non-loopback"},
 		{"bad callback action", []string{"callback", "approve", "id"}, exitUsage, `unknown callback action "approve"`},
+		{"callback help", []string{"callback", "-h"}, exitOK, "durablectl callback heartbeat [flags] ID"},
+		{"callback without action", []string{"callback"}, exitUsage, "want callback succeed|fail|heartbeat ID"},
+		{"callback flags first", []string{"callback", "--endpoint", "http://127.0.0.1:1", "succeed", "id"}, exitUsage, "the action comes first"},
 		{"bad status filter", []string{"list", "--status", "DONE"}, exitUsage, `"DONE" is not one of`},
 		{"bad endpoint", []string{"list", "--endpoint", "localhost:9001"}, exitUsage, "is not an http(s) URL"},
 		{"function that does not build", []string{"run", "--function", "./no/such/package"}, exitError, "building ./no/such/package"},
@@ -335,35 +347,15 @@ func TestCallbackCommands(t *testing.T) {
 func TestRunWaitsForACallbackSentToItsEndpoint(t *testing.T) {
 	// run prints the endpoint and the callback command when the execution
 	// can only go on with outside input; complete it through that endpoint.
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	var stdout bytes.Buffer
-	codes := make(chan int, 1)
-	go func() {
-		codes <- run(t.Context(), []string{"run", "--binary", callbackBinary, `{"name":"io","callback":true}`}, strings.NewReader(""), &stdout, w)
-		w.Close()
-	}()
-	var said strings.Builder
-	buf := make([]byte, 4096)
-	cmd := regexp.MustCompile(`durablectl callback succeed --endpoint (\S+) (\S+) `)
-	for !cmd.MatchString(said.String()) {
-		n, err := r.Read(buf)
-		if err != nil {
-			t.Fatalf("run ended without naming the callback: %v\n%s", err, said.String())
-		}
-		said.Write(buf[:n])
-	}
-	m := cmd.FindStringSubmatch(said.String())
+	s := start(t.Context(), t, true, "run", "--binary", callbackBinary, `{"name":"io","callback":true}`)
+	m := s.await(regexp.MustCompile(`durablectl callback succeed --endpoint (\S+) (\S+) `))
 	if code, _, stderr := cli(t, "callback", "succeed", "--endpoint", m[1], m[2], `"ok"`); code != exitOK {
 		t.Fatalf("callback succeed: exit %d, %s", code, stderr)
 	}
-	if code := <-codes; code != exitOK {
-		t.Fatalf("run: exit %d\n%s", code, stdout.String())
+	if code, _ := s.wait(); code != exitOK {
+		t.Fatalf("run: exit %d\n%s", code, s.other.String())
 	}
-	wantLines(t, stdout.String(), `callback "approval" started \(callback id `, `callback "approval" succeeded`, `SUCCEEDED`, `"approval":"ok"`)
+	wantLines(t, s.other.String(), `callback "approval" started \(callback id `, `callback "approval" succeeded`, `SUCCEEDED`, `"approval":"ok"`)
 }
 
 func TestCheckLoopback(t *testing.T) {
@@ -398,42 +390,23 @@ func TestServeUntilInterrupted(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, w, err := os.Pipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.Close()
 			ctx, interrupt := context.WithCancel(t.Context())
 			defer interrupt()
-			var stderr bytes.Buffer
-			codes := make(chan int, 1)
-			go func() {
-				codes <- run(ctx, append([]string{"serve", "--binary", demoBinary}, tt.args...), strings.NewReader(""), w, &stderr)
-				w.Close()
-			}()
+			s := start(ctx, t, false, append([]string{"serve", "--binary", demoBinary}, tt.args...)...)
 			// The banner names a URL that works from this machine, also
-			// when serve listens on every interface.
-			banner := regexp.MustCompile(`at (http://127\.0\.0\.1:\d+)\n`)
-			var said strings.Builder
-			buf := make([]byte, 4096)
-			for !banner.MatchString(said.String()) {
-				n, err := r.Read(buf)
-				if err != nil {
-					t.Fatalf("serve ended before announcing its endpoint: %v\n%s", err, said.String())
-				}
-				said.Write(buf[:n])
-			}
-			url := banner.FindStringSubmatch(said.String())[1]
-			wantLines(t, said.String(), `aws lambda invoke --endpoint-url `+regexp.QuoteMeta(url)+` --function-name seed:1 `)
-			if code, stdout, stderr := cli(t, "list", "--endpoint", url); code != exitOK || stdout != "no executions of seed\n" {
+			// when serve listens on every interface; the function is
+			// named after its binary's directory.
+			url := s.await(regexp.MustCompile(`at (http://127\.0\.0\.1:\d+)\n`))[1]
+			wantLines(t, s.said.String(), `aws lambda invoke --endpoint-url `+regexp.QuoteMeta(url)+` --function-name demo:1 `)
+			if code, stdout, stderr := cli(t, "list", "--endpoint", url, "--function-name", "demo"); code != exitOK || stdout != "no executions of demo\n" {
 				t.Errorf("list against serve: exit %d, %q, %q", code, stdout, stderr)
 			}
 			interrupt()
-			if code := <-codes; code != exitOK {
-				t.Errorf("serve: exit %d after the interrupt; stderr:\n%s", code, stderr.String())
+			if code, _ := s.wait(); code != exitOK {
+				t.Errorf("serve: exit %d after the interrupt; stderr:\n%s", code, s.other.String())
 			}
-			if got := strings.Contains(stderr.String(), "WARNING: listening on"); got != tt.warning {
-				t.Errorf("warning on stderr = %v, want %v; stderr:\n%s", got, tt.warning, stderr.String())
+			if got := strings.Contains(s.other.String(), "WARNING: listening on"); got != tt.warning {
+				t.Errorf("warning on stderr = %v, want %v; stderr:\n%s", got, tt.warning, s.other.String())
 			}
 		})
 	}

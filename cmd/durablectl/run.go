@@ -26,9 +26,9 @@ type functionFlags struct {
 }
 
 func (f *functionFlags) register(fsFlags *flag.FlagSet) {
-	fsFlags.StringVar(&f.pkg, "function", "./lambda", "Go package of the function to build and host")
+	fsFlags.StringVar(&f.pkg, "function", seedPackage, "Go package of the function to build and host")
 	fsFlags.StringVar(&f.binary, "binary", "", "host this prebuilt bootstrap binary instead of building --function")
-	fsFlags.StringVar(&f.name, "function-name", "seed", "name the function is registered under")
+	fsFlags.StringVar(&f.name, "function-name", "", `name the function is registered under (default: the name of the --function package's directory, "seed" for ./lambda; for --binary, the file's name, or its directory's when it is named bootstrap)`)
 	fsFlags.StringVar(&f.dataDir, "data-dir", "", "persist executions in this directory (default: memory only); one process at a time")
 	fsFlags.BoolVar(&f.quarantine, "quarantine-bad", false, "with --data-dir: move stored executions that cannot be loaded aside (into the store's quarantine) instead of failing")
 	fsFlags.BoolVar(&f.logs, "logs", false, "show the function's own output (stdout and stderr) on stderr")
@@ -57,6 +57,7 @@ func cmdRun(ctx context.Context, e env, args []string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	ff.name = ff.functionName()
 	if len(pos) == 1 && *payloadFlag != "" {
 		return 0, usagef("give the payload either as the argument or with --payload, not both")
 	}
@@ -71,6 +72,7 @@ func cmdRun(ctx context.Context, e env, args []string) (int, error) {
 		return 0, usagef("--time must be virtual or real, not %q", *timeMode)
 	}
 
+	interrupted := ctx.Done()
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	var clock emulator.Clock = emulator.RealClock()
@@ -103,6 +105,11 @@ func cmdRun(ctx context.Context, e env, args []string) (int, error) {
 		return 0, err
 	}
 	arn := started.ExecutionArn
+	if started.Existing {
+		if err := sayReattached(ctx, progressOut, h.svc, arn, ff.dataDir); err != nil {
+			return 0, err
+		}
+	}
 	stopProgress := func() {}
 	if !*asJSON {
 		stopProgress = followProgress(h.svc, arn, e.stdout)
@@ -114,6 +121,11 @@ func cmdRun(ctx context.Context, e env, args []string) (int, error) {
 	}
 	stopProgress()
 	if err != nil {
+		select {
+		case <-interrupted:
+			return 0, interruptedError(h.svc, arn, ff.dataDir)
+		default:
+		}
 		return 0, fmt.Errorf("execution %s: %w", arn, err)
 	}
 	exec, err := h.svc.GetExecution(ctx, arn, true)

@@ -26,6 +26,7 @@ func cmdServe(ctx context.Context, e env, args []string) (int, error) {
 	if _, err := parseArgs(fs, args, 0, 0); err != nil {
 		return 0, err
 	}
+	ff.name = ff.functionName()
 	if !*expose {
 		if err := checkLoopback(*addr); err != nil {
 			return 0, &usageError{msg: err.Error()}
@@ -45,7 +46,7 @@ func cmdServe(ctx context.Context, e env, args []string) (int, error) {
 		addr: *addr, clock: emulator.RealClock(), output: out, logger: logger, progress: e.stderr,
 	})
 	if err != nil {
-		return 0, err
+		return 0, listenError(err, *addr)
 	}
 	defer h.close()
 	url := h.srv.URL()
