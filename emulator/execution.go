@@ -127,7 +127,7 @@ func (e *execution) addOp(op *wire.Operation) {
 func (e *execution) executionOp() *wire.Operation { return e.opIndex[e.id] }
 
 func (e *execution) retentionExpired(now time.Time) bool {
-	return e.status.Terminal() && now.After(e.end.Add(time.Duration(e.config.RetentionPeriodInDays)*24*time.Hour))
+	return e.status.Terminal() && !now.Before(e.retentionEnd())
 }
 
 // touch records that an operation changed. external marks a change made
@@ -351,6 +351,7 @@ func (s *Service) terminate(e *execution, status wire.ExecutionStatus, result *s
 	}
 	s.noteStatus(e)
 	close(e.done)
+	s.retain(e)
 	s.markDirty(e)
 	if e.parent != nil {
 		s.resolveFromChild(e)

@@ -359,6 +359,7 @@ func (s *Service) restore(r *record) *execution {
 	e.seq = sn.Seq
 	if e.status.Terminal() {
 		close(e.done)
+		s.retain(e)
 	}
 	return e
 }

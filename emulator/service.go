@@ -146,6 +146,7 @@ type Service struct {
 	callbacks  map[string]opRef
 	timerSeq   uint64
 	lastSeq    int       // the start-order number of the newest execution
+	expiries   expiries  // closed executions by the end of their retention
 	tick       time.Time // the locked section's time; see now
 
 	// notes and dirty are flushed by unlock.

@@ -111,10 +111,10 @@ func (s *Service) nextDue(now time.Time) (*execution, *timer) {
 	return be, bt
 }
 
-// nextTimerAt returns the time of the earliest armed timer.
+// nextTimerAt returns the time of the earliest armed timer or retention
+// expiry.
 func (s *Service) nextTimerAt() (time.Time, bool) {
-	var at time.Time
-	found := false
+	at, found := s.nextExpiry()
 	for _, e := range s.order {
 		for _, t := range e.timers {
 			if !found || t.at.Before(at) {
@@ -125,9 +125,11 @@ func (s *Service) nextTimerAt() (time.Time, bool) {
 	return at, found
 }
 
-// fireDueLocked fires every timer due at the clock's time, in order.
+// fireDueLocked fires every timer due at the clock's time, in order, and
+// deletes the executions whose retention ended.
 func (s *Service) fireDueLocked() {
 	now := s.now()
+	s.expireLocked(now)
 	for {
 		e, t := s.nextDue(now)
 		if t == nil {
