@@ -22,37 +22,42 @@ func assetHash(dir string) string {
 }
 
 // buildHash builds pkgDir into a fresh directory and returns its asset
-// hash and the path of the binary.
-func buildHash(t *testing.T, pkgDir, goarch string) (hash, binary string) {
+// hash.
+func buildHash(t *testing.T, pkgDir, goarch string) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "asset")
 	if err := buildBootstrap(context.Background(), pkgDir, goarch, out); err != nil {
 		t.Fatal(err)
 	}
-	return assetHash(out), filepath.Join(out, BootstrapName)
+	return assetHash(out)
 }
 
-// TestLambdaBuild rebuilds lambda/ for each synthesized stack: the asset
-// hash in the template must be the hash of the rebuild, and the binary must
-// carry exactly the reproducible build settings.
+// TestLambdaBuild checks the binary each stack's function was built into
+// at synth time (TestAssetHashReproducible rebuilds, with a fixture): the
+// asset in the template is its directory, and the binary is the stack's
+// entry package for the function's architecture, with exactly the
+// reproducible build settings.
 func TestLambdaBuild(t *testing.T) {
 	s := synthesized(t)
 	tests := []struct {
 		name    string
+		stack   *DurableStack
 		tpl     template
+		pkg     string
 		goarch  string
 		machine elf.Machine
 	}{
-		{"Default", s.defJSON, "arm64", elf.EM_AARCH64},
-		{"Custom", s.customJSON, "amd64", elf.EM_X86_64},
+		{"Default", s.def, s.defJSON, "github.com/acme/durable-lambda-go/lambda", "arm64", elf.EM_AARCH64},
+		{"Custom", s.custom, s.customJSON, "github.com/acme/durable-lambda-go/" + fixtureEntry, "amd64", elf.EM_X86_64},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			hash, binary := buildHash(t, "../lambda", tt.goarch)
+			dir := buildDirOf(tt.stack.Function.Construct)
+			hash, binary := assetHash(dir), filepath.Join(dir, BootstrapName)
 			_, fn := tt.tpl.only(t, "AWS::Lambda::Function")
 			code, _ := props(fn)["Code"].(map[string]interface{})
 			if key := code["S3Key"]; key != hash+".zip" {
-				t.Errorf("Code.S3Key = %v, want %q (the hash of a rebuild)", key, hash+".zip")
+				t.Errorf("Code.S3Key = %v, want %q (the hash of the build directory %s)", key, hash+".zip", dir)
 			}
 
 			f, err := elf.Open(binary)
@@ -79,6 +84,9 @@ func TestLambdaBuild(t *testing.T) {
 			info, err := buildinfo.ReadFile(binary)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if info.Path != tt.pkg {
+				t.Errorf("binary of package %s, want %s", info.Path, tt.pkg)
 			}
 			got := map[string]string{}
 			for _, setting := range info.Settings {
@@ -131,20 +139,20 @@ func TestAssetHashReproducible(t *testing.T) {
 	}
 	pkg := filepath.Join(mod, "fn")
 
-	first, _ := buildHash(t, pkg, "arm64")
-	if second, _ := buildHash(t, pkg, "arm64"); second != first {
+	first := buildHash(t, pkg, "arm64")
+	if second := buildHash(t, pkg, "arm64"); second != first {
 		t.Fatalf("two builds of the same source: %s then %s", first, second)
 	}
-	if elsewhere, _ := buildHash(t, filepath.Join(copied, "fn"), "arm64"); elsewhere != first {
+	if elsewhere := buildHash(t, filepath.Join(copied, "fn"), "arm64"); elsewhere != first {
 		t.Errorf("the same source in another directory: %s, here %s", elsewhere, first)
 	}
 	write(mod, "other/other.go", "package other\n\n// Unused is not imported by fn.\nconst Unused = 2\n")
 	write(mod, "README.md", "fixture, edited\n")
-	if got, _ := buildHash(t, pkg, "arm64"); got != first {
+	if got := buildHash(t, pkg, "arm64"); got != first {
 		t.Errorf("edit outside the function's packages changed the hash: %s, then %s", first, got)
 	}
 	write(mod, "used/used.go", "package used\n\n// Greeting is printed.\nconst Greeting = \"hello, world\"\n")
-	if got, _ := buildHash(t, pkg, "arm64"); got == first {
+	if got := buildHash(t, pkg, "arm64"); got == first {
 		t.Errorf("edit in a package the function imports kept the hash %s", got)
 	}
 }

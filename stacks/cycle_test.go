@@ -19,7 +19,7 @@ import (
 // be among the resources the function depends on.
 func TestNoDependencyCycle(t *testing.T) {
 	s := synthesized(t)
-	for name, stack := range map[string]*DurableStack{"Default": s.def, "Custom": s.custom} {
+	for name, stack := range s.stacks() {
 		noPanic(t, name, func() {
 			assertions.Template_FromStack(stack.Stack, &assertions.TemplateParsingOptions{
 				SkipCyclicalDependenciesCheck: jsii.Bool(false),

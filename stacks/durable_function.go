@@ -91,8 +91,11 @@ type DurableFunction struct {
 }
 
 // NewDurableFunction validates props, builds the Go binary and defines the
-// resources. A *PropError (see errors.As) reports each invalid prop; a
-// failed build is reported with the compiler's output. ctx bounds the build.
+// resources in a new construct with the given id in scope. scope can be any
+// construct, a Go struct that embeds one included (a *DurableStack, for a
+// second function in that stack; DurableStack.AddFunction also exports its
+// outputs). A *PropError (see errors.As) reports each invalid prop; a failed
+// build is reported with the compiler's output. ctx bounds the build.
 func NewDurableFunction(ctx context.Context, scope constructs.Construct, id string, props *DurableFunctionProps) (*DurableFunction, error) {
 	p, err := props.resolve()
 	if err != nil {
@@ -109,9 +112,9 @@ func NewDurableFunction(ctx context.Context, scope constructs.Construct, id stri
 
 	// Children are created in d.Construct: jsii identifies objects by
 	// pointer, and d itself is a Go value it does not know.
-	c := constructs.NewConstruct(scope, jsii.String(id))
+	c := constructs.NewConstruct(jsiiConstruct(scope), jsii.String(id))
 	d := &DurableFunction{Construct: c}
-	buildDir := filepath.Join(*awscdk.Stage_Of(c).AssetOutdir(), "build-"+*c.Node().Addr())
+	buildDir := buildDirOf(c)
 	if err := buildBootstrap(ctx, pkgDir, p.goarch, buildDir); err != nil {
 		return nil, fmt.Errorf("DurableFunction %s: %w", id, err)
 	}
@@ -166,6 +169,29 @@ func NewDurableFunction(ctx context.Context, scope constructs.Construct, id stri
 	d.defineStatusEvents(p)
 	d.suppressNagFindings()
 	return d, nil
+}
+
+// buildDirOf is the directory that DurableFunction c builds its binary in:
+// the function's asset.
+func buildDirOf(c constructs.Construct) string {
+	return filepath.Join(*awscdk.Stage_Of(c).AssetOutdir(), "build-"+*c.Node().Addr())
+}
+
+// jsiiConstruct returns scope as the jsii runtime knows it. A Go struct
+// that embeds a construct, such as *DurableStack or *DurableFunction, is a
+// value the runtime has never seen: passed on as a scope, the runtime would
+// register it as a new object and then find the construct it embeds
+// already registered ("... was already assigned ..."). The last of a
+// node's scopes is the construct itself, as the runtime registered it.
+func jsiiConstruct(scope constructs.Construct) constructs.Construct {
+	if scope == nil {
+		return nil
+	}
+	scopes := *scope.Node().Scopes()
+	if c, ok := scopes[len(scopes)-1].(constructs.Construct); ok {
+		return c
+	}
+	return scope
 }
 
 // defineStatusEvents routes this function's status-change events to the

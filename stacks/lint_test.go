@@ -8,13 +8,15 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/acme/durable-lambda-go/internal/testtool"
 )
 
 // TestNag checks that cdk-nag's AwsSolutions pack (applied by NewApp) left
 // no unsuppressed error or warning.
 func TestNag(t *testing.T) {
 	s := synthesized(t)
-	for name, stack := range map[string]*DurableStack{"Default": s.def, "Custom": s.custom} {
+	for name, stack := range s.stacks() {
 		annotations := assertions.Annotations_FromStack(stack.Stack)
 		nag := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))
 		for kind, find := range map[string]func() int{
@@ -77,22 +79,20 @@ var cfnLintIgnored = map[string]string{
 	"W3005": "DependsOn already implied by a reference (CDK's function-to-role dependency)",
 }
 
-// TestCfnLint runs cfn-lint on the synthesized templates. cfn-lint must be
-// installed (.ci/run installs it).
+// TestCfnLint runs cfn-lint on the synthesized templates. CI has cfn-lint
+// (.ci/run requires it); see testtool.Require for what happens without it.
 func TestCfnLint(t *testing.T) {
+	cfnLint := testtool.Require(t, "cfn-lint")
 	s := synthesized(t)
-	if _, err := exec.LookPath("cfn-lint"); err != nil {
-		t.Fatalf("cfn-lint is required: %v", err)
-	}
 	args := []string{"--format", "parseable"}
 	for rule := range cfnLintIgnored {
 		args = append(args, "--ignore-checks", rule)
 	}
 	args = append(args, "--")
-	for _, stack := range []*DurableStack{s.def, s.custom} {
+	for _, stack := range s.stacks() {
 		args = append(args, filepath.Join(s.outdir, *stack.TemplateFile()))
 	}
-	if out, err := exec.Command("cfn-lint", args...).CombinedOutput(); err != nil {
+	if out, err := exec.Command(cfnLint, args...).CombinedOutput(); err != nil {
 		t.Errorf("cfn-lint %v: %v\n%s", args, err, out)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/acme/durable-lambda-go/internal/testtool"
 	_ "github.com/acme/durable-lambda-go/stacks/nodeenv"
 	"github.com/acme/durable-lambda-go/wire"
 )
@@ -33,23 +34,37 @@ const cdkJSON = "../cdk.json"
 // testRoot holds every directory the tests write; TestMain removes it.
 var testRoot string
 
+// TestMain runs the tests when Node.js is installed: the CDK runs in a
+// Node.js process that the jsii runtime starts (see testtool.Main).
 func TestMain(m *testing.M) {
+	testtool.Main(withTestRoot{m}, "node")
+}
+
+// withTestRoot creates testRoot before the tests, and removes it and stops
+// the jsii runtime after them.
+type withTestRoot struct{ m *testing.M }
+
+func (w withTestRoot) Run() int {
 	var err error
 	testRoot, err = os.MkdirTemp("", "stacks-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		return 1
 	}
-	code := m.Run()
-	jsii.Close()
-	os.RemoveAll(testRoot)
-	os.Exit(code)
+	defer os.RemoveAll(testRoot)
+	defer jsii.Close()
+	return w.m.Run()
 }
+
+// fixtureEntry is the function of every test stack but Default, which
+// builds the real ../lambda: a main package that imports nothing, so that
+// its builds are quick and ../lambda is built once.
+const fixtureEntry = "stacks/testdata/fn"
 
 // customProps sets every DurableFunctionProps field to a non-default value.
 func customProps() DurableFunctionProps {
 	return DurableFunctionProps{
-		Entry:            "lambda",
+		Entry:            fixtureEntry,
 		ExecutionTimeout: 90 * time.Minute,
 		Retention:        30 * 24 * time.Hour,
 		FunctionTimeout:  5 * time.Minute,
@@ -63,17 +78,28 @@ func customProps() DurableFunctionProps {
 }
 
 // synthesis is the app synthesized once for the whole package: a stack with
-// every default, and a stack with customProps plus a consumer role that
-// receives every grant.
+// every default, a stack with customProps plus a consumer role that
+// receives every grant, and a stack with two durable functions.
 type synthesis struct {
 	outdir      string
 	def, custom *DurableStack
+	// two holds two durable functions: two.Function and approvals, added
+	// with AddFunction.
+	two       *DurableStack
+	approvals *DurableFunction
+	// twoJSON is two's template.
+	twoJSON template
 	// defTpl and customTpl wrap the synthesized templates for assertions.
 	defTpl, customTpl assertions.Template
 	// defJSON and customJSON are the same templates as plain Go values.
 	defJSON, customJSON template
 	// consumer is the role the Custom stack grants to.
 	consumer awsiam.Role
+}
+
+// stacks returns every synthesized stack by name.
+func (s *synthesis) stacks() map[string]*DurableStack {
+	return map[string]*DurableStack{"Default": s.def, "Custom": s.custom, "Two": s.two}
 }
 
 var (
@@ -132,6 +158,13 @@ func synthesize() (s *synthesis, err error) {
 	if s.custom, err = NewDurableStack(ctx, app, "Custom", &DurableStackProps{Function: customProps()}); err != nil {
 		return nil, err
 	}
+	two := &DurableStackProps{Function: DurableFunctionProps{Entry: fixtureEntry}}
+	if s.two, err = NewDurableStack(ctx, app, "Two", two); err != nil {
+		return nil, err
+	}
+	if s.approvals, err = s.two.AddFunction(ctx, "Approvals", &DurableFunctionProps{Entry: fixtureEntry, AliasName: "live"}); err != nil {
+		return nil, err
+	}
 	s.consumer = awsiam.NewRole(s.custom.Stack, jsii.String("Consumer"), &awsiam.RoleProps{
 		AssumedBy: awsiam.NewAccountRootPrincipal(),
 	})
@@ -156,6 +189,9 @@ func synthesize() (s *synthesis, err error) {
 		return nil, err
 	}
 	if s.customJSON, err = templateJSON(s.customTpl); err != nil {
+		return nil, err
+	}
+	if s.twoJSON, err = templateJSON(assertions.Template_FromStack(s.two.Stack, parsing)); err != nil {
 		return nil, err
 	}
 	return s, nil

@@ -88,15 +88,17 @@ type DurableStackProps struct {
 	Function DurableFunctionProps
 }
 
-// DurableStack holds one DurableFunction and exports what a caller needs:
-// the function name, the alias ARN and the status topic ARN.
+// DurableStack holds a DurableFunction and exports what a caller needs:
+// the function name, the alias ARN and the status topic ARN. AddFunction
+// adds more durable functions, each with its own outputs.
 type DurableStack struct {
 	awscdk.Stack
-	// Function is the stack's durable function.
+	// Function is the stack's first durable function.
 	Function *DurableFunction
 }
 
-// Output names of a DurableStack.
+// Output names of a DurableStack. The outputs of a function added with
+// AddFunction carry its id as a prefix: "Approvals" + OutputAliasArn.
 const (
 	// OutputFunctionName is the function's name.
 	OutputFunctionName = "FunctionName"
@@ -106,28 +108,55 @@ const (
 	OutputStatusTopicArn = "StatusTopicArn"
 )
 
+// stackFunctionID is the construct id of a DurableStack's first function.
+const stackFunctionID = "DurableFunction"
+
 // NewDurableStack defines the stack. It fails when NewDurableFunction does.
 func NewDurableStack(ctx context.Context, scope constructs.Construct, id string, props *DurableStackProps) (*DurableStack, error) {
 	if props == nil {
 		props = &DurableStackProps{}
 	}
-	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
-	s := &DurableStack{Stack: stack}
-	fn, err := NewDurableFunction(ctx, stack, "DurableFunction", &props.Function)
+	s := &DurableStack{Stack: awscdk.NewStack(scope, jsii.String(id), &props.StackProps)}
+	fn, err := s.addFunction(ctx, stackFunctionID, "", &props.Function)
 	if err != nil {
 		return nil, fmt.Errorf("stack %s: %w", id, err)
 	}
 	s.Function = fn
+	return s, nil
+}
+
+// AddFunction defines another DurableFunction in the stack, with construct
+// id id, and exports its outputs under the names id+OutputFunctionName,
+// id+OutputAliasArn and id+OutputStatusTopicArn. It fails when
+// NewDurableFunction does.
+func (s *DurableStack) AddFunction(ctx context.Context, id string, props *DurableFunctionProps) (*DurableFunction, error) {
+	fn, err := s.addFunction(ctx, id, id, props)
+	if err != nil {
+		return nil, fmt.Errorf("stack %s: %w", *s.Node().Id(), err)
+	}
+	return fn, nil
+}
+
+// addFunction defines a DurableFunction in the stack and its outputs, their
+// names prefixed with prefix.
+func (s *DurableStack) addFunction(ctx context.Context, id, prefix string, props *DurableFunctionProps) (*DurableFunction, error) {
+	fn, err := NewDurableFunction(ctx, s, id, props)
+	if err != nil {
+		return nil, err
+	}
 	outputs := []struct{ name, value, description string }{
 		{OutputFunctionName, *fn.Function.FunctionName(), "Name of the durable function"},
 		{OutputAliasArn, *fn.Alias.FunctionArn(), "Invoke this alias ARN (or <FunctionName>:<alias>); unqualified invokes are rejected"},
 		{OutputStatusTopicArn, *fn.StatusTopic.TopicArn(), "SNS topic receiving the function's execution status changes"},
 	}
 	for _, o := range outputs {
-		awscdk.NewCfnOutput(stack, jsii.String(o.name), &awscdk.CfnOutputProps{
+		if prefix != "" {
+			o.description = prefix + ": " + o.description
+		}
+		awscdk.NewCfnOutput(s.Stack, jsii.String(prefix+o.name), &awscdk.CfnOutputProps{
 			Value:       jsii.String(o.value),
 			Description: jsii.String(o.description),
 		})
 	}
-	return s, nil
+	return fn, nil
 }

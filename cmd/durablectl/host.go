@@ -8,13 +8,13 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 
 	"github.com/acme/durable-lambda-go/emulator"
 	"github.com/acme/durable-lambda-go/emulator/boltstore"
 	"github.com/acme/durable-lambda-go/emulator/httpapi"
 	"github.com/acme/durable-lambda-go/emulator/runtimeapi"
+	"github.com/acme/durable-lambda-go/internal/hostbuild"
 )
 
 // functionVersion is the version the hosted function is published as;
@@ -47,17 +47,6 @@ type host struct {
 	tmpDir string
 }
 
-// buildError is a function that did not compile.
-type buildError struct {
-	pkg    string
-	output string
-	err    error
-}
-
-func (e *buildError) Error() string {
-	return fmt.Sprintf("building %s: %v\n%s", e.pkg, e.err, e.output)
-}
-
 // startHost builds the function (unless a binary is given), starts the
 // service with its store, the endpoint and the runtime, and registers the
 // function as a durable function.
@@ -75,7 +64,7 @@ func startHost(ctx context.Context, cfg hostConfig) (_ *host, err error) {
 		}
 		binary = filepath.Join(h.tmpDir, "bootstrap")
 		fmt.Fprintf(cfg.progress, "building %s for the host...\n", cfg.pkg)
-		if err := buildFunction(ctx, cfg.pkg, binary); err != nil {
+		if err := hostbuild.Build(ctx, cfg.pkg, binary); err != nil {
 			return nil, err
 		}
 	}
@@ -116,18 +105,6 @@ func startHost(ctx context.Context, cfg hostConfig) (_ *host, err error) {
 		return nil, err
 	}
 	return h, nil
-}
-
-// buildFunction compiles pkg into out for this machine, the way a Lambda
-// bootstrap is built (CGO off), but for the host's OS and architecture.
-func buildFunction(ctx context.Context, pkg, out string) error {
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	output, err := cmd.CombinedOutput()
-	if err != nil {
-		return &buildError{pkg: pkg, output: string(output), err: err}
-	}
-	return nil
 }
 
 // close stops the runtime, the endpoint and removes the build directory.

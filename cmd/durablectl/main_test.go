@@ -17,6 +17,7 @@ import (
 
 	"github.com/acme/durable-lambda-go/cmd/durablectl/internal/demo"
 	"github.com/acme/durable-lambda-go/emulator"
+	"github.com/acme/durable-lambda-go/internal/testbin"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -30,26 +31,13 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "durablectl-test")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	demoBinary = filepath.Join(dir, "demo", "bootstrap")
-	callbackBinary = filepath.Join(dir, "callback", "bootstrap")
-	seedBinary = filepath.Join(dir, "seed", "bootstrap")
-	crashBinary = filepath.Join(dir, "crash", "bootstrap")
-	durablectlBin = filepath.Join(dir, "durablectl")
-	for bin, pkg := range map[string]string{demoBinary: "./testdata/fn", callbackBinary: "../../emulator/httpapi/testdata/fn",
-		seedBinary: "../../lambda", crashBinary: "./testdata/crashfn", durablectlBin: "."} {
-		if err := buildFunction(context.Background(), pkg, bin); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-	}
-	code := m.Run()
-	_ = os.RemoveAll(dir)
-	os.Exit(code)
+	testbin.Main(m, map[*string]string{
+		&demoBinary:     "./testdata/fn",
+		&callbackBinary: "../../emulator/httpapi/testdata/fn",
+		&seedBinary:     "../../lambda",
+		&crashBinary:    "./testdata/crashfn",
+		&durablectlBin:  ".",
+	})
 }
 
 // cli runs durablectl with args and returns its exit status and output.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/acme/durable-lambda-go/internal/testtool"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -48,11 +49,10 @@ type cliEvent struct {
 
 // TestAWSCLI drives the endpoint with the unmodified AWS CLI: one execution
 // for two invokes with one name, a callback completed from the CLI resumes
-// the execution, and the history is readable.
+// the execution, and the history is readable. It needs the AWS CLI (v1 or
+// v2); see testtool.Require for what happens without one.
 func TestAWSCLI(t *testing.T) {
-	if _, err := exec.LookPath("aws"); err != nil {
-		t.Skip("the AWS CLI (aws) is not installed on this machine")
-	}
+	testtool.Require(t, "aws")
 	s := newStack(t)
 	outFile := filepath.Join(t.TempDir(), "out.json")
 

@@ -1,6 +1,6 @@
-// Package testbin builds Go packages into executables for tests that run
-// them as real processes, such as a function's bootstrap binary hosted
-// under the Runtime API emulator.
+// Package testbin builds Go packages into executables, once per test
+// binary, for tests that run them as real processes, such as a function's
+// bootstrap binary hosted under the Runtime API emulator.
 //
 // A test package declares a variable per binary and builds them all once,
 // from its TestMain:
@@ -10,28 +10,21 @@
 //	func TestMain(m *testing.M) {
 //		testbin.Main(m, map[*string]string{&fnBinary: "./testdata/fn"})
 //	}
+//
+// The builds are hostbuild.Build's: plain `go build` with the test
+// process's environment, so they reuse every package `go test` compiled
+// and cost a link each.
 package testbin
 
 import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
-)
 
-// Build compiles the Go package pkg (a path as go build takes it, relative
-// to the working directory) into the executable out, for the host's
-// operating system and architecture. Compiler output is part of the error.
-func Build(ctx context.Context, pkg, out string) error {
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
-	output, err := cmd.CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("building %s: %w\n%s", pkg, err, output)
-	}
-	return nil
-}
+	"github.com/acme/durable-lambda-go/internal/hostbuild"
+)
 
 // Main builds each package of bins into a fresh temporary directory,
 // stores the executable's path (always named "bootstrap", as Lambda
@@ -53,7 +46,7 @@ func run(m *testing.M, bins map[*string]string) int {
 	for path, pkg := range bins {
 		i++
 		*path = filepath.Join(dir, fmt.Sprint(i), "bootstrap")
-		if err := Build(context.Background(), pkg, *path); err != nil {
+		if err := hostbuild.Build(context.Background(), pkg, *path); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}

@@ -28,32 +28,3 @@ func TestMainBuildsBootstrap(t *testing.T) {
 		t.Errorf("output %q", got)
 	}
 }
-
-func TestBuild(t *testing.T) {
-	tests := []struct {
-		pkg     string
-		wantErr string // substring of the error; empty: success
-	}{
-		{pkg: "./testdata/hello"},
-		{pkg: "./testdata/broken", wantErr: "undefinedName"},
-		{pkg: "./testdata/missing", wantErr: "building ./testdata/missing"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.pkg, func(t *testing.T) {
-			out := filepath.Join(t.TempDir(), "bootstrap")
-			err := testbin.Build(t.Context(), tt.pkg, out)
-			if tt.wantErr == "" {
-				if err != nil {
-					t.Fatal(err)
-				}
-				if _, err := exec.Command(out).Output(); err != nil {
-					t.Fatalf("running the built binary: %v", err)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Fatalf("Build error %v, want one containing %q", err, tt.wantErr)
-			}
-		})
-	}
-}
