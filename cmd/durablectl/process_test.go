@@ -39,6 +39,9 @@ func startServe(t *testing.T, args ...string) *serveProcess {
 	t.Helper()
 	p := &serveProcess{stderr: &bytes.Buffer{}, exited: make(chan error, 1)}
 	p.cmd = exec.Command(durablectlBin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	// argv[0] as when durablectl is run from PATH (testbin names every
+	// executable it builds bootstrap).
+	p.cmd.Args[0] = "durablectl"
 	p.cmd.Stderr = p.stderr
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
