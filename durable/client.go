@@ -1,17 +1,23 @@
 package durable
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
-	"github.com/aws/smithy-go"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/acme/durable-lambda-go/wire"
 )
@@ -23,26 +29,38 @@ const (
 	clientTotalTimeout    = 55 * time.Second
 )
 
-// lambdaAPI is the part of the AWS SDK's Lambda client the default
-// ExecutionClient uses.
-type lambdaAPI interface {
-	CheckpointDurableExecution(ctx context.Context, in *lambda.CheckpointDurableExecutionInput, optFns ...func(*lambda.Options)) (*lambda.CheckpointDurableExecutionOutput, error)
-	GetDurableExecutionState(ctx context.Context, in *lambda.GetDurableExecutionStateInput, optFns ...func(*lambda.Options)) (*lambda.GetDurableExecutionStateOutput, error)
-}
+// The REST API of the two calls (restJson1, API version 2025-12-01).
+const (
+	apiVersionPath = "/2025-12-01/durable-executions/"
+	signingName    = "lambda"
+)
 
-// awsClient is the default ExecutionClient: the AWS SDK for Go v2 Lambda
-// client, with its errors translated into *wire.APIError.
-type awsClient struct {
-	api lambdaAPI
+// Retries of a call that failed with a throttle, a server error or a
+// network failure, as the AWS SDK's standard retryer would make them.
+const (
+	clientMaxAttempts = 3
+	clientRetryBase   = 50 * time.Millisecond
+)
+
+// restClient is the default ExecutionClient: the two REST calls of the
+// Lambda durable-execution API over net/http, signed with SigV4, their
+// bodies the wire package's JSON types, their errors *wire.APIError. It
+// replaces the AWS SDK's generated Lambda client, whose package
+// initialization (the service's schemas) and middleware stack cost a
+// function's cold start and every checkpoint.
+type restClient struct {
+	http     *http.Client
+	endpoint *url.URL
+	region   string
+	creds    aws.CredentialsProvider
+	signer   *v4.Signer
 }
 
 // newDefaultClient builds the default client from the environment the
 // Lambda runtime sets: AWS_REGION, the execution role's credentials in
 // AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, and an
 // optional endpoint override in AWS_ENDPOINT_URL_LAMBDA or
-// AWS_ENDPOINT_URL. It deliberately avoids the SDK's shared-config loader,
-// whose SSO, STS and IMDS credential providers a function never needs and
-// which would add megabytes to the deployed binary.
+// AWS_ENDPOINT_URL (else https://lambda.<region>.amazonaws.com).
 func newDefaultClient(getenv func(string) string) (ExecutionClient, error) {
 	region := getenv("AWS_REGION")
 	if region == "" {
@@ -51,22 +69,27 @@ func newDefaultClient(getenv func(string) string) (ExecutionClient, error) {
 	if region == "" {
 		return nil, errors.New("durable: AWS_REGION is not set: the default checkpoint client needs the Lambda runtime's environment (or pass WithExecutionClient)")
 	}
-	httpClient := awshttp.NewBuildableClient().
-		WithTimeout(clientTotalTimeout).
-		WithDialerOptions(func(d *net.Dialer) { d.Timeout = clientConnectTimeout }).
-		WithTransportOptions(func(t *http.Transport) { t.ResponseHeaderTimeout = clientResponseTimeout })
-	opts := lambda.Options{
-		Region:      region,
-		HTTPClient:  httpClient,
-		Credentials: aws.NewCredentialsCache(environmentCredentials(getenv)),
-	}
+	endpoint := "https://lambda." + region + ".amazonaws.com"
 	for _, key := range []string{"AWS_ENDPOINT_URL_LAMBDA", "AWS_ENDPOINT_URL"} {
 		if u := getenv(key); u != "" {
-			opts.BaseEndpoint = aws.String(u)
+			endpoint = u
 			break
 		}
 	}
-	return &awsClient{api: lambda.New(opts)}, nil
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return nil, fmt.Errorf("durable: the Lambda endpoint %q is not an absolute URL (%v)", endpoint, err)
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.DialContext = (&net.Dialer{Timeout: clientConnectTimeout, KeepAlive: 30 * time.Second}).DialContext
+	transport.ResponseHeaderTimeout = clientResponseTimeout
+	return &restClient{
+		http:     &http.Client{Transport: transport, Timeout: clientTotalTimeout},
+		endpoint: u,
+		region:   region,
+		creds:    environmentCredentials(getenv),
+		signer:   v4.NewSigner(),
+	}, nil
 }
 
 // environmentCredentials reads the execution role's credentials from the
@@ -87,164 +110,144 @@ func environmentCredentials(getenv func(string) string) aws.CredentialsProvider 
 }
 
 // Checkpoint calls CheckpointDurableExecution.
-func (c *awsClient) Checkpoint(ctx context.Context, in CheckpointInput) (CheckpointOutput, error) {
-	req := &lambda.CheckpointDurableExecutionInput{
-		DurableExecutionArn: aws.String(in.DurableExecutionArn),
-		CheckpointToken:     aws.String(in.CheckpointToken),
-		ClientToken:         optString(in.ClientToken),
-		Updates:             make([]types.OperationUpdate, len(in.Updates)),
-	}
-	for i := range in.Updates {
-		req.Updates[i] = toSDKUpdate(&in.Updates[i])
-	}
-	out, err := c.api.CheckpointDurableExecution(ctx, req)
+func (c *restClient) Checkpoint(ctx context.Context, in CheckpointInput) (CheckpointOutput, error) {
+	body, err := json.Marshal(in)
 	if err != nil {
-		return CheckpointOutput{}, translateSDKError(err)
+		return CheckpointOutput{}, fmt.Errorf("durable: encoding the checkpoint request: %w", err)
 	}
-	res := CheckpointOutput{CheckpointToken: aws.ToString(out.CheckpointToken)}
-	if st := out.NewExecutionState; st != nil {
-		res.NewExecutionState = ExecutionState{Operations: fromSDKOperations(st.Operations), NextMarker: aws.ToString(st.NextMarker)}
-	}
-	return res, nil
+	var out CheckpointOutput
+	err = c.call(ctx, http.MethodPost, in.DurableExecutionArn, "/checkpoint", nil, body, &out)
+	return out, err
 }
 
 // GetExecutionState calls GetDurableExecutionState.
-func (c *awsClient) GetExecutionState(ctx context.Context, in GetExecutionStateInput) (GetExecutionStateOutput, error) {
-	out, err := c.api.GetDurableExecutionState(ctx, &lambda.GetDurableExecutionStateInput{
-		DurableExecutionArn: aws.String(in.DurableExecutionArn),
-		CheckpointToken:     aws.String(in.CheckpointToken),
-		Marker:              optString(in.Marker),
-		MaxItems:            int32(in.MaxItems),
-	})
-	if err != nil {
-		return GetExecutionStateOutput{}, translateSDKError(err)
+func (c *restClient) GetExecutionState(ctx context.Context, in GetExecutionStateInput) (GetExecutionStateOutput, error) {
+	q := url.Values{"CheckpointToken": {in.CheckpointToken}}
+	if in.Marker != "" {
+		q.Set("Marker", in.Marker)
 	}
-	return GetExecutionStateOutput{Operations: fromSDKOperations(out.Operations), NextMarker: aws.ToString(out.NextMarker)}, nil
+	if in.MaxItems > 0 {
+		q.Set("MaxItems", strconv.Itoa(in.MaxItems))
+	}
+	var out GetExecutionStateOutput
+	err := c.call(ctx, http.MethodGet, in.DurableExecutionArn, "/state", q, nil, &out)
+	return out, err
 }
 
-// translateSDKError turns a service error into a *wire.APIError carrying
-// the exception name, HTTP status and message; other errors (network,
-// timeouts) pass through.
-func translateSDKError(err error) error {
-	var apiErr smithy.APIError
-	if !errors.As(err, &apiErr) {
-		return err
-	}
-	status := wire.StatusCodeOf(apiErr.ErrorCode())
-	var re *awshttp.ResponseError
-	if errors.As(err, &re) && re.HTTPStatusCode() != 0 {
-		status = re.HTTPStatusCode()
-	}
-	return &wire.APIError{Code: apiErr.ErrorCode(), StatusCode: status, Message: apiErr.ErrorMessage()}
-}
-
-func optString(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
-func toSDKUpdate(u *OperationUpdate) types.OperationUpdate {
-	out := types.OperationUpdate{
-		Action:   types.OperationAction(u.Action),
-		Id:       aws.String(u.Id),
-		Type:     types.OperationType(u.Type),
-		Name:     optString(u.Name),
-		ParentId: optString(u.ParentId),
-		SubType:  optString(u.SubType),
-		Payload:  u.Payload,
-		Error:    toSDKError(u.Error),
-	}
-	if o := u.StepOptions; o != nil {
-		out.StepOptions = &types.StepOptions{NextAttemptDelaySeconds: aws.Int32(int32(o.NextAttemptDelaySeconds))}
-	}
-	if o := u.WaitOptions; o != nil {
-		out.WaitOptions = &types.WaitOptions{WaitSeconds: aws.Int32(int32(o.WaitSeconds))}
-	}
-	if o := u.CallbackOptions; o != nil {
-		out.CallbackOptions = &types.CallbackOptions{TimeoutSeconds: int32(o.TimeoutSeconds), HeartbeatTimeoutSeconds: int32(o.HeartbeatTimeoutSeconds)}
-	}
-	if o := u.ChainedInvokeOptions; o != nil {
-		out.ChainedInvokeOptions = &types.ChainedInvokeOptions{
-			FunctionName: aws.String(o.FunctionName),
-			TenantId:     optString(o.TenantId),
-			XAmznTraceId: optString(o.XAmznTraceId),
+// call makes one API call, retrying throttles, server errors and network
+// failures, and decodes a 2xx answer into out.
+func (c *restClient) call(ctx context.Context, method, arn, suffix string, query url.Values, body []byte, out any) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		var retry bool
+		retry, err = c.try(ctx, method, arn, suffix, query, body, out)
+		if !retry || attempt == clientMaxAttempts {
+			return err
+		}
+		t := time.NewTimer(clientRetryBase << (2 * (attempt - 1)))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
 		}
 	}
-	if o := u.ContextOptions; o != nil {
-		out.ContextOptions = &types.ContextOptions{ReplayChildren: aws.Bool(o.ReplayChildren)}
-	}
-	return out
 }
 
-func toSDKError(e *ErrorObject) *types.ErrorObject {
-	if e == nil {
-		return nil
+// try makes one attempt; retry says whether another may succeed.
+func (c *restClient) try(ctx context.Context, method, arn, suffix string, query url.Values, body []byte, out any) (retry bool, err error) {
+	req, err := c.request(ctx, method, arn, suffix, query, body)
+	if err != nil {
+		return false, err
 	}
-	return &types.ErrorObject{
-		ErrorType:    optString(e.ErrorType),
-		ErrorMessage: optString(e.ErrorMessage),
-		ErrorData:    optString(e.ErrorData),
-		StackTrace:   e.StackTrace,
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return ctx.Err() == nil, err
 	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return ctx.Err() == nil, fmt.Errorf("durable: reading the answer of %s %s: %w", method, suffix, err)
+	}
+	if resp.StatusCode/100 != 2 {
+		apiErr := apiErrorOf(resp, data)
+		return apiErr.StatusCode == http.StatusTooManyRequests || apiErr.StatusCode >= 500, apiErr
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return false, fmt.Errorf("durable: decoding the answer of %s %s: %w", method, suffix, err)
+	}
+	return false, nil
 }
 
-func fromSDKError(e *types.ErrorObject) *ErrorObject {
-	if e == nil {
-		return nil
+// request builds a signed request for the execution arn.
+func (c *restClient) request(ctx context.Context, method, arn, suffix string, query url.Values, body []byte) (*http.Request, error) {
+	u := *c.endpoint
+	base := strings.TrimSuffix(u.Path, "/")
+	u.Path = base + apiVersionPath + arn + suffix
+	u.RawPath = base + apiVersionPath + escapeLabel(arn) + suffix
+	u.RawQuery = query.Encode()
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("durable: building the %s request: %w", suffix, err)
 	}
-	return &ErrorObject{
-		ErrorType:    aws.ToString(e.ErrorType),
-		ErrorMessage: aws.ToString(e.ErrorMessage),
-		ErrorData:    aws.ToString(e.ErrorData),
-		StackTrace:   e.StackTrace,
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
+	creds, err := c.creds.Retrieve(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(body)
+	if err := c.signer.SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), signingName, c.region, time.Now()); err != nil {
+		return nil, fmt.Errorf("durable: signing the %s request: %w", suffix, err)
+	}
+	return req, nil
 }
 
-func fromSDKTime(t *time.Time) *wire.Timestamp {
-	if t == nil {
-		return nil
+// escapeLabel percent-encodes a path label as the REST binding does:
+// everything but unreserved characters, "/" included.
+func escapeLabel(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
 	}
-	return wire.At(*t)
+	return b.String()
 }
 
-func fromSDKOperations(ops []types.Operation) []Operation {
-	out := make([]Operation, len(ops))
-	for i := range ops {
-		out[i] = fromSDKOperation(&ops[i])
+// apiErrorOf reads a restJson1 error: the code from X-Amzn-ErrorType or
+// the body's __type/code (without a namespace or a ":"-suffix), the
+// message from message or Message.
+func apiErrorOf(resp *http.Response, data []byte) *wire.APIError {
+	var body struct {
+		Type    string `json:"__type"`
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Msg     string `json:"Message"`
 	}
-	return out
-}
-
-func fromSDKOperation(op *types.Operation) Operation {
-	out := Operation{
-		Id:             aws.ToString(op.Id),
-		ParentId:       aws.ToString(op.ParentId),
-		Name:           aws.ToString(op.Name),
-		Type:           wire.OperationType(op.Type),
-		SubType:        aws.ToString(op.SubType),
-		Status:         wire.OperationStatus(op.Status),
-		StartTimestamp: fromSDKTime(op.StartTimestamp),
-		EndTimestamp:   fromSDKTime(op.EndTimestamp),
+	_ = json.Unmarshal(data, &body)
+	code := resp.Header.Get("X-Amzn-ErrorType")
+	for _, c := range []string{body.Type, body.Code} {
+		if code == "" {
+			code = c
+		}
 	}
-	if d := op.ExecutionDetails; d != nil {
-		out.ExecutionDetails = &ExecutionDetails{InputPayload: d.InputPayload}
+	if i := strings.IndexByte(code, ':'); i >= 0 {
+		code = code[:i]
 	}
-	if d := op.StepDetails; d != nil {
-		out.StepDetails = &StepDetails{Attempt: int(d.Attempt), NextAttemptTimestamp: fromSDKTime(d.NextAttemptTimestamp), Result: d.Result, Error: fromSDKError(d.Error)}
+	if i := strings.LastIndexByte(code, '#'); i >= 0 {
+		code = code[i+1:]
 	}
-	if d := op.WaitDetails; d != nil {
-		out.WaitDetails = &WaitDetails{ScheduledEndTimestamp: fromSDKTime(d.ScheduledEndTimestamp)}
+	if code == "" {
+		code = http.StatusText(resp.StatusCode)
 	}
-	if d := op.CallbackDetails; d != nil {
-		out.CallbackDetails = &CallbackDetails{CallbackId: aws.ToString(d.CallbackId), Result: d.Result, Error: fromSDKError(d.Error)}
+	msg := body.Message
+	if msg == "" {
+		msg = body.Msg
 	}
-	if d := op.ChainedInvokeDetails; d != nil {
-		out.ChainedInvokeDetails = &ChainedInvokeDetails{Result: d.Result, Error: fromSDKError(d.Error)}
-	}
-	if d := op.ContextDetails; d != nil {
-		out.ContextDetails = &ContextDetails{Result: d.Result, Error: fromSDKError(d.Error), ReplayChildren: aws.ToBool(d.ReplayChildren)}
-	}
-	return out
+	return &wire.APIError{Code: code, StatusCode: resp.StatusCode, Message: msg}
 }

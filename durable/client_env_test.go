@@ -2,9 +2,6 @@ package durable
 
 import (
 	"context"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-
-	"github.com/acme/durable-lambda-go/wire"
 	"strings"
 	"testing"
 )
@@ -36,14 +33,15 @@ func TestDefaultClientFromLambdaEnvironment(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			opts := c.(*awsClient).api.(interface{ Options() lambda.Options }).Options()
-			if got := opts.Region; got != firstNonEmpty(tt.env["AWS_REGION"], tt.env["AWS_DEFAULT_REGION"]) {
-				t.Errorf("region %q", got)
+			rc := c.(*restClient)
+			region := firstNonEmpty(tt.env["AWS_REGION"], tt.env["AWS_DEFAULT_REGION"])
+			if rc.region != region {
+				t.Errorf("region %q", rc.region)
 			}
-			if got := wire.Deref(opts.BaseEndpoint); got != tt.endpoint {
-				t.Errorf("endpoint %q, want %q", got, tt.endpoint)
+			if want := firstNonEmpty(tt.endpoint, "https://lambda."+region+".amazonaws.com"); rc.endpoint.String() != want {
+				t.Errorf("endpoint %q, want %q", rc.endpoint, want)
 			}
-			creds, err := opts.Credentials.Retrieve(context.Background())
+			creds, err := rc.creds.Retrieve(context.Background())
 			if tt.credsErr {
 				if err == nil {
 					t.Fatalf("credentials %+v retrieved without AWS_ACCESS_KEY_ID", creds)

@@ -2,139 +2,155 @@ package durable
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
-	"github.com/aws/smithy-go"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/acme/durable-lambda-go/wire"
 )
 
-// fakeLambda stands in for the AWS SDK client.
-type fakeLambda struct {
-	checkpointIn *lambda.CheckpointDurableExecutionInput
-	stateIn      *lambda.GetDurableExecutionStateInput
-	err          error
-}
+const clientTestARN = "arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST/durable-execution/n/id"
 
-func (f *fakeLambda) CheckpointDurableExecution(_ context.Context, in *lambda.CheckpointDurableExecutionInput, _ ...func(*lambda.Options)) (*lambda.CheckpointDurableExecutionOutput, error) {
-	f.checkpointIn = in
-	if f.err != nil {
-		return nil, f.err
-	}
-	end := time.Unix(1767225660, 0)
-	return &lambda.CheckpointDurableExecutionOutput{
-		CheckpointToken: aws.String("next"),
-		NewExecutionState: &types.CheckpointUpdatedExecutionState{Operations: []types.Operation{{
-			Id: aws.String("w"), Type: types.OperationTypeWait, Status: types.OperationStatusStarted, SubType: aws.String("Wait"),
-			StartTimestamp: aws.Time(time.Unix(1767225600, 0)), WaitDetails: &types.WaitDetails{ScheduledEndTimestamp: &end},
-		}}},
-	}, nil
-}
-
-func (f *fakeLambda) GetDurableExecutionState(_ context.Context, in *lambda.GetDurableExecutionStateInput, _ ...func(*lambda.Options)) (*lambda.GetDurableExecutionStateOutput, error) {
-	f.stateIn = in
-	if f.err != nil {
-		return nil, f.err
-	}
-	return &lambda.GetDurableExecutionStateOutput{NextMarker: aws.String("m2"), Operations: []types.Operation{{
-		Id: aws.String("s"), Type: types.OperationTypeStep, Status: types.OperationStatusFailed, Name: aws.String("n"), ParentId: aws.String("p"),
-		StepDetails:          &types.StepDetails{Attempt: 2, Result: aws.String("r"), Error: &types.ErrorObject{ErrorType: aws.String("E"), ErrorMessage: aws.String("m"), StackTrace: []string{"f"}}},
-		ContextDetails:       &types.ContextDetails{ReplayChildren: aws.Bool(true), Result: aws.String("c")},
-		CallbackDetails:      &types.CallbackDetails{CallbackId: aws.String("cb")},
-		ChainedInvokeDetails: &types.ChainedInvokeDetails{Result: aws.String("i")},
-		ExecutionDetails:     &types.ExecutionDetails{InputPayload: aws.String("{}")},
-	}}}, nil
-}
-
-func TestAWSClientTranslation(t *testing.T) {
-	fl := &fakeLambda{}
-	c := &awsClient{api: fl}
-	out, err := c.Checkpoint(context.Background(), CheckpointInput{DurableExecutionArn: "arn", CheckpointToken: "tok", Updates: []OperationUpdate{
-		{Id: "s", ParentId: "p", Name: "n", Type: "STEP", SubType: "Step", Action: "RETRY", Error: &ErrorObject{ErrorType: "E"}, StepOptions: &wire.StepOptions{NextAttemptDelaySeconds: 3}},
-		{Id: "w", Type: "WAIT", Action: "START", WaitOptions: &wire.WaitOptions{WaitSeconds: 60}},
-		{Id: "cb", Type: "CALLBACK", Action: "START", CallbackOptions: &wire.CallbackOptions{TimeoutSeconds: 9, HeartbeatTimeoutSeconds: 2}},
-		{Id: "i", Type: "CHAINED_INVOKE", Action: "START", Payload: wire.String("{}"), ChainedInvokeOptions: &wire.ChainedInvokeOptions{FunctionName: "fn:1", TenantId: "t"}},
-		{Id: "c", Type: "CONTEXT", Action: "SUCCEED", ContextOptions: &wire.ContextOptions{ReplayChildren: true}},
-	}})
+// testClient returns the default client pointed at srv.
+func testClient(t *testing.T, srv *httptest.Server) *restClient {
+	t.Helper()
+	env := map[string]string{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "secret",
+		"AWS_SESSION_TOKEN": "session", "AWS_ENDPOINT_URL_LAMBDA": srv.URL}
+	c, err := newDefaultClient(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := fl.checkpointIn
-	if *in.DurableExecutionArn != "arn" || *in.CheckpointToken != "tok" || in.ClientToken != nil || len(in.Updates) != 5 {
-		t.Fatalf("request %+v", in)
+	return c.(*restClient)
+}
+
+func TestRESTClientCalls(t *testing.T) {
+	var gotCheckpoint CheckpointInput
+	var problems []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		escapedARN := "arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Af%3A%24LATEST%2Fdurable-execution%2Fn%2Fid"
+		if auth := r.Header.Get("Authorization"); !strings.HasPrefix(auth, "AWS4-HMAC-SHA256 Credential=AKID/") || !strings.Contains(auth, "/us-east-1/lambda/aws4_request") {
+			problems = append(problems, "Authorization "+auth)
+		}
+		if r.Header.Get("X-Amz-Security-Token") != "session" || r.Header.Get("X-Amz-Date") == "" {
+			problems = append(problems, "missing session token or date")
+		}
+		switch {
+		case r.Method == http.MethodPost && r.URL.EscapedPath() == "/2025-12-01/durable-executions/"+escapedARN+"/checkpoint":
+			body, _ := io.ReadAll(r.Body)
+			if err := json.Unmarshal(body, &gotCheckpoint); err != nil {
+				problems = append(problems, "checkpoint body "+string(body))
+			}
+			w.Write([]byte(`{"CheckpointToken":"next","NewExecutionState":{"Operations":[{"Id":"w","Type":"WAIT","SubType":"Wait","Status":"STARTED","StartTimestamp":1767225600,"WaitDetails":{"ScheduledEndTimestamp":1767225660.5}}]}}`))
+		case r.Method == http.MethodGet && r.URL.EscapedPath() == "/2025-12-01/durable-executions/"+escapedARN+"/state":
+			q := r.URL.Query()
+			if q.Get("CheckpointToken") != "tok" || q.Get("Marker") != "m1" || q.Get("MaxItems") != "1000" {
+				problems = append(problems, "state query "+r.URL.RawQuery)
+			}
+			w.Write([]byte(`{"NextMarker":"m2","Operations":[{"Id":"s","Name":"n","ParentId":"p","Type":"STEP","Status":"FAILED","StepDetails":{"Attempt":2,"Result":"r","Error":{"ErrorType":"E","ErrorMessage":"m","StackTrace":["f"]}}}]}`))
+		default:
+			problems = append(problems, "unexpected "+r.Method+" "+r.URL.EscapedPath())
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	c := testClient(t, srv)
+
+	updates := []OperationUpdate{
+		{Id: "s", ParentId: "p", Name: "n", Type: "STEP", SubType: "Step", Action: "RETRY", Error: &ErrorObject{ErrorType: "E"}, StepOptions: &wire.StepOptions{NextAttemptDelaySeconds: 3}},
+		{Id: "i", Type: "CHAINED_INVOKE", Action: "START", Payload: wire.String("{}"), ChainedInvokeOptions: &wire.ChainedInvokeOptions{FunctionName: "fn:1", TenantId: "t"}},
 	}
-	u := in.Updates
-	if *u[0].ParentId != "p" || *u[0].Name != "n" || *u[0].SubType != "Step" || u[0].Action != types.OperationActionRetry ||
-		*u[0].StepOptions.NextAttemptDelaySeconds != 3 || *u[0].Error.ErrorType != "E" || u[0].Error.ErrorMessage != nil {
-		t.Errorf("retry update %+v", u[0])
+	out, err := c.Checkpoint(context.Background(), CheckpointInput{DurableExecutionArn: clientTestARN, CheckpointToken: "tok", Updates: updates})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if u[1].ParentId != nil || *u[1].WaitOptions.WaitSeconds != 60 || u[2].CallbackOptions.TimeoutSeconds != 9 || u[2].CallbackOptions.HeartbeatTimeoutSeconds != 2 {
-		t.Errorf("wait/callback updates %+v %+v", u[1], u[2])
-	}
-	if *u[3].ChainedInvokeOptions.FunctionName != "fn:1" || *u[3].ChainedInvokeOptions.TenantId != "t" || *u[3].Payload != "{}" || !*u[4].ContextOptions.ReplayChildren {
-		t.Errorf("invoke/context updates %+v %+v", u[3], u[4])
+	if gotCheckpoint.CheckpointToken != "tok" || !reflect.DeepEqual(gotCheckpoint.Updates, updates) {
+		t.Errorf("checkpoint request %+v", gotCheckpoint)
 	}
 	if out.CheckpointToken != "next" || len(out.NewExecutionState.Operations) != 1 {
 		t.Fatalf("output %+v", out)
 	}
-	w := out.NewExecutionState.Operations[0]
-	if w.Id != "w" || w.Type != "WAIT" || w.SubType != "Wait" || !wire.TimeOf(w.WaitDetails.ScheduledEndTimestamp).Equal(time.Unix(1767225660, 0)) {
+	if w := out.NewExecutionState.Operations[0]; w.Id != "w" || !wire.TimeOf(w.WaitDetails.ScheduledEndTimestamp).Equal(time.UnixMilli(1767225660500)) {
 		t.Errorf("wait record %+v", w)
 	}
 
-	st, err := c.GetExecutionState(context.Background(), GetExecutionStateInput{DurableExecutionArn: "arn", CheckpointToken: "tok", Marker: "m1", MaxItems: 1000})
+	st, err := c.GetExecutionState(context.Background(), GetExecutionStateInput{DurableExecutionArn: clientTestARN, CheckpointToken: "tok", Marker: "m1", MaxItems: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *fl.stateIn.Marker != "m1" || fl.stateIn.MaxItems != 1000 || st.NextMarker != "m2" {
-		t.Fatalf("state %+v %+v", fl.stateIn, st)
-	}
-	op := st.Operations[0]
 	want := Operation{Id: "s", Type: "STEP", Status: "FAILED", Name: "n", ParentId: "p",
-		StepDetails:          &StepDetails{Attempt: 2, Result: wire.String("r"), Error: &ErrorObject{ErrorType: "E", ErrorMessage: "m", StackTrace: wire.StackTrace{"f"}}},
-		ContextDetails:       &ContextDetails{ReplayChildren: true, Result: wire.String("c")},
-		CallbackDetails:      &CallbackDetails{CallbackId: "cb"},
-		ChainedInvokeDetails: &ChainedInvokeDetails{Result: wire.String("i")},
-		ExecutionDetails:     &ExecutionDetails{InputPayload: wire.String("{}")},
+		StepDetails: &StepDetails{Attempt: 2, Result: wire.String("r"), Error: &ErrorObject{ErrorType: "E", ErrorMessage: "m", StackTrace: wire.StackTrace{"f"}}}}
+	if st.NextMarker != "m2" || len(st.Operations) != 1 || !reflect.DeepEqual(st.Operations[0], want) {
+		t.Errorf("state %+v", st)
 	}
-	if !reflect.DeepEqual(op, want) {
-		t.Errorf("operation\n%+v\nwant\n%+v", op, want)
+	for _, p := range problems {
+		t.Error(p)
 	}
 }
 
-func TestAWSClientErrors(t *testing.T) {
-	withStatus := func(code string, status int) error {
-		return &smithy.OperationError{ServiceID: "Lambda", OperationName: "CheckpointDurableExecution", Err: &awshttp.ResponseError{
-			ResponseError: &smithyhttp.ResponseError{Response: &smithyhttp.Response{Response: &http.Response{StatusCode: status}},
-				Err: &smithy.GenericAPIError{Code: code, Message: "msg"}}}}
-	}
+func TestRESTClientErrors(t *testing.T) {
 	tests := []struct {
-		name string
-		err  error
-		want *wire.APIError
+		name     string
+		answers  []func(http.ResponseWriter) // one per attempt; the last repeats
+		want     *wire.APIError              // nil: success
+		attempts int64
 	}{
-		{"status from response", withStatus("InvalidParameterValueException", 400), &wire.APIError{Code: "InvalidParameterValueException", StatusCode: 400, Message: "msg"}},
-		{"throttled", withStatus("TooManyRequestsException", 429), &wire.APIError{Code: "TooManyRequestsException", StatusCode: 429, Message: "msg"}},
-		{"status from code", &smithy.GenericAPIError{Code: "KMSDisabledException", Message: "msg"}, &wire.APIError{Code: "KMSDisabledException", StatusCode: 502, Message: "msg"}},
+		{"code from header", []func(http.ResponseWriter){errorAnswer(400, "InvalidParameterValueException:http://internal.amazon.com/", `{"message":"Invalid checkpoint token"}`)},
+			&wire.APIError{Code: "InvalidParameterValueException", StatusCode: 400, Message: "Invalid checkpoint token"}, 1},
+		{"code from body type", []func(http.ResponseWriter){errorAnswer(502, "", `{"__type":"com.amazonaws.lambda#KMSDisabledException","Message":"kms"}`)},
+			&wire.APIError{Code: "KMSDisabledException", StatusCode: 502, Message: "kms"}, 3},
+		{"throttled every time", []func(http.ResponseWriter){errorAnswer(429, "TooManyRequestsException", `{"message":"slow down"}`)},
+			&wire.APIError{Code: "TooManyRequestsException", StatusCode: 429, Message: "slow down"}, 3},
+		{"server error then success", []func(http.ResponseWriter){errorAnswer(500, "ServiceException", `{}`), func(w http.ResponseWriter) { w.Write([]byte(`{"CheckpointToken":"t2"}`)) }},
+			nil, 2},
 	}
 	for _, tt := range tests {
-		_, err := (&awsClient{api: &fakeLambda{err: tt.err}}).Checkpoint(context.Background(), CheckpointInput{})
-		var got *wire.APIError
-		if !errors.As(err, &got) || *got != *tt.want {
-			t.Errorf("%s: %#v", tt.name, err)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			var attempts atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				n := int(attempts.Add(1))
+				tt.answers[min(n, len(tt.answers))-1](w)
+			}))
+			defer srv.Close()
+			out, err := testClient(t, srv).Checkpoint(context.Background(), CheckpointInput{DurableExecutionArn: clientTestARN, CheckpointToken: "tok"})
+			if got := attempts.Load(); got != tt.attempts {
+				t.Errorf("%d attempts, want %d", got, tt.attempts)
+			}
+			if tt.want == nil {
+				if err != nil || out.CheckpointToken != "t2" {
+					t.Fatalf("Checkpoint = %+v, %v", out, err)
+				}
+				return
+			}
+			var got *wire.APIError
+			if !errors.As(err, &got) || *got != *tt.want {
+				t.Fatalf("error %#v, want %#v", err, tt.want)
+			}
+		})
 	}
-	network := errors.New("dial tcp: connection refused")
-	if _, err := (&awsClient{api: &fakeLambda{err: network}}).GetExecutionState(context.Background(), GetExecutionStateInput{}); err != network {
-		t.Errorf("network error translated: %v", err)
+
+	srv := httptest.NewServer(http.NotFoundHandler())
+	c := testClient(t, srv)
+	srv.Close()
+	_, err := c.GetExecutionState(context.Background(), GetExecutionStateInput{DurableExecutionArn: clientTestARN})
+	var apiErr *wire.APIError
+	if err == nil || errors.As(err, &apiErr) {
+		t.Fatalf("a refused connection gave %v, want a network error", err)
+	}
+}
+
+func errorAnswer(status int, header, body string) func(http.ResponseWriter) {
+	return func(w http.ResponseWriter) {
+		if header != "" {
+			w.Header().Set("X-Amzn-ErrorType", header)
+		}
+		w.WriteHeader(status)
+		w.Write([]byte(body))
 	}
 }

@@ -26,8 +26,10 @@ import (
 type Handler[I, O any] func(ctx Context, event I) (O, error)
 
 // ExecutionClient is the seam to the durable-execution API: the two calls
-// a durable function makes. The default client is built on the AWS SDK for
-// Go v2; [WithExecutionClient] installs another (an emulator, a fake).
+// a durable function makes. The default client calls the Lambda REST API
+// with net/http, signed with the AWS SDK for Go v2's SigV4 signer, from
+// the Lambda runtime's environment; [WithExecutionClient] installs another
+// (an emulator, a fake, the AWS SDK's Lambda client behind an adapter).
 //
 // The request and response types, the operation records and their
 // OperationType, OperationStatus and OperationAction constants are all

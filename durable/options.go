@@ -92,7 +92,8 @@ func WithStackTraces(on bool) HandlerOption {
 }
 
 // WithExecutionClient replaces the default client of the durable-execution
-// API (built on the AWS SDK for Go v2 Lambda client on first use). Tests and
+// API (a SigV4-signed REST client built from the Lambda environment on
+// first use). Tests and
 // local runners pass an emulator here.
 func WithExecutionClient(c ExecutionClient) HandlerOption {
 	return handlerOptionFunc(func(o *handlerOptions) { o.client = c })
