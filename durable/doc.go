@@ -145,6 +145,24 @@
 // or through futures), and while some code still runs, waiting operations
 // are polled so they can resume in the same invocation.
 //
+// # Checkpoint calls
+//
+// Updates are sent by group commit, as the JavaScript SDK does: an
+// update that some code waits for (a step's result, an at-most-once
+// step's START, a wait) goes out as soon as no goroutine of the invocation
+// runs user code, together with everything queued before it, in requests
+// of at most 250 updates and 750 KB; a full request goes out at once. So
+// a sequential step costs one call (its START travels with its result),
+// and 1,000 items of a Map cost 17, the same counts as the JavaScript SDK.
+// Code that keeps running outside the SDK delays that moment; a fallback
+// then sends what is queued once the code has stayed parked (blocked on
+// I/O, a timer or a channel) for about 15 ms, or after about a second of
+// anything else. A step whose body blocks on I/O for longer than that
+// costs two calls (its START is sent while the body waits, as in
+// JavaScript, where such a step always costs two); a shorter one costs
+// one. Nothing waits for an update before the service has acknowledged
+// it.
+//
 // # Retrying a group of operations
 //
 // A step retries its own body; [Retry] retries a group of operations. It
