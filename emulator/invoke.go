@@ -346,7 +346,7 @@ func (s *Service) Run(ctx context.Context) error {
 			calls = append(calls, s.beginInvocation(e))
 		}
 		next, hasTimer := s.nextTimerAt()
-		s.release(false)
+		s.release(true)
 		for _, job := range jobs {
 			wg.Go(func() { s.runPlain(ctx, job) })
 		}
@@ -389,6 +389,11 @@ func (s *Service) WaitForExecution(ctx context.Context, arn string) (wire.Execut
 		}
 		select {
 		case <-e.done:
+			// Answer only once the outcome is committed; a failed commit
+			// replaced the execution, so look again.
+			if err := s.durable(); err != nil {
+				continue
+			}
 			return s.GetExecution(ctx, arn, true)
 		case <-e.gone: // replaced after a failed commit, or expired: look again
 		case <-ctx.Done():

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -92,39 +93,104 @@ func (e *BadRecordError) Error() string {
 
 func (e *BadRecordError) Unwrap() error { return e.Err }
 
-// commitDirty writes the changes of the executions changed in this locked
-// section in one Store commit. When the commit fails, the executions are
-// put back to their stored state and the error is the ServiceException
-// the API answers: nothing was recorded. Must hold the lock.
-func (s *Service) commitDirty() error {
+// commitGroup is the changes of the locked sections that wait for one
+// Store commit: group commit, so that one fsync serves many requests.
+type commitGroup struct {
+	changes []Change
+	execs   []*execution
+	done    chan struct{} // closed when committed or failed
+	err     error
+}
+
+// queueDirty adds the changes of the executions changed in this locked
+// section to the open commit group and returns it; the caller waits for it
+// with awaitCommit after releasing the lock. The stored counts move on at
+// once, so the next section writes only what it changes; a failed commit
+// replaces the executions anyway (rollback). Must hold the lock.
+func (s *Service) queueDirty() (*commitGroup, error) {
 	dirty := make([]*execution, 0, len(s.dirty))
 	for e := range s.dirty {
 		dirty = append(dirty, e)
 	}
 	sort.Slice(dirty, func(i, j int) bool { return dirty[i].seq < dirty[j].seq })
-	changes := make([]Change, 0, len(dirty))
+	g := s.pending
+	if g == nil {
+		g = &commitGroup{done: make(chan struct{})}
+	}
+	n := len(g.changes)
 	for _, e := range dirty {
 		c, err := e.change()
 		if err != nil {
-			return s.abandon(dirty, err)
+			g.changes = g.changes[:n]
+			return nil, s.abandon(dirty, nil, err)
 		}
-		changes = append(changes, c)
-	}
-	if err := s.cfg.Store.Commit(changes); err != nil {
-		return s.abandon(dirty, err)
+		g.changes = append(g.changes, c)
 	}
 	for _, e := range dirty {
 		e.st.events, e.st.statusChanges, e.st.invocations = len(e.events), len(e.statusChanges), len(e.invocations)
 		clear(e.st.ops)
 	}
-	return nil
+	g.execs = append(g.execs, dirty...)
+	s.pending = g
+	return g, nil
 }
 
-// abandon undoes the changes of a failed commit and returns the API error.
-func (s *Service) abandon(dirty []*execution, err error) error {
-	s.log.Error("emulator: recording a change failed; it is undone", "executions", len(dirty), "err", err)
+// awaitCommit waits until g is committed and returns its error. The first
+// waiter of a group commits it, with every section queued until then; a
+// failed commit also fails the groups queued after it, which build on it,
+// and puts all their executions back to their stored state.
+func (s *Service) awaitCommit(g *commitGroup) error {
+	s.commitMu.Lock()
+	select {
+	case <-g.done:
+	default:
+		s.mu.Lock()
+		group := s.pending // g itself: it is not done, so nobody took it
+		s.pending = nil
+		s.mu.Unlock()
+		if err := s.cfg.Store.Commit(group.changes); err != nil {
+			s.mu.Lock()
+			later := s.pending
+			s.pending = nil
+			var execs []*execution
+			if later != nil {
+				execs = later.execs
+			}
+			apiErr := s.abandon(group.execs, execs, err)
+			s.mu.Unlock()
+			group.err = apiErr
+			if later != nil {
+				later.err = apiErr
+				close(later.done)
+			}
+		}
+		close(group.done)
+	}
+	s.commitMu.Unlock()
+	<-g.done
+	return g.err
+}
+
+// durable waits until every change queued so far is committed.
+func (s *Service) durable() error {
+	s.mu.Lock()
+	g := s.pending
+	s.mu.Unlock()
+	if g == nil {
+		// Nothing queued; a group being committed holds commitMu.
+		s.commitMu.Lock()
+		s.commitMu.Unlock()
+		return nil
+	}
+	return s.awaitCommit(g)
+}
+
+// abandon undoes the changes of the executions of a failed commit and
+// returns the API error. Must hold the lock.
+func (s *Service) abandon(dirty, more []*execution, err error) error {
+	s.log.Error("emulator: recording a change failed; it is undone", "executions", len(dirty)+len(more), "err", err)
 	s.notes = nil
-	s.rollback(dirty)
+	s.rollback(append(slices.Clone(dirty), more...))
 	return wire.NewAPIError(wire.ErrCodeService, "The change could not be recorded and was not applied: %v", err)
 }
 
@@ -370,7 +436,16 @@ func (s *Service) restore(r *record) *execution {
 // copy are ignored when they end (see current); the stored state says
 // whether one is due again. Must hold the lock.
 func (s *Service) rollback(dirty []*execution) {
-	for _, old := range dirty {
+	seen := map[string]bool{}
+	for _, changed := range dirty {
+		if seen[changed.st.key] {
+			continue
+		}
+		seen[changed.st.key] = true
+		old := changed
+		if cur, ok := s.executions[changed.arn]; ok {
+			old = cur
+		}
 		s.removeExecution(old)
 		st, ok, err := s.cfg.Store.LoadExecution(old.st.key)
 		if err != nil {

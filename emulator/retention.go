@@ -34,6 +34,9 @@ func (e *execution) retentionEnd() time.Time {
 
 // retain schedules the deletion of closed execution e. Must hold the lock.
 func (s *Service) retain(e *execution) {
+	if s.cfg.KeepClosed {
+		return
+	}
 	heap.Push(&s.expiries, expiry{at: e.retentionEnd(), e: e})
 }
 

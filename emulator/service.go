@@ -109,6 +109,10 @@ type Config struct {
 	// change is committed to it before it is acknowledged; a failed commit
 	// undoes the change and the API answers ServiceException.
 	Store Store
+	// KeepClosed keeps closed executions past their retention period. The
+	// local test runner sets it: it jumps virtual time far ahead (a
+	// year-long wait) and reads the execution afterwards.
+	KeepClosed bool
 	// QuarantineBad makes New move a stored execution that cannot be
 	// loaded aside (Store.Quarantine) with a warning, instead of failing
 	// with its *BadRecordError.
@@ -152,7 +156,11 @@ type Service struct {
 	// notes and dirty are flushed by unlock.
 	notes []wire.StatusChangeEvent
 	dirty map[*execution]struct{}
-	wake  chan struct{}
+	// pending is the commit group still open for changes; commitMu is held
+	// by the goroutine committing a group.
+	pending  *commitGroup
+	commitMu sync.Mutex
+	wake     chan struct{}
 }
 
 type function struct {
@@ -249,7 +257,7 @@ func (s *Service) now() time.Time {
 // Store; it returns the commit's error, a ServiceException, after which
 // the changes are undone. Every mutating method ends with it (or
 // unlockWith) instead of s.mu.Unlock.
-func (s *Service) unlock() error { return s.release(true) }
+func (s *Service) unlock() error { return s.release(false) }
 
 // unlockWith is unlock for a method returning *err: a failed commit
 // becomes the method's error.
@@ -259,30 +267,46 @@ func (s *Service) unlockWith(err *error) {
 	}
 }
 
-// release is unlock; Run's own loop passes wake=false so it does not wake
-// itself.
-func (s *Service) release(wake bool) error {
+// release is unlock for every caller but Run's own loop, which passes
+// runLoop: it does not wake itself, and it does not wait for the disk —
+// its changes (invocations begun, timers fired) are acknowledged to
+// nobody, so their commit completes in the background, in order with
+// everything else, and a crash before it only repeats them.
+func (s *Service) release(runLoop bool) error {
 	var commitErr error
+	var group *commitGroup
 	if s.cfg.Store != nil && len(s.dirty) > 0 {
-		commitErr = s.commitDirty()
+		group, commitErr = s.queueDirty()
 	}
 	clear(s.dirty)
 	notes := s.notes
 	s.notes = nil
 	s.mu.Unlock()
-	if s.cfg.OnStatusChange != nil {
-		for _, n := range notes {
-			s.cfg.OnStatusChange(n)
+	finish := func() error {
+		err := commitErr
+		if group != nil {
+			err = s.awaitCommit(group)
 		}
+		if err == nil && s.cfg.OnStatusChange != nil {
+			for _, n := range notes {
+				s.cfg.OnStatusChange(n)
+			}
+		}
+		return err
 	}
-	if !wake {
-		return commitErr
+	if runLoop {
+		if group == nil {
+			return finish()
+		}
+		go func() { _ = finish() }()
+		return nil
 	}
+	err := finish()
 	select {
 	case s.wake <- struct{}{}:
 	default:
 	}
-	return commitErr
+	return err
 }
 
 func (s *Service) markDirty(e *execution) { s.dirty[e] = struct{}{} }

@@ -156,6 +156,7 @@ func (r *LocalRunner[I, O]) reset() {
 	svc, err := emulator.New(emulator.Config{
 		Clock:          clock,
 		MaxInvokeDepth: MaxInvokeDepth,
+		KeepClosed:     true, // time jumps far ahead; the result is read afterwards
 		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {

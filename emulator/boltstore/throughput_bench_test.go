@@ -1,0 +1,66 @@
+package boltstore_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/acme/durable-lambda-go/emulator"
+	"github.com/acme/durable-lambda-go/emulator/boltstore"
+)
+
+// BenchmarkConcurrentExecutions starts 1,000 executions at once (three
+// step checkpoints each, driven by Run on the real clock) and waits for
+// all of them, in memory and on a bbolt store; compare the executions/s.
+func BenchmarkConcurrentExecutions(b *testing.B) {
+	for _, store := range []string{"memory", "bbolt"} {
+		b.Run(store, func(b *testing.B) {
+			cfg := emulator.Config{}
+			if store == "bbolt" {
+				st, err := boltstore.Open(b.TempDir())
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer st.Close()
+				cfg.Store = st
+			}
+			svc, err := emulator.New(cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := svc.RegisterFunction(emulator.Function{Name: "fn", Durable: true, Invoker: stepFunction(svc)}); err != nil {
+				b.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			ran := make(chan error, 1)
+			go func() { ran <- svc.Run(ctx) }()
+			defer func() { cancel(); <-ran }()
+			const n = 1000
+			round := 0
+			for b.Loop() {
+				var wg sync.WaitGroup
+				errs := make(chan error, n)
+				for i := range n {
+					wg.Go(func() {
+						out, err := svc.StartExecution(ctx, emulator.StartInput{FunctionName: "fn:1", ExecutionName: fmt.Sprintf("r%d-%d", round, i),
+							Payload: []byte(`{"steps":["a","b","c"]}`)})
+						if err == nil {
+							_, err = svc.WaitForExecution(ctx, out.ExecutionArn)
+						}
+						if err != nil {
+							errs <- err
+						}
+					})
+				}
+				wg.Wait()
+				close(errs)
+				for err := range errs {
+					b.Fatal(err)
+				}
+				round++
+			}
+			b.ReportMetric(float64(n*round)/b.Elapsed().Seconds(), "executions/s")
+		})
+	}
+}
