@@ -101,6 +101,12 @@ func NewDurableFunction(ctx context.Context, scope constructs.Construct, id stri
 	if err != nil {
 		return nil, fmt.Errorf("DurableFunction %s: %w", id, err)
 	}
+	mount, mountPath := props.fileSystem(), ""
+	if mount != nil {
+		if mountPath, err = mount.mountPath(); err != nil {
+			return nil, fmt.Errorf("DurableFunction %s: %w", id, err)
+		}
+	}
 	wd, err := os.Getwd()
 	if err != nil {
 		return nil, fmt.Errorf("DurableFunction %s: %w", id, err)
@@ -132,7 +138,7 @@ func NewDurableFunction(ctx context.Context, scope constructs.Construct, id stri
 	for k, v := range p.environment {
 		env[k] = jsii.String(v)
 	}
-	d.Function = awslambda.NewFunction(c, jsii.String("Function"), &awslambda.FunctionProps{
+	fnProps := &awslambda.FunctionProps{
 		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
 		Handler:      jsii.String(BootstrapName),
 		Code:         awslambda.Code_FromAsset(jsii.String(buildDir), nil),
@@ -146,7 +152,14 @@ func NewDurableFunction(ctx context.Context, scope constructs.Construct, id stri
 			ExecutionTimeout: awscdk.Duration_Seconds(jsii.Number(p.executionTimeout.Seconds())),
 			RetentionPeriod:  awscdk.Duration_Days(jsii.Number(p.retentionDays)),
 		},
-	})
+	}
+	if mount != nil {
+		mount.apply(fnProps, env, mountPath)
+	}
+	d.Function = awslambda.NewFunction(c, jsii.String("Function"), fnProps)
+	if mount != nil {
+		mount.grant(d)
+	}
 
 	// The function is durable from its creation, so the warning that adding
 	// DurableConfig to an existing function replaces it does not apply.

@@ -105,6 +105,10 @@ type DurableFunctionProps struct {
 	// Allowed: RUNNING, SUCCEEDED, FAILED, TIMED_OUT, STOPPED.
 	// Default: empty, meaning every status change.
 	StatusFilter []wire.ExecutionStatus
+
+	// FileSystem mounts an EFS access point for durable.NewFileSystemSerdes
+	// (see FileSystemMount). Default: none.
+	FileSystem *FileSystemMount
 }
 
 // PropError reports a DurableFunctionProps field whose value the service
