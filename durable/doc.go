@@ -204,7 +204,8 @@
 // service invokes the function again); other 4xx answers and KMS errors
 // fail the execution. A serialization failure is permanent unless the
 // [Serdes] wraps it with [RetryableSerdesError]. A panic anywhere in user
-// code is recovered and reported as a [PanicError] invocation failure.
+// code is recovered and reported as a [PanicError] invocation failure,
+// recorded with a StackTrace that starts at the line that panicked.
 //
 // # Options
 //
