@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acme/durable-lambda-go/internal/testwait"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -284,13 +285,15 @@ func TestCallbackCompletesWhileCodeRuns(t *testing.T) {
 			// The queue's fallback sends the callback's START while
 			// the sibling runs. Once the root waits for the callback, the sibling
 			// checkpoints (here: a poll), then stops running.
+			if err := testwait.For("the root waits for the callback", func() bool {
+				inv.mu.Lock()
+				defer inv.mu.Unlock()
+				return len(inv.waits) > 0
+			}); err != nil {
+				t.Error(err)
+			}
 			inv.mu.Lock()
 			defer inv.mu.Unlock()
-			for len(inv.waits) == 0 {
-				inv.mu.Unlock()
-				time.Sleep(time.Millisecond)
-				inv.mu.Lock()
-			}
 			inv.pollLocked()
 			inv.blockLocked()
 		}()

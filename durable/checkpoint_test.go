@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/acme/durable-lambda-go/internal/testwait"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -171,14 +171,12 @@ func TestQueueBatchesWhileInFlight(t *testing.T) {
 		inv := ctx.impl().inv
 		done := make(chan error)
 		go func() { done <- inv.checkpoint(OperationUpdate{Id: "a", Type: "STEP", Action: "START"}) }()
-		for {
+		if err := testwait.For("the first checkpoint is in flight", func() bool {
 			inv.mu.Lock()
-			sending := inv.q.sending
-			inv.mu.Unlock()
-			if sending {
-				break
-			}
-			runtime.Gosched()
+			defer inv.mu.Unlock()
+			return inv.q.sending
+		}); err != nil {
+			return "", err
 		}
 		for _, id := range []string{"b", "c"} {
 			if err := inv.enqueueAsync(OperationUpdate{Id: id, Type: "STEP", Action: "START"}); err != nil {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acme/durable-lambda-go/internal/testwait"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -54,17 +55,18 @@ func TestSuspendWhenLastRunnerBlocks(t *testing.T) {
 		inv.mu.Unlock()
 		go func() {
 			// The sibling waits until the root is blocked on the service,
-			// then blocks itself.
-			for {
+			// then blocks itself (also after a failed wait, so that the
+			// invocation ends and the test reports the failure).
+			if err := testwait.For("the root blocks on the service", func() bool {
 				inv.mu.Lock()
-				if len(inv.waits) == 1 {
-					inv.blockLocked()
-					inv.mu.Unlock()
-					return
-				}
-				inv.mu.Unlock()
-				time.Sleep(time.Millisecond)
+				defer inv.mu.Unlock()
+				return len(inv.waits) == 1
+			}); err != nil {
+				t.Error(err)
 			}
+			inv.mu.Lock()
+			defer inv.mu.Unlock()
+			inv.blockLocked()
 		}()
 		if err := Wait(ctx, "w", time.Hour); err != nil {
 			return "", err

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acme/durable-lambda-go/internal/testwait"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -35,12 +36,9 @@ func TestRunDrivesConcurrentExecutions(t *testing.T) {
 	runErr := make(chan error, 1)
 	go func() { runErr <- svc.Run(ctx) }()
 	// Wait until every execution armed its wait timer, then skip time.
-	for {
-		if len(svc.Timers()) == 5*2 { // wait + execution timeout each
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	testwait.Until(t, "every execution arms its wait timer", func() bool {
+		return len(svc.Timers()) == 5*2 // wait + execution timeout each
+	})
 	if err := svc.AdvanceTo(clock.Now().Add(30 * time.Second)); err != nil {
 		t.Fatal(err)
 	}
@@ -303,21 +301,26 @@ func TestConcurrentCallers(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				for {
-					if _, err := svc.ListExecutions(ctx, ListInput{FunctionName: "fn"}); err != nil {
-						return err
+				var callbackID string
+				var pollErr error
+				if err := testwait.For("execution "+out.ExecutionArn+" creates its callback", func() bool {
+					if _, pollErr = svc.ListExecutions(ctx, ListInput{FunctionName: "fn"}); pollErr != nil {
+						return true
 					}
 					open, err := svc.OpenCallbacks(out.ExecutionArn)
-					if err != nil {
-						return err
+					if pollErr = err; err != nil || len(open) != 1 {
+						return err != nil
 					}
-					if len(open) == 1 {
-						if err := svc.SendCallbackSuccess(ctx, open[0].CallbackID, []byte(strconv.Itoa(i))); err != nil {
-							return err
-						}
-						break
-					}
-					time.Sleep(time.Millisecond)
+					callbackID = open[0].CallbackID
+					return true
+				}); err != nil {
+					return err
+				}
+				if pollErr != nil {
+					return pollErr
+				}
+				if err := svc.SendCallbackSuccess(ctx, callbackID, []byte(strconv.Itoa(i))); err != nil {
+					return err
 				}
 				wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
 				defer wcancel()

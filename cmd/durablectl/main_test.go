@@ -18,6 +18,7 @@ import (
 	"github.com/acme/durable-lambda-go/cmd/durablectl/internal/demo"
 	"github.com/acme/durable-lambda-go/emulator"
 	"github.com/acme/durable-lambda-go/internal/testbin"
+	"github.com/acme/durable-lambda-go/internal/testwait"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -288,6 +289,7 @@ func TestCallbackCommands(t *testing.T) {
 		t.Helper()
 		events, cancel := h.svc.Subscribe(arn)
 		defer cancel()
+		ctx := testwait.Context(t)
 		for {
 			if open, _ := h.svc.OpenCallbacks(arn); len(open) > 0 {
 				if invs, _ := h.svc.Invocations(arn); len(invs) > 0 {
@@ -296,8 +298,8 @@ func TestCallbackCommands(t *testing.T) {
 			}
 			select {
 			case <-events:
-			case <-t.Context().Done():
-				t.Fatal("no callback was created")
+			case <-ctx.Done():
+				t.Fatalf("no callback was created within %s", testwait.Deadline)
 			}
 		}
 	}

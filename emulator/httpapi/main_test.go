@@ -9,6 +9,7 @@ import (
 	"github.com/acme/durable-lambda-go/emulator/httpapi"
 	"github.com/acme/durable-lambda-go/emulator/runtimeapi"
 	"github.com/acme/durable-lambda-go/internal/testbin"
+	"github.com/acme/durable-lambda-go/internal/testwait"
 	"github.com/acme/durable-lambda-go/wire"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -85,6 +86,7 @@ func (s *stack) waitForEvent(t *testing.T, arn string, typ wire.EventType) wire.
 	if i := slices.IndexFunc(past, func(e wire.Event) bool { return e.EventType == typ }); i >= 0 {
 		return past[i]
 	}
+	ctx := testwait.Context(t)
 	for {
 		select {
 		case e, ok := <-events:
@@ -94,8 +96,8 @@ func (s *stack) waitForEvent(t *testing.T, arn string, typ wire.EventType) wire.
 			if e.EventType == typ {
 				return e
 			}
-		case <-t.Context().Done():
-			t.Fatalf("test ended before a %s event", typ)
+		case <-ctx.Done():
+			t.Fatalf("no %s event within %s", typ, testwait.Deadline)
 		}
 	}
 }

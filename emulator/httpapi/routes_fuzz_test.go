@@ -14,6 +14,7 @@ import (
 
 	"github.com/acme/durable-lambda-go/emulator"
 	"github.com/acme/durable-lambda-go/emulator/httpapi"
+	"github.com/acme/durable-lambda-go/internal/testwait"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -69,7 +70,7 @@ func FuzzHTTPRoutes(f *testing.F) {
 		f.Fatal(err)
 	}
 	callbackID := ""
-	for callbackID == "" {
+	testwait.Until(f, "the execution creates its callback", func() bool {
 		open, err := svc.OpenCallbacks(start.ExecutionArn)
 		if err != nil {
 			f.Fatal(err)
@@ -77,8 +78,8 @@ func FuzzHTTPRoutes(f *testing.F) {
 		if len(open) > 0 {
 			callbackID = open[0].CallbackID
 		}
-		time.Sleep(time.Millisecond)
-	}
+		return callbackID != ""
+	})
 	arn := url.PathEscape(start.ExecutionArn)
 	arn = strings.NewReplacer(":", "%3A", "$", "%24").Replace(arn)
 	cb := url.PathEscape(callbackID)
