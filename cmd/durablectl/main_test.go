@@ -384,11 +384,12 @@ func TestServeUntilInterrupted(t *testing.T) {
 			defer interrupt()
 			s := start(ctx, t, false, append([]string{"serve", "--binary", demoBinary}, tt.args...)...)
 			// The banner names a URL that works from this machine, also
-			// when serve listens on every interface; the function is
-			// named after its binary's directory.
+			// when serve listens on every interface, and the function by
+			// the name derived from its binary (see TestFunctionName).
 			url := s.await(regexp.MustCompile(`at (http://127\.0\.0\.1:\d+)\n`))[1]
-			wantLines(t, s.said.String(), `aws lambda invoke --endpoint-url `+regexp.QuoteMeta(url)+` --function-name demo:1 `)
-			if code, stdout, stderr := cli(t, "list", "--endpoint", url, "--function-name", "demo"); code != exitOK || stdout != "no executions of demo\n" {
+			name := (&functionFlags{binary: demoBinary}).functionName()
+			wantLines(t, s.said.String(), `aws lambda invoke --endpoint-url `+regexp.QuoteMeta(url)+` --function-name `+name+`:1 `)
+			if code, stdout, stderr := cli(t, "list", "--endpoint", url, "--function-name", name); code != exitOK || stdout != "no executions of "+name+"\n" {
 				t.Errorf("list against serve: exit %d, %q, %q", code, stdout, stderr)
 			}
 			interrupt()
