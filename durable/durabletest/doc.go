@@ -63,6 +63,12 @@
 // The service re-invokes the function, so a test proves that replay
 // reaches the same result without re-running completed steps.
 // OmitTokenOnCheckpoint simulates a response without a checkpoint token.
+// Which updates the nth call carries follows the SDK's group commit: a
+// sequential step's START and result share one call, unless the step body
+// sits idle long enough (blocked in I/O, such as a log write to a full
+// stdout pipe) for the SDK's fallback to send the START alone. Tests that
+// number checkpoints should keep step bodies off real I/O — for instance
+// durable.WithLogHandler with a handler writing to memory or io.Discard.
 // Exit, called in the handler, stands for its process dying there: the
 // invocation is recorded as a Runtime.ExitError and the service invokes
 // the function again.
