@@ -35,9 +35,21 @@ func TestRunDrivesConcurrentExecutions(t *testing.T) {
 	defer stop()
 	runErr := make(chan error, 1)
 	go func() { runErr <- svc.Run(ctx) }()
-	// Wait until every execution armed its wait timer, then skip time.
-	testwait.Until(t, "every execution arms its wait timer", func() bool {
-		return len(svc.Timers()) == 5*2 // wait + execution timeout each
+	// Wait until every execution armed its wait timer and its first
+	// invocation has returned, then skip time. The timer is armed by the
+	// checkpoint, before the invocation returns; skipping time in between
+	// would let the wait succeed while that invocation still runs, which is
+	// legitimate but not the order this test asserts.
+	testwait.Until(t, "every execution arms its wait timer and finishes its first invocation", func() bool {
+		if len(svc.Timers()) != 5*2 { // wait + execution timeout each
+			return false
+		}
+		for _, arn := range arns {
+			if invs, err := svc.Invocations(arn); err != nil || len(invs) != 1 {
+				return false
+			}
+		}
+		return true
 	})
 	if err := svc.AdvanceTo(clock.Now().Add(30 * time.Second)); err != nil {
 		t.Fatal(err)
