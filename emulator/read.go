@@ -3,6 +3,7 @@ package emulator
 import (
 	"context"
 	"slices"
+	"sort"
 	"strconv"
 	"sync"
 	"time"
@@ -192,8 +193,13 @@ func (s *Service) ListExecutions(ctx context.Context, in ListInput) (wire.ListEx
 	if err != nil {
 		return wire.ListExecutionsOutput{}, err
 	}
-	var match []wire.ExecutionSummary
-	for _, e := range s.order {
+	i, step, err := s.listStart(in.Marker, in.ReverseOrder)
+	if err != nil {
+		return wire.ListExecutionsOutput{}, err
+	}
+	out := wire.ListExecutionsOutput{DurableExecutions: []wire.ExecutionSummary{}}
+	for ; i >= 0 && i < len(s.order); i += step {
+		e := s.order[i]
 		switch {
 		case e.function != fn.Name,
 			version != "" && e.version != version,
@@ -203,26 +209,46 @@ func (s *Service) ListExecutions(ctx context.Context, in ListInput) (wire.ListEx
 			!in.StartedBefore.IsZero() && !e.start.Before(in.StartedBefore):
 			continue
 		}
+		if len(out.DurableExecutions) == maxItems {
+			out.NextMarker = strconv.Itoa(e.seq)
+			break
+		}
 		sum := wire.ExecutionSummary{DurableExecutionArn: e.arn, DurableExecutionName: e.name,
 			FunctionArn: e.fnArn, Status: e.status, StartTimestamp: wire.At(e.start)}
 		if e.status.Terminal() {
 			sum.EndTimestamp = wire.At(e.end)
 		}
-		match = append(match, sum)
-	}
-	if !in.ReverseOrder {
-		slices.Reverse(match)
-	}
-	from, err := parseMarker(in.Marker, len(match))
-	if err != nil {
-		return wire.ListExecutionsOutput{}, err
-	}
-	to := min(from+maxItems, len(match))
-	out := wire.ListExecutionsOutput{DurableExecutions: append([]wire.ExecutionSummary{}, match[from:to]...)}
-	if to < len(match) {
-		out.NextMarker = strconv.Itoa(to)
+		out.DurableExecutions = append(out.DurableExecutions, sum)
 	}
 	return out, nil
+}
+
+// listStart decodes a ListExecutions marker into the index in s.order
+// where the page starts and the direction of the walk (-1: newest first).
+// The marker is the start-order number of the page's first execution, so
+// a page costs its own length plus the executions the filters skip, not
+// the whole list, and paging stays put while executions start or expire.
+func (s *Service) listStart(marker string, oldestFirst bool) (int, int, error) {
+	step := -1
+	if oldestFirst {
+		step = 1
+	}
+	if marker == "" {
+		if oldestFirst {
+			return 0, step, nil
+		}
+		return len(s.order) - 1, step, nil
+	}
+	seq, err := strconv.Atoi(marker)
+	if err != nil || seq < 1 {
+		return 0, 0, invalidParam("Invalid marker %q", marker)
+	}
+	// The first execution at or after seq in start order.
+	i := sort.Search(len(s.order), func(i int) bool { return s.order[i].seq >= seq })
+	if !oldestFirst && (i == len(s.order) || s.order[i].seq > seq) {
+		i-- // the newest at or before seq
+	}
+	return i, step, nil
 }
 
 // StopExecution implements StopDurableExecution: a running execution
