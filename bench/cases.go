@@ -11,11 +11,6 @@ import (
 	"github.com/acme/durable-lambda-go/wire"
 )
 
-// MaxRunnerOperations is the most operations the local runner's service
-// lets one execution record (the service's limit); bigger cases run only
-// through the SDK alone.
-const MaxRunnerOperations = 3000
-
 // Case is one benchmarked workflow configuration, named like the anchor's
 // rows ("seq-1000", "replay-100", "wait-chain", ...).
 type Case struct {
@@ -23,7 +18,9 @@ type Case struct {
 	// Steps is the number of step operations the execution runs (the
 	// per-step figures divide by it).
 	Steps int
-	// Operations is the number of operations the execution records.
+	// Operations is the number of operations the execution records; the
+	// runner's execution is limited to exactly that many
+	// (durabletest.WithMaxOperations), beyond the service's 3,000.
 	Operations int
 	// ReplaySteps, when non-zero, makes the SDK-alone benchmark one
 	// invocation replaying that many completed steps (ReplayPayload);
@@ -53,43 +50,40 @@ func Cases() []Case {
 	var cs []Case
 	for _, n := range []int{10, 100, 1000, 10000} {
 		cs = append(cs, Case{Name: fmt.Sprintf("seq-%d", n), Steps: n, Operations: n,
-			Input: mustJSON(SeqInput{N: n}), Wrap: wrapper(Seq), RunLocal: localRunner(Seq, SeqInput{N: n}), Check: checkSeq(n)})
+			Input: mustJSON(SeqInput{N: n}), Wrap: wrapper(Seq), RunLocal: localRunner(Seq, SeqInput{N: n}, n), Check: checkSeq(n)})
 	}
 	for _, n := range []int{10, 100, 1000, 10000} {
 		cs = append(cs, Case{Name: fmt.Sprintf("replay-%d", n), Steps: n, Operations: n + 1, ReplaySteps: n, KeepLog: true,
-			Input: mustJSON(SeqInput{N: n}), Wrap: wrapper(SeqThenWait), RunLocal: localRunner(SeqThenWait, SeqInput{N: n}), Check: checkSeq(n)})
+			Input: mustJSON(SeqInput{N: n}), Wrap: wrapper(SeqThenWait), RunLocal: localRunner(SeqThenWait, SeqInput{N: n}, n+1), Check: checkSeq(n)})
 	}
 	for _, n := range []int{10, 100, 1000} {
 		cs = append(cs, Case{Name: fmt.Sprintf("map-%d", n), Steps: n, Operations: 2*n + 1, Concurrent: true,
-			Input: mustJSON(SeqInput{N: n}), Wrap: wrapper(MapSteps), RunLocal: localRunner(MapSteps, SeqInput{N: n}), Check: checkMap(n)})
+			Input: mustJSON(SeqInput{N: n}), Wrap: wrapper(MapSteps), RunLocal: localRunner(MapSteps, SeqInput{N: n}, 2*n+1), Check: checkMap(n)})
 	}
 	cs = append(cs,
 		Case{Name: "wait-chain", Steps: 3, Operations: 5, KeepLog: true, Input: []byte(`{}`),
-			Wrap: wrapper(WaitChain), RunLocal: localRunner(WaitChain, struct{}{}), Check: checkEqual(`{"steps":[1,2,3]}`)},
+			Wrap: wrapper(WaitChain), RunLocal: localRunner(WaitChain, struct{}{}, 5), Check: checkEqual(`{"steps":[1,2,3]}`)},
 		Case{Name: "retry", Steps: 1, Operations: 1, KeepLog: true, Input: []byte(`{}`),
-			Wrap: wrapper(Retry), RunLocal: localRunner(Retry, struct{}{}), Check: checkEqual(`{"ok":true,"attempt":3}`)},
+			Wrap: wrapper(Retry), RunLocal: localRunner(Retry, struct{}{}, 1), Check: checkEqual(`{"ok":true,"attempt":3}`)},
 		Case{Name: "seed", Steps: 3, Operations: 3, Input: SeedInput,
-			Wrap: wrapper(Seed()), RunLocal: localRunner(Seed(), SeedInput), Check: checkSeed},
+			Wrap: wrapper(Seed()), RunLocal: localRunner(Seed(), SeedInput, 3), Check: checkSeed},
 	)
 	return cs
 }
-
-// RunsLocally reports whether the case fits the runner's service.
-func (c Case) RunsLocally() bool { return c.Operations <= MaxRunnerOperations }
 
 // wrapper returns a Case.Wrap for handler h.
 func wrapper[I, O any](h durable.Handler[I, O]) func(opts ...durable.HandlerOption) Invoke {
 	return func(opts ...durable.HandlerOption) Invoke { return durable.Wrap(h, opts...) }
 }
 
-// localRunner returns a Case.RunLocal for handler h and event. The
-// runner's replay check (one more run of the handler against the whole
+// localRunner returns a Case.RunLocal for handler h and event, whose
+// execution may record ops operations. The runner's replay check (one more run of the handler against the whole
 // history) is off: the JavaScript runner has none, and the benchmark
 // compares one execution with one execution.
-func localRunner[I, O any](h durable.Handler[I, O], event I) func(opts ...durable.HandlerOption) (*durabletest.TestResult, int, error) {
+func localRunner[I, O any](h durable.Handler[I, O], event I, ops int) func(opts ...durable.HandlerOption) (*durabletest.TestResult, int, error) {
 	return func(opts ...durable.HandlerOption) (*durabletest.TestResult, int, error) {
 		r := durabletest.NewLocalRunner(h, opts...)
-		res, err := r.RunUntilComplete(event, durabletest.WithoutReplayCheck())
+		res, err := r.RunUntilComplete(event, durabletest.WithoutReplayCheck(), durabletest.WithMaxOperations(ops))
 		return res, r.Checkpoints(), err
 	}
 }

@@ -315,8 +315,12 @@ func (s *Service) validateUpdates(e *execution, ups []wire.OperationUpdate) erro
 		}
 		sim[u.Id] = simOp{u.Type, next}
 	}
-	if len(e.ops)-1+newOps > s.cfg.MaxOperations {
-		return invalidParam("The execution would exceed the maximum of %d operations", s.cfg.MaxOperations)
+	limit := s.cfg.MaxOperations
+	if e.maxOps > 0 {
+		limit = e.maxOps
+	}
+	if len(e.ops)-1+newOps > limit {
+		return invalidParam("The execution would exceed the maximum of %d operations", limit)
 	}
 	return nil
 }

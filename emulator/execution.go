@@ -17,6 +17,7 @@ type execution struct {
 	input    string
 	config   wire.DurableConfig
 	depth    int
+	maxOps   int    // the execution's operation limit; 0: the service's
 	parent   *opRef // the CHAINED_INVOKE operation that started it, if any
 
 	status wire.ExecutionStatus

@@ -20,6 +20,7 @@ type snapshot struct {
 	Function  string               `json:"function"`
 	Config    wire.DurableConfig   `json:"config"`
 	Depth     int                  `json:"depth"`
+	MaxOps    int                  `json:"maxOperations,omitempty"`
 	ParentARN string               `json:"parentArn,omitempty"`
 	ParentOp  string               `json:"parentOp,omitempty"`
 	Status    wire.ExecutionStatus `json:"status"`
@@ -236,7 +237,7 @@ func (e *execution) change() (Change, error) {
 
 func (e *execution) header() snapshot {
 	sn := snapshot{
-		ARN: e.arn, Seq: e.seq, Function: e.function, Config: e.config, Depth: e.depth,
+		ARN: e.arn, Seq: e.seq, Function: e.function, Config: e.config, Depth: e.depth, MaxOps: e.maxOps,
 		Status: e.status, Start: e.start, End: e.end, Result: e.result, Error: e.err,
 		Due: e.due || e.inv != nil, Failures: e.failures,
 	}
@@ -391,6 +392,7 @@ func (s *Service) restore(r *record) *execution {
 	sn := r.header
 	arn, _ := wire.ParseExecutionARN(sn.ARN)
 	e := newExecution(arn, sn.Function, sn.Config, wire.Deref(r.ops[0].ExecutionDetails.InputPayload), sn.Start, sn.Depth)
+	e.maxOps = sn.MaxOps
 	e.ops, e.opIndex, e.opPos = nil, map[string]*wire.Operation{}, map[string]int{}
 	for i := range r.ops {
 		op := r.ops[i]

@@ -447,6 +447,10 @@ type StartInput struct {
 	ExecutionName string
 	// Payload is the execution's input (the raw event); "{}" when empty.
 	Payload []byte
+	// MaxOperations caps the operations this execution may record, in
+	// place of the service's Limits.MaxOperations when positive (an
+	// in-process option: the Invoke API has no such parameter).
+	MaxOperations int
 }
 
 // StartOutput is the response of StartExecution.
@@ -488,6 +492,9 @@ func (s *Service) StartExecution(ctx context.Context, in StartInput) (_ StartOut
 	e, existing, err := s.startLocked(fn, version, in.ExecutionName, in.Payload, 0, nil)
 	if err != nil {
 		return StartOutput{}, err
+	}
+	if !existing && in.MaxOperations > 0 {
+		e.maxOps = in.MaxOperations
 	}
 	return StartOutput{ExecutionArn: e.arn, Existing: existing}, nil
 }

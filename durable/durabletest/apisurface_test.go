@@ -27,6 +27,7 @@ var (
 	_ func(*runner, int) (*durabletest.TestResult, error)                               = (*runner).Run
 	_ func(*runner, int, ...durabletest.RunnerOption) (*durabletest.TestResult, error)  = (*runner).RunUntilComplete
 	_ func(int) durabletest.RunnerOption                                                = durabletest.WithMaxInvocations
+	_ func(int) durabletest.RunnerOption                                                = durabletest.WithMaxOperations
 	_ int                                                                               = durabletest.DefaultMaxInvocations
 	_ func(*runner) bool                                                                = (*runner).CompletePendingTimers
 	_ func(*runner) []durabletest.OpenCallback                                          = (*runner).OpenCallbacks

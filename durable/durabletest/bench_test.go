@@ -15,13 +15,10 @@ import (
 // invocation replays N steps. Besides ns/op it reports ns/step, the
 // checkpoint calls (LocalRunner.Checkpoints) and the updates they carried
 // (counted from the history) per execution, and the process CPU time per
-// step (cpu-ns/step). Cases with more operations
-// than the service allows one execution are left out.
+// step (cpu-ns/step). Every case runs, N = 10,000 too: its execution's
+// operation limit is raised with durabletest.WithMaxOperations.
 func BenchmarkRunner(b *testing.B) {
 	for _, c := range bench.Cases() {
-		if !c.RunsLocally() {
-			continue
-		}
 		b.Run(c.Name, func(b *testing.B) {
 			b.ReportAllocs()
 			var res *durabletest.TestResult

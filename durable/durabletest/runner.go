@@ -35,6 +35,7 @@ type RunnerOption func(*runnerConfig)
 type runnerConfig struct {
 	maxInvocations int
 	executionName  string
+	maxOperations  int
 	noReplayCheck  bool
 }
 
@@ -65,6 +66,16 @@ func WithMaxInvocations(n int) RunnerOption {
 // without one, every started execution is a new one.
 func WithExecutionName(name string) RunnerOption {
 	return func(c *runnerConfig) { c.executionName = name }
+}
+
+// WithMaxOperations caps the operations the execution the call starts may
+// record, in place of the service's limit (emulator.DefaultMaxOperations,
+// 3,000, as protocol.md documents for the real service): a checkpoint that
+// would exceed it fails the execution as the service does. Like
+// WithExecutionName, it is not used by a call that continues the running
+// execution; chained durable targets keep the service's limit.
+func WithMaxOperations(n int) RunnerOption {
+	return func(c *runnerConfig) { c.maxOperations = n }
 }
 
 // Function is a function a test registers so the handler can invoke it;
@@ -274,10 +285,10 @@ func (r *LocalRunner[I, O]) Checkpoints() int {
 	return r.faults.count()
 }
 
-// execution starts the execution for event under name (the service's
-// choice when empty), or returns the current one while its final result
-// has not been returned.
-func (r *LocalRunner[I, O]) execution(ctx context.Context, event I, name string) (string, error) {
+// execution starts the execution for event under cfg's name (the
+// service's choice when empty) and operation limit, or returns the current
+// one while its final result has not been returned.
+func (r *LocalRunner[I, O]) execution(ctx context.Context, event I, cfg runnerConfig) (string, error) {
 	if r.arn != "" && !r.closed {
 		return r.arn, nil
 	}
@@ -285,7 +296,7 @@ func (r *LocalRunner[I, O]) execution(ctx context.Context, event I, name string)
 	if err != nil {
 		return "", fmt.Errorf("durabletest: encoding the event: %w", err)
 	}
-	out, err := r.svc.StartExecution(ctx, emulator.StartInput{FunctionName: FunctionName, Qualifier: "$LATEST", ExecutionName: name, Payload: payload})
+	out, err := r.svc.StartExecution(ctx, emulator.StartInput{FunctionName: FunctionName, Qualifier: "$LATEST", ExecutionName: cfg.executionName, Payload: payload, MaxOperations: cfg.maxOperations})
 	if err != nil {
 		return "", fmt.Errorf("durabletest: starting the execution: %w", err)
 	}
@@ -337,7 +348,7 @@ func (r *LocalRunner[I, O]) run(event I, opts []RunnerOption, untilComplete bool
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	ctx := context.Background()
-	arn, err := r.execution(ctx, event, cfg.executionName)
+	arn, err := r.execution(ctx, event, cfg)
 	if err != nil {
 		return nil, err
 	}

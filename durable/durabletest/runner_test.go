@@ -3,6 +3,7 @@ package durabletest
 import (
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -289,5 +290,40 @@ func TestWithExecutionName(t *testing.T) {
 	// names invoked nothing.
 	if reserves.Load() != 2 || charges.Load() != 2 {
 		t.Errorf("step bodies ran %d/%d times, want 2/2 (two executions)", reserves.Load(), charges.Load())
+	}
+}
+
+func TestWithMaxOperations(t *testing.T) {
+	steps := func(ctx durable.Context, n int) (int, error) {
+		for i := range n {
+			if _, err := durable.Step(ctx, "s"+strconv.Itoa(i), func(durable.StepContext) (int, error) { return i, nil }); err != nil {
+				return 0, err
+			}
+		}
+		return n, nil
+	}
+	tests := []struct {
+		name       string
+		steps      int
+		opts       []RunnerOption
+		wantStatus ExecutionStatus
+	}{
+		{"within the limit", 5, []RunnerOption{WithMaxOperations(5)}, StatusSucceeded},
+		{"one over the limit", 5, []RunnerOption{WithMaxOperations(4)}, StatusFailed},
+		{"without the option", 5, nil, StatusSucceeded},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := NewLocalRunner(steps).RunUntilComplete(tt.steps, tt.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Status != tt.wantStatus {
+				t.Fatalf("status %s, want %s (error %+v)", res.Status, tt.wantStatus, res.Error)
+			}
+			if tt.wantStatus == StatusFailed && !strings.Contains(res.Error.ErrorMessage, "maximum of 4 operations") {
+				t.Errorf("error %+v, want the service's operation limit", res.Error)
+			}
+		})
 	}
 }
