@@ -1,192 +1,167 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
-	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/acme/durable-lambda-go/cmd/durablectl/internal/lambdaclient"
+	"github.com/acme/durable-lambda-go/internal/lambdahistory"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
-// client calls the durable-execution REST API of a running endpoint
-// (durablectl serve, or anything else that speaks it). It decodes
-// responses into the wire types, which are the API's JSON shapes.
+// pageSize is MaxItems of the list and history pages the commands read:
+// the most the API allows.
+const pageSize = 1000
+
+// client reads and drives executions through the AWS SDK's Lambda client,
+// at a local endpoint or at AWS, and returns the wire types that the
+// commands print.
 type client struct {
-	base string
-	http *http.Client
+	api  *lambda.Client
+	opts lambdaclient.Options
 }
 
 // unreachableError reports that no endpoint answered at all.
 type unreachableError struct {
-	endpoint string
-	err      error
+	opts lambdaclient.Options
+	err  error
 }
 
 func (e *unreachableError) Error() string {
-	return fmt.Sprintf("cannot reach the endpoint %s (is `durablectl serve` running?): %v", e.endpoint, e.err)
+	if e.opts.IsAWS() {
+		return fmt.Sprintf("cannot reach AWS Lambda: %v", e.err)
+	}
+	return fmt.Sprintf("cannot reach the endpoint %s (is `durablectl serve` running? if it listens on another --addr, give that address as --endpoint http://HOST:PORT; --endpoint aws for AWS Lambda): %v", e.opts.Endpoint, e.err)
 }
 
 func (e *unreachableError) Unwrap() error { return e.err }
 
-// escapeLabel escapes a path label the way AWS clients do: every byte
-// outside A-Z a-z 0-9 - . _ ~.
-func escapeLabel(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || strings.IndexByte("-._~", c) >= 0 {
-			b.WriteByte(c)
-			continue
-		}
-		fmt.Fprintf(&b, "%%%02X", c)
-	}
-	return b.String()
+// serviceError is an error answered by the service (the SDK's error
+// wraps a typed one such as *types.ResourceNotFoundException), told by its
+// code and message, and the request id for AWS support.
+type serviceError struct {
+	api       smithy.APIError
+	requestID string
+	err       error // the SDK's error
 }
 
-// Content types of request bodies.
-const (
-	contentJSON = "application/json"
-	// contentBinary is SendDurableExecutionCallbackSuccess's: its body is
-	// the raw result (protocol.md §3.1).
-	contentBinary = "application/octet-stream"
-)
+func (e *serviceError) Error() string {
+	msg := e.api.ErrorCode() + ": " + e.api.ErrorMessage()
+	if e.requestID != "" {
+		msg += " (request id " + e.requestID + ")"
+	}
+	return msg
+}
 
-// do sends one request, with body (if not nil) of the given content type,
-// and decodes a JSON answer into out (if not nil). Service errors come back
-// as *wire.APIError.
-func (c *client) do(ctx context.Context, method, path string, query url.Values, body []byte, contentType string, out any) error {
-	u := c.base + path
-	if len(query) > 0 {
-		u += "?" + query.Encode()
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
-	if err != nil {
-		return fmt.Errorf("building the request: %w", err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return &unreachableError{endpoint: c.base, err: err}
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return fmt.Errorf("reading the response of %s %s: %w", method, path, err)
-	}
-	if resp.StatusCode >= 300 {
-		return decodeAPIError(resp, data)
-	}
-	if out == nil || len(data) == 0 {
+func (e *serviceError) Unwrap() error { return e.err }
+
+// check returns ctx's error when ctx ended, turns a failure to send a
+// request into an *unreachableError and the service's answer into a
+// *serviceError.
+func (c *client) check(ctx context.Context, err error) error {
+	var (
+		send *smithyhttp.RequestSendError
+		api  smithy.APIError
+	)
+	switch {
+	case err == nil:
 		return nil
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case errors.As(err, &send):
+		return &unreachableError{opts: c.opts, err: send.Err}
+	case errors.As(err, &api):
+		se := &serviceError{api: api, err: err}
+		if re := (*awshttp.ResponseError)(nil); errors.As(err, &re) {
+			se.requestID = re.ServiceRequestID()
+		}
+		return se
 	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("decoding the response of %s %s: %w", method, path, err)
-	}
-	return nil
-}
-
-// decodeAPIError reads the service's error shape.
-func decodeAPIError(resp *http.Response, data []byte) error {
-	var doc struct {
-		Type    string `json:"__type"`
-		Message string `json:"message"`
-	}
-	_ = json.Unmarshal(data, &doc)
-	code := resp.Header.Get("X-Amzn-ErrorType")
-	if code == "" {
-		code = doc.Type
-	}
-	if code == "" {
-		code = resp.Status
-	}
-	if doc.Message == "" {
-		doc.Message = strings.TrimSpace(string(data))
-	}
-	return &wire.APIError{Code: code, StatusCode: resp.StatusCode, Message: doc.Message}
+	return err
 }
 
 // getExecution calls GetDurableExecution.
 func (c *client) getExecution(ctx context.Context, arn string) (wire.Execution, error) {
-	var out wire.Execution
-	err := c.do(ctx, http.MethodGet, "/2025-12-01/durable-executions/"+escapeLabel(arn), nil, nil, "", &out)
-	return out, err
+	out, err := c.api.GetDurableExecution(ctx, &lambda.GetDurableExecutionInput{DurableExecutionArn: aws.String(arn)})
+	if err != nil {
+		return wire.Execution{}, c.check(ctx, err)
+	}
+	return lambdahistory.ExecutionToWire(out)
 }
 
 // history calls GetDurableExecutionHistory until every page is read.
 func (c *client) history(ctx context.Context, arn string) ([]wire.Event, error) {
-	var events []wire.Event
-	marker := ""
-	for {
-		q := url.Values{"MaxItems": {"1000"}}
-		if marker != "" {
-			q.Set("Marker", marker)
-		}
-		var page wire.HistoryOutput
-		if err := c.do(ctx, http.MethodGet, "/2025-12-01/durable-executions/"+escapeLabel(arn)+"/history", q, nil, "", &page); err != nil {
-			return nil, err
+	p := lambda.NewGetDurableExecutionHistoryPaginator(c.api, &lambda.GetDurableExecutionHistoryInput{
+		DurableExecutionArn: aws.String(arn), MaxItems: pageSize,
+	})
+	var events []types.Event
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, c.check(ctx, err)
 		}
 		events = append(events, page.Events...)
-		if page.NextMarker == "" {
-			return events, nil
-		}
-		marker = page.NextMarker
 	}
+	return lambdahistory.ToWireAll(events)
 }
 
-// list calls ListDurableExecutionsByFunction until every page is read.
-func (c *client) list(ctx context.Context, function string, q url.Values) ([]wire.ExecutionSummary, error) {
-	var all []wire.ExecutionSummary
-	for {
-		var page wire.ListExecutionsOutput
-		if err := c.do(ctx, http.MethodGet, "/2025-12-01/functions/"+escapeLabel(function)+"/durable-executions", q, nil, "", &page); err != nil {
-			return nil, err
+// list calls ListDurableExecutionsByFunction with the filters of in until
+// every page is read.
+func (c *client) list(ctx context.Context, in *lambda.ListDurableExecutionsByFunctionInput) ([]wire.ExecutionSummary, error) {
+	in.MaxItems = pageSize
+	p := lambda.NewListDurableExecutionsByFunctionPaginator(c.api, in)
+	var all []types.Execution
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, c.check(ctx, err)
 		}
 		all = append(all, page.DurableExecutions...)
-		if page.NextMarker == "" {
-			return all, nil
-		}
-		q.Set("Marker", page.NextMarker)
 	}
+	return lambdahistory.SummariesToWire(all)
 }
 
-// stop calls StopDurableExecution.
-func (c *client) stop(ctx context.Context, arn string, cause *wire.ErrorObject) (wire.StopOutput, error) {
-	var body []byte
-	if cause != nil {
-		var err error
-		if body, err = json.Marshal(cause); err != nil {
-			return wire.StopOutput{}, err
-		}
+// stop calls StopDurableExecution; cause may be nil.
+func (c *client) stop(ctx context.Context, arn string, cause *types.ErrorObject) (wire.StopOutput, error) {
+	out, err := c.api.StopDurableExecution(ctx, &lambda.StopDurableExecutionInput{DurableExecutionArn: aws.String(arn), Error: cause})
+	if err != nil {
+		return wire.StopOutput{}, c.check(ctx, err)
 	}
-	var out wire.StopOutput
-	err := c.do(ctx, http.MethodPost, "/2025-12-01/durable-executions/"+escapeLabel(arn)+"/stop", nil, body, contentJSON, &out)
-	return out, err
+	var stopped wire.StopOutput
+	if out.StopTimestamp != nil {
+		stopped.StopTimestamp = &wire.Timestamp{Time: *out.StopTimestamp}
+	}
+	return stopped, nil
 }
 
-// callback calls SendDurableExecutionCallback{Success,Failure,Heartbeat};
-// action is succeed (body: the raw result), fail (body: a JSON
-// ErrorObject) or heartbeat.
-func (c *client) callback(ctx context.Context, id, action string, body []byte) error {
-	contentType := contentJSON
-	if action == "succeed" {
-		contentType = contentBinary
+// callback calls SendDurableExecutionCallback{Success,Failure,Heartbeat}:
+// action is succeed (with result, which may be empty), fail (with cause)
+// or heartbeat.
+func (c *client) callback(ctx context.Context, id, action string, result []byte, cause *types.ErrorObject) error {
+	var err error
+	switch action {
+	case "succeed":
+		_, err = c.api.SendDurableExecutionCallbackSuccess(ctx, &lambda.SendDurableExecutionCallbackSuccessInput{CallbackId: aws.String(id), Result: result})
+	case "fail":
+		_, err = c.api.SendDurableExecutionCallbackFailure(ctx, &lambda.SendDurableExecutionCallbackFailureInput{CallbackId: aws.String(id), Error: cause})
+	case "heartbeat":
+		_, err = c.api.SendDurableExecutionCallbackHeartbeat(ctx, &lambda.SendDurableExecutionCallbackHeartbeatInput{CallbackId: aws.String(id)})
+	default:
+		return fmt.Errorf("unknown callback action %q", action)
 	}
-	return c.do(ctx, http.MethodPost, "/2025-12-01/durable-execution-callbacks/"+escapeLabel(id)+"/"+action, nil, body, contentType, nil)
+	return c.check(ctx, err)
 }
 
 // isNotFound reports whether err is the service's ResourceNotFoundException.
 func isNotFound(err error) bool {
-	var apiErr *wire.APIError
-	return errors.As(err, &apiErr) && apiErr.Code == wire.ErrCodeResourceNotFound
+	var nf *types.ResourceNotFoundException
+	return errors.As(err, &nf)
 }

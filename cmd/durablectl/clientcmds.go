@@ -2,46 +2,54 @@ package main
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
-	"net/http"
-	"net/url"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/acme/durable-lambda-go/cmd/durablectl/internal/lambdaclient"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
 // clientCommand is the flag set of a command that talks to an endpoint,
-// with --endpoint and --json registered.
+// with --endpoint, --profile, --region and --json registered.
 type clientCommand struct {
 	*flag.FlagSet
-	endpoint string
-	asJSON   bool
+	opts   lambdaclient.Options
+	asJSON bool
 }
 
 // newClientCommand returns the flag set of the command name.
 func newClientCommand(e env, name, synopsis string) *clientCommand {
 	cc := &clientCommand{FlagSet: newFlags(e, name, synopsis)}
-	cc.StringVar(&cc.endpoint, "endpoint", "http://"+defaultAddr, "URL of the durable-execution endpoint (durablectl serve)")
+	cc.StringVar(&cc.opts.Endpoint, "endpoint", "http://"+defaultAddr, "URL of the durable-execution endpoint (durablectl serve), or "+lambdaclient.AWS+" for AWS Lambda")
+	cc.StringVar(&cc.opts.Profile, "profile", "", "AWS shared-config profile for credentials and region (default: AWS_PROFILE, or the default profile)")
+	cc.StringVar(&cc.opts.Region, "region", "", "AWS region (default: AWS_REGION, or the profile's; "+lambdaclient.DefaultRegion+" for a local endpoint)")
 	cc.BoolVar(&cc.asJSON, "json", false, "print JSON instead of text")
 	return cc
 }
 
 // parse parses args (see parseArgs) and returns the positional arguments
 // and a client of the endpoint.
-func (cc *clientCommand) parse(args []string, minPos, maxPos int) ([]string, *client, error) {
+func (cc *clientCommand) parse(ctx context.Context, args []string, minPos, maxPos int) ([]string, *client, error) {
 	pos, err := parseArgs(cc.FlagSet, args, minPos, maxPos)
 	if err != nil {
 		return nil, nil, err
 	}
-	u, err := url.Parse(cc.endpoint)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, nil, usagef("--endpoint %q is not an http(s) URL", cc.endpoint)
+	api, err := lambdaclient.New(ctx, cc.opts)
+	if errors.Is(err, lambdaclient.ErrBadEndpoint) {
+		return nil, nil, usagef("--endpoint %q is not an http(s) URL (nor %s, for AWS Lambda)", cc.opts.Endpoint, lambdaclient.AWS)
 	}
-	return pos, &client{base: strings.TrimSuffix(cc.endpoint, "/"), http: &http.Client{Timeout: time.Minute}}, nil
+	if err != nil {
+		return nil, nil, err
+	}
+	return pos, &client{api: api, opts: cc.opts}, nil
 }
 
 // executionFlag registers --function-name on a command that takes an
@@ -56,7 +64,7 @@ func resolveExecution(ctx context.Context, c *client, function, ref string) (str
 	if strings.HasPrefix(ref, "arn:") {
 		return ref, nil
 	}
-	list, err := c.list(ctx, function, url.Values{"DurableExecutionName": {ref}, "MaxItems": {"1000"}})
+	list, err := c.list(ctx, &lambda.ListDurableExecutionsByFunctionInput{FunctionName: aws.String(function), DurableExecutionName: aws.String(ref)})
 	if isNotFound(err) {
 		return "", fmt.Errorf("no function %q at this endpoint to look up the execution named %q in (give its --function-name, or the execution's ARN)", function, ref)
 	}
@@ -90,13 +98,13 @@ func cmdList(ctx context.Context, e env, args []string) (int, error) {
 	function := fs.String("function-name", "seed", "the function whose executions to list")
 	status := fs.String("status", "", "only these statuses, comma-separated (RUNNING, SUCCEEDED, FAILED, TIMED_OUT, STOPPED)")
 	name := fs.String("name", "", "only executions with this name")
-	_, c, err := fs.parse(args, 0, 0)
+	_, c, err := fs.parse(ctx, args, 0, 0)
 	if err != nil {
 		return 0, err
 	}
-	q := url.Values{"MaxItems": {"1000"}}
+	in := &lambda.ListDurableExecutionsByFunctionInput{FunctionName: aws.String(*function)}
 	if *name != "" {
-		q.Set("DurableExecutionName", *name)
+		in.DurableExecutionName = name
 	}
 	if *status != "" {
 		for s := range strings.SplitSeq(*status, ",") {
@@ -104,10 +112,10 @@ func cmdList(ctx context.Context, e env, args []string) (int, error) {
 			if !st.Valid() {
 				return 0, usagef("--status: %q is not one of RUNNING, SUCCEEDED, FAILED, TIMED_OUT, STOPPED", s)
 			}
-			q.Add("Statuses", string(st))
+			in.Statuses = append(in.Statuses, types.ExecutionStatus(st))
 		}
 	}
-	list, err := c.list(ctx, *function, q)
+	list, err := c.list(ctx, in)
 	if err != nil {
 		if isNotFound(err) {
 			return 0, fmt.Errorf("no function %q at this endpoint", *function)
@@ -138,7 +146,7 @@ func cmdList(ctx context.Context, e env, args []string) (int, error) {
 func cmdShow(ctx context.Context, e env, args []string) (int, error) {
 	fs := newClientCommand(e, "show", "show [flags] ARN|NAME")
 	function := fs.executionFlag()
-	pos, c, err := fs.parse(args, 1, 1)
+	pos, c, err := fs.parse(ctx, args, 1, 1)
 	if err != nil {
 		return 0, err
 	}
@@ -166,7 +174,7 @@ func cmdShow(ctx context.Context, e env, args []string) (int, error) {
 func cmdHistory(ctx context.Context, e env, args []string) (int, error) {
 	fs := newClientCommand(e, "history", "history [flags] ARN|NAME")
 	function := fs.executionFlag()
-	pos, c, err := fs.parse(args, 1, 1)
+	pos, c, err := fs.parse(ctx, args, 1, 1)
 	if err != nil {
 		return 0, err
 	}
@@ -232,12 +240,15 @@ func cmdCallback(ctx context.Context, e env, args []string) (int, error) {
 		errMessage = fs.String("error-message", "", "the error's message")
 		errData = fs.String("error-data", "", "machine-readable error data")
 	}
-	pos, c, err := fs.parse(args[1:], 1, maxPos)
+	pos, c, err := fs.parse(ctx, args[1:], 1, maxPos)
 	if err != nil {
 		return 0, err
 	}
 	id := pos[0]
-	var body []byte
+	var (
+		body  []byte
+		cause *types.ErrorObject
+	)
 	switch action {
 	case "succeed":
 		if len(pos) == 2 {
@@ -253,11 +264,9 @@ func cmdCallback(ctx context.Context, e env, args []string) (int, error) {
 			}
 		}
 	case "fail":
-		if body, err = json.Marshal(wire.ErrorObject{ErrorType: *errType, ErrorMessage: *errMessage, ErrorData: *errData}); err != nil {
-			return 0, err
-		}
+		cause = errorObject(*errType, *errMessage, *errData)
 	}
-	if err := c.callback(ctx, id, action, body); err != nil {
+	if err := c.callback(ctx, id, action, body, cause); err != nil {
 		if isNotFound(err) {
 			return 0, fmt.Errorf("no callback %s at this endpoint", id)
 		}
@@ -269,13 +278,25 @@ func cmdCallback(ctx context.Context, e env, args []string) (int, error) {
 	return exitOK, nil
 }
 
+// errorObject returns the SDK's ErrorObject of the given members, leaving
+// the empty ones out.
+func errorObject(errType, message, data string) *types.ErrorObject {
+	opt := func(s string) *string {
+		if s == "" {
+			return nil
+		}
+		return aws.String(s)
+	}
+	return &types.ErrorObject{ErrorType: opt(errType), ErrorMessage: opt(message), ErrorData: opt(data)}
+}
+
 // cmdStop stops a running execution.
 func cmdStop(ctx context.Context, e env, args []string) (int, error) {
 	fs := newClientCommand(e, "stop", "stop [flags] ARN|NAME")
 	function := fs.executionFlag()
 	errType := fs.String("error-type", "", "the stop cause's error type")
 	errMessage := fs.String("error-message", "", "the stop cause's message")
-	pos, c, err := fs.parse(args, 1, 1)
+	pos, c, err := fs.parse(ctx, args, 1, 1)
 	if err != nil {
 		return 0, err
 	}
@@ -283,9 +304,9 @@ func cmdStop(ctx context.Context, e env, args []string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	var cause *wire.ErrorObject
+	var cause *types.ErrorObject
 	if *errType != "" || *errMessage != "" {
-		cause = &wire.ErrorObject{ErrorType: *errType, ErrorMessage: *errMessage}
+		cause = errorObject(*errType, *errMessage, "")
 	}
 	out, err := c.stop(ctx, arn, cause)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net/http"
 	"slices"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/acme/durable-lambda-go/cmd/durablectl/internal/demo"
+	"github.com/acme/durable-lambda-go/cmd/durablectl/internal/lambdaclient"
 	"github.com/acme/durable-lambda-go/durable/durabletest"
 	"github.com/acme/durable-lambda-go/emulator"
 	"github.com/acme/durable-lambda-go/internal/lambdahistory"
@@ -31,7 +31,18 @@ func virtualHost(t *testing.T, dataDir string, clock *emulator.VirtualClock) (*h
 		t.Fatal(err)
 	}
 	t.Cleanup(h.close)
-	return h, &client{base: h.srv.URL(), http: http.DefaultClient}
+	return h, localClient(t, h.srv.URL())
+}
+
+// localClient returns a client of the local endpoint at url.
+func localClient(t *testing.T, url string) *client {
+	t.Helper()
+	opts := lambdaclient.Options{Endpoint: url}
+	api, err := lambdaclient.New(t.Context(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &client{api: api, opts: opts}
 }
 
 func TestRestartWithDataDirLosesNothing(t *testing.T) {

@@ -282,27 +282,31 @@ func TestClientCommands(t *testing.T) {
 	}
 }
 
+// openCallback waits until the execution arn of h waits on a callback
+// (its invocation ended) and returns the callback's id.
+func openCallback(t *testing.T, h *host, arn string) string {
+	t.Helper()
+	events, cancel := h.svc.Subscribe(arn)
+	defer cancel()
+	ctx := testwait.Context(t)
+	for {
+		if open, _ := h.svc.OpenCallbacks(arn); len(open) > 0 {
+			if invs, _ := h.svc.Invocations(arn); len(invs) > 0 {
+				return open[0].CallbackID
+			}
+		}
+		select {
+		case <-events:
+		case <-ctx.Done():
+			t.Fatalf("no callback was created within %s", testwait.Deadline)
+		}
+	}
+}
+
 func TestCallbackCommands(t *testing.T) {
 	h := served(t, callbackBinary)
 	url := h.srv.URL()
-	callbackID := func(arn string) string {
-		t.Helper()
-		events, cancel := h.svc.Subscribe(arn)
-		defer cancel()
-		ctx := testwait.Context(t)
-		for {
-			if open, _ := h.svc.OpenCallbacks(arn); len(open) > 0 {
-				if invs, _ := h.svc.Invocations(arn); len(invs) > 0 {
-					return open[0].CallbackID
-				}
-			}
-			select {
-			case <-events:
-			case <-ctx.Done():
-				t.Fatalf("no callback was created within %s", testwait.Deadline)
-			}
-		}
-	}
+	callbackID := func(arn string) string { return openCallback(t, h, arn) }
 
 	approved := startExecution(t, h, "approve-1", `{"name":"gu","callback":true}`)
 	id := callbackID(approved)
@@ -357,15 +361,6 @@ func TestCheckLoopback(t *testing.T) {
 		if err := checkLoopback(addr); (err == nil) != ok {
 			t.Errorf("checkLoopback(%q) = %v, want ok=%v", addr, err, ok)
 		}
-	}
-}
-
-// TestEscapeLabel checks that path labels are escaped like AWS clients do.
-func TestEscapeLabel(t *testing.T) {
-	got := escapeLabel("arn:aws:lambda:us-east-1:1:function:f:$LATEST/durable-execution/n/i+/=~")
-	want := "arn%3Aaws%3Alambda%3Aus-east-1%3A1%3Afunction%3Af%3A%24LATEST%2Fdurable-execution%2Fn%2Fi%2B%2F%3D~"
-	if got != want {
-		t.Errorf("escapeLabel = %s, want %s", got, want)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -181,10 +180,11 @@ func TestServeSurvivesKill9(t *testing.T) {
 		t.Fatal("no Invoke was acknowledged")
 	}
 
+	c := localClient(t, srv.url)
 	deadline := time.Now().Add(40 * time.Second)
 	for _, arn := range acked {
 		for {
-			ex, err := getExecution(t.Context(), srv.url, arn)
+			ex, err := readExecution(t, c, arn)
 			if err != nil {
 				t.Fatalf("acknowledged execution %s: %v", arn, err)
 			}
@@ -204,7 +204,10 @@ func TestServeSurvivesKill9(t *testing.T) {
 	}
 	t.Logf("%d step bodies ran more than once (their first run's checkpoint was not acknowledged before a kill)", again)
 	for _, arn := range acked {
-		events := getHistory(t, srv.url, arn)
+		events, err := c.history(t.Context(), arn)
+		if err != nil {
+			t.Fatalf("history of %s: %v", arn, err)
+		}
 		closed := 0
 		for _, ev := range events {
 			switch ev.EventType {
@@ -246,49 +249,11 @@ func invokeEvent(ctx context.Context, url, name, payload string) (string, error)
 	return resp.Header.Get("X-Amz-Durable-Execution-Arn"), nil
 }
 
-func getExecution(ctx context.Context, url, arn string) (wire.Execution, error) {
-	var ex wire.Execution
-	err := getJSON(ctx, url+"/2025-12-01/durable-executions/"+escapeLabel(arn), &ex)
-	return ex, err
-}
-
-func getHistory(t *testing.T, url, arn string) []wire.Event {
-	t.Helper()
-	var events []wire.Event
-	marker := ""
-	for {
-		var page wire.HistoryOutput
-		if err := getJSON(t.Context(), url+"/2025-12-01/durable-executions/"+escapeLabel(arn)+"/history?MaxItems=1000&Marker="+marker, &page); err != nil {
-			t.Fatalf("history of %s: %v", arn, err)
-		}
-		events = append(events, page.Events...)
-		if page.NextMarker == "" {
-			return events
-		}
-		marker = page.NextMarker
-	}
-}
-
-func getJSON(ctx context.Context, url string, v any) error {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+// readExecution reads an execution, within 10 seconds.
+func readExecution(t *testing.T, c *client, arn string) (wire.Execution, error) {
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %d %s", url, resp.StatusCode, body)
-	}
-	return json.Unmarshal(body, v)
+	return c.getExecution(ctx, arn)
 }
 
 // stepRuns reads the step-body log: the start times of each run, by

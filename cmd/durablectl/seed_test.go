@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -61,7 +60,7 @@ func TestSeedHistoryOverHTTPMatchesTheInProcessRunner(t *testing.T) {
 	if _, err := h.svc.WaitForExecution(t.Context(), arn); err != nil {
 		t.Fatal(err)
 	}
-	c := &client{base: h.srv.URL(), http: http.DefaultClient}
+	c := localClient(t, h.srv.URL())
 	events, err := c.history(t.Context(), arn)
 	if err != nil {
 		t.Fatal(err)

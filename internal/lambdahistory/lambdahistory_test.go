@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/acme/durable-lambda-go/wire"
@@ -77,5 +78,32 @@ func TestFromWire(t *testing.T) {
 				t.Errorf("FromWire = %+v, want %+v", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestExecutionsToWireKeepEveryMember(t *testing.T) {
+	n := 0
+	var exec wire.Execution
+	fill(reflect.ValueOf(&exec).Elem(), &n)
+	var out lambda.GetDurableExecutionOutput
+	copyValue(reflect.ValueOf(&out).Elem(), reflect.ValueOf(exec))
+	got, err := ExecutionToWire(&out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, exec) {
+		t.Errorf("ExecutionToWire changed the execution:\n got %+v\nwant %+v", got, exec)
+	}
+
+	var list []wire.ExecutionSummary
+	fill(reflect.ValueOf(&list).Elem(), &n)
+	var sdk []types.Execution
+	copyValue(reflect.ValueOf(&sdk).Elem(), reflect.ValueOf(list))
+	gotList, err := SummariesToWire(sdk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(gotList, list) {
+		t.Errorf("SummariesToWire changed the list:\n got %+v\nwant %+v", gotList, list)
 	}
 }
