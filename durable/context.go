@@ -190,7 +190,7 @@ func (c *execContext) enqueueAsync(u OperationUpdate) error {
 func (c *execContext) nextID() string {
 	c.counter++
 	var buf [64]byte
-	return hashID(appendPositional(buf[:0], c.positional, c.counter))
+	return c.inv.wireID(appendPositional(buf[:0], c.positional, c.counter))
 }
 
 // nextPositional is nextID for an operation that opens a child context: it
@@ -198,7 +198,7 @@ func (c *execContext) nextID() string {
 func (c *execContext) nextPositional() (positional, id string) {
 	c.counter++
 	p := appendPositional(nil, c.positional, c.counter)
-	return string(p), hashID(p)
+	return string(p), c.inv.wireID(p)
 }
 
 // replayRecord returns the recorded operation for id, or nil for a new one.

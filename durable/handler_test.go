@@ -306,7 +306,7 @@ func TestWireIDVectors(t *testing.T) {
 			t.Errorf("WireID(%q) = %s, want %s", positional, got, want)
 		}
 	}
-	c := &execContext{positional: "3-2"}
+	c := &execContext{positional: "3-2", inv: &invocation{}}
 	if got := c.nextID(); got != WireID("3-2-1") {
 		t.Errorf("child id %s", got)
 	}

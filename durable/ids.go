@@ -20,11 +20,21 @@ func appendPositional(dst []byte, prefix string, n int) []byte {
 	return strconv.AppendInt(dst, int64(n), 10)
 }
 
-// hashID returns the wire id of a positional id.
-func hashID(positional []byte) string {
+// wireIDOf writes the wire id of a positional id to out.
+func wireIDOf(out *[wireIDLen]byte, positional []byte) {
 	sum := md5.Sum(positional)
-	var out [wireIDLen]byte
 	hex.Encode(out[:], sum[:wireIDLen/2])
+}
+
+// wireID returns the wire id of a positional id: the Id string of the
+// operation's record when the invocation's initial log has one (a replayed
+// operation allocates no id), else a new string.
+func (inv *invocation) wireID(positional []byte) string {
+	var out [wireIDLen]byte
+	wireIDOf(&out, positional)
+	if rec := inv.initial[string(out[:])]; rec != nil {
+		return rec.Id
+	}
 	return string(out[:])
 }
 
@@ -32,5 +42,7 @@ func hashID(positional []byte) string {
 // such as "1" or "3-2-1": the first 16 hex characters of its MD5 digest.
 // Tests use it to find an operation in a recorded log.
 func WireID(positional string) string {
-	return hashID([]byte(positional))
+	var out [wireIDLen]byte
+	wireIDOf(&out, []byte(positional))
+	return string(out[:])
 }

@@ -42,7 +42,7 @@ func decodeFast(data []byte, in *InvocationInput) bool {
 	// so the operations slice and the detail blocks are sized once.
 	d.records = bytes.Count(data, []byte(`"Id"`))
 	d.data = bytes.Clone(data)
-	if !d.invocationInput(in) {
+	if !object(&d, in, invocationInputFields) {
 		return false
 	}
 	d.ws()
@@ -97,44 +97,104 @@ func (b *block[T]) new(n int) *T {
 	return p
 }
 
-// The field names of each decoded type, in the order of its switch.
+// field is a known field of a decoded type T: its JSON name and how its
+// value is decoded into a *T. Each type's fields form one table, read by
+// object.
+type field[T any] struct {
+	name   string
+	decode func(d *envelopeDecoder, x *T) bool
+}
+
+// strField decodes a string field (null leaves it unchanged).
+func strField[T any](name string, at func(*T) *string) field[T] {
+	return field[T]{name, func(d *envelopeDecoder, x *T) bool { return d.str(at(x)) }}
+}
+
+// optStrField decodes a *string field (null leaves it nil).
+func optStrField[T any](name string, at func(*T) **string) field[T] {
+	return field[T]{name, func(d *envelopeDecoder, x *T) bool { return d.strPtr(at(x)) }}
+}
+
+// timeField decodes a *Timestamp field (null leaves it nil).
+func timeField[T any](name string, at func(*T) **Timestamp) field[T] {
+	return field[T]{name, func(d *envelopeDecoder, x *T) bool { return d.timestamp(at(x)) }}
+}
+
+// objField decodes a field that points to an object of type U, decoded
+// with fields (null leaves it nil).
+func objField[T, U any](name string, at func(*T) **U, fields []field[U]) field[T] {
+	return field[T]{name, func(d *envelopeDecoder, x *T) bool { return objectPtr(d, at(x), alloc[U], fields) }}
+}
+
+// alloc returns a new T.
+func alloc[T any]() *T { return new(T) }
+
+// The fields of each decoded type; a nested type's table is inline where
+// only one type refers to it.
 var (
-	invocationInputFields = []string{"DurableExecutionArn", "CheckpointToken", "InitialExecutionState", "UpdatedOperationIds"}
-	executionStateFields  = []string{"Operations", "NextMarker"}
-	operationFields       = []string{"Id", "ParentId", "Name", "Type", "SubType", "Status", "StartTimestamp", "EndTimestamp",
-		"ExecutionDetails", "StepDetails", "WaitDetails", "CallbackDetails", "ChainedInvokeDetails", "ContextDetails"}
-	executionDetailsFields = []string{"InputPayload"}
-	stepDetailsFields      = []string{"Attempt", "NextAttemptTimestamp", "Result", "Error"}
-	waitDetailsFields      = []string{"ScheduledEndTimestamp"}
-	callbackDetailsFields  = []string{"CallbackId", "Result", "Error"}
-	outcomeFields          = []string{"Result", "Error"}
-	contextDetailsFields   = []string{"Result", "Error", "ReplayChildren"}
-	errorObjectFields      = []string{"ErrorType", "ErrorMessage", "ErrorData", "StackTrace"}
+	invocationInputFields = []field[InvocationInput]{
+		strField("DurableExecutionArn", func(x *InvocationInput) *string { return &x.DurableExecutionArn }),
+		strField("CheckpointToken", func(x *InvocationInput) *string { return &x.CheckpointToken }),
+		objField("InitialExecutionState", func(x *InvocationInput) **ExecutionState { return &x.InitialExecutionState },
+			[]field[ExecutionState]{
+				{"Operations", func(d *envelopeDecoder, x *ExecutionState) bool { return d.operations(&x.Operations) }},
+				strField("NextMarker", func(x *ExecutionState) *string { return &x.NextMarker }),
+			}),
+		{"UpdatedOperationIds", func(d *envelopeDecoder, x *InvocationInput) bool { return d.stringList(&x.UpdatedOperationIds) }},
+	}
+	errorObjectFields = []field[ErrorObject]{
+		strField("ErrorType", func(x *ErrorObject) *string { return &x.ErrorType }),
+		strField("ErrorMessage", func(x *ErrorObject) *string { return &x.ErrorMessage }),
+		strField("ErrorData", func(x *ErrorObject) *string { return &x.ErrorData }),
+		{"StackTrace", func(d *envelopeDecoder, x *ErrorObject) bool {
+			// StackTrace has its own UnmarshalJSON, which encoding/json
+			// calls with the raw value, null included.
+			start := d.pos
+			return d.skip() && x.StackTrace.UnmarshalJSON(d.data[start:d.pos]) == nil
+		}},
+	}
+	stepDetailsFields = []field[StepDetails]{
+		{"Attempt", func(d *envelopeDecoder, x *StepDetails) bool { return d.int(&x.Attempt) }},
+		timeField("NextAttemptTimestamp", func(x *StepDetails) **Timestamp { return &x.NextAttemptTimestamp }),
+		optStrField("Result", func(x *StepDetails) **string { return &x.Result }),
+		objField("Error", func(x *StepDetails) **ErrorObject { return &x.Error }, errorObjectFields),
+	}
+	operationFields = []field[Operation]{
+		strField("Id", func(x *Operation) *string { return &x.Id }),
+		strField("ParentId", func(x *Operation) *string { return &x.ParentId }),
+		strField("Name", func(x *Operation) *string { return &x.Name }),
+		strField("Type", func(x *Operation) *string { return (*string)(&x.Type) }),
+		strField("SubType", func(x *Operation) *string { return &x.SubType }),
+		strField("Status", func(x *Operation) *string { return (*string)(&x.Status) }),
+		timeField("StartTimestamp", func(x *Operation) **Timestamp { return &x.StartTimestamp }),
+		timeField("EndTimestamp", func(x *Operation) **Timestamp { return &x.EndTimestamp }),
+		objField("ExecutionDetails", func(x *Operation) **ExecutionDetails { return &x.ExecutionDetails },
+			[]field[ExecutionDetails]{optStrField("InputPayload", func(x *ExecutionDetails) **string { return &x.InputPayload })}),
+		{"StepDetails", func(d *envelopeDecoder, x *Operation) bool {
+			// Most records are steps: their details come from a block.
+			return objectPtr(d, &x.StepDetails, func() *StepDetails { return d.steps.new(d.records) }, stepDetailsFields)
+		}},
+		objField("WaitDetails", func(x *Operation) **WaitDetails { return &x.WaitDetails },
+			[]field[WaitDetails]{timeField("ScheduledEndTimestamp", func(x *WaitDetails) **Timestamp { return &x.ScheduledEndTimestamp })}),
+		objField("CallbackDetails", func(x *Operation) **CallbackDetails { return &x.CallbackDetails },
+			[]field[CallbackDetails]{
+				strField("CallbackId", func(x *CallbackDetails) *string { return &x.CallbackId }),
+				optStrField("Result", func(x *CallbackDetails) **string { return &x.Result }),
+				objField("Error", func(x *CallbackDetails) **ErrorObject { return &x.Error }, errorObjectFields),
+			}),
+		objField("ChainedInvokeDetails", func(x *Operation) **ChainedInvokeDetails { return &x.ChainedInvokeDetails },
+			[]field[ChainedInvokeDetails]{
+				optStrField("Result", func(x *ChainedInvokeDetails) **string { return &x.Result }),
+				objField("Error", func(x *ChainedInvokeDetails) **ErrorObject { return &x.Error }, errorObjectFields),
+			}),
+		objField("ContextDetails", func(x *Operation) **ContextDetails { return &x.ContextDetails },
+			[]field[ContextDetails]{
+				optStrField("Result", func(x *ContextDetails) **string { return &x.Result }),
+				objField("Error", func(x *ContextDetails) **ErrorObject { return &x.Error }, errorObjectFields),
+				{"ReplayChildren", func(d *envelopeDecoder, x *ContextDetails) bool { return d.bool(&x.ReplayChildren) }},
+			}),
+	}
 )
-
-func (d *envelopeDecoder) invocationInput(in *InvocationInput) bool {
-	return d.object(invocationInputFields, func(i int) bool {
-		switch i {
-		case 0:
-			return d.str(&in.DurableExecutionArn)
-		case 1:
-			return d.str(&in.CheckpointToken)
-		case 2:
-			return objectPtr(d, &in.InitialExecutionState, d.executionState)
-		default:
-			return d.stringList(&in.UpdatedOperationIds)
-		}
-	})
-}
-
-func (d *envelopeDecoder) executionState(st *ExecutionState) bool {
-	return d.object(executionStateFields, func(i int) bool {
-		if i == 0 {
-			return d.operations(&st.Operations)
-		}
-		return d.str(&st.NextMarker)
-	})
-}
 
 func (d *envelopeDecoder) operations(ops *[]Operation) bool {
 	if d.null() {
@@ -146,140 +206,30 @@ func (d *envelopeDecoder) operations(ops *[]Operation) bool {
 		if d.null() {
 			return true
 		}
-		return d.peek() == '{' && d.operation(&list[len(list)-1])
+		return object(d, &list[len(list)-1], operationFields)
 	})
 	*ops = list
 	return ok
 }
 
-func (d *envelopeDecoder) operation(op *Operation) bool {
-	return d.object(operationFields, func(i int) bool {
-		switch i {
-		case 0:
-			return d.str(&op.Id)
-		case 1:
-			return d.str(&op.ParentId)
-		case 2:
-			return d.str(&op.Name)
-		case 3:
-			return d.str((*string)(&op.Type))
-		case 4:
-			return d.str(&op.SubType)
-		case 5:
-			return d.str((*string)(&op.Status))
-		case 6:
-			return d.timestamp(&op.StartTimestamp)
-		case 7:
-			return d.timestamp(&op.EndTimestamp)
-		case 8:
-			return objectPtr(d, &op.ExecutionDetails, func(x *ExecutionDetails) bool {
-				return d.object(executionDetailsFields, func(int) bool { return d.strPtr(&x.InputPayload) })
-			})
-		case 9:
-			if d.null() {
-				return true
-			}
-			if d.peek() != '{' {
-				return false
-			}
-			op.StepDetails = d.steps.new(d.records)
-			return d.stepDetails(op.StepDetails)
-		case 10:
-			return objectPtr(d, &op.WaitDetails, func(x *WaitDetails) bool {
-				return d.object(waitDetailsFields, func(int) bool { return d.timestamp(&x.ScheduledEndTimestamp) })
-			})
-		case 11:
-			return objectPtr(d, &op.CallbackDetails, func(x *CallbackDetails) bool {
-				return d.object(callbackDetailsFields, func(i int) bool {
-					switch i {
-					case 0:
-						return d.str(&x.CallbackId)
-					case 1:
-						return d.strPtr(&x.Result)
-					default:
-						return objectPtr(d, &x.Error, d.errorObject)
-					}
-				})
-			})
-		case 12:
-			return objectPtr(d, &op.ChainedInvokeDetails, func(x *ChainedInvokeDetails) bool {
-				return d.object(outcomeFields, func(i int) bool {
-					if i == 0 {
-						return d.strPtr(&x.Result)
-					}
-					return objectPtr(d, &x.Error, d.errorObject)
-				})
-			})
-		default:
-			return objectPtr(d, &op.ContextDetails, func(x *ContextDetails) bool {
-				return d.object(contextDetailsFields, func(i int) bool {
-					switch i {
-					case 0:
-						return d.strPtr(&x.Result)
-					case 1:
-						return objectPtr(d, &x.Error, d.errorObject)
-					default:
-						return d.bool(&x.ReplayChildren)
-					}
-				})
-			})
-		}
-	})
-}
-
-func (d *envelopeDecoder) stepDetails(x *StepDetails) bool {
-	return d.object(stepDetailsFields, func(i int) bool {
-		switch i {
-		case 0:
-			return d.int(&x.Attempt)
-		case 1:
-			return d.timestamp(&x.NextAttemptTimestamp)
-		case 2:
-			return d.strPtr(&x.Result)
-		default:
-			return objectPtr(d, &x.Error, d.errorObject)
-		}
-	})
-}
-
-func (d *envelopeDecoder) errorObject(x *ErrorObject) bool {
-	return d.object(errorObjectFields, func(i int) bool {
-		switch i {
-		case 0:
-			return d.str(&x.ErrorType)
-		case 1:
-			return d.str(&x.ErrorMessage)
-		case 2:
-			return d.str(&x.ErrorData)
-		default:
-			// StackTrace has its own UnmarshalJSON, which encoding/json
-			// calls with the raw value, null included.
-			start := d.pos
-			if !d.skip() {
-				return false
-			}
-			return x.StackTrace.UnmarshalJSON(d.data[start:d.pos]) == nil
-		}
-	})
-}
-
-// objectPtr decodes null (leaving *p nil) or an object into a new T.
-func objectPtr[T any](d *envelopeDecoder, p **T, decode func(*T) bool) bool {
+// objectPtr decodes null (leaving *p nil) or an object into a new T from
+// alloc.
+func objectPtr[T any](d *envelopeDecoder, p **T, alloc func() *T, fields []field[T]) bool {
 	if d.null() {
 		return true
 	}
 	if d.peek() != '{' {
 		return false
 	}
-	*p = new(T)
-	return decode(*p)
+	*p = alloc()
+	return object(d, *p, fields)
 }
 
-// object decodes an object whose known fields are names: field(i) decodes
-// the value of names[i]. An unknown field is skipped, unless it matches a
-// name case-insensitively (encoding/json would take it) or is not ASCII;
-// a field seen twice goes to encoding/json too.
-func (d *envelopeDecoder) object(names []string, field func(i int) bool) bool {
+// object decodes an object into x, whose known fields are fields. An
+// unknown field is skipped, unless it matches a name case-insensitively
+// (encoding/json would take it) or is not ASCII; a field seen twice goes
+// to encoding/json too.
+func object[T any](d *envelopeDecoder, x *T, fields []field[T]) bool {
 	if d.peek() != '{' || !d.enter() {
 		return false
 	}
@@ -302,14 +252,14 @@ func (d *envelopeDecoder) object(names []string, field func(i int) bool) bool {
 		}
 		d.pos++
 		d.ws()
-		i := fieldIndex(names, key)
+		i := fieldIndex(fields, key)
 		switch {
 		case i >= 0:
-			if seen&(1<<i) != 0 || !field(i) {
+			if seen&(1<<i) != 0 || !fields[i].decode(d, x) {
 				return false
 			}
 			seen |= 1 << i
-		case foldsToField(names, key):
+		case foldsToField(fields, key):
 			return false
 		default:
 			if !d.skip() {
@@ -367,9 +317,9 @@ func (d *envelopeDecoder) enter() bool {
 	return d.depth <= maxFastDepth
 }
 
-func fieldIndex(names []string, key []byte) int {
-	for i, n := range names {
-		if string(key) == n {
+func fieldIndex[T any](fields []field[T], key []byte) int {
+	for i := range fields {
+		if string(key) == fields[i].name {
 			return i
 		}
 	}
@@ -377,16 +327,16 @@ func fieldIndex(names []string, key []byte) int {
 }
 
 // foldsToField reports whether encoding/json could match key to one of
-// names without an exact match: an ASCII key equal to a name but for case,
-// or any key that is not ASCII (Unicode folding).
-func foldsToField(names []string, key []byte) bool {
+// fields without an exact match: an ASCII key equal to a name but for
+// case, or any key that is not ASCII (Unicode folding).
+func foldsToField[T any](fields []field[T], key []byte) bool {
 	for _, c := range key {
 		if c >= utf8.RuneSelf {
 			return true
 		}
 	}
-	for _, n := range names {
-		if len(n) == len(key) && strings.EqualFold(n, string(key)) {
+	for _, f := range fields {
+		if len(f.name) == len(key) && strings.EqualFold(f.name, string(key)) {
 			return true
 		}
 	}

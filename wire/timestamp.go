@@ -70,6 +70,10 @@ func (t *Timestamp) UnmarshalJSON(b []byte) error {
 
 // setEpoch sets t from a JSON number of epoch seconds or milliseconds.
 func (t *Timestamp) setEpoch(num string) error {
+	if ms, ok := epochMillis(num); ok {
+		t.Time = time.UnixMilli(ms).UTC()
+		return nil
+	}
 	f, err := strconv.ParseFloat(num, 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 {
 		return fmt.Errorf("wire: timestamp %s is neither epoch seconds, epoch milliseconds nor RFC 3339", num)
@@ -80,6 +84,40 @@ func (t *Timestamp) setEpoch(num string) error {
 	}
 	t.Time = time.UnixMilli(int64(math.Round(f * 1000))).UTC()
 	return nil
+}
+
+// epochMillis reads the forms the service and MarshalJSON write without
+// floating point: integer epoch milliseconds, or integer epoch seconds
+// with at most three fraction digits. For these it gives the instant the
+// floating-point reading of setEpoch gives; anything else is not ok.
+func epochMillis(num string) (int64, bool) {
+	const maxDigits = 15 // below 2^53: exact as a float64 too
+	var n int64
+	i := 0
+	for ; i < len(num) && '0' <= num[i] && num[i] <= '9'; i++ {
+		if i == maxDigits {
+			return 0, false
+		}
+		n = n*10 + int64(num[i]-'0')
+	}
+	switch {
+	case i == 0:
+		return 0, false
+	case n >= millisThreshold:
+		return n, i == len(num)
+	case i == len(num):
+		return n * 1000, true
+	case num[i] != '.':
+		return 0, false
+	}
+	ms, scale := n*1000, int64(100)
+	i++
+	frac := i
+	for ; i < len(num) && i-frac < 3 && '0' <= num[i] && num[i] <= '9'; i++ {
+		ms += int64(num[i]-'0') * scale
+		scale /= 10
+	}
+	return ms, i > frac && i == len(num)
 }
 
 // TimeOf returns the time of ts, or the zero time when ts is nil.

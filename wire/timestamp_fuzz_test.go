@@ -2,6 +2,8 @@ package wire
 
 import (
 	"encoding/json"
+	"math"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -53,4 +55,33 @@ func FuzzTimestamp(f *testing.F) {
 // not before 1970 and below the seconds/milliseconds threshold.
 func representable(t time.Time) bool {
 	return t.UnixMilli() >= 0 && t.Unix() < millisThreshold
+}
+
+// FuzzEpochMillis checks the integer reading of epoch numbers against the
+// floating-point one it shortcuts: wherever epochMillis reads a number, the
+// instant is the one strconv.ParseFloat gives.
+//
+//	go test -run '^$' -fuzz '^FuzzEpochMillis$' -fuzztime 20s ./wire
+func FuzzEpochMillis(f *testing.F) {
+	for _, seed := range []string{`0`, `1767225600`, `1767225600.1`, `1767225600.25`, `1767225600.999`, `1767225600.9995`,
+		`99999999999.999`, `100000000000`, `1767225600250`, `999999999999999`, `1000000000000000`, `1.`, `.5`, `1e3`, `-1`, `01`} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, num string) {
+		ms, ok := epochMillis(num)
+		if !ok {
+			return
+		}
+		var want time.Time
+		if f, err := strconv.ParseFloat(num, 64); err != nil {
+			t.Fatalf("epochMillis(%q) = %d, but ParseFloat fails: %v", num, ms, err)
+		} else if f >= millisThreshold {
+			want = time.UnixMilli(int64(f))
+		} else {
+			want = time.UnixMilli(int64(math.Round(f * 1000)))
+		}
+		if got := time.UnixMilli(ms); !got.Equal(want) {
+			t.Fatalf("epochMillis(%q) = %v, floating point reads %v", num, got, want)
+		}
+	})
 }
