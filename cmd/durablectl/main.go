@@ -19,6 +19,12 @@
 //	callback  complete a callback: callback succeed|fail|heartbeat ID
 //	stop      stop a running execution
 //
+// The client commands (list, show, history, callback, stop) call the
+// Lambda API through aws-sdk-go-v2 (SigV4, the standard credential and
+// region chain, --profile, --region): by default at the local endpoint of
+// serve, with --endpoint aws at AWS Lambda (see
+// cmd/durablectl/internal/lambdaclient and docs/local.md).
+//
 // Output is for people unless --json is given. The exit status is 0 on
 // success; for run, 1 when the execution FAILED, 4 when it TIMED_OUT and
 // 5 when it was STOPPED; 2 for usage errors (bad flags, unreadable
@@ -61,8 +67,10 @@ Usage:
   durablectl stop [flags] ARN|NAME        stop a running execution
 
 An execution is given by its ARN or by its name (of the function
---function-name, default seed). Run "durablectl <command> -h" for a
-command's flags.
+--function-name, default seed). The client commands talk to serve at
+--endpoint (default http://` + defaultAddr + `), or to AWS Lambda with
+--endpoint aws (credentials and region as for the AWS CLI; --profile,
+--region). Run "durablectl <command> -h" for a command's flags.
 `
 
 func main() {
