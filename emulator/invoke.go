@@ -45,6 +45,11 @@ func (s *Service) beginInvocation(e *execution) invokeCall {
 			in.UpdatedOperationIds = append(in.UpdatedOperationIds, op.Id)
 		}
 	}
+	// The stored header changes only when the updated ids are cleared: it
+	// says the execution is due both before (due) and now (in flight).
+	if len(e.updated) > 0 {
+		s.markDirty(e)
+	}
 	clear(e.updated)
 	// The whole log usually fits: then it is encoded once. Otherwise the
 	// first page that fits goes in, and the rest through GetExecutionState.
@@ -58,7 +63,6 @@ func (s *Service) beginInvocation(e *execution) invokeCall {
 	if fn != nil {
 		timeout = fn.Timeout
 	}
-	s.markDirty(e)
 	return invokeCall{exec: e, inv: inv, fn: fn, req: InvokeRequest{
 		RequestID:   inv.requestID,
 		FunctionArn: e.fnArn,

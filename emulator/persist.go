@@ -99,6 +99,10 @@ func (e *BadRecordError) Unwrap() error { return e.Err }
 type commitGroup struct {
 	changes []Change
 	execs   []*execution
+	// spoiled is the error of a change that could not be encoded: the
+	// group is then failed as a whole instead of committed, since the
+	// changes queued with it may build on the one that is missing.
+	spoiled error
 	done    chan struct{} // closed when committed or failed
 	err     error
 }
@@ -107,8 +111,11 @@ type commitGroup struct {
 // section to the open commit group and returns it; the caller waits for it
 // with awaitCommit after releasing the lock. The stored counts move on at
 // once, so the next section writes only what it changes; a failed commit
-// replaces the executions anyway (rollback). Must hold the lock.
-func (s *Service) queueDirty() (*commitGroup, error) {
+// replaces the executions anyway (rollback). A change that cannot be
+// encoded spoils the group: none of it is written, and every execution in
+// it is put back to its stored state once the commits before it are done
+// (see awaitCommit). Must hold the lock.
+func (s *Service) queueDirty() *commitGroup {
 	dirty := make([]*execution, 0, len(s.dirty))
 	for e := range s.dirty {
 		dirty = append(dirty, e)
@@ -118,12 +125,17 @@ func (s *Service) queueDirty() (*commitGroup, error) {
 	if g == nil {
 		g = &commitGroup{done: make(chan struct{})}
 	}
+	s.pending = g
+	g.execs = append(g.execs, dirty...)
+	if g.spoiled != nil {
+		return g
+	}
 	n := len(g.changes)
 	for _, e := range dirty {
 		c, err := e.change()
 		if err != nil {
-			g.changes = g.changes[:n]
-			return nil, s.abandon(dirty, nil, err)
+			g.changes, g.spoiled = g.changes[:n], err
+			return g
 		}
 		g.changes = append(g.changes, c)
 	}
@@ -131,15 +143,15 @@ func (s *Service) queueDirty() (*commitGroup, error) {
 		e.st.events, e.st.statusChanges, e.st.invocations = len(e.events), len(e.statusChanges), len(e.invocations)
 		clear(e.st.ops)
 	}
-	g.execs = append(g.execs, dirty...)
-	s.pending = g
-	return g, nil
+	return g
 }
 
 // awaitCommit waits until g is committed and returns its error. The first
 // waiter of a group commits it, with every section queued until then; a
-// failed commit also fails the groups queued after it, which build on it,
-// and puts all their executions back to their stored state.
+// failed commit (or a spoiled group) also fails the group queued after it,
+// which builds on it, and puts all their executions back to their stored
+// state — which is final then: the committer holds commitMu, so no other
+// commit is under way.
 func (s *Service) awaitCommit(g *commitGroup) error {
 	s.commitMu.Lock()
 	select {
@@ -149,7 +161,11 @@ func (s *Service) awaitCommit(g *commitGroup) error {
 		group := s.pending // g itself: it is not done, so nobody took it
 		s.pending = nil
 		s.mu.Unlock()
-		if err := s.cfg.Store.Commit(group.changes); err != nil {
+		err := group.spoiled
+		if err == nil {
+			err = s.cfg.Store.Commit(group.changes)
+		}
+		if err != nil {
 			s.mu.Lock()
 			later := s.pending
 			s.pending = nil

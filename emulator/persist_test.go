@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/acme/durable-lambda-go/wire"
 )
@@ -191,5 +192,137 @@ func TestBadStoredRecords(t *testing.T) {
 				t.Errorf("New after quarantine: %v", err)
 			}
 		})
+	}
+}
+
+// gatedStore is a memStore whose commits wait for release while gate is
+// set, so that a test can keep one commit under way.
+type gatedStore struct {
+	*memStore
+	gate    chan struct{} // closed to let the held commit finish
+	entered chan struct{} // receives when a commit waits on gate
+	held    bool
+}
+
+func (g *gatedStore) Commit(changes []Change) error {
+	if !g.held {
+		g.held = true
+		g.entered <- struct{}{}
+		<-g.gate
+	}
+	return g.memStore.Commit(changes)
+}
+
+// TestUnencodableChangeWritesNothingQueuedWithIt: a change that cannot be
+// encoded (a timestamp before 1970) fails its whole commit group, also the
+// start of another section queued in it, which the failed change builds
+// on; nothing of the group is written, and what the service holds is what
+// is stored and acknowledged.
+func TestUnencodableChangeWritesNothingQueuedWithIt(t *testing.T) {
+	ctx := context.Background()
+	store := &gatedStore{memStore: newMemStore(), gate: make(chan struct{}), entered: make(chan struct{}, 1)}
+	svc, clock := newService(t, Config{Store: store})
+	host(t, svc, "fn", func(f *fake) (wire.InvocationOutput, error) { return succeeded("1"), nil })
+	type result struct {
+		arn string
+		err error
+	}
+	startAsync := func(name string) chan result {
+		ch := make(chan result, 1)
+		go func() {
+			out, err := svc.StartExecution(ctx, StartInput{FunctionName: "fn:$LATEST", ExecutionName: name})
+			ch <- result{out.ExecutionArn, err}
+		}()
+		return ch
+	}
+	timeout := time.After(10 * time.Second)
+	// x1's commit is under way; x2's start waits in the next group.
+	first := startAsync("x1")
+	select {
+	case <-store.entered:
+	case <-timeout:
+		t.Fatal("the first commit did not begin")
+	}
+	second := startAsync("x2")
+	var x2 string
+	for x2 == "" {
+		list, err := svc.ListExecutions(ctx, ListInput{FunctionName: "fn", ExecutionName: "x2"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list.DurableExecutions) == 1 {
+			x2 = list.DurableExecutions[0].DurableExecutionArn
+		}
+		select {
+		case <-timeout:
+			t.Fatal("x2 was not started")
+		case <-time.After(time.Millisecond):
+		}
+	}
+	// Stopping x2 at a time that cannot be encoded spoils its group.
+	clock.Set(time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC))
+	stopped := make(chan error, 1)
+	go func() {
+		_, err := svc.StopExecution(ctx, x2, nil)
+		stopped <- err
+	}()
+	for queued := false; !queued; {
+		select {
+		case err := <-stopped:
+			stopped <- err
+			queued = true
+		case <-timeout:
+			t.Fatal("StopExecution did not get the lock")
+		case <-time.After(time.Millisecond):
+			ex, err := svc.GetExecution(ctx, x2, false)
+			queued = err != nil || ex.Status != wire.ExecutionStatusRunning
+		}
+	}
+	clock.Set(t0)
+	close(store.gate)
+
+	var got [2]result
+	for i, ch := range []chan result{first, second} {
+		select {
+		case got[i] = <-ch:
+		case <-timeout:
+			t.Fatalf("start %d did not return", i+1)
+		}
+	}
+	var stopErr error
+	select {
+	case stopErr = <-stopped:
+	case <-timeout:
+		t.Fatal("StopExecution did not return")
+	}
+	if got[0].err != nil {
+		t.Errorf("x1, committed before: %v", got[0].err)
+	}
+	var apiErr *wire.APIError
+	if !errors.As(stopErr, &apiErr) || apiErr.Code != wire.ErrCodeService || !strings.Contains(apiErr.Message, "encoding") {
+		t.Errorf("StopExecution = %v, want a ServiceException about the encoding", stopErr)
+	}
+	if got[1].err == nil {
+		t.Errorf("x2's start, queued with the spoiled change, was acknowledged")
+	}
+	// Service and store agree, and hold what was acknowledged.
+	again, _ := newService(t, Config{Store: store.memStore})
+	host(t, again, "fn", func(f *fake) (wire.InvocationOutput, error) { return succeeded("1"), nil })
+	for _, name := range []string{"x1", "x2"} {
+		var seen [2]int
+		for i, s := range []*Service{svc, again} {
+			list, err := s.ListExecutions(ctx, ListInput{FunctionName: "fn", ExecutionName: name})
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen[i] = len(list.DurableExecutions)
+		}
+		want := 0
+		if name == "x1" {
+			want = 1
+		}
+		if seen != [2]int{want, want} {
+			t.Errorf("%s: %d in the service, %d in the store; want %d in both", name, seen[0], seen[1], want)
+		}
 	}
 }

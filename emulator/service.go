@@ -273,17 +273,16 @@ func (s *Service) unlockWith(err *error) {
 // nobody, so their commit completes in the background, in order with
 // everything else, and a crash before it only repeats them.
 func (s *Service) release(runLoop bool) error {
-	var commitErr error
 	var group *commitGroup
 	if s.cfg.Store != nil && len(s.dirty) > 0 {
-		group, commitErr = s.queueDirty()
+		group = s.queueDirty()
 	}
 	clear(s.dirty)
 	notes := s.notes
 	s.notes = nil
 	s.mu.Unlock()
 	finish := func() error {
-		err := commitErr
+		var err error
 		if group != nil {
 			err = s.awaitCommit(group)
 		}
