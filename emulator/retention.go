@@ -23,6 +23,7 @@ func (h *expiries) Push(x any)        { *h = append(*h, x.(expiry)) }
 func (h *expiries) Pop() any {
 	old := *h
 	x := old[len(old)-1]
+	old[len(old)-1] = expiry{} // the backing array must not keep the execution alive
 	*h = old[:len(old)-1]
 	return x
 }

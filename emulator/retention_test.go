@@ -3,8 +3,10 @@ package emulator
 import (
 	"context"
 	"errors"
+	"runtime"
 	"testing"
 	"time"
+	"weak"
 
 	"github.com/acme/durable-lambda-go/wire"
 )
@@ -62,4 +64,29 @@ func TestClosedExecutionsExpireAfterRetention(t *testing.T) {
 	if _, err := restarted.GetExecution(ctx, again.ExecutionArn, false); err != nil {
 		t.Errorf("the new execution after a restart: %v", err)
 	}
+}
+
+// TestExpiredExecutionsAreReleased: once deleted, an expired execution is
+// garbage: nothing the service keeps (its expiry heap included) holds it.
+func TestExpiredExecutionsAreReleased(t *testing.T) {
+	svc, clock := newService(t, Config{})
+	host(t, svc, "fn", func(f *fake) (wire.InvocationOutput, error) { return succeeded("1"), nil })
+	var refs []weak.Pointer[execution]
+	for range 3 {
+		arn := start(t, svc, "fn", "{}")
+		drive(t, svc, arn)
+		svc.mu.Lock()
+		refs = append(refs, weak.Make(svc.executions[arn]))
+		svc.mu.Unlock()
+	}
+	if err := svc.AdvanceTo(clock.Now().Add(DefaultRetentionDays*24*time.Hour + time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	for i, ref := range refs {
+		if ref.Value() != nil {
+			t.Errorf("execution %d is still reachable after it expired", i+1)
+		}
+	}
+	runtime.KeepAlive(svc)
 }

@@ -39,23 +39,7 @@ func BenchmarkConcurrentExecutions(b *testing.B) {
 			const n = 1000
 			round := 0
 			for b.Loop() {
-				var wg sync.WaitGroup
-				errs := make(chan error, n)
-				for i := range n {
-					wg.Go(func() {
-						out, err := svc.StartExecution(ctx, emulator.StartInput{FunctionName: "fn:1", ExecutionName: fmt.Sprintf("r%d-%d", round, i),
-							Payload: []byte(`{"steps":["a","b","c"]}`)})
-						if err == nil {
-							_, err = svc.WaitForExecution(ctx, out.ExecutionArn)
-						}
-						if err != nil {
-							errs <- err
-						}
-					})
-				}
-				wg.Wait()
-				close(errs)
-				for err := range errs {
+				if err := runBatch(ctx, svc, fmt.Sprintf("r%d", round), n); err != nil {
 					b.Fatal(err)
 				}
 				round++
@@ -63,4 +47,27 @@ func BenchmarkConcurrentExecutions(b *testing.B) {
 			b.ReportMetric(float64(n*round)/b.Elapsed().Seconds(), "executions/s")
 		})
 	}
+}
+
+// runBatch starts n executions of "fn:1" at once, named prefix-i, with
+// three steps each, and waits until all of them closed; someone must drive
+// the service (Run).
+func runBatch(ctx context.Context, svc *emulator.Service, prefix string, n int) error {
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() {
+			out, err := svc.StartExecution(ctx, emulator.StartInput{FunctionName: "fn:1", ExecutionName: fmt.Sprintf("%s-%d", prefix, i),
+				Payload: []byte(`{"steps":["a","b","c"]}`)})
+			if err == nil {
+				_, err = svc.WaitForExecution(ctx, out.ExecutionArn)
+			}
+			if err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
 }
