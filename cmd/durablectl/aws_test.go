@@ -108,7 +108,7 @@ func TestClientCommandErrors(t *testing.T) {
 		{name: "unknown callback", args: []string{"callback", "succeed", "--endpoint", url, "bm90LWEtY2FsbGJhY2s="}, code: exitError,
 			want: []string{"no callback bm90LWEtY2FsbGJhY2s= at this endpoint"}},
 		{name: "malformed callback id", args: []string{"callback", "heartbeat", "--endpoint", url, "!!"}, code: exitError,
-			want: []string{"InvalidParameterValueException: "}},
+			want: []string{"InvalidParameterValueException: ", "(request id "}},
 		{name: "unreachable local endpoint", args: []string{"list", "--endpoint", "http://127.0.0.1:1"}, code: exitError,
 			want: []string{"cannot reach the endpoint http://127.0.0.1:1", "durablectl serve", "--addr", "connection refused"}},
 		{name: "unreachable AWS endpoint", env: map[string]string{"AWS_ENDPOINT_URL_LAMBDA": "http://127.0.0.1:1", "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s"},

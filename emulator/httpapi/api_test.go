@@ -11,6 +11,8 @@ import (
 
 	"github.com/acme/durable-lambda-go/wire"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/smithy-go"
@@ -381,5 +383,24 @@ func TestListAndHistoryPaging(t *testing.T) {
 	}
 	if noData.InputPayload != nil || noData.Result != nil {
 		t.Errorf("IncludeExecutionData=false returned input %v, result %v", noData.InputPayload, noData.Result)
+	}
+}
+
+func TestAnswersCarryARequestID(t *testing.T) {
+	s := newStack(t)
+	arn := s.start(t, "ids", `{"name":"go"}`)
+	s.wait(t, arn)
+	out, err := s.client.GetDurableExecution(t.Context(), &lambda.GetDurableExecutionInput{DurableExecutionArn: aws.String(arn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, ok := awsmiddleware.GetRequestIDMetadata(out.ResultMetadata)
+	if !ok || first == "" {
+		t.Errorf("GetDurableExecution's answer has no request id")
+	}
+	_, err = s.client.GetDurableExecution(t.Context(), &lambda.GetDurableExecutionInput{DurableExecutionArn: aws.String(arn + "-none")})
+	var re *awshttp.ResponseError
+	if !errors.As(err, &re) || re.ServiceRequestID() == "" || re.ServiceRequestID() == first {
+		t.Errorf("error %v: want a response error with a request id of its own (the first was %q)", err, first)
 	}
 }

@@ -25,7 +25,8 @@
 // the exception, an X-Amzn-ErrorType header naming it and a JSON body
 // {"__type": name, "Type": "User"|"Service", "message": text}. The
 // service's *wire.APIError values map one to one; any other error is a 500
-// ServiceException.
+// ServiceException. Every answer, error or not, carries a fresh request id
+// in X-Amzn-RequestId, which the AWS SDKs report with their errors.
 //
 // Invoke starts a durable execution. X-Amz-Durable-Execution-Name names it
 // (a second Invoke with the same name and payload returns the same

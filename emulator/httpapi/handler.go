@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/acme/durable-lambda-go/emulator"
+	"github.com/acme/durable-lambda-go/internal/uuid"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -33,6 +34,7 @@ const (
 	headerExecutedVer    = "X-Amz-Executed-Version"
 	headerFunctionError  = "X-Amz-Function-Error"
 	headerErrorType      = "X-Amzn-ErrorType"
+	headerRequestID      = "X-Amzn-RequestId"
 )
 
 // Request body limits of the operations the service's Limits do not
@@ -125,20 +127,24 @@ func (rt route) match(method string, segs []string) (string, bool, error) {
 	return unescaped, true, nil
 }
 
-// ServeHTTP routes on the escaped path, then runs the operation.
+// ServeHTTP routes on the escaped path, then runs the operation. Every
+// answer carries a request id, as Lambda's do (the AWS SDKs report it with
+// errors).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	requestID := uuid.New()
+	w.Header().Set(headerRequestID, requestID)
 	segs := strings.Split(strings.TrimPrefix(r.URL.EscapedPath(), "/"), "/")
 	for _, rt := range routes {
 		label, ok, err := rt.match(r.Method, segs)
 		if !ok {
 			continue
 		}
-		h.log.Debug("request", "operation", rt.name, "label", label)
+		h.log.Debug("request", "operation", rt.name, "label", label, "requestId", requestID)
 		if err == nil {
 			err = rt.serve(h, w, r, label)
 		}
 		if err != nil {
-			h.log.Debug("request failed", "operation", rt.name, "error", err)
+			h.log.Debug("request failed", "operation", rt.name, "requestId", requestID, "error", err)
 			writeError(w, err)
 		}
 		return
