@@ -328,7 +328,8 @@ func (s *Service) RunDue(ctx context.Context) error {
 // Run drives the service on its clock until ctx is done, then waits for
 // the invocations in flight and returns nil. It fires timers when due and
 // runs invocations as they become due, concurrently across executions and
-// one at a time per execution. With a *VirtualClock, time moves only
+// one at a time per execution, at most Config.MaxConcurrentInvocations at
+// once (oldest execution first). With a *VirtualClock, time moves only
 // through AdvanceTo.
 func (s *Service) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
@@ -338,7 +339,7 @@ func (s *Service) Run(ctx context.Context) error {
 		s.fireDueLocked()
 		var jobs []*plainJob
 		var calls []invokeCall
-		for {
+		for limit := s.cfg.MaxConcurrentInvocations; limit <= 0 || s.inflight < limit; s.inflight++ {
 			job, e := s.nextWork()
 			if job != nil {
 				jobs = append(jobs, job)
@@ -352,14 +353,32 @@ func (s *Service) Run(ctx context.Context) error {
 		next, hasTimer := s.nextTimerAt()
 		s.release(true)
 		for _, job := range jobs {
-			wg.Go(func() { s.runPlain(ctx, job) })
+			wg.Go(func() {
+				s.runPlain(ctx, job)
+				s.invocationEnded()
+			})
 		}
 		for _, c := range calls {
-			wg.Go(func() { s.execute(ctx, c) })
+			wg.Go(func() {
+				s.execute(ctx, c)
+				s.invocationEnded()
+			})
 		}
 		if !s.sleep(ctx, next, hasTimer) {
 			return nil
 		}
+	}
+}
+
+// invocationEnded counts an invocation Run started as ended and wakes Run,
+// which may start another under MaxConcurrentInvocations.
+func (s *Service) invocationEnded() {
+	s.mu.Lock()
+	s.inflight--
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
 	}
 }
 

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -355,5 +357,54 @@ func TestConcurrentCallers(t *testing.T) {
 	cancel()
 	if err := <-runDone; err != nil {
 		t.Error(err)
+	}
+}
+
+// TestRunCapsConcurrentInvocations: with MaxConcurrentInvocations, Run
+// never has more invocations in flight, and starts the oldest due
+// execution first.
+func TestRunCapsConcurrentInvocations(t *testing.T) {
+	for _, limit := range []int{1, 3} {
+		t.Run(fmt.Sprint("max=", limit), func(t *testing.T) {
+			svc, _ := newService(t, Config{MaxConcurrentInvocations: limit})
+			var mu sync.Mutex
+			inFlight, most := 0, 0
+			var order []string
+			host(t, svc, "fn", func(f *fake) (wire.InvocationOutput, error) {
+				mu.Lock()
+				inFlight++
+				most = max(most, inFlight)
+				order = append(order, f.arn)
+				mu.Unlock()
+				_, err := f.checkpoint(stepStart("s"), stepSucceed("s", `1`))
+				mu.Lock()
+				inFlight--
+				mu.Unlock()
+				return succeeded("1"), err
+			})
+			var arns []string
+			for range 8 {
+				arns = append(arns, start(t, svc, "fn", "{}"))
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			runErr := make(chan error, 1)
+			go func() { runErr <- svc.Run(ctx) }()
+			for _, arn := range arns {
+				if ex, err := svc.WaitForExecution(ctx, arn); err != nil || ex.Status != wire.ExecutionStatusSucceeded {
+					t.Fatalf("WaitForExecution(%s) = %s, %v", arn, ex.Status, err)
+				}
+			}
+			cancel()
+			if err := <-runErr; err != nil {
+				t.Fatal(err)
+			}
+			if most > limit {
+				t.Errorf("%d invocations in flight at once, want at most %d", most, limit)
+			}
+			if limit == 1 && !slices.Equal(order, arns) {
+				t.Errorf("invocation order %v, want start order %v", order, arns)
+			}
+		})
 	}
 }

@@ -100,6 +100,12 @@ type Config struct {
 	Limits
 	// MaxInvokeDepth caps chained-invoke nesting; default 10.
 	MaxInvokeDepth int
+	// MaxConcurrentInvocations caps the invocations Run keeps in flight at
+	// once, like a function's concurrency limit; 0 means no cap. Run starts
+	// due work oldest execution first, so under the cap a burst of new
+	// executions waits its turn behind the re-invocations of executions
+	// already running instead of slowing all of them down.
+	MaxConcurrentInvocations int
 	// OnStatusChange receives the EventBridge status-change event of every
 	// execution status change (RUNNING at start, then the terminal one).
 	// It is called without the service's lock held, so it may call back
@@ -161,6 +167,8 @@ type Service struct {
 	pending  *commitGroup
 	commitMu sync.Mutex
 	wake     chan struct{}
+	// inflight counts the invocations Run started that have not ended.
+	inflight int
 }
 
 type function struct {
