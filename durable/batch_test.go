@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acme/durable-lambda-go/internal/testwait"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -296,8 +297,11 @@ func TestBatchAbandonedItemNeverCheckpoints(t *testing.T) {
 		res, err = Parallel(ctx, "p", []Branch[string]{
 			{Name: "fast", Func: func(Context) (string, error) { return "fast", nil }},
 			{Name: "slow", Func: func(cc Context) (string, error) {
-				<-release
-				v, err := Step(cc, "late", func(StepContext) (string, error) { return "late", nil })
+				var v string
+				_, err := testwait.Receive("the handler releases the slow item", release)
+				if err == nil {
+					v, err = Step(cc, "late", func(StepContext) (string, error) { return "late", nil })
+				}
 				finished <- err
 				return v, err
 			}},
@@ -306,7 +310,11 @@ func TestBatchAbandonedItemNeverCheckpoints(t *testing.T) {
 			return "", err
 		}
 		close(release)
-		if err := <-finished; !errors.Is(err, errSuspended) {
+		err, waitErr := testwait.Receive("the slow item's late step returns", finished)
+		if waitErr != nil {
+			return "", waitErr
+		}
+		if !errors.Is(err, errSuspended) {
 			return "", fmt.Errorf("late step: %v", err)
 		}
 		return "done", nil

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/acme/durable-lambda-go/internal/testwait"
 )
 
 func TestOwnershipChecks(t *testing.T) {
@@ -18,7 +20,9 @@ func TestOwnershipChecks(t *testing.T) {
 			_, fromGoroutine = Step(ctx, "g", func(StepContext) (int, error) { return 0, nil })
 			waitFromGoroutine = Wait(ctx, "w", time.Second)
 		}()
-		<-done
+		if _, err := testwait.Receive("the goroutine's calls return", done); err != nil {
+			return "", err
+		}
 		return Step(ctx, "outer", func(StepContext) (string, error) {
 			_, insideStep = Step(ctx, "inner", func(StepContext) (int, error) { return 0, nil })
 			waitInsideStep = Wait(ctx, "w", time.Second)

@@ -162,10 +162,12 @@ func sizesOf(updates []OperationUpdate) []int {
 func TestQueueBatchesWhileInFlight(t *testing.T) {
 	f := newFakeClient(executionOp(""))
 	release := make(chan struct{})
-	f.onCall = func(n int, _ CheckpointInput) {
+	f.onCall = func(n int, _ CheckpointInput) error {
 		if n == 1 {
-			<-release
+			_, err := testwait.Receive("the handler releases the first checkpoint", release)
+			return err
 		}
+		return nil
 	}
 	h := func(ctx Context, _ any) (string, error) {
 		inv := ctx.impl().inv
@@ -184,8 +186,8 @@ func TestQueueBatchesWhileInFlight(t *testing.T) {
 			}
 		}
 		close(release)
-		if err := <-done; err != nil {
-			return "", err
+		if err, waitErr := testwait.Receive("the first checkpoint returns", done); err != nil || waitErr != nil {
+			return "", errors.Join(err, waitErr)
 		}
 		return "ok", inv.checkpoint(OperationUpdate{Id: "d", Type: "STEP", Action: "START"})
 	}
@@ -217,7 +219,7 @@ func TestClientPanicFailsTheInvocation(t *testing.T) {
 		t.Run(fmt.Sprintf("timer=%v", timer), func(t *testing.T) {
 			f := newFakeClient(executionOp(""))
 			called := make(chan struct{})
-			f.onCall = func(int, CheckpointInput) {
+			f.onCall = func(int, CheckpointInput) error {
 				close(called)
 				panic("client bug")
 			}
@@ -227,8 +229,10 @@ func TestClientPanicFailsTheInvocation(t *testing.T) {
 			}
 			h := func(ctx Context, _ any) (int, error) {
 				return Step(ctx, "s", func(StepContext) (int, error) {
-					if timer {
-						<-called // only the linger timer can send the START
+					if timer { // only the linger timer can send the START
+						if _, err := testwait.Receive("the linger timer sends the START", called); err != nil {
+							return 0, err
+						}
 					}
 					return 1, nil
 				})

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acme/durable-lambda-go/internal/testwait"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -297,15 +298,19 @@ func TestFinishedContextDescendantsNeverCheckpoint(t *testing.T) {
 		_, err := RunInChildContext(ctx, "parent", func(cc Context) (string, error) {
 			Go(cc, "orphan", func(gc Context) (string, error) {
 				defer close(done)
-				<-release
-				_, err := Step(gc, "late", func(StepContext) (string, error) { return "", nil })
+				_, err := testwait.Receive("the handler releases the orphan", release)
+				if err == nil {
+					_, err = Step(gc, "late", func(StepContext) (string, error) { return "", nil })
+				}
 				lateErr.Store(err)
 				return "", err
 			})
 			return "p", nil
 		})
 		close(release)
-		<-done
+		if _, waitErr := testwait.Receive("the orphan returns", done); waitErr != nil {
+			return "", waitErr
+		}
 		return "ok", err
 	}
 	out, err := invoke(t, h, envelope(t, "t", f.log()), testOptions(f)...)
@@ -401,8 +406,8 @@ func TestGoWaitPolledWhileSiblingRuns(t *testing.T) {
 		})
 		b := Go(ctx, "b", func(cc Context) (string, error) {
 			return Step(cc, "s", func(StepContext) (string, error) {
-				<-woke
-				return "b", nil
+				_, err := testwait.Receive("branch a's wait ends", woke)
+				return "b", err
 			})
 		})
 		vb, err := b.Result(ctx)

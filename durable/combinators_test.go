@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acme/durable-lambda-go/internal/testwait"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -17,8 +18,8 @@ import (
 func constStep(ctx Context, name, v, msg string, release ...chan struct{}) *Future[string] {
 	return StepAsync(ctx, name, func(StepContext) (string, error) {
 		if msg == "block" {
-			<-release[0]
-			return v, nil
+			_, err := testwait.Receive("step "+name+" is released", release[0])
+			return v, err
 		}
 		if msg != "" {
 			return "", errors.New(msg)
@@ -278,8 +279,10 @@ func TestSelect(t *testing.T) {
 		h := func(ctx Context, _ any) (string, error) {
 			winner, value, selErr = Select(ctx, "pick", []Branch[string]{
 				{Name: "slow", Func: func(cc Context) (string, error) {
-					<-release
-					_, err := Step(cc, "late", func(StepContext) (string, error) { return "", nil })
+					_, err := testwait.Receive("the handler releases the slow branch", release)
+					if err == nil {
+						_, err = Step(cc, "late", func(StepContext) (string, error) { return "", nil })
+					}
 					slowDone <- err
 					return "slow", err
 				}},
@@ -291,7 +294,11 @@ func TestSelect(t *testing.T) {
 				}},
 			})
 			close(release)
-			if err := <-slowDone; !errors.Is(err, errSuspended) {
+			err, waitErr := testwait.Receive("the slow branch's late step returns", slowDone)
+			if waitErr != nil {
+				return "", waitErr
+			}
+			if !errors.Is(err, errSuspended) {
 				return "", fmt.Errorf("the losing branch checkpointed: %v", err)
 			}
 			return "", nil

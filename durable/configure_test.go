@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/acme/durable-lambda-go/internal/testwait"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -106,7 +107,10 @@ func TestConfigureMisuse(t *testing.T) {
 		}{name: "logging from another goroutine", call: func(ctx Context) error {
 			ch := make(chan error)
 			go func() { ch <- ConfigureLogging(ctx, LogConfig{}) }()
-			err := <-ch
+			err, waitErr := testwait.Receive("ConfigureLogging returns on the other goroutine", ch)
+			if waitErr != nil {
+				return waitErr
+			}
 			if !errors.Is(err, ErrWrongGoroutine) {
 				return errors.New("not ErrWrongGoroutine: " + err.Error())
 			}

@@ -35,8 +35,9 @@ type fakeClient struct {
 	errAt     map[int]error
 	noTokenAt map[int]bool
 	stateErr  error
-	// onCall runs (without the lock) before a Checkpoint call is answered.
-	onCall func(n int, in CheckpointInput)
+	// onCall runs (without the lock) before a Checkpoint call is answered;
+	// an error it returns is the call's.
+	onCall func(n int, in CheckpointInput) error
 	// respond, when set, adds records to a response (e.g. an operation the
 	// "service" changed meanwhile).
 	respond func(n int) []Operation
@@ -61,7 +62,9 @@ func (f *fakeClient) Checkpoint(_ context.Context, in CheckpointInput) (Checkpoi
 	hook := f.onCall
 	f.mu.Unlock()
 	if hook != nil {
-		hook(n, cp)
+		if err := hook(n, cp); err != nil {
+			return CheckpointOutput{}, err
+		}
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()

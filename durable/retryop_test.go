@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acme/durable-lambda-go/internal/testwait"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -522,21 +523,26 @@ func TestRetryAbandonedBranch(t *testing.T) {
 	var loserErr error
 	h := func(ctx Context, _ any) (string, error) {
 		winner, _, err := Select(ctx, "pick", []Branch[string]{
-			{Name: "fast", Func: func(Context) (string, error) { <-started; return "fast", nil }},
+			{Name: "fast", Func: func(Context) (string, error) {
+				_, err := testwait.Receive("the slow branch's step starts", started)
+				return "fast", err
+			}},
 			{Name: "slow", Func: func(bc Context) (string, error) {
 				defer close(done)
 				_, loserErr = Retry(bc, "r", func(ac Context, _ int) (string, error) {
 					return Step(ac, "s", func(StepContext) (string, error) {
 						close(started)
-						<-release
-						return "late", nil
+						_, err := testwait.Receive("the handler releases the slow step", release)
+						return "late", err
 					})
 				}, func(RetryAttempt) RetryDecision { decisions++; return RetryDecision{Retry: true} })
 				return "", loserErr
 			}},
 		})
 		close(release)
-		<-done
+		if _, waitErr := testwait.Receive("the slow branch returns", done); waitErr != nil {
+			return "", waitErr
+		}
 		return winner, err
 	}
 	out, err := invoke(t, h, envelope(t, "tok-0", f.log()), testOptions(f)...)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acme/durable-lambda-go/internal/testwait"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -266,15 +267,16 @@ func TestStartOfParkedBodyIsSent(t *testing.T) {
 	f := newFakeClient(executionOp(""))
 	started := make(chan struct{})
 	var once atomic.Bool
-	f.onCall = func(n int, in CheckpointInput) {
+	f.onCall = func(n int, in CheckpointInput) error {
 		if n == 1 && once.CompareAndSwap(false, true) {
 			close(started)
 		}
+		return nil
 	}
 	h := func(ctx Context, _ any) (string, error) {
 		return Step(ctx, "slow", func(StepContext) (string, error) {
-			<-started
-			return "ok", nil
+			_, err := testwait.Receive("the fallback sends the START of the parked step", started)
+			return "ok", err
 		})
 	}
 	opts := append(testOptions(f), withFallbackTick(time.Millisecond))

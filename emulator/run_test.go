@@ -56,8 +56,7 @@ func TestRunDrivesConcurrentExecutions(t *testing.T) {
 	if err := svc.AdvanceTo(clock.Now().Add(30 * time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
-	defer wcancel()
+	wctx := testwait.Context(t)
 	for _, arn := range arns {
 		ex, err := svc.WaitForExecution(wctx, arn)
 		if err != nil || ex.Status != wire.ExecutionStatusSucceeded {
@@ -65,10 +64,15 @@ func TestRunDrivesConcurrentExecutions(t *testing.T) {
 		}
 	}
 	var got []wire.EventType
-	for ev := range events {
-		got = append(got, ev.EventType)
-		if ev.EventType == wire.EventExecutionSucceeded {
-			break
+	for len(got) == 0 || got[len(got)-1] != wire.EventExecutionSucceeded {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				t.Fatalf("subscription closed after %v, before ExecutionSucceeded", got)
+			}
+			got = append(got, ev.EventType)
+		case <-wctx.Done():
+			t.Fatalf("no ExecutionSucceeded event within %s; got %v", testwait.Deadline, got)
 		}
 	}
 	want := []wire.EventType{wire.EventWaitStarted, wire.EventInvocationCompleted, wire.EventWaitSucceeded, wire.EventStepSucceeded, wire.EventInvocationCompleted, wire.EventExecutionSucceeded}
@@ -76,7 +80,7 @@ func TestRunDrivesConcurrentExecutions(t *testing.T) {
 		t.Errorf("subscribed events = %v, want %v", got, want)
 	}
 	cancel()
-	if err := <-runErr; err != nil {
+	if err := testwait.Recv(t, "Run returns after cancel", runErr); err != nil {
 		t.Errorf("Run = %v", err)
 	}
 }
@@ -202,7 +206,9 @@ func TestRestartResumesLostInvocation(t *testing.T) {
 	release := make(chan struct{})
 	if err := first.RegisterFunction(Function{Name: "fn", Durable: true, Invoker: InvokerFunc(func(ctx context.Context, req InvokeRequest) ([]byte, error) {
 		close(snapshotTaken)
-		<-release
+		if _, err := testwait.Receive("the test releases the invocation", release); err != nil {
+			return nil, err
+		}
 		return nil, errors.New("gone")
 	})}); err != nil {
 		t.Fatal(err)
@@ -213,10 +219,10 @@ func TestRestartResumesLostInvocation(t *testing.T) {
 		defer close(done)
 		first.RunDue(ctx)
 	}()
-	<-snapshotTaken
+	testwait.Recv(t, "the first service invokes the function", snapshotTaken)
 	second, err := New(Config{Clock: NewVirtualClock(t0), Store: store})
 	close(release)
-	<-done
+	testwait.Recv(t, "the first service's RunDue returns", done)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,12 +250,13 @@ func TestShutdownAbandonsInvocation(t *testing.T) {
 		t.Fatal(err)
 	}
 	arn := start(t, svc, "fn", "{}")
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- svc.Run(ctx) }()
-	<-started
+	testwait.Recv(t, "Run invokes the function", started)
 	cancel()
-	if err := <-done; err != nil {
+	if err := testwait.Recv(t, "Run returns after cancel", done); err != nil {
 		t.Fatal(err)
 	}
 	if invs, _ := svc.Invocations(arn); len(invs) != 0 {
@@ -336,7 +343,7 @@ func TestConcurrentCallers(t *testing.T) {
 				if err := svc.SendCallbackSuccess(ctx, callbackID, []byte(strconv.Itoa(i))); err != nil {
 					return err
 				}
-				wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+				wctx, wcancel := context.WithTimeout(ctx, testwait.Deadline)
 				defer wcancel()
 				ex, err := svc.WaitForExecution(wctx, out.ExecutionArn)
 				if err != nil {
@@ -350,12 +357,12 @@ func TestConcurrentCallers(t *testing.T) {
 		}()
 	}
 	for range n {
-		if err := <-errs; err != nil {
+		if err := testwait.Recv(t, "a caller finishes", errs); err != nil {
 			t.Error(err)
 		}
 	}
 	cancel()
-	if err := <-runDone; err != nil {
+	if err := testwait.Recv(t, "Run returns after cancel", runDone); err != nil {
 		t.Error(err)
 	}
 }

@@ -210,7 +210,7 @@ func served(t *testing.T, binary string) *host {
 	go func() { ran <- h.svc.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()
-		<-ran
+		testwait.Recv(t, "the host's Run returns after cancel", ran)
 		h.close()
 	})
 	return h
@@ -420,7 +420,7 @@ func TestCallbackRequestBodies(t *testing.T) {
 			if code, _, stderr := cli(t, append(args, "--endpoint", srv.URL)...); code != exitOK {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}
-			if r := <-got; r != tt.want {
+			if r := testwait.Recv(t, "the callback request reaches the server", got); r != tt.want {
 				t.Errorf("request %+v, want %+v", r, tt.want)
 			}
 		})

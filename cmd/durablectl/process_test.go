@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acme/durable-lambda-go/internal/testwait"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -32,8 +33,8 @@ type serveProcess struct {
 
 var bannerURL = regexp.MustCompile(`at (http://127\.0\.0\.1:\d+)\n`)
 
-// startServe starts durablectl serve with args and waits (up to 30 s)
-// for its banner.
+// startServe starts durablectl serve with args and waits (up to
+// testwait.Deadline) for its banner.
 func startServe(t *testing.T, args ...string) *serveProcess {
 	t.Helper()
 	p := &serveProcess{stderr: &bytes.Buffer{}, exited: make(chan error, 1)}
@@ -68,9 +69,9 @@ func startServe(t *testing.T, args ...string) *serveProcess {
 	case p.url = <-found:
 	case err := <-p.exited:
 		t.Fatalf("serve exited before its banner: %v\n%s", err, p.stderr)
-	case <-time.After(30 * time.Second):
+	case <-time.After(testwait.Deadline):
 		_ = p.cmd.Process.Kill()
-		t.Fatalf("serve printed no banner in 30 s\n%s", p.stderr)
+		t.Fatalf("serve printed no banner in %s\n%s", testwait.Deadline, p.stderr)
 	}
 	return p
 }
@@ -79,22 +80,16 @@ func startServe(t *testing.T, args ...string) *serveProcess {
 func (p *serveProcess) kill9(t *testing.T) {
 	t.Helper()
 	_ = p.cmd.Process.Signal(syscall.SIGKILL)
-	select {
-	case <-p.exited:
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not die within 10 s of SIGKILL")
-	}
+	testwait.Recv(t, "serve dies of SIGKILL", p.exited)
 }
 
 // stop interrupts the process and waits for it to exit.
 func (p *serveProcess) stop(t *testing.T) {
 	t.Helper()
 	_ = p.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-p.exited:
-	case <-time.After(20 * time.Second):
+	if _, err := testwait.Receive("serve stops on an interrupt", p.exited); err != nil {
 		_ = p.cmd.Process.Kill()
-		t.Errorf("serve did not stop within 20 s of an interrupt\n%s", p.stderr)
+		t.Errorf("%v\n%s", err, p.stderr)
 	}
 }
 
@@ -125,11 +120,9 @@ func TestOneProcessPerDataDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	go func() { done <- second.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
+	if _, err := testwait.Receive("a second serve on an owned directory exits", done); err != nil {
 		_ = second.Process.Kill()
-		t.Fatal("a second serve on an owned directory is still running after 30 s")
+		t.Fatal(err)
 	}
 	check("second serve", second.ProcessState.ExitCode(), stderr.String())
 	// And durablectl run.
@@ -171,7 +164,7 @@ func TestServeSurvivesKill9(t *testing.T) {
 		time.Sleep(time.Duration(100+rng.IntN(700)) * time.Millisecond)
 		srv.kill9(t)
 		stopInvokes()
-		wg.Wait()
+		testwait.Wait(t, "the invoking workers stop", wg.Wait)
 		srv = startServe(t, args...)
 	}
 	defer srv.stop(t)
@@ -181,20 +174,18 @@ func TestServeSurvivesKill9(t *testing.T) {
 	}
 
 	c := localClient(t, srv.url)
-	deadline := time.Now().Add(40 * time.Second)
 	for _, arn := range acked {
-		for {
-			ex, err := readExecution(t, c, arn)
-			if err != nil {
-				t.Fatalf("acknowledged execution %s: %v", arn, err)
-			}
-			if ex.Status == wire.ExecutionStatusSucceeded {
-				break
-			}
-			if ex.Status.Terminal() || time.Now().After(deadline) {
-				t.Fatalf("acknowledged execution %s is %s", arn, ex.Status)
-			}
-			time.Sleep(50 * time.Millisecond)
+		var ex wire.Execution
+		var err error
+		testwait.Until(t, "acknowledged execution "+arn+" ends", func() bool {
+			ex, err = readExecution(t, c, arn)
+			return err != nil || ex.Status.Terminal()
+		})
+		if err != nil {
+			t.Fatalf("acknowledged execution %s: %v", arn, err)
+		}
+		if ex.Status != wire.ExecutionStatusSucceeded {
+			t.Fatalf("acknowledged execution %s is %s", arn, ex.Status)
 		}
 	}
 	runs := stepRuns(t, logPath)

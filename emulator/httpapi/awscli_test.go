@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/acme/durable-lambda-go/internal/testtool"
+	"github.com/acme/durable-lambda-go/internal/testwait"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -18,7 +19,8 @@ import (
 func (s *stack) awsCLI(t *testing.T, out any, args ...string) {
 	t.Helper()
 	home := t.TempDir()
-	cmd := exec.CommandContext(t.Context(), "aws", append(args, "--endpoint-url", s.srv.URL(), "--output", "json")...)
+	ctx := testwait.Context(t)
+	cmd := exec.CommandContext(ctx, "aws", append(args, "--endpoint-url", s.srv.URL(), "--output", "json")...)
 	cmd.Dir = home
 	cmd.Env = append(os.Environ(),
 		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_SESSION_TOKEN=",
@@ -27,6 +29,9 @@ func (s *stack) awsCLI(t *testing.T, out any, args ...string) {
 		"AWS_PAGER=", "AWS_MAX_ATTEMPTS=1",
 	)
 	stdout, err := cmd.Output()
+	if ctx.Err() != nil {
+		t.Fatalf("aws %s: not done within %s: %v", strings.Join(args, " "), testwait.Deadline, err)
+	}
 	if err != nil {
 		var stderr string
 		if ee, ok := err.(*exec.ExitError); ok {

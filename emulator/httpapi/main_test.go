@@ -59,7 +59,7 @@ func newStack(t *testing.T) *stack {
 	go func() { ran <- svc.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()
-		if err := <-ran; err != nil {
+		if err := testwait.Recv(t, "Run returns after cancel", ran); err != nil {
 			t.Errorf("Run: %v", err)
 		}
 		_ = rt.Close()

@@ -61,7 +61,7 @@ func FuzzHTTPRoutes(f *testing.F) {
 	go func() { ran <- svc.Run(ctx) }()
 	f.Cleanup(func() {
 		cancel()
-		if err := <-ran; err != nil {
+		if err := testwait.Recv(f, "Run returns after cancel", ran); err != nil {
 			f.Errorf("Run: %v", err)
 		}
 	})

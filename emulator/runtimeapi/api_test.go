@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/acme/durable-lambda-go/emulator"
+	"github.com/acme/durable-lambda-go/internal/testwait"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -80,7 +81,7 @@ func TestAnswersNeedTheCurrentRequestID(t *testing.T) {
 			t.Errorf("POST %s = %d, want %d", s.path, got, s.want)
 		}
 	}
-	if res := <-inv.done; string(res.payload) != `"ok"` || res.err != nil {
+	if res := testwait.Recv(t, "the invocation's result", inv.done); string(res.payload) != `"ok"` || res.err != nil {
 		t.Errorf("result = %q, %v; want the posted payload", res.payload, res.err)
 	}
 }

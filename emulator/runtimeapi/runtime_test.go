@@ -15,6 +15,7 @@ import (
 	"github.com/acme/durable-lambda-go/emulator"
 	"github.com/acme/durable-lambda-go/emulator/runtimeapi"
 	"github.com/acme/durable-lambda-go/internal/testbin"
+	"github.com/acme/durable-lambda-go/internal/testwait"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -268,7 +269,7 @@ func TestConcurrentInvocationsUseSeparateSandboxes(t *testing.T) {
 			mu.Unlock()
 		})
 	}
-	wg.Wait()
+	testwait.Wait(t, "every concurrent invocation returns", wg.Wait)
 	if len(pids) > maxSandboxes {
 		t.Errorf("%d processes ran, want at most %d", len(pids), maxSandboxes)
 	}
@@ -291,7 +292,7 @@ func TestCancelledContextIsNotAFunctionError(t *testing.T) {
 		errc <- err
 	}()
 	cancel()
-	err := <-errc
+	err := testwait.Recv(t, "the canceled invocation returns", errc)
 	var fe *wire.FunctionError
 	if !errors.Is(err, context.Canceled) || errors.As(err, &fe) {
 		t.Errorf("error = %v, want context.Canceled and no function error", err)

@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/acme/durable-lambda-go/internal/testwait"
 )
 
 // fakeTB records how Require ended. Like testing.T, its Fatalf and Skipf
@@ -72,7 +74,7 @@ func TestRequire(t *testing.T) {
 				defer close(done)
 				got = Require(tb, tt.tool)
 			}()
-			<-done
+			testwait.Recv(t, "Require returns or ends its goroutine", done)
 			if (tb.fatal != "") != tt.wantFatal || (tb.skip != "") != tt.wantSkip {
 				t.Fatalf("Require(%q) with CI=%q: fatal %q, skip %q; want fatal %v, skip %v",
 					tt.tool, tt.ci, tb.fatal, tb.skip, tt.wantFatal, tt.wantSkip)
