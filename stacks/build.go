@@ -9,6 +9,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+
+	"golang.org/x/mod/modfile"
+
+	"github.com/acme/durable-lambda-go/stacks/fnmeta"
 )
 
 // BootstrapName is the file name the provided.al2023 runtime executes; it is
@@ -76,19 +80,56 @@ func resolveEntry(entry, dir string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("resolve %s: %w", entry, err)
 	}
-	root := dir
-	for {
+	root, ok, err := moduleRoot(dir)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		root = dir
+	}
+	return filepath.Join(root, entry), nil
+}
+
+// moduleRoot returns the directory of the nearest go.mod at or above the
+// absolute directory dir; ok is false outside any module.
+func moduleRoot(dir string) (root string, ok bool, err error) {
+	for root = dir; ; {
 		_, err := os.Stat(filepath.Join(root, "go.mod"))
 		if err == nil {
-			return filepath.Join(root, entry), nil
+			return root, true, nil
 		}
 		if !errors.Is(err, fs.ErrNotExist) {
-			return "", fmt.Errorf("look for go.mod: %w", err)
+			return "", false, fmt.Errorf("look for go.mod: %w", err)
 		}
 		parent := filepath.Dir(root)
 		if parent == root {
-			return filepath.Join(dir, entry), nil
+			return "", false, nil
 		}
 		root = parent
 	}
+}
+
+// entryMetadata describes the function named name, built from the absolute
+// package directory pkgDir, as the template records it (see package
+// fnmeta): the entry relative to the root of the module that contains wd,
+// and that module's path.
+func entryMetadata(name, pkgDir, wd string) (fnmeta.Function, error) {
+	meta := fnmeta.Function{Name: name, Entry: pkgDir}
+	wd, err := filepath.Abs(wd)
+	if err != nil {
+		return meta, err
+	}
+	root, ok, err := moduleRoot(wd)
+	if err != nil || !ok {
+		return meta, err
+	}
+	goMod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		return meta, fmt.Errorf("read go.mod: %w", err)
+	}
+	meta.Module = modfile.ModulePath(goMod)
+	if rel, err := filepath.Rel(root, pkgDir); err == nil && filepath.IsLocal(rel) {
+		meta.Entry = filepath.ToSlash(rel)
+	}
+	return meta, nil
 }

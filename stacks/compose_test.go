@@ -1,10 +1,14 @@
 package stacks
 
 import (
+	"encoding/json"
+	"path/filepath"
 	"reflect"
 	"testing"
 
 	"github.com/aws/constructs-go/constructs/v10"
+
+	"github.com/acme/durable-lambda-go/stacks/fnmeta"
 )
 
 // TestTwoFunctions checks the stack holding two durable functions, the
@@ -97,5 +101,41 @@ func TestTwoFunctions(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, wantOutputs) {
 		t.Errorf("outputs = %s, want %s", canonical(got), canonical(wantOutputs))
+	}
+}
+
+// TestEntryMetadata checks that each function of stack Two records, in
+// its resource's Metadata, the name, module and entry package a local
+// host builds it from (package fnmeta).
+func TestEntryMetadata(t *testing.T) {
+	s := synthesized(t)
+	want := map[string]fnmeta.Function{
+		logicalID(s.two.Function.Function): {Name: "DurableFunction", Module: "github.com/acme/durable-lambda-go", Entry: fixtureEntry},
+		logicalID(s.approvals.Function):    {Name: "Approvals", Module: "github.com/acme/durable-lambda-go", Entry: fixtureEntry},
+	}
+	for id, fn := range s.twoJSON.resources("AWS::Lambda::Function") {
+		meta, _ := fn["Metadata"].(map[string]interface{})
+		data, err := json.Marshal(meta[fnmeta.Key])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got fnmeta.Function
+		if err := json.Unmarshal(data, &got); err != nil {
+			t.Fatalf("%s Metadata[%q] = %s: %v", id, fnmeta.Key, data, err)
+		}
+		if got != want[id] {
+			t.Errorf("%s Metadata[%q] = %+v, want %+v", id, fnmeta.Key, got, want[id])
+		}
+	}
+}
+
+func TestEntryMetadataOutsideTheModule(t *testing.T) {
+	outside := t.TempDir() // no go.mod above a temporary directory
+	got, err := entryMetadata("F", filepath.Join(outside, "fn"), outside)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (fnmeta.Function{Name: "F", Entry: filepath.Join(outside, "fn")}); got != want {
+		t.Errorf("entryMetadata outside a module = %+v, want %+v", got, want)
 	}
 }

@@ -18,6 +18,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/acme/durable-lambda-go/stacks/fnmeta"
 )
 
 // Event fields of the status-change events Lambda publishes to the default
@@ -157,6 +159,13 @@ func NewDurableFunction(ctx context.Context, scope constructs.Construct, id stri
 		mount.apply(fnProps, env, mountPath)
 	}
 	d.Function = awslambda.NewFunction(c, jsii.String("Function"), fnProps)
+	meta, err := entryMetadata(id, pkgDir, wd)
+	if err != nil {
+		return nil, fmt.Errorf("DurableFunction %s: %w", id, err)
+	}
+	d.Function.Node().DefaultChild().(awscdk.CfnResource).AddMetadata(jsii.String(fnmeta.Key), map[string]interface{}{
+		"Name": meta.Name, "Module": meta.Module, "Entry": meta.Entry,
+	})
 	if mount != nil {
 		mount.grant(d)
 	}

@@ -2,6 +2,7 @@ package hostbuild_test
 
 import (
 	"errors"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -14,15 +15,26 @@ func TestBuild(t *testing.T) {
 	tests := []struct {
 		pkg        string
 		wantOutput string // substring of Error.Output; empty: success
+		notMain    bool   // the package compiles but is not main
 	}{
 		{pkg: "./testdata/hello"},
 		{pkg: "./testdata/broken", wantOutput: "undefinedName"},
 		{pkg: "./testdata/missing", wantOutput: "testdata/missing"},
+		{pkg: "./testdata/lib", notMain: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.pkg, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "bootstrap")
 			err := hostbuild.Build(t.Context(), tt.pkg, out)
+			if tt.notMain {
+				if !errors.Is(err, hostbuild.ErrNotMain) {
+					t.Errorf("Build error %v, want ErrNotMain", err)
+				}
+				if _, statErr := os.Stat(out); !errors.Is(statErr, os.ErrNotExist) {
+					t.Errorf("Build left %s behind (%v)", out, statErr)
+				}
+				return
+			}
 			if tt.wantOutput == "" {
 				if err != nil {
 					t.Fatal(err)
