@@ -7,66 +7,84 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"time"
 
+	"github.com/acme/durable-lambda-go/cmd/durablectl/internal/cloudasm"
 	"github.com/acme/durable-lambda-go/emulator"
 	"github.com/acme/durable-lambda-go/emulator/boltstore"
 	"github.com/acme/durable-lambda-go/emulator/httpapi"
 	"github.com/acme/durable-lambda-go/emulator/runtimeapi"
 	"github.com/acme/durable-lambda-go/internal/hostbuild"
+	"github.com/acme/durable-lambda-go/wire"
 )
 
-// functionVersion is the version the hosted function is published as;
-// the alias "prod" points at it.
-const functionVersion = "1"
+// functionVersion is the version every hosted function is published as;
+// its aliases ("prod" unless the app names others) point at it.
+const functionVersion = cloudasm.Version
 
-// hostConfig says which function to host and how.
+// hostConfig says which functions to host and how.
 type hostConfig struct {
-	pkg          string // Go package to build (when binary is empty)
-	binary       string // a prebuilt bootstrap
-	functionName string
-	dataDir      string // persistence; empty = memory only
-	quarantine   bool   // move bad stored executions aside instead of failing
-	limits       emulator.Limits
-	addr         string // listen address of the REST endpoint
-	clock        emulator.Clock
-	output       io.Writer // the function's stdout and stderr
-	logger       *slog.Logger
-	progress     io.Writer // build messages; may be io.Discard
+	functions  []hostedFunction
+	dataDir    string // persistence; empty = memory only
+	quarantine bool   // move bad stored executions aside instead of failing
+	keepClosed bool   // keep closed executions past retention (virtual time)
+	limits     emulator.Limits
+	addr       string // listen address of the REST endpoint
+	clock      emulator.Clock
+	output     io.Writer // the functions' stdout and stderr
+	logger     *slog.Logger
+	progress   io.Writer // build messages; may be io.Discard
 }
 
-// host is the emulator service, its REST endpoint and the function binary
-// running under the Runtime API emulator, wired together: the function's
-// AWS SDK reaches the endpoint through AWS_ENDPOINT_URL_LAMBDA.
+// hostedFunction is one function to host: its code and the configuration
+// Lambda would run it with.
+type hostedFunction struct {
+	name    string
+	pkg     string // Go package to build (when binary is empty)
+	binary  string // a prebuilt bootstrap
+	durable bool
+	// durableConfig, timeout and memoryMiB take the emulator's and the
+	// runtime's defaults when zero.
+	durableConfig wire.DurableConfig
+	timeout       time.Duration
+	memoryMiB     int
+	env           map[string]string
+	// aliases name the aliases on functionVersion; nil means just "prod".
+	aliases []string
+}
+
+// host is the emulator service, its REST endpoint and the function
+// binaries running under Runtime API emulators, wired together: each
+// function's AWS SDK reaches the endpoint through AWS_ENDPOINT_URL_LAMBDA.
 type host struct {
 	svc    *emulator.Service
 	store  *boltstore.Store // nil without a data directory
 	srv    *httpapi.Server
-	rt     *runtimeapi.Runtime
+	rts    []*runtimeapi.Runtime
 	tmpDir string
+	// changed receives a signal, without blocking, when something may
+	// have become due: after each request to the endpoint but GETs, and
+	// at each execution status change (an execution started by a
+	// synchronous invoke, whose request ends only with the execution).
+	changed chan struct{}
 }
 
-// startHost builds the function (unless a binary is given), starts the
-// service with its store, the endpoint and the runtime, and registers the
-// function as a durable function.
+// startHost builds the functions (but those given as binaries), starts
+// the service with its store and the endpoint, and registers each
+// function under its runtime.
 func startHost(ctx context.Context, cfg hostConfig) (_ *host, err error) {
-	h := &host{}
+	h := &host{changed: make(chan struct{}, 1)}
 	defer func() {
 		if err != nil {
 			h.close()
 		}
 	}()
-	binary := cfg.binary
-	if binary == "" {
-		if h.tmpDir, err = os.MkdirTemp("", "durablectl-"); err != nil {
-			return nil, err
-		}
-		binary = filepath.Join(h.tmpDir, "bootstrap")
-		fmt.Fprintf(cfg.progress, "building %s for the host...\n", cfg.pkg)
-		if err := hostbuild.Build(ctx, cfg.pkg, binary); err != nil {
-			return nil, err
-		}
+	binaries, err := h.build(ctx, cfg)
+	if err != nil {
+		return nil, err
 	}
 	var store emulator.Store
 	if cfg.dataDir != "" {
@@ -76,41 +94,127 @@ func startHost(ctx context.Context, cfg hostConfig) (_ *host, err error) {
 		store = h.store
 	}
 	if h.svc, err = emulator.New(emulator.Config{Clock: cfg.clock, Logger: cfg.logger, Store: store,
-		QuarantineBad: cfg.quarantine, Limits: cfg.limits}); err != nil {
+		QuarantineBad: cfg.quarantine, KeepClosed: cfg.keepClosed, Limits: cfg.limits,
+		OnStatusChange: func(wire.StatusChangeEvent) { h.signalChange() }}); err != nil {
 		var bad *emulator.BadRecordError
 		if errors.As(err, &bad) {
 			return nil, fmt.Errorf("data directory %s: %w (start with --quarantine-bad to move it aside and go on)", cfg.dataDir, err)
 		}
 		return nil, err
 	}
-	if h.srv, err = httpapi.Start(cfg.addr, httpapi.NewHandler(h.svc, cfg.logger)); err != nil {
+	if h.srv, err = httpapi.Start(cfg.addr, h.signalRequests(httpapi.NewHandler(h.svc, cfg.logger))); err != nil {
 		return nil, err
 	}
-	if h.rt, err = runtimeapi.New(runtimeapi.Config{
-		Path:         binary,
-		FunctionName: cfg.functionName,
-		Version:      functionVersion,
-		Endpoint:     h.srv.URL(),
-		Output:       cfg.output,
-		Logger:       cfg.logger,
-	}); err != nil {
-		return nil, err
-	}
-	if err := h.svc.RegisterFunction(emulator.Function{
-		Name:    cfg.functionName,
-		Version: functionVersion,
-		Durable: true,
-		Invoker: h.rt,
-	}); err != nil {
-		return nil, err
+	for i, fn := range cfg.functions {
+		rt, err := runtimeapi.New(runtimeapi.Config{
+			Path:         binaries[i],
+			FunctionName: fn.name,
+			Version:      functionVersion,
+			MemoryMB:     fn.memoryMiB,
+			Endpoint:     h.srv.URL(),
+			Env:          fn.env,
+			Output:       cfg.output,
+			Logger:       cfg.logger,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("function %s: %w", fn.name, err)
+		}
+		h.rts = append(h.rts, rt)
+		var aliases map[string]string
+		if fn.aliases != nil {
+			aliases = make(map[string]string, len(fn.aliases))
+			for _, a := range fn.aliases {
+				aliases[a] = functionVersion
+			}
+		}
+		if err := h.svc.RegisterFunction(emulator.Function{
+			Name:          fn.name,
+			Version:       functionVersion,
+			Aliases:       aliases,
+			Durable:       fn.durable,
+			DurableConfig: fn.durableConfig,
+			Timeout:       fn.timeout,
+			Invoker:       rt,
+		}); err != nil {
+			return nil, fmt.Errorf("function %s: %w", fn.name, err)
+		}
 	}
 	return h, nil
 }
 
-// close stops the runtime, the endpoint and removes the build directory.
+// build returns the binary of each function, building those given as a
+// package for the host, each package once.
+func (h *host) build(ctx context.Context, cfg hostConfig) ([]string, error) {
+	binaries := make([]string, len(cfg.functions))
+	built := map[string]string{} // package -> binary
+	for i, fn := range cfg.functions {
+		if fn.binary != "" {
+			binaries[i] = fn.binary
+			continue
+		}
+		if b, ok := built[fn.pkg]; ok {
+			binaries[i] = b
+			continue
+		}
+		if h.tmpDir == "" {
+			var err error
+			if h.tmpDir, err = os.MkdirTemp("", "durablectl-"); err != nil {
+				return nil, err
+			}
+		}
+		b := filepath.Join(h.tmpDir, fmt.Sprint(len(built)), "bootstrap")
+		fmt.Fprintf(cfg.progress, "building %s for the host...\n", displayPackage(fn.pkg))
+		if err := hostbuild.Build(ctx, fn.pkg, b); err != nil {
+			if len(cfg.functions) > 1 {
+				return nil, fmt.Errorf("function %s: %w", fn.name, err)
+			}
+			return nil, err
+		}
+		built[fn.pkg] = b
+		binaries[i] = b
+	}
+	return binaries, nil
+}
+
+// displayPackage shortens an absolute package directory below the
+// working directory to a relative one.
+func displayPackage(pkg string) string {
+	if !filepath.IsAbs(pkg) {
+		return pkg
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return pkg
+	}
+	if rel, err := filepath.Rel(wd, pkg); err == nil && filepath.IsLocal(rel) {
+		return "./" + filepath.ToSlash(rel)
+	}
+	return pkg
+}
+
+// signalRequests wraps the endpoint's handler to signal h.changed after
+// each request that may have changed something.
+func (h *host) signalRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r)
+		if r.Method != http.MethodGet {
+			h.signalChange()
+		}
+	})
+}
+
+// signalChange signals h.changed unless a signal is already pending.
+func (h *host) signalChange() {
+	select {
+	case h.changed <- struct{}{}:
+	default:
+	}
+}
+
+// close stops the runtimes, the endpoint and removes the build directory.
 func (h *host) close() {
-	if h.rt != nil {
-		_ = h.rt.Close()
+	for _, rt := range h.rts {
+		_ = rt.Close()
 	}
 	if h.srv != nil {
 		_ = h.srv.Close()

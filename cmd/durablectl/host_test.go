@@ -24,7 +24,7 @@ import (
 func virtualHost(t *testing.T, dataDir string, clock *emulator.VirtualClock) (*host, *client) {
 	t.Helper()
 	h, err := startHost(t.Context(), hostConfig{
-		binary: demoBinary, functionName: "seed", dataDir: dataDir, clock: clock,
+		functions: []hostedFunction{{name: "seed", binary: demoBinary, durable: true}}, dataDir: dataDir, clock: clock,
 		output: &bytes.Buffer{}, logger: slog.New(slog.DiscardHandler), progress: io.Discard,
 	})
 	if err != nil {

@@ -199,7 +199,7 @@ func TestUsageErrors(t *testing.T) {
 func served(t *testing.T, binary string) *host {
 	t.Helper()
 	h, err := startHost(t.Context(), hostConfig{
-		binary: binary, functionName: "seed", clock: emulator.RealClock(),
+		functions: []hostedFunction{{name: "seed", binary: binary, durable: true}}, clock: emulator.RealClock(),
 		output: &bytes.Buffer{}, logger: slog.New(slog.DiscardHandler), progress: &bytes.Buffer{},
 	})
 	if err != nil {

@@ -35,6 +35,12 @@ func (f *functionFlags) register(fsFlags *flag.FlagSet) {
 	registerLimits(fsFlags, &f.limits)
 }
 
+// function is the durable function the flags choose, with the name
+// functionName gave it.
+func (f *functionFlags) function() hostedFunction {
+	return hostedFunction{name: f.name, pkg: f.pkg, binary: f.binary, durable: true}
+}
+
 // runResult is the --json output of run and show.
 type runResult struct {
 	Execution wire.Execution `json:"Execution"`
@@ -68,19 +74,14 @@ func cmdRun(ctx context.Context, e env, args []string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if *timeMode != "virtual" && *timeMode != "real" {
-		return 0, usagef("--time must be virtual or real, not %q", *timeMode)
+	clock, skipping, err := clockFor(*timeMode)
+	if err != nil {
+		return 0, err
 	}
 
 	interrupted := ctx.Done()
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	var clock emulator.Clock = emulator.RealClock()
-	var skipping *skipClock
-	if *timeMode == "virtual" {
-		skipping = &skipClock{}
-		clock = skipping
-	}
 	out := io.Discard
 	if ff.logs {
 		out = e.stderr
@@ -90,7 +91,7 @@ func cmdRun(ctx context.Context, e env, args []string) (int, error) {
 		progressOut = e.stderr
 	}
 	h, err := startHost(ctx, hostConfig{
-		pkg: ff.pkg, binary: ff.binary, functionName: ff.name, dataDir: ff.dataDir, quarantine: ff.quarantine, limits: ff.limits,
+		functions: []hostedFunction{ff.function()}, dataDir: ff.dataDir, quarantine: ff.quarantine, limits: ff.limits,
 		addr: "", clock: clock, output: out, logger: slog.New(slog.DiscardHandler), progress: progressOut,
 	})
 	if err != nil {
@@ -216,7 +217,20 @@ func followProgress(svc *emulator.Service, arn string, w io.Writer) func() {
 	}
 }
 
-// skipClock is the clock of run's virtual time: the wall clock plus an
+// clockFor returns the clock of a --time mode: the wall clock for
+// "real", a *skipClock (also returned as such) for "virtual".
+func clockFor(mode string) (emulator.Clock, *skipClock, error) {
+	switch mode {
+	case "real":
+		return emulator.RealClock(), nil, nil
+	case "virtual":
+		c := &skipClock{}
+		return c, c, nil
+	}
+	return nil, nil, usagef("--time must be virtual or real, not %q", mode)
+}
+
+// skipClock is the clock of virtual time (run's, and serve --time virtual's): the wall clock plus an
 // offset that grows each time the clock jumps over a wait. Steps and
 // invocations therefore take their real time, while waits and retry
 // delays take none.
@@ -263,19 +277,20 @@ func driveVirtual(ctx context.Context, h *host, arn string, skip func(time.Time)
 		if err != nil {
 			return err
 		}
-		open, err := h.svc.OpenCallbacks(arn)
+		skipped, err := skipAhead(h.svc, arn, skip)
 		if err != nil {
 			return err
 		}
-		if at, ok := nextTimer(h.svc.Timers(), arn, len(open) > 0); ok {
-			if err := skip(at); err != nil {
-				return err
-			}
+		if skipped {
 			continue
 		}
 		if !waitingSaid {
 			waitingSaid = true
 			fmt.Fprintf(w, "waiting for outside input; the endpoint is %s\n", h.srv.URL())
+			open, err := h.svc.OpenCallbacks(arn)
+			if err != nil {
+				return err
+			}
 			for _, cb := range open {
 				fmt.Fprintf(w, "  durablectl callback succeed --endpoint %s %s '<result JSON>'\n", h.srv.URL(), cb.CallbackID)
 			}
@@ -286,14 +301,41 @@ func driveVirtual(ctx context.Context, h *host, arn string, skip func(time.Time)
 	}
 }
 
-// nextTimer returns when the execution's next timer fires. While a
-// callback is open, only waits and retries are skipped to: jumping to a
+// skipAhead moves the clock, with skip, to the next timer it may skip to
+// — of the execution arn, or of every execution when arn is "" — and
+// reports whether there was one. While one of those executions has a
+// callback open, only waits and retries are skipped to: jumping to a
 // callback or execution timeout would end what the user is expected to
 // complete.
+func skipAhead(svc *emulator.Service, arn string, skip func(time.Time) error) (bool, error) {
+	timers := svc.Timers()
+	callbackOpen := false
+	checked := map[string]bool{}
+	for _, t := range timers {
+		if (arn != "" && t.ExecutionArn != arn) || checked[t.ExecutionArn] {
+			continue
+		}
+		checked[t.ExecutionArn] = true
+		open, err := svc.OpenCallbacks(t.ExecutionArn)
+		if err != nil {
+			return false, err
+		}
+		callbackOpen = callbackOpen || len(open) > 0
+	}
+	at, ok := nextTimer(timers, arn, callbackOpen)
+	if !ok {
+		return false, nil
+	}
+	return true, skip(at)
+}
+
+// nextTimer returns when the next timer of the execution arn (of any
+// execution when arn is "") fires; with callbackOpen, only waits and
+// retries count.
 func nextTimer(timers []emulator.Timer, arn string, callbackOpen bool) (time.Time, bool) {
 	var at time.Time
 	for _, t := range timers {
-		if t.ExecutionArn != arn {
+		if arn != "" && t.ExecutionArn != arn {
 			continue
 		}
 		skippable := t.Kind == emulator.TimerWait || t.Kind == emulator.TimerStepRetry || t.Kind == emulator.TimerInvocationRetry

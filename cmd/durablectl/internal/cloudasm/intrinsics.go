@@ -8,9 +8,10 @@ import (
 	"strings"
 )
 
-// localVersion is the version every hosted function is published as; its
-// aliases point at it.
-const localVersion = "1"
+// Version is the version every function is hosted as: the ARNs that
+// environment values resolve to name it, and the function's aliases point
+// at it.
+const Version = "1"
 
 // stack is one template being read: its resources and the local names of
 // its functions, for resolving intrinsics.
@@ -140,7 +141,7 @@ func (s *stack) ref(name string) (string, error) {
 		}
 		if err := unmarshalProps(res.Properties, &p); err == nil {
 			if local, ok := s.target(p.FunctionName); ok {
-				return s.functionARN(local, localVersion), nil
+				return s.functionARN(local, Version), nil
 			}
 		}
 	}
@@ -197,7 +198,7 @@ func (s *stack) getAtt(id, attr string) (string, error) {
 		}
 		if err := unmarshalProps(res.Properties, &p); err == nil {
 			if _, ok := s.target(p.FunctionName); ok {
-				return localVersion, nil
+				return Version, nil
 			}
 		}
 	}

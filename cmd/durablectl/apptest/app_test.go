@@ -1,0 +1,303 @@
+package apptest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/acme/durable-lambda-go/internal/hostbuild"
+	"github.com/acme/durable-lambda-go/internal/testtool"
+	"github.com/acme/durable-lambda-go/stacks"
+	_ "github.com/acme/durable-lambda-go/stacks/nodeenv"
+)
+
+// Set by TestMain: the durablectl binary and the synthesized cloud
+// assembly of the test stack.
+var (
+	durablectl string
+	cdkOut     string
+)
+
+// The test stack's functions, relative to the module root.
+const (
+	calleeEntry = "cmd/durablectl/apptest/testdata/callee"
+	callerEntry = "cmd/durablectl/apptest/testdata/caller"
+)
+
+// TestMain needs Node.js for the CDK (see testtool.Main); it builds
+// durablectl and synthesizes the stack once for every test.
+func TestMain(m *testing.M) {
+	testtool.Main(setup{m}, "node")
+}
+
+type setup struct{ m *testing.M }
+
+func (s setup) Run() int {
+	dir, err := os.MkdirTemp("", "apptest-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	durablectl = filepath.Join(dir, "durablectl")
+	ctx := context.Background()
+	if err := hostbuild.Build(ctx, "github.com/acme/durable-lambda-go/cmd/durablectl", durablectl); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	cdkOut = filepath.Join(dir, "cdk.out")
+	if err := synth(ctx, cdkOut); err != nil {
+		fmt.Fprintln(os.Stderr, "synthesizing the test stack:", err)
+		return 1
+	}
+	return s.m.Run()
+}
+
+// synth synthesizes the test stack into outdir, with the context of the
+// app's cdk.json: the callee (the stack's first function, DurableFunction:
+// 512 MiB, GREETING in its environment) and Caller (two-hour executions),
+// which finds the callee's alias ARN in CALLEE.
+func synth(ctx context.Context, outdir string) (err error) {
+	defer jsii.Close()
+	defer func() {
+		if r := recover(); r != nil { // how jsii reports a failed synthesis
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	cdkContext, err := stacks.ReadContext("../../../cdk.json")
+	if err != nil {
+		return err
+	}
+	app := stacks.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir), Context: &cdkContext})
+	stack, err := stacks.NewDurableStack(ctx, app, "Chain", &stacks.DurableStackProps{Function: stacks.DurableFunctionProps{
+		Entry: calleeEntry, MemoryMiB: 512,
+		Environment: map[string]string{"GREETING": "hello from the template"},
+	}})
+	if err != nil {
+		return err
+	}
+	caller, err := stack.AddFunction(ctx, "Caller", &stacks.DurableFunctionProps{
+		Entry:            callerEntry,
+		ExecutionTimeout: 2 * time.Hour,
+		Environment:      map[string]string{"CALLEE": *stack.Function.Alias.FunctionArn()},
+	})
+	if err != nil {
+		return err
+	}
+	stack.Function.GrantStartExecution(caller.Role)
+	app.Synth(nil)
+	return nil
+}
+
+// serve is `durablectl serve` running as a process.
+type serve struct {
+	cmd    *exec.Cmd
+	url    string
+	said   *bytes.Buffer // stdout up to the banner's end
+	stderr *bytes.Buffer
+	exited chan error
+}
+
+var bannerEnd = regexp.MustCompile(`(?s)at (http://127\.0\.0\.1:\d+)\n.*Press Ctrl-C to stop\.\n`)
+
+// startServe starts durablectl serve with args in the package directory
+// (inside the module) and waits for its banner.
+func startServe(t *testing.T, args ...string) *serve {
+	t.Helper()
+	s := &serve{said: &bytes.Buffer{}, stderr: &bytes.Buffer{}, exited: make(chan error, 1)}
+	s.cmd = exec.Command(durablectl, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	s.cmd.Stderr = s.stderr
+	stdout, err := s.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		var said strings.Builder
+		for sc.Scan() {
+			said.WriteString(sc.Text() + "\n")
+			if m := bannerEnd.FindStringSubmatch(said.String()); m != nil {
+				s.said.WriteString(said.String())
+				found <- m[1]
+				break
+			}
+		}
+		_, _ = io.Copy(io.Discard, stdout)
+		s.exited <- s.cmd.Wait()
+	}()
+	t.Cleanup(func() { s.stop(t) })
+	// The first start builds both functions for the host.
+	const limit = 5 * time.Minute
+	select {
+	case s.url = <-found:
+	case err := <-s.exited:
+		t.Fatalf("serve exited before its banner: %v\n%s", err, s.stderr)
+	case <-time.After(limit):
+		_ = s.cmd.Process.Kill()
+		t.Fatalf("serve printed no banner in %s\n%s", limit, s.stderr)
+	}
+	return s
+}
+
+// stop interrupts serve and waits for it to exit.
+func (s *serve) stop(t *testing.T) {
+	if s.cmd.ProcessState != nil {
+		return
+	}
+	_ = s.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-s.exited:
+	case <-time.After(time.Minute):
+		_ = s.cmd.Process.Kill()
+		t.Errorf("serve did not stop within a minute of an interrupt\n%s", s.stderr)
+	}
+}
+
+// aws runs the AWS CLI against serve, with dummy credentials and no
+// configuration of the user's (timestamps in ISO 8601, which v1 and v2
+// both print then), and decodes its JSON output into out.
+func (s *serve) aws(t *testing.T, out any, args ...string) {
+	t.Helper()
+	home := t.TempDir()
+	if err := os.WriteFile(filepath.Join(home, "config"), []byte("[default]\ncli_timestamp_format = iso8601\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, testtool.Require(t, "aws"), append(args, "--endpoint-url", s.url, "--output", "json")...)
+	cmd.Dir = home
+	cmd.Env = append(os.Environ(),
+		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_SESSION_TOKEN=",
+		"AWS_DEFAULT_REGION=us-east-1", "AWS_REGION=us-east-1",
+		"AWS_CONFIG_FILE="+filepath.Join(home, "config"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(home, "credentials"),
+		"AWS_PAGER=", "AWS_MAX_ATTEMPTS=1",
+	)
+	stdout, err := cmd.Output()
+	if err != nil {
+		var stderr []byte
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = ee.Stderr
+		}
+		t.Fatalf("aws %s: %v\n%s\nserve's stderr:\n%s", strings.Join(args, " "), err, stderr, s.stderr)
+	}
+	if out != nil {
+		if err := json.Unmarshal(stdout, out); err != nil {
+			t.Fatalf("aws %s: decoding %q: %v", strings.Join(args, " "), stdout, err)
+		}
+	}
+}
+
+// TestServeTheApp serves the synthesized stack on virtual time and
+// invokes Caller through its alias with the AWS CLI: Caller waits an
+// hour (skipped), invokes the callee through the alias ARN the template
+// put in its environment, and returns the callee's result, which shows
+// the environment and memory size the template gave the callee. A
+// second execution that would wait three hours times out after the two
+// hours of Caller's DurableConfig.
+func TestServeTheApp(t *testing.T) {
+	testtool.Require(t, "aws")
+	s := startServe(t, "--cdk-out", cdkOut, "--time", "virtual")
+	for _, line := range []string{
+		`(?m)^  Caller +durable +aliases prod +\./testdata/caller$`,
+		`(?m)^  DurableFunction +durable +aliases prod +\./testdata/callee$`,
+		`--function-name Caller:prod`,
+	} {
+		if !regexp.MustCompile(line).MatchString(s.said.String()) {
+			t.Errorf("the banner lacks %q:\n%s", line, s.said)
+		}
+	}
+
+	t.Run("chained invoke", func(t *testing.T) {
+		arn, result := s.invoke(t, "chain-1", `{"n":21,"waitSeconds":3600}`)
+		var got struct {
+			Callee string
+			Result struct {
+				Doubled          int
+				Greeting, Memory string
+			}
+		}
+		if err := json.Unmarshal(result, &got); err != nil {
+			t.Fatalf("result %q: %v", result, err)
+		}
+		if got.Callee != "arn:aws:lambda:us-east-1:123456789012:function:DurableFunction:prod" ||
+			got.Result.Doubled != 42 || got.Result.Greeting != "hello from the template" || got.Result.Memory != "512" {
+			t.Errorf("Caller's result = %s, want the callee's alias ARN and doubled 42, greeting and memory 512 from the template", result)
+		}
+		if status, took := s.execution(t, arn); status != "SUCCEEDED" || took < time.Hour {
+			t.Errorf("execution %s after %s, want SUCCEEDED after at least the hour's wait (of virtual time)", status, took)
+		}
+		var list struct {
+			DurableExecutions []struct{ DurableExecutionArn, Status string }
+		}
+		s.aws(t, &list, "lambda", "list-durable-executions-by-function", "--function-name", "DurableFunction")
+		if len(list.DurableExecutions) != 1 || list.DurableExecutions[0].Status != "SUCCEEDED" ||
+			!strings.Contains(list.DurableExecutions[0].DurableExecutionArn, ":function:DurableFunction:1/durable-execution/") {
+			t.Errorf("executions of DurableFunction = %+v, want the one chained invoke of version 1 (alias prod), SUCCEEDED", list)
+		}
+	})
+
+	t.Run("execution timeout from the template", func(t *testing.T) {
+		arn, _ := s.invoke(t, "chain-2", `{"n":1,"waitSeconds":10800}`)
+		if status, took := s.execution(t, arn); status != "TIMED_OUT" || took < 2*time.Hour || took >= 3*time.Hour {
+			t.Errorf("execution %s after %s, want TIMED_OUT after Caller's ExecutionTimeout of two hours", status, took)
+		}
+	})
+}
+
+// invoke starts an execution of Caller:prod with the AWS CLI, waits for
+// its end, and returns its ARN and the response payload.
+func (s *serve) invoke(t *testing.T, name, payload string) (string, []byte) {
+	t.Helper()
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "payload.json"), filepath.Join(dir, "out.json")
+	if err := os.WriteFile(in, []byte(payload), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var invoked struct {
+		StatusCode          int
+		DurableExecutionArn string
+	}
+	s.aws(t, &invoked, "lambda", "invoke", "--function-name", "Caller:prod", "--durable-execution-name", name,
+		"--payload", "fileb://"+in, out)
+	if invoked.StatusCode != 200 || invoked.DurableExecutionArn == "" {
+		t.Fatalf("invoke = %+v, want status 200 and the execution's ARN", invoked)
+	}
+	result, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return invoked.DurableExecutionArn, result
+}
+
+// execution returns the status of an execution and how long it took.
+func (s *serve) execution(t *testing.T, arn string) (string, time.Duration) {
+	t.Helper()
+	var exec struct {
+		Status                       string
+		StartTimestamp, EndTimestamp string
+	}
+	s.aws(t, &exec, "lambda", "get-durable-execution", "--durable-execution-arn", arn)
+	start, err1 := time.Parse(time.RFC3339Nano, exec.StartTimestamp)
+	end, err2 := time.Parse(time.RFC3339Nano, exec.EndTimestamp)
+	if err1 != nil || err2 != nil {
+		t.Fatalf("get-durable-execution %+v: timestamps: %v, %v", exec, err1, err2)
+	}
+	return exec.Status, end.Sub(start)
+}
