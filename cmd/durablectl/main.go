@@ -12,7 +12,9 @@
 // Subcommands:
 //
 //	run       start an execution of a function and drive it to the end
-//	serve     serve the Lambda durable-execution REST API on 127.0.0.1
+//	serve     serve the Lambda durable-execution REST API on 127.0.0.1 for one
+//	          function, or for every function of the CDK app in the working
+//	          directory (where cdk.json is)
 //	list      list the executions of a function (of a running serve)
 //	show      show an execution's operation tree
 //	history   print an execution's history events
@@ -57,7 +59,7 @@ const usage = `durablectl runs and inspects durable Lambda functions locally.
 
 Usage:
   durablectl run [flags] [payload]        run an execution to the end (default: the seed workflow in ./lambda)
-  durablectl serve [flags]                serve the Lambda durable-execution REST API
+  durablectl serve [flags]                serve the Lambda durable-execution REST API (the CDK app where cdk.json is)
   durablectl list [flags]                 list the executions of a function
   durablectl show [flags] ARN|NAME        show an execution and its operation tree
   durablectl history [flags] ARN|NAME     print an execution's history events

@@ -161,7 +161,7 @@ func appFunctions(ctx context.Context, cdkOut string, w io.Writer) ([]hostedFunc
 // writeAppBanner tells where the app's functions are served and how to
 // invoke the first durable one.
 func writeAppBanner(w io.Writer, url string, functions []hostedFunction) {
-	fmt.Fprintf(w, "durable-execution endpoint for the app's %d functions at %s\n", len(functions), url)
+	fmt.Fprintf(w, "durable-execution endpoint for the CDK app's functions at %s\n", url)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	var example hostedFunction
 	for _, fn := range functions {
