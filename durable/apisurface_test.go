@@ -8,10 +8,6 @@ package durable_test
 //
 // Generic functions are pinned at one instantiation (int, string); a
 // signature that differs for any type argument differs for these too.
-//
-// Not pinned here, because they belong to the plugin API that lands with
-// the plugin issue: Plugin, OperationHookInfo, AttemptHookInfo, WithPlugins,
-// WithPluginChildOperationsDepth.
 
 import (
 	"context"
@@ -282,4 +278,43 @@ var (
 	_ error                           = (*durable.NonDeterministicExecutionError)(nil)
 	_ error                           = (*durable.CheckpointError)(nil)
 	_ error                           = (*durable.ClientError)(nil)
+)
+
+// Plugins (EXPERIMENTAL): the hook struct, its info types and the options.
+var (
+	_ func(...durable.Plugin) durable.HandlerOption = durable.WithPlugins
+	_ func(int) durable.HandlerOption               = durable.WithPluginChildOperationsDepth
+	_                                               = durable.Plugin{
+		OnInvocationStart:       func(context.Context, durable.InvocationHookInfo) {},
+		OnInvocationEnd:         func(context.Context, durable.InvocationEndHookInfo) {},
+		OnOperationStart:        func(context.Context, durable.OperationHookInfo) {},
+		OnOperationEnd:          func(context.Context, durable.OperationHookInfo) {},
+		OnOperationAttemptStart: func(context.Context, durable.AttemptHookInfo) {},
+		OnOperationAttemptEnd:   func(context.Context, durable.AttemptEndHookInfo) {},
+		OnOperationChange:       func(context.Context, durable.OperationChangeHookInfo) {},
+		WrapInvocation: func(ctx context.Context, _ durable.InvocationHookInfo, fn func(context.Context) (any, error)) (any, error) {
+			return fn(ctx)
+		},
+		WrapOperationAttemptFn: func(ctx context.Context, _ durable.AttemptHookInfo, fn func(context.Context) (any, error)) (any, error) {
+			return fn(ctx)
+		},
+		WrapChildContextFn: func(ctx context.Context, _ durable.OperationHookInfo, fn func(context.Context) (any, error)) (any, error) {
+			return fn(ctx)
+		},
+		EnrichLogContext: func(context.Context) map[string]any { return nil },
+	}
+	_ = durable.OperationHookInfo{ExecutionArn: "", ID: "", Name: "", Type: "", SubType: "",
+		Status: durable.PluginOperationSucceeded, Attempt: 1, IsReplay: true, ParentID: "", ChildrenOmitted: true,
+		StartTimestamp: time.Time{}, EndTimestamp: time.Time{}, Result: "", Error: nil}
+	_ = durable.AttemptHookInfo{OperationHookInfo: durable.OperationHookInfo{}, Attempt: 1}
+	_ = durable.AttemptEndHookInfo{Attempt: 1, Outcome: durable.PluginAttemptFailed, Error: nil}
+	_ = durable.InvocationHookInfo{ExecutionArn: "", IsFirstInvocation: true, ExecutionInput: nil,
+		ExecutionStartTimestamp: time.Time{}, UpdatedOperations: map[string]durable.OperationHookInfo{}}
+	_ = durable.InvocationEndHookInfo{Status: durable.PluginInvocationPending, ExecutionResult: nil, ExecutionError: nil}
+	_ = durable.OperationChangeHookInfo{ExecutionArn: "", UpdatedOperations: map[string]durable.OperationHookInfo{}}
+	_ = []durable.PluginInvocationStatus{durable.PluginInvocationSucceeded, durable.PluginInvocationFailed, durable.PluginInvocationRetrying}
+	_ = []durable.PluginOperationStatus{durable.PluginOperationStarted, durable.PluginOperationReady, durable.PluginOperationPending,
+		durable.PluginOperationFailed, durable.PluginOperationTimedOut, durable.PluginOperationStopped, durable.PluginOperationCancelled}
+	_ = durable.PluginAttemptSucceeded
+	_ = durable.InvocationEndHookInfo{}.ExecutionArn // the end info carries the start info's fields
 )

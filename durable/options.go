@@ -1,7 +1,9 @@
 package durable
 
 import (
+	"fmt"
 	"log/slog"
+	"math"
 	"time"
 
 	"github.com/acme/durable-lambda-go/wire"
@@ -46,12 +48,20 @@ type handlerOptions struct {
 	// step is the configuration of a step without options, shared by all
 	// of them (it follows serdes).
 	step stepConfig
+	// plugins are the registered plugins (WithPlugins), in order.
+	plugins []Plugin
+	// pluginDepth is the deepest operation depth reported to plugins
+	// (WithPluginChildOperationsDepth; math.MaxInt: every depth).
+	pluginDepth int
 }
 
 func newHandlerOptions(opts []HandlerOption) *handlerOptions {
-	o := &handlerOptions{serdes: JSONSerdes{}, stackTraces: true, fallbackTick: defaultFallbackTick}
+	o := &handlerOptions{serdes: JSONSerdes{}, stackTraces: true, fallbackTick: defaultFallbackTick, pluginDepth: math.MaxInt}
 	for _, opt := range opts {
 		opt.applyHandler(o)
+	}
+	if o.pluginDepth < 0 {
+		panic(fmt.Sprintf("durable: WithPluginChildOperationsDepth(%d): the depth must not be negative", o.pluginDepth))
 	}
 	o.step = stepConfig{subType: wire.SubTypeStep, serdes: o.serdes}
 	return o
