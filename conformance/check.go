@@ -24,14 +24,15 @@ type Execution struct {
 func (r *Requirement) NewMatcher() *Matcher { return NewMatcher(r.Variables) }
 
 // Check returns every mismatch between the requirement and the execution:
-// history first (binding placeholders), then status and result, then logs.
+// history first (binding placeholders), then status and result, then logs
+// (with the placeholders the history bound).
 // An empty result means the requirement passed.
 func (r *Requirement) Check(ex Execution) []string {
 	m := r.NewMatcher()
 	var errs []string
 	errs = append(errs, m.MatchHistory(r.History, ex.History)...)
 	errs = append(errs, r.CheckResult(ex.Status, ex.Result)...)
-	errs = append(errs, r.CheckLogs(ex.Logs)...)
+	errs = append(errs, r.CheckLogs(ex.Logs, m.stringBindings())...)
 	return errs
 }
 

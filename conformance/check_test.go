@@ -94,12 +94,17 @@ func TestCheckLogs(t *testing.T) {
 		{"max count", LogExpectation{Fields: map[string]string{"message": "/abc/"}, MaxCount: ptr(2)}, "at most 2"},
 		{"default needs one", LogExpectation{Fields: map[string]string{"message": "/zzz/"}}, "at least one"},
 		{"bad regex", LogExpectation{Fields: map[string]string{"message": "/(/"}}, "bad regular expression"},
-		{"unsupported feature fails", LogExpectation{Fields: map[string]string{"message": "/abc/"}, Unsupported: "after"}, "unsupported"},
+		{"after a line before it", LogExpectation{Fields: map[string]string{"level": "WARN"}, After: []map[string]string{{"message": "/started/"}}}, ""},
+		{"after a line that comes later", LogExpectation{Fields: map[string]string{"message": "/started/"}, After: []map[string]string{{"level": "WARN"}}}, "does not come after a line {level=WARN}"},
+		{"after a line that never comes", LogExpectation{Fields: map[string]string{"level": "WARN"}, After: []map[string]string{{"message": "/nope/"}}}, "does not come after"},
+		{"every after entry counts", LogExpectation{Fields: map[string]string{"level": "WARN"}, After: []map[string]string{{"message": "/started/"}, {"message": "/again/"}}}, "does not come after a line {message=/again/}"},
+		{"bound placeholder", LogExpectation{Fields: map[string]string{"operationName": "${NAME}"}, Count: ptr(1)}, ""},
+		{"unbound placeholder never matches", LogExpectation{Fields: map[string]string{"operationName": "${OTHER}"}}, "expected at least one line, got none"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := &Requirement{Logs: []LogExpectation{tt.le}}
-			errs := r.CheckLogs(records)
+			errs := r.CheckLogs(records, map[string]string{"NAME": "greet"})
 			wantMismatch(t, errs, tt.wantErr)
 		})
 	}

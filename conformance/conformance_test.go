@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -35,7 +36,7 @@ func plans() map[string]suitePlan {
 		"wait_for_callback":  {cases: waitForCallbackCases},
 		"parallel":           {cases: parallelCases},
 		"map":                {cases: mapCases},
-		"plugin":             {reason: "plugin hooks are an optional extension this SDK does not implement"},
+		"plugin":             {cases: pluginCases},
 	}
 }
 
@@ -161,6 +162,26 @@ func TestHarnessCatchesWrongHandlers(t *testing.T) {
 				})
 			})
 		}, "expected 1 lines, got 2"},
+		{"plugin logs another operation id", "plugin", "10-2", func(r *Requirement) (Execution, error) {
+			return runPlugins(r, greetHandler, one(func(l *pluginLog) durable.Plugin {
+				p := l.plugin()
+				p.OnOperationStart = func(context.Context, durable.OperationHookInfo) {
+					l.emit(confPlugin, "operation-start", "op", "0000000000000000")
+				}
+				return p
+			}))
+		}, "{hook=operation-start op=${ID1} plugin=CONFPLUGIN}: expected 1 lines, got 0"},
+		{"plugin hook out of order", "plugin", "10-1", func(r *Requirement) (Execution, error) {
+			return runPlugins(r, func(ctx durable.Context, name string) (string, error) {
+				return durable.Step(ctx, "", greetLogged(name))
+			}, one(func(l *pluginLog) durable.Plugin {
+				return durable.Plugin{OnInvocationStart: func(_ context.Context, i durable.InvocationHookInfo) {
+					l.capture(i)
+					l.emit(confPlugin, "invocation-start", "first", i.IsFirstInvocation)
+					l.emit(confPlugin, "invocation-end", "status", "SUCCEEDED") // before the handler ran
+				}}
+			}))
+		}, "does not come after a line {message=/Greeting step running for:"},
 		{"no handler", "step", "1-1", nil, "no Go handler"},
 	}
 	for _, tt := range tests {

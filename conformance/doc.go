@@ -33,8 +33,14 @@
 //     NextAttemptDelaySeconds after the failure, waits last their Duration,
 //     callbacks time out at their Timeout or heartbeat deadline (heartbeats
 //     delivered, [SentAction], move it) and executions at ExecutionTimeout.
+//   - [Requirement.CheckLogs] counts the captured log lines matching each
+//     ExpectedLogs entry (with the ${NAME} placeholders the history bound)
+//     and checks its "after" ordering: every matching line must come after
+//     a line matching each "after" entry.
 //   - [LogRecorder] is a slog.Handler that captures log records so that
-//     ExpectedLogs can be checked.
+//     ExpectedLogs can be checked. The plugin suite's recording plugins
+//     write their records into it too, so hook records and the handler's
+//     lines share one order.
 //   - [Outcome] and [Report] print one line per requirement
 //     (PASS, FAIL or SKIP) and the closing count line.
 //

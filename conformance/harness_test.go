@@ -29,6 +29,18 @@ func runLocal[I, O any](r *Requirement, handler durable.Handler[I, O], opts ...d
 // runOn is runLocal with a hook that registers chained-invoke targets on
 // the runner before the execution starts.
 func runOn[I, O any](r *Requirement, handler durable.Handler[I, O], register func(func(string, durabletest.Function)), opts ...durable.HandlerOption) (Execution, error) {
+	return runWith(r, handler, register, nil, opts...)
+}
+
+// runPlugins is runLocal with the plugins plugins builds; they write their
+// records to the run's log through the pluginLog they get, among the
+// handler's own log lines.
+func runPlugins[I, O any](r *Requirement, handler durable.Handler[I, O], plugins func(*pluginLog) []durable.Plugin) (Execution, error) {
+	return runWith(r, handler, nil, plugins)
+}
+
+// runWith is runOn with optional plugins (see runPlugins).
+func runWith[I, O any](r *Requirement, handler durable.Handler[I, O], register func(func(string, durabletest.Function)), plugins func(*pluginLog) []durable.Plugin, opts ...durable.HandlerOption) (Execution, error) {
 	var event I
 	data, err := json.Marshal(r.Input)
 	if err != nil {
@@ -38,7 +50,11 @@ func runOn[I, O any](r *Requirement, handler durable.Handler[I, O], register fun
 		return Execution{}, fmt.Errorf("decode input %s into %T: %w", data, event, err)
 	}
 	logs := NewLogRecorder()
-	runner := durabletest.NewLocalRunner(handler, append([]durable.HandlerOption{durable.WithLogHandler(logs)}, opts...)...)
+	opts = append([]durable.HandlerOption{durable.WithLogHandler(logs)}, opts...)
+	if plugins != nil {
+		opts = append(opts, durable.WithPlugins(plugins(newPluginLog(logs))...))
+	}
+	runner := durabletest.NewLocalRunner(handler, opts...)
 	if register != nil {
 		register(runner.RegisterFunction)
 	}

@@ -18,15 +18,18 @@ type LogRecord map[string]string
 // LogExpectation is one entry of a requirement's ExpectedLogs: the log lines
 // whose fields all match Fields must occur Count times (or at least MinCount,
 // at most MaxCount). With no bound at all, at least one line must match.
+// Every matching line must also come after a line matching each entry of
+// After (the plugin suite's ordering between hooks).
 type LogExpectation struct {
 	// Fields maps a field name to a pattern: "/re/" must match somewhere in
-	// the field's value; any other text must equal it.
+	// the field's value; any other text must equal it. ${NAME} placeholders
+	// bound by the history match are substituted first.
 	Fields map[string]string
 	// Count, MinCount and MaxCount bound the number of matching lines.
 	Count, MinCount, MaxCount *int
-	// Unsupported names a feature of the entry this harness does not check
-	// (the plugin suite's "after" ordering); such an entry always fails.
-	Unsupported string
+	// After are field patterns (as Fields) of lines that must each precede
+	// every matching line.
+	After []map[string]string
 }
 
 func buildLogExpectation(raw rawLogExpectation, vars map[string]string) (LogExpectation, error) {
@@ -37,16 +40,24 @@ func buildLogExpectation(raw rawLogExpectation, vars map[string]string) (LogExpe
 	for k, v := range raw.Match {
 		le.Fields[k] = substituteString(valueString(v), vars)
 	}
-	if raw.After != nil {
-		le.Unsupported = "after (ordering between log lines)"
+	for i, a := range raw.After {
+		if len(a) == 0 {
+			return le, fmt.Errorf("after[%d] is empty", i)
+		}
+		fields := make(map[string]string, len(a))
+		for k, v := range a {
+			fields[k] = substituteString(valueString(v), vars)
+		}
+		le.After = append(le.After, fields)
 	}
 	return le, nil
 }
 
-// matches reports whether a record has every field of the expectation.
-func (le LogExpectation) matches(rec LogRecord) (bool, error) {
-	for _, k := range slices.Sorted(maps.Keys(le.Fields)) {
-		pattern := le.Fields[k]
+// matchFields reports whether a record has every field of a pattern set,
+// with bindings substituted into the patterns.
+func matchFields(fields map[string]string, rec LogRecord, bindings map[string]string) (bool, error) {
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		pattern := substituteString(fields[k], bindings)
 		v, ok := rec[k]
 		if !ok {
 			return false, nil
@@ -69,34 +80,29 @@ func (le LogExpectation) matches(rec LogRecord) (bool, error) {
 }
 
 // String renders the expectation's fields for mismatch messages.
-func (le LogExpectation) String() string {
-	parts := make([]string, 0, len(le.Fields))
-	for _, k := range slices.Sorted(maps.Keys(le.Fields)) {
-		parts = append(parts, k+"="+le.Fields[k])
+func (le LogExpectation) String() string { return showFields(le.Fields) }
+
+func showFields(fields map[string]string) string {
+	parts := make([]string, 0, len(fields))
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		parts = append(parts, k+"="+fields[k])
 	}
 	return "{" + strings.Join(parts, " ") + "}"
 }
 
 // CheckLogs counts the records matching each expected log entry and returns
-// the entries whose count is out of bounds.
-func (r *Requirement) CheckLogs(records []LogRecord) []string {
+// the entries whose count is out of bounds or whose lines come before a
+// line they must follow. bindings are the placeholders the history match
+// bound (${ID1}, ...; nil for none).
+func (r *Requirement) CheckLogs(records []LogRecord, bindings map[string]string) []string {
 	var errs []string
 	for i, le := range r.Logs {
-		if le.Unsupported != "" {
-			errs = append(errs, fmt.Sprintf("logs[%d] %s: unsupported: %s", i, le, le.Unsupported))
+		matched, err := matchingLines(le.Fields, records, bindings)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("logs[%d]: %v", i, err))
 			continue
 		}
-		n := 0
-		for _, rec := range records {
-			ok, err := le.matches(rec)
-			if err != nil {
-				errs = append(errs, fmt.Sprintf("logs[%d]: %v", i, err))
-				break
-			}
-			if ok {
-				n++
-			}
-		}
+		n := len(matched)
 		switch {
 		case le.Count != nil && n != *le.Count:
 			errs = append(errs, fmt.Sprintf("logs[%d] %s: expected %d lines, got %d", i, le, *le.Count, n))
@@ -107,8 +113,36 @@ func (r *Requirement) CheckLogs(records []LogRecord) []string {
 		case le.Count == nil && le.MinCount == nil && le.MaxCount == nil && n == 0:
 			errs = append(errs, fmt.Sprintf("logs[%d] %s: expected at least one line, got none", i, le))
 		}
+		if n == 0 {
+			continue
+		}
+		for _, after := range le.After {
+			before, err := matchingLines(after, records, bindings)
+			if err != nil {
+				errs = append(errs, fmt.Sprintf("logs[%d]: after: %v", i, err))
+				continue
+			}
+			if len(before) == 0 || before[0] >= matched[0] {
+				errs = append(errs, fmt.Sprintf("logs[%d] %s: line %d does not come after a line %s", i, le, matched[0], showFields(after)))
+			}
+		}
 	}
 	return errs
+}
+
+// matchingLines returns the indexes of the records matching fields.
+func matchingLines(fields map[string]string, records []LogRecord, bindings map[string]string) ([]int, error) {
+	var out []int
+	for j, rec := range records {
+		ok, err := matchFields(fields, rec, bindings)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, j)
+		}
+	}
+	return out, nil
 }
 
 // LogRecorder is a slog.Handler that keeps every record it handles, at all

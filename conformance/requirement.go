@@ -114,11 +114,11 @@ type rawCallbackActionYAML struct {
 }
 
 type rawLogExpectation struct {
-	Match    map[string]any `yaml:"match"`
-	Count    *int           `yaml:"count"`
-	MinCount *int           `yaml:"min_count"`
-	MaxCount *int           `yaml:"max_count"`
-	After    any            `yaml:"after"`
+	Match    map[string]any   `yaml:"match"`
+	Count    *int             `yaml:"count"`
+	MinCount *int             `yaml:"min_count"`
+	MaxCount *int             `yaml:"max_count"`
+	After    []map[string]any `yaml:"after"`
 }
 
 // Suite is one folder of requirements.

@@ -274,7 +274,13 @@ func runChild[O any](r *childRun, fn func(Context) (O, error)) (O, error) {
 		return recordedChild[O](r)
 	}
 	k := r.context()
-	out, err := fn(k)
+	var out O
+	var err error
+	if h := r.parent.hooksAt(); h != nil && h.set.wrapChild && !r.cfg.virtual {
+		out, err = runHookedChild(h, r, k, fn)
+	} else {
+		out, err = fn(k)
+	}
 	k.closed.Store(true)
 	if err != nil {
 		return zero, r.fail(err)

@@ -66,7 +66,11 @@ type execContext struct {
 	parentID string
 	// parent is the enclosing context (nil at the root). A context whose
 	// ancestor has closed or only replays sends no more checkpoints.
-	parent  *execContext
+	parent *execContext
+	// depth is the depth in the operation tree of the operations claimed
+	// here (see WithPluginChildOperationsDepth): 0 at the root, one more
+	// in each checkpointed child context.
+	depth   int
 	counter int
 	owner   uintptr
 	// busy is non-zero while a step body (or a blocking child body) of
@@ -105,7 +109,7 @@ func (c *execContext) IsReplaying() bool { return c.replaying.Load() }
 // Logger returns the context's replay-aware logger.
 func (c *execContext) Logger() *slog.Logger {
 	return lazyLogger(&c.logger, func() *slog.Logger {
-		return slog.New(&replayHandler{next: c.inv.logBase, ctx: c, inv: c.inv, mode: c.inv.opts.replayLog})
+		return slog.New(&replayHandler{next: c.inv.logBase, ctx: c, logCtx: c, inv: c.inv, mode: c.inv.opts.replayLog})
 	})
 }
 
@@ -148,7 +152,10 @@ func (c *execContext) checkUse() error {
 // is owned by the calling goroutine until the body's goroutine claims it.
 func (c *execContext) newChild(positional, parentID string, replayOnly bool) *execContext {
 	k := &execContext{Context: c.Context, inv: c.inv, positional: positional, parentID: parentID, parent: c,
-		owner: currentGoroutine(), replayOnly: replayOnly || c.replayOnly}
+		depth: c.depth, owner: currentGoroutine(), replayOnly: replayOnly || c.replayOnly}
+	if parentID != c.parentID {
+		k.depth++
+	}
 	k.replaying.Store(c.replaying.Load())
 	return k
 }
@@ -208,6 +215,9 @@ func (c *execContext) replayRecord(id string, typ OperationType, subType, name s
 	rec := c.inv.initial[id]
 	if rec == nil {
 		c.markLive()
+		if c.inv.hooks != nil {
+			c.operationStarted(id, typ, subType, name, nil)
+		}
 		return nil, nil
 	}
 	if rec.Type != typ || rec.SubType != subType || rec.Name != name {
@@ -217,6 +227,9 @@ func (c *execContext) replayRecord(id string, typ OperationType, subType, name s
 	}
 	if _, ok := c.inv.updated[id]; ok {
 		c.markLive()
+	}
+	if c.inv.hooks != nil {
+		c.operationStarted(id, typ, subType, name, rec)
 	}
 	return rec, nil
 }

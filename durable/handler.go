@@ -68,6 +68,9 @@ func Wrap[I, O any](handler Handler[I, O], opts ...HandlerOption) func(context.C
 			if err != nil {
 				return nil, err
 			}
+			if c.inv.hooks != nil {
+				c.inv.hooks.setResult(out)
+			}
 			// The result uses ConfigureSerdes's choice, if the handler made one.
 			b, err := c.inv.opts.serdes.Marshal(c, meta, out)
 			if err != nil {

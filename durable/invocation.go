@@ -84,6 +84,8 @@ type invocation struct {
 	logHandler slog.Handler
 	logBase    slog.Handler
 	ended      atomic.Bool
+	// hooks calls the plugins' hooks (nil without plugins).
+	hooks *invocationHooks
 
 	mu      sync.Mutex
 	cond    sync.Cond
@@ -153,6 +155,9 @@ func newInvocation(ctx context.Context, opts *handlerOptions, client ExecutionCl
 		}
 	}
 	inv.replaying = len(ops) > 1
+	if own.pluginSet != nil {
+		inv.hooks = newInvocationHooks(own.pluginSet, inv)
+	}
 	inv.logHandler = logHandler
 	inv.setLogHandler(logHandler)
 	return inv
@@ -201,7 +206,14 @@ func (inv *invocation) run(body func(*execContext) ([]byte, error)) ([]byte, err
 		inv.mu.Unlock()
 	}
 	inv.awaitStepBodies()
-	return inv.respond()
+	resp, err := inv.respond()
+	if inv.hooks != nil {
+		inv.hooks.end(resp, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return encodeOutput(resp)
 }
 
 // awaitStepBodies holds back the response of a failed invocation until the
@@ -259,7 +271,13 @@ func (inv *invocation) runRoot(body func(*execContext) ([]byte, error)) {
 	returned := false
 	defer inv.recoverPanic(&returned)
 	root := newRootContext(inv)
-	result, err := body(root)
+	var result []byte
+	var err error
+	if inv.hooks != nil {
+		result, err = inv.hooks.runRoot(root, body)
+	} else {
+		result, err = body(root)
+	}
 	returned = true
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
@@ -288,7 +306,9 @@ func (inv *invocation) recoverPanic(returned *bool) {
 		return
 	}
 	var err error = errGoexit
-	if v != nil {
+	if pe, ok := v.(*PanicError); ok {
+		err = pe // raised again by the SDK (see workOnce), with the original stack
+	} else if v != nil {
 		err = newPanicError(v, inv.opts.stackTraces)
 	}
 	inv.mu.Lock()
@@ -336,6 +356,9 @@ func (inv *invocation) finishLocked(o outcome) {
 // observeLocked records operations reported by a checkpoint response and
 // wakes the goroutines waiting for them.
 func (inv *invocation) observeLocked(ops []Operation) {
+	if inv.hooks != nil {
+		inv.hooks.observe(ops)
+	}
 	woke := false
 	for i := range ops {
 		op := &ops[i]
@@ -481,8 +504,9 @@ func (inv *invocation) poll(kick chan struct{}) {
 	}
 }
 
-// respond waits for the queue to drain and builds the response envelope.
-func (inv *invocation) respond() ([]byte, error) {
+// respond waits for the queue to drain and decides the response envelope,
+// or the invocation failure.
+func (inv *invocation) respond() (InvocationOutput, error) {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
 	if inv.q.timer != nil {
@@ -514,7 +538,7 @@ func (inv *invocation) respond() ([]byte, error) {
 	switch {
 	case q.err != nil:
 		if q.err.Scope() == ErrorScopeInvocation {
-			return nil, q.err
+			return InvocationOutput{}, q.err
 		}
 		if out.kind != outcomeInvocationError {
 			obj := errorObjectOf(q.err, inv.opts.stackTraces)
@@ -524,21 +548,21 @@ func (inv *invocation) respond() ([]byte, error) {
 		// The EXECUTION update closed the execution; the envelope's
 		// contents are ignored.
 		if out.kind == outcomeFailed {
-			return encodeOutput(InvocationOutput{Status: wire.InvocationStatusFailed})
+			return InvocationOutput{Status: wire.InvocationStatusFailed}, nil
 		}
-		return encodeOutput(InvocationOutput{Status: wire.InvocationStatusSucceeded, Result: wire.String("")})
+		return InvocationOutput{Status: wire.InvocationStatusSucceeded, Result: wire.String("")}, nil
 	case q.stopped || flushErr != nil:
 		out = outcome{kind: outcomePending}
 	}
 	switch out.kind {
 	case outcomeSucceeded:
-		return encodeOutput(InvocationOutput{Status: wire.InvocationStatusSucceeded, Result: wire.String(string(out.result))})
+		return InvocationOutput{Status: wire.InvocationStatusSucceeded, Result: wire.String(string(out.result))}, nil
 	case outcomeFailed:
-		return encodeOutput(InvocationOutput{Status: wire.InvocationStatusFailed, Error: out.errObj})
+		return InvocationOutput{Status: wire.InvocationStatusFailed, Error: out.errObj}, nil
 	case outcomePending:
-		return encodeOutput(InvocationOutput{Status: wire.InvocationStatusPending})
+		return InvocationOutput{Status: wire.InvocationStatusPending}, nil
 	default:
-		return nil, out.err
+		return InvocationOutput{}, out.err
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 )
 
@@ -127,8 +128,17 @@ type replaySource interface {
 type replayHandler struct {
 	next slog.Handler
 	ctx  replaySource
-	inv  *invocation
-	mode ReplayLogMode
+	// logCtx is the logger's context, given to EnrichLogContext for a
+	// record logged without one.
+	logCtx context.Context
+	inv    *invocation
+	mode   ReplayLogMode
+	// attached are the keys attached with WithAttrs at the current group
+	// level, and grouped tells whether a group is open: what a plugin's
+	// EnrichLogContext field may not replace. Kept only when a plugin
+	// implements EnrichLogContext.
+	attached []string
+	grouped  bool
 }
 
 func (h *replayHandler) suppressed() bool {
@@ -152,6 +162,12 @@ func (h *replayHandler) Handle(ctx context.Context, r slog.Record) error {
 		r = r.Clone()
 		r.AddAttrs(slog.Bool(logKeyReplay, true))
 	}
+	if hk := h.inv.hooks; hk != nil && hk.set.enrichLog {
+		if ctx == nil || ctx == context.Background() {
+			ctx = h.logCtx
+		}
+		r = hk.enrichRecord(ctx, r, h.attached, h.grouped)
+	}
 	return h.next.Handle(ctx, r)
 }
 
@@ -159,6 +175,12 @@ func (h *replayHandler) Handle(ctx context.Context, r slog.Record) error {
 func (h *replayHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	c := *h
 	c.next = h.next.WithAttrs(attrs)
+	if hk := h.inv.hooks; hk != nil && hk.set.enrichLog {
+		c.attached = slices.Clip(c.attached)
+		for _, a := range attrs {
+			c.attached = append(c.attached, a.Key)
+		}
+	}
 	return &c
 }
 
@@ -166,6 +188,9 @@ func (h *replayHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 func (h *replayHandler) WithGroup(name string) slog.Handler {
 	c := *h
 	c.next = h.next.WithGroup(name)
+	if name != "" {
+		c.attached, c.grouped = nil, true
+	}
 	return &c
 }
 

@@ -3,7 +3,6 @@ package durable
 import (
 	"fmt"
 	"log/slog"
-	"math"
 	"time"
 
 	"github.com/acme/durable-lambda-go/wire"
@@ -51,12 +50,14 @@ type handlerOptions struct {
 	// plugins are the registered plugins (WithPlugins), in order.
 	plugins []Plugin
 	// pluginDepth is the deepest operation depth reported to plugins
-	// (WithPluginChildOperationsDepth; math.MaxInt: every depth).
+	// (WithPluginChildOperationsDepth; maxPluginDepth: every depth).
 	pluginDepth int
+	// pluginSet is plugins with the hooks they implement (nil: none).
+	pluginSet *pluginSet
 }
 
 func newHandlerOptions(opts []HandlerOption) *handlerOptions {
-	o := &handlerOptions{serdes: JSONSerdes{}, stackTraces: true, fallbackTick: defaultFallbackTick, pluginDepth: math.MaxInt}
+	o := &handlerOptions{serdes: JSONSerdes{}, stackTraces: true, fallbackTick: defaultFallbackTick, pluginDepth: maxPluginDepth}
 	for _, opt := range opts {
 		opt.applyHandler(o)
 	}
@@ -64,6 +65,7 @@ func newHandlerOptions(opts []HandlerOption) *handlerOptions {
 		panic(fmt.Sprintf("durable: WithPluginChildOperationsDepth(%d): the depth must not be negative", o.pluginDepth))
 	}
 	o.step = stepConfig{subType: wire.SubTypeStep, serdes: o.serdes}
+	o.pluginSet = newPluginSet(o.plugins, o.pluginDepth)
 	return o
 }
 

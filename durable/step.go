@@ -115,7 +115,7 @@ func (s *stepContext) Logger() *slog.Logger {
 			slog.String(logKeyOperationName, s.name),
 			slog.Int(logKeyAttempt, s.attempt),
 		})
-		return slog.New(&replayHandler{next: h, ctx: liveSource{}, inv: s.inv, mode: s.inv.opts.replayLog})
+		return slog.New(&replayHandler{next: h, ctx: liveSource{}, logCtx: s, inv: s.inv, mode: s.inv.opts.replayLog})
 	})
 }
 
@@ -217,7 +217,7 @@ func runStepAttempt[O any](s *stepRun, fn func(StepContext) (O, error), attempt 
 	if err := s.start(); err != nil {
 		return nil, nil, err
 	}
-	out, bodyErr := runStepBody(s.c, fn, &stepContext{Context: s.c.Context, inv: s.c.inv, id: s.id, name: s.name, attempt: attempt})
+	out, bodyErr := runStepBody(s.c, s.cfg.subType, fn, &stepContext{Context: s.c.Context, inv: s.c.inv, id: s.id, name: s.name, attempt: attempt})
 	if bodyErr != nil {
 		return nil, bodyErr, nil
 	}
@@ -245,8 +245,9 @@ func decodeStepResult[O any](s *stepRun, attempts int, result string) (O, error)
 }
 
 // runStepBody runs fn with the context marked busy, so that using the
-// enclosing Context inside the body is detected.
-func runStepBody[O any](c *execContext, fn func(StepContext) (O, error), sc *stepContext) (O, error) {
+// enclosing Context inside the body is detected, inside the plugins'
+// attempt hooks when there are any. subType is the operation's.
+func runStepBody[O any](c *execContext, subType string, fn func(StepContext) (O, error), sc *stepContext) (O, error) {
 	if !c.inv.enterStepBody() {
 		var zero O
 		return zero, errSuspended
@@ -255,6 +256,9 @@ func runStepBody[O any](c *execContext, fn func(StepContext) (O, error), sc *ste
 	c.markLive()
 	c.busy++
 	defer func() { c.busy-- }()
+	if h := c.hooksAt(); h != nil && h.set.attemptHooks {
+		return runHookedAttempt(h, c, subType, fn, sc)
+	}
 	return fn(sc)
 }
 

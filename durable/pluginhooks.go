@@ -1,0 +1,858 @@
+package durable
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"math"
+	"reflect"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/acme/durable-lambda-go/wire"
+)
+
+// This file calls the plugins' hooks. The SDK reaches it from a few
+// places only, each behind a nil check, so that a handler without plugins
+// builds no hook information:
+//
+//   - invocation.runRoot and invocation.run: the invocation hooks;
+//   - execContext.replayRecord: OnOperationStart, when an operation is
+//     claimed (live, or replayed while unfinished);
+//   - invocation.observeLocked: the records of checkpoint responses, which
+//     feed OnOperationEnd and OnOperationChange on the invocation's hook
+//     goroutine (as do the records the service changed between
+//     invocations);
+//   - runStepBody: the attempt hooks around step bodies and condition
+//     checks;
+//   - runChild: WrapChildContextFn around child functions;
+//   - replayHandler.Handle: EnrichLogContext.
+
+// maxPluginDepth is the default of WithPluginChildOperationsDepth: every
+// depth is reported.
+const maxPluginDepth = math.MaxInt
+
+// pluginSet is a handler's plugins, with which hooks any of them
+// implements; nil when the handler has none.
+type pluginSet struct {
+	list []Plugin
+	// depth is the deepest operation depth reported (maxPluginDepth: all).
+	depth int
+
+	invocationStart, invocationEnd, wrapInvocation     bool
+	operationStart, operationEnd, operationChange      bool
+	attemptStart, attemptEnd, wrapAttempt, wrapChild   bool
+	enrichLog                                          bool
+	invocationInfo, attemptHooks, recordHooks, anyHook bool
+}
+
+func newPluginSet(list []Plugin, depth int) *pluginSet {
+	if len(list) == 0 {
+		return nil
+	}
+	s := &pluginSet{list: slices.Clone(list), depth: depth}
+	for i := range s.list {
+		p := &s.list[i]
+		s.invocationStart = s.invocationStart || p.OnInvocationStart != nil
+		s.invocationEnd = s.invocationEnd || p.OnInvocationEnd != nil
+		s.wrapInvocation = s.wrapInvocation || p.WrapInvocation != nil
+		s.operationStart = s.operationStart || p.OnOperationStart != nil
+		s.operationEnd = s.operationEnd || p.OnOperationEnd != nil
+		s.operationChange = s.operationChange || p.OnOperationChange != nil
+		s.attemptStart = s.attemptStart || p.OnOperationAttemptStart != nil
+		s.attemptEnd = s.attemptEnd || p.OnOperationAttemptEnd != nil
+		s.wrapAttempt = s.wrapAttempt || p.WrapOperationAttemptFn != nil
+		s.wrapChild = s.wrapChild || p.WrapChildContextFn != nil
+		s.enrichLog = s.enrichLog || p.EnrichLogContext != nil
+	}
+	s.invocationInfo = s.invocationStart || s.invocationEnd || s.wrapInvocation
+	s.attemptHooks = s.attemptStart || s.attemptEnd || s.wrapAttempt
+	s.recordHooks = s.operationEnd || s.operationChange
+	s.anyHook = s.invocationInfo || s.attemptHooks || s.recordHooks || s.operationStart || s.wrapChild || s.enrichLog
+	if !s.anyHook {
+		return nil
+	}
+	return s
+}
+
+// invocationHooks is the plugins' view of one invocation.
+type invocationHooks struct {
+	set *pluginSet
+	inv *invocation
+	// info is the invocation's InvocationHookInfo, built before the
+	// handler runs (when an invocation hook wants it).
+	info InvocationHookInfo
+
+	mu sync.Mutex
+	// ended holds the operations whose OnOperationEnd was dispatched.
+	ended map[string]struct{}
+	// result is the handler's value, for OnInvocationEnd.
+	result any
+
+	// The hook goroutine: it runs OnOperationEnd, OnOperationChange and
+	// OnInvocationEnd in the order their records arrived, so that the
+	// checkpointing that reports the records never waits for a hook.
+	qmu     sync.Mutex
+	queue   []hookEvent
+	wake    chan struct{}
+	idle    chan struct{} // closed when the goroutine has run the final event
+	started bool
+	// known holds the latest record of every operation; hook goroutine only.
+	known map[string]*Operation
+}
+
+// hookEvent is one piece of work for the hook goroutine: records to report
+// (ops; updated=true for the changes made between invocations), or the end
+// of the invocation (final).
+type hookEvent struct {
+	ops     []Operation
+	updated bool
+	final   *InvocationEndHookInfo
+}
+
+func newInvocationHooks(set *pluginSet, inv *invocation) *invocationHooks {
+	return &invocationHooks{set: set, inv: inv, ended: map[string]struct{}{}}
+}
+
+// each calls call for every plugin in registration order. A panic is
+// contained and logged; the next plugin's hook runs regardless.
+func (h *invocationHooks) each(hook string, call func(p *Plugin)) {
+	for i := range h.set.list {
+		h.safely(i, hook, call)
+	}
+}
+
+// safely calls call for plugin i, containing a panic.
+func (h *invocationHooks) safely(i int, hook string, call func(p *Plugin)) {
+	defer func() {
+		if v := recover(); v != nil {
+			h.logPanic(i, hook, v)
+		}
+	}()
+	call(&h.set.list[i])
+}
+
+// logPanic logs a contained panic of plugin i's hook.
+func (h *invocationHooks) logPanic(i int, hook string, v any) {
+	slog.New(h.inv.logBase).Error("durable: a plugin hook panicked; the panic is contained and the execution goes on",
+		slog.Int("plugin", i), slog.String("hook", hook), slog.String("panic", fmt.Sprint(v)))
+}
+
+// reported reports whether operations claimed at depth reach the plugins.
+func (h *invocationHooks) reported(depth int) bool { return depth <= h.set.depth }
+
+// childrenOmitted reports whether an operation at depth of type typ has
+// children the plugins do not see.
+func (h *invocationHooks) childrenOmitted(depth int, typ OperationType) bool {
+	return typ == wire.OperationTypeContext && depth == h.set.depth
+}
+
+// hooksAt returns the invocation's hooks for operations claimed on c, or
+// nil when there are none or c lies deeper than the plugins see.
+func (c *execContext) hooksAt() *invocationHooks {
+	h := c.inv.hooks
+	if h == nil || !h.reported(c.depth) {
+		return nil
+	}
+	return h
+}
+
+// ---- Invocation hooks ----
+
+// buildInvocationInfo fills the invocation's info before the handler runs.
+func (h *invocationHooks) buildInvocationInfo(root *execContext) {
+	inv := h.inv
+	h.info = InvocationHookInfo{
+		ExecutionArn:      inv.arn,
+		RequestID:         inv.requestID,
+		IsFirstInvocation: !inv.replaying,
+	}
+	if inv.execOp != nil {
+		h.info.ExecutionStartTimestamp = wire.TimeOf(inv.execOp.StartTimestamp)
+	}
+	if in := inv.input(); len(in) > 0 {
+		var v any
+		if err := inv.opts.serdes.Unmarshal(root, SerdesContext{DurableExecutionArn: inv.arn}, in, &v); err == nil {
+			h.info.ExecutionInput = v
+		}
+	}
+	depths := recordDepths(inv.initial)
+	h.info.Operations = make(map[string]OperationHookInfo, len(inv.initial))
+	for id, op := range inv.initial {
+		if d := depths[id]; h.reported(d) {
+			h.info.Operations[id] = h.recordInfo(op, d)
+		}
+	}
+	if len(inv.updated) > 0 {
+		h.info.UpdatedOperations = make(map[string]OperationHookInfo, len(inv.updated))
+		for id := range inv.updated {
+			if info, ok := h.info.Operations[id]; ok {
+				h.info.UpdatedOperations[id] = info
+			}
+		}
+	}
+}
+
+// runRoot runs the handler's body inside the invocation hooks:
+// OnInvocationStart, then WrapInvocation around body. The records the
+// service changed since the previous invocation go to the hook goroutine.
+func (h *invocationHooks) runRoot(root *execContext, body func(*execContext) ([]byte, error)) ([]byte, error) {
+	if h.set.invocationInfo {
+		h.buildInvocationInfo(root)
+	}
+	if h.set.invocationStart {
+		h.each("OnInvocationStart", func(p *Plugin) {
+			if p.OnInvocationStart != nil {
+				p.OnInvocationStart(h.inv.ctx, h.info)
+			}
+		})
+	}
+	if h.set.recordHooks && len(h.inv.updated) > 0 {
+		ops := make([]Operation, 0, len(h.inv.updated))
+		for id := range h.inv.updated {
+			if op := h.inv.initial[id]; op != nil {
+				ops = append(ops, *op)
+			}
+		}
+		h.enqueue(hookEvent{ops: ops, updated: true})
+	}
+	if !h.set.wrapInvocation {
+		return body(root)
+	}
+	var result []byte
+	_, err := h.runWrapped(root.Context, "WrapInvocation",
+		func(p *Plugin) wrapHook {
+			if p.WrapInvocation == nil {
+				return nil
+			}
+			return func(ctx context.Context, fn wrapBody) (any, error) { return p.WrapInvocation(ctx, h.info, fn) }
+		},
+		func(ctx context.Context) (any, error) {
+			root.Context = ctx
+			r, err := body(root)
+			result = r
+			return h.handlerResult(), err
+		})
+	return result, err
+}
+
+// setResult records the handler's value for OnInvocationEnd.
+func (h *invocationHooks) setResult(v any) {
+	h.mu.Lock()
+	h.result = v
+	h.mu.Unlock()
+}
+
+func (h *invocationHooks) handlerResult() any {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.result
+}
+
+// end dispatches OnInvocationEnd after every record of the invocation has
+// been reported, on the hook goroutine, and waits for it until the
+// invocation's context ends (the Lambda deadline): a slow hook cannot hold
+// the response back past it. resp is the response envelope, err the
+// invocation failure.
+func (h *invocationHooks) end(resp InvocationOutput, err error) {
+	if !h.set.recordHooks && !h.set.invocationEnd {
+		return
+	}
+	var final *InvocationEndHookInfo
+	if h.set.invocationEnd {
+		final = &InvocationEndHookInfo{InvocationHookInfo: h.info}
+		switch {
+		case err != nil:
+			final.Status, final.ExecutionError = PluginInvocationRetrying, err
+		case resp.Status == wire.InvocationStatusSucceeded:
+			final.Status, final.ExecutionResult = PluginInvocationSucceeded, h.handlerResult()
+		case resp.Status == wire.InvocationStatusFailed:
+			final.Status = PluginInvocationFailed
+			if resp.Error != nil {
+				final.ExecutionError = ErrorFromObject(*resp.Error)
+			} else if obj := h.inv.out.errObj; obj != nil {
+				// Recorded on the EXECUTION operation, too large for the response.
+				final.ExecutionError = ErrorFromObject(*obj)
+			}
+		default:
+			final.Status = PluginInvocationPending
+		}
+	}
+	h.enqueue(hookEvent{final: final})
+	h.qmu.Lock()
+	idle := h.idle
+	h.qmu.Unlock()
+	select {
+	case <-idle:
+	case <-h.inv.ctx.Done():
+	}
+}
+
+// ---- Operation start ----
+
+// operationStarted dispatches OnOperationStart for an operation claimed on
+// c: a new one (rec nil) or one replayed before it finished. A finished
+// record fires nothing: its end was reported when it happened.
+func (c *execContext) operationStarted(id string, typ OperationType, subType, name string, rec *Operation) {
+	h := c.hooksAt()
+	if h == nil || !h.set.operationStart {
+		return
+	}
+	var info OperationHookInfo
+	if rec == nil {
+		info = OperationHookInfo{ExecutionArn: c.inv.arn, ID: id, Name: name, Type: string(typ), SubType: subType,
+			Status: PluginOperationStarted, ParentID: c.parentID, StartTimestamp: time.Now()}
+	} else {
+		if rec.Status.Terminal() || h.isEnded(id) {
+			return
+		}
+		info = h.recordInfo(rec, c.depth)
+	}
+	info.ChildrenOmitted = h.childrenOmitted(c.depth, typ)
+	h.each("OnOperationStart", func(p *Plugin) {
+		if p.OnOperationStart != nil {
+			p.OnOperationStart(c, info)
+		}
+	})
+}
+
+// isEnded reports whether the end of id was dispatched.
+func (h *invocationHooks) isEnded(id string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, ok := h.ended[id]
+	return ok
+}
+
+// markEnded records that the end of id is dispatched; false if it was.
+func (h *invocationHooks) markEnded(id string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.ended[id]; ok {
+		return false
+	}
+	h.ended[id] = struct{}{}
+	return true
+}
+
+// recordInfo describes a recorded operation at depth.
+func (h *invocationHooks) recordInfo(op *Operation, depth int) OperationHookInfo {
+	info := OperationHookInfo{
+		ExecutionArn:    h.inv.arn,
+		ID:              op.Id,
+		Name:            op.Name,
+		Type:            string(op.Type),
+		SubType:         op.SubType,
+		Status:          PluginOperationStatus(op.Status),
+		IsReplay:        h.inv.initial[op.Id] != nil,
+		ParentID:        op.ParentId,
+		ChildrenOmitted: h.childrenOmitted(depth, op.Type),
+		StartTimestamp:  wire.TimeOf(op.StartTimestamp),
+		EndTimestamp:    wire.TimeOf(op.EndTimestamp),
+	}
+	var result *string
+	var failure *ErrorObject
+	switch {
+	case op.StepDetails != nil:
+		info.Attempt = op.StepDetails.Attempt
+		result, failure = op.StepDetails.Result, op.StepDetails.Error
+	case op.ContextDetails != nil:
+		result, failure = op.ContextDetails.Result, op.ContextDetails.Error
+	case op.CallbackDetails != nil:
+		result, failure = op.CallbackDetails.Result, op.CallbackDetails.Error
+	case op.ChainedInvokeDetails != nil:
+		result, failure = op.ChainedInvokeDetails.Result, op.ChainedInvokeDetails.Error
+	}
+	if result != nil && op.Status == wire.OperationStatusSucceeded {
+		info.Result = *result
+	}
+	if failure != nil && op.Status != wire.OperationStatusSucceeded {
+		info.Error = ErrorFromObject(*failure)
+	}
+	return info
+}
+
+// recordDepths returns the depth of every operation of ops: the number of
+// its ancestors, following ParentId.
+func recordDepths(ops map[string]*Operation) map[string]int {
+	depths := make(map[string]int, len(ops))
+	var depth func(id string, guard int) int
+	depth = func(id string, guard int) int {
+		if d, ok := depths[id]; ok {
+			return d
+		}
+		op := ops[id]
+		d := 0
+		if op != nil && op.ParentId != "" && guard < len(ops) {
+			d = depth(op.ParentId, guard+1) + 1
+		}
+		depths[id] = d
+		return d
+	}
+	for id := range ops {
+		depth(id, 0)
+	}
+	return depths
+}
+
+// ---- Records: operation end and change, on the hook goroutine ----
+
+// observe hands the records of a checkpoint response to the hook
+// goroutine. Called with the invocation's lock held; it only queues.
+func (h *invocationHooks) observe(ops []Operation) {
+	if h.set.recordHooks && len(ops) > 0 {
+		h.enqueue(hookEvent{ops: ops})
+	}
+}
+
+// enqueue adds ev to the hook goroutine's queue, starting it if needed.
+func (h *invocationHooks) enqueue(ev hookEvent) {
+	h.qmu.Lock()
+	defer h.qmu.Unlock()
+	h.queue = append(h.queue, ev)
+	if !h.started {
+		h.started = true
+		h.wake = make(chan struct{}, 1)
+		h.idle = make(chan struct{})
+		go h.loop()
+	}
+	select {
+	case h.wake <- struct{}{}:
+	default:
+	}
+}
+
+// loop is the hook goroutine: it runs the queued events in order until the
+// final one.
+func (h *invocationHooks) loop() {
+	defer close(h.idle)
+	for range h.wake {
+		for {
+			h.qmu.Lock()
+			if len(h.queue) == 0 {
+				h.qmu.Unlock()
+				break
+			}
+			ev := h.queue[0]
+			h.queue = h.queue[1:]
+			h.qmu.Unlock()
+			if h.run(ev) {
+				return
+			}
+		}
+	}
+}
+
+// run handles one event; it reports whether it was the final one.
+func (h *invocationHooks) run(ev hookEvent) bool {
+	if h.known == nil {
+		h.known = make(map[string]*Operation, len(h.inv.initial))
+		for id, op := range h.inv.initial {
+			h.known[id] = op
+		}
+	}
+	if ev.ops != nil || ev.updated {
+		h.report(ev.ops, ev.updated)
+		return false
+	}
+	if ev.final != nil {
+		h.each("OnInvocationEnd", func(p *Plugin) {
+			if p.OnInvocationEnd != nil {
+				p.OnInvocationEnd(h.inv.ctx, *ev.final)
+			}
+		})
+	}
+	return true
+}
+
+// report dispatches OnOperationChange for changed records and
+// OnOperationEnd for those that reached a terminal status. updated marks
+// the changes made between invocations, whose records are in the initial
+// log.
+func (h *invocationHooks) report(ops []Operation, updated bool) {
+	if !updated {
+		for i := range ops {
+			h.known[ops[i].Id] = &ops[i]
+		}
+	}
+	var depths map[string]int
+	if h.set.depth != maxPluginDepth {
+		depths = recordDepths(h.known)
+	}
+	var changed map[string]OperationHookInfo
+	var ends []OperationHookInfo
+	for i := range ops {
+		op := &ops[i]
+		d := depths[op.Id]
+		if !h.reported(d) {
+			continue
+		}
+		info := h.recordInfo(op, d)
+		if h.set.operationChange {
+			if changed == nil {
+				changed = make(map[string]OperationHookInfo, len(ops))
+			}
+			changed[op.Id] = info
+		}
+		if h.set.operationEnd && op.Status.Terminal() && op.Type != wire.OperationTypeExecution && h.endsHere(op.Id, updated) {
+			ends = append(ends, info)
+		}
+	}
+	if len(changed) > 0 {
+		all := make(map[string]OperationHookInfo, len(h.known))
+		for id, op := range h.known {
+			if d := depths[id]; h.reported(d) {
+				all[id] = h.recordInfo(op, d)
+			}
+		}
+		change := OperationChangeHookInfo{ExecutionArn: h.inv.arn, UpdatedOperations: changed, Operations: all}
+		h.each("OnOperationChange", func(p *Plugin) {
+			if p.OnOperationChange != nil {
+				p.OnOperationChange(h.inv.ctx, change)
+			}
+		})
+	}
+	for _, info := range ends {
+		h.each("OnOperationEnd", func(p *Plugin) {
+			if p.OnOperationEnd != nil {
+				p.OnOperationEnd(h.inv.ctx, info)
+			}
+		})
+	}
+}
+
+// endsHere reports whether the terminal record of id is reported as its
+// end now: once per invocation, and never for an operation that had
+// already ended before the invocation (unless the service ended it since
+// the previous one: updated).
+func (h *invocationHooks) endsHere(id string, updated bool) bool {
+	if rec := h.inv.initial[id]; rec != nil && rec.Status.Terminal() && !updated {
+		if _, changed := h.inv.updated[id]; !changed {
+			return false
+		}
+	}
+	return h.markEnded(id)
+}
+
+// ---- Attempts ----
+
+// runHookedAttempt runs one attempt of the step or condition check sc
+// inside the attempt hooks.
+func runHookedAttempt[O any](h *invocationHooks, c *execContext, subType string, fn func(StepContext) (O, error), sc *stepContext) (O, error) {
+	info := AttemptHookInfo{OperationHookInfo: OperationHookInfo{
+		ExecutionArn: c.inv.arn, ID: sc.id, Name: sc.name, Type: string(wire.OperationTypeStep), SubType: subType,
+		Status: PluginOperationStarted, Attempt: sc.attempt, IsReplay: c.inv.initial[sc.id] != nil,
+		ParentID: c.parentID, StartTimestamp: time.Now(),
+	}, Attempt: sc.attempt}
+	if h.set.attemptStart {
+		h.each("OnOperationAttemptStart", func(p *Plugin) {
+			if p.OnOperationAttemptStart != nil {
+				p.OnOperationAttemptStart(c, info)
+			}
+		})
+	}
+	var out O
+	var err error
+	if h.set.wrapAttempt {
+		_, err = h.runWrapped(sc.Context, "WrapOperationAttemptFn",
+			func(p *Plugin) wrapHook {
+				if p.WrapOperationAttemptFn == nil {
+					return nil
+				}
+				return func(ctx context.Context, fn wrapBody) (any, error) { return p.WrapOperationAttemptFn(ctx, info, fn) }
+			},
+			func(ctx context.Context) (any, error) {
+				sc.Context = ctx
+				var err error
+				out, err = fn(sc)
+				return out, err
+			})
+	} else {
+		out, err = fn(sc)
+	}
+	if h.set.attemptEnd {
+		end := AttemptEndHookInfo{OperationHookInfo: info.OperationHookInfo, Attempt: sc.attempt, Outcome: PluginAttemptSucceeded}
+		end.EndTimestamp = time.Now()
+		if err != nil {
+			end.Outcome, end.Error = PluginAttemptFailed, err
+			end.OperationHookInfo.Status = PluginOperationFailed
+		} else {
+			end.OperationHookInfo.Status = PluginOperationSucceeded
+		}
+		h.each("OnOperationAttemptEnd", func(p *Plugin) {
+			if p.OnOperationAttemptEnd != nil {
+				p.OnOperationAttemptEnd(c, end)
+			}
+		})
+	}
+	return out, err
+}
+
+// ---- Child contexts ----
+
+// runHookedChild runs a child's function on k inside WrapChildContextFn.
+func runHookedChild[O any](h *invocationHooks, r *childRun, k *execContext, fn func(Context) (O, error)) (O, error) {
+	c := r.parent
+	info := OperationHookInfo{ExecutionArn: c.inv.arn, ID: r.id, Name: r.name, Type: string(wire.OperationTypeContext),
+		SubType: r.cfg.subType, Status: PluginOperationStarted, ParentID: c.parentID,
+		ChildrenOmitted: h.childrenOmitted(c.depth, wire.OperationTypeContext)}
+	if r.rec != nil {
+		info = h.recordInfo(r.rec, c.depth)
+		info.IsReplayingChildren = true
+	} else {
+		info.StartTimestamp = time.Now()
+	}
+	var out O
+	_, err := h.runWrapped(k.Context, "WrapChildContextFn",
+		func(p *Plugin) wrapHook {
+			if p.WrapChildContextFn == nil {
+				return nil
+			}
+			return func(ctx context.Context, fn wrapBody) (any, error) { return p.WrapChildContextFn(ctx, info, fn) }
+		},
+		func(ctx context.Context) (any, error) {
+			k.Context = ctx
+			var err error
+			out, err = fn(k)
+			return out, err
+		})
+	return out, err
+}
+
+// ---- Logs ----
+
+// sdkLogKeys are the SDK's own top-level log fields: a plugin's field never
+// replaces one.
+var sdkLogKeys = []string{logKeyTimestamp, logKeyLevel, logKeyMessage, logKeyRequestID, logKeyExecutionArn,
+	logKeyTenantID, logKeyOperationID, logKeyOperationName, logKeyAttempt, logKeyReplay, logKeyErrorType,
+	logKeyErrorMessage, logKeyStackTrace}
+
+// enrichRecord adds the plugins' EnrichLogContext fields to r, in key
+// order, under the keys nobody else took: the SDK's (at the top level),
+// those attached to the logger at the current group level, the record's
+// own. Of several plugins, a later one's value wins.
+func (h *invocationHooks) enrichRecord(ctx context.Context, r slog.Record, attached []string, grouped bool) slog.Record {
+	var fields map[string]any
+	for i := range h.set.list {
+		h.safely(i, "EnrichLogContext", func(p *Plugin) {
+			if p.EnrichLogContext == nil {
+				return
+			}
+			m := p.EnrichLogContext(ctx)
+			for k, v := range m {
+				if fields == nil {
+					fields = make(map[string]any, len(m))
+				}
+				fields[k] = v
+			}
+		})
+	}
+	if len(fields) == 0 {
+		return r
+	}
+	own := make(map[string]bool, r.NumAttrs())
+	r.Attrs(func(a slog.Attr) bool {
+		own[a.Key] = true
+		return true
+	})
+	keys := slices.Sorted(maps.Keys(fields))
+	r = r.Clone()
+	for _, k := range keys {
+		if own[k] || slices.Contains(attached, k) || !grouped && slices.Contains(sdkLogKeys, k) {
+			continue
+		}
+		r.AddAttrs(slog.Any(k, fields[k]))
+	}
+	return r
+}
+
+// ---- Wrap hooks ----
+
+// wrapBody is the work a wrap hook receives.
+type wrapBody = func(context.Context) (any, error)
+
+// wrapHook is one plugin's wrap hook with its info bound.
+type wrapHook = func(context.Context, wrapBody) (any, error)
+
+// runWrapped runs work inside the wrap hooks bind selects (the first plugin
+// outermost) and returns work's own outcome. work runs exactly once, with
+// the SDK's ctx merged with the context the innermost hook passed (see
+// mergeContext): a hook that does not call fn, or panics before, has it
+// called for it; a hook calling fn again gets the first outcome. A panic
+// of work propagates; what a hook returns is ignored.
+func (h *invocationHooks) runWrapped(ctx context.Context, hook string, bind func(*Plugin) wrapHook, work wrapBody) (any, error) {
+	w := &workOnce{work: work, sdk: ctx, stackTraces: h.inv.opts.stackTraces}
+	next := w.call
+	for i := len(h.set.list) - 1; i >= 0; i-- {
+		hookFn := bind(&h.set.list[i])
+		if hookFn == nil {
+			continue
+		}
+		inner := next
+		next = func(c context.Context) (any, error) {
+			return h.callWrap(i, hook, hookFn, c, inner, w)
+		}
+	}
+	_, _ = next(ctx) // the outcome is work's, read below
+	return w.outcome(ctx)
+}
+
+// callWrap runs one wrap hook around inner. inner runs at most once, and at
+// least once: after the hook returns (or panics) without having called it.
+func (h *invocationHooks) callWrap(i int, hook string, hookFn wrapHook, c context.Context, inner wrapBody, w *workOnce) (any, error) {
+	l := &layerOnce{next: inner, ctx: c}
+	func() {
+		defer func() {
+			if w.panicked() {
+				return // work's own panic: let it unwind untouched
+			}
+			if v := recover(); v != nil {
+				h.logPanic(i, hook, v)
+			}
+		}()
+		_, _ = hookFn(c, l.call) // what the hook returns is ignored: the outcome is work's
+	}()
+	w.repanic()
+	return l.call(c)
+}
+
+// layerOnce runs the next layer of a wrap chain at most once.
+type layerOnce struct {
+	next wrapBody
+	ctx  context.Context
+	mu   sync.Mutex
+	done bool
+	res  any
+	err  error
+}
+
+func (l *layerOnce) call(ctx context.Context) (any, error) {
+	l.mu.Lock()
+	if l.done {
+		defer l.mu.Unlock()
+		return l.res, l.err
+	}
+	l.done = true
+	l.mu.Unlock()
+	if ctx == nil {
+		ctx = l.ctx
+	}
+	res, err := l.next(ctx)
+	l.mu.Lock()
+	l.res, l.err = res, err
+	l.mu.Unlock()
+	return res, err
+}
+
+// workOnce is the innermost work of a wrap chain.
+type workOnce struct {
+	work        wrapBody
+	sdk         context.Context
+	stackTraces bool
+
+	mu       sync.Mutex
+	entered  bool
+	finished bool
+	res      any
+	err      error
+	panicVal any
+	isPanic  bool
+}
+
+func (w *workOnce) call(ctx context.Context) (any, error) {
+	w.mu.Lock()
+	if w.entered {
+		defer w.mu.Unlock()
+		if w.isPanic {
+			panic(w.panicVal)
+		}
+		return w.res, w.err
+	}
+	w.entered = true
+	w.mu.Unlock()
+	finished := false
+	defer func() {
+		if finished {
+			return
+		}
+		v := recover()
+		if v == nil {
+			return // runtime.Goexit: it goes on unwinding
+		}
+		// Raised again as a *PanicError taken here, on the panicking
+		// stack, so the invocation records where work panicked.
+		pe, ok := v.(*PanicError)
+		if !ok {
+			pe = newPanicError(v, w.stackTraces)
+		}
+		w.mu.Lock()
+		w.isPanic, w.panicVal = true, pe
+		w.mu.Unlock()
+		panic(pe)
+	}()
+	res, err := w.work(mergeContext(w.sdk, ctx))
+	finished = true
+	w.mu.Lock()
+	w.finished, w.res, w.err = true, res, err
+	w.mu.Unlock()
+	return res, err
+}
+
+// panicked reports whether work panicked.
+func (w *workOnce) panicked() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.isPanic
+}
+
+// repanic raises work's panic again, after a hook swallowed it.
+func (w *workOnce) repanic() {
+	if w.panicked() {
+		panic(w.panicVal)
+	}
+}
+
+// outcome returns work's outcome, running it with ctx if no hook did.
+func (w *workOnce) outcome(ctx context.Context) (any, error) {
+	w.mu.Lock()
+	entered := w.entered
+	w.mu.Unlock()
+	if !entered {
+		return w.call(ctx)
+	}
+	w.repanic()
+	return w.res, w.err
+}
+
+// mergeContext returns the context wrapped work runs with: sdk's
+// cancellation, deadline and error, with the values of the hook's context
+// first and sdk's after. A nil or unchanged hook context gives sdk.
+func mergeContext(sdk, hook context.Context) context.Context {
+	if hook == nil || sameContext(sdk, hook) {
+		return sdk
+	}
+	return &valuesContext{Context: sdk, values: hook}
+}
+
+// sameContext compares two contexts without panicking on values of a
+// non-comparable type.
+func sameContext(a, b context.Context) bool {
+	ta, tb := reflect.TypeOf(a), reflect.TypeOf(b)
+	return ta == tb && ta.Comparable() && a == b
+}
+
+// valuesContext is a context with another context's values in front.
+type valuesContext struct {
+	context.Context
+	values context.Context
+}
+
+// Value returns the hook context's value for key, else the SDK's.
+func (c *valuesContext) Value(key any) any {
+	if v := c.values.Value(key); v != nil {
+		return v
+	}
+	return c.Context.Value(key)
+}
