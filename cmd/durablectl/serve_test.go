@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/acme/durable-lambda-go/emulator"
+	"github.com/acme/durable-lambda-go/internal/testwait"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -30,9 +31,7 @@ func TestServeVirtualTime(t *testing.T) {
 	s.await(regexp.MustCompile(`Virtual time: whenever nothing runs, the clock jumps ahead`))
 
 	const wait = 20 * time.Hour
-	reqCtx, cancel := context.WithTimeout(t.Context(), waitLimit)
-	defer cancel()
-	req, err := http.NewRequestWithContext(reqCtx, http.MethodPost, url+"/2015-03-31/functions/demo:1/invocations",
+	req, err := http.NewRequestWithContext(testwait.Context(t), http.MethodPost, url+"/2015-03-31/functions/demo:1/invocations",
 		strings.NewReader(`{"name":"virtual","wait":72000,"flaky":2}`))
 	if err != nil {
 		t.Fatal(err)

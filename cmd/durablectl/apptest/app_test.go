@@ -20,6 +20,7 @@ import (
 
 	"github.com/acme/durable-lambda-go/internal/hostbuild"
 	"github.com/acme/durable-lambda-go/internal/testtool"
+	"github.com/acme/durable-lambda-go/internal/testwait"
 	"github.com/acme/durable-lambda-go/stacks"
 	_ "github.com/acme/durable-lambda-go/stacks/nodeenv"
 )
@@ -109,6 +110,7 @@ type serve struct {
 	said   *bytes.Buffer // stdout up to the banner's end
 	stderr *bytes.Buffer
 	exited chan error
+	ended  bool // exited has been received from
 }
 
 var bannerEnd = regexp.MustCompile(`(?s)at (http://127\.0\.0\.1:\d+)\n.*Press Ctrl-C to stop\.\n`)
@@ -144,29 +146,27 @@ func startServe(t *testing.T, args ...string) *serve {
 	}()
 	t.Cleanup(func() { s.stop(t) })
 	// The first start builds both functions for the host.
-	const limit = 5 * time.Minute
 	select {
 	case s.url = <-found:
 	case err := <-s.exited:
+		s.ended = true
 		t.Fatalf("serve exited before its banner: %v\n%s", err, s.stderr)
-	case <-time.After(limit):
+	case <-testwait.Context(t).Done():
 		_ = s.cmd.Process.Kill()
-		t.Fatalf("serve printed no banner in %s\n%s", limit, s.stderr)
+		t.Fatalf("serve printed no banner within %s\n%s", testwait.Deadline, s.stderr)
 	}
 	return s
 }
 
-// stop interrupts serve and waits for it to exit.
+// stop interrupts serve, unless it has ended, and waits for it to exit.
 func (s *serve) stop(t *testing.T) {
-	if s.cmd.ProcessState != nil {
+	if s.ended {
 		return
 	}
 	_ = s.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-s.exited:
-	case <-time.After(time.Minute):
+	if _, err := testwait.Receive("serve exits after an interrupt", s.exited); err != nil {
 		_ = s.cmd.Process.Kill()
-		t.Errorf("serve did not stop within a minute of an interrupt\n%s", s.stderr)
+		t.Errorf("%v\n%s", err, s.stderr)
 	}
 }
 
@@ -179,9 +179,7 @@ func (s *serve) aws(t *testing.T, out any, args ...string) {
 	if err := os.WriteFile(filepath.Join(home, "config"), []byte("[default]\ncli_timestamp_format = iso8601\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, testtool.Require(t, "aws"), append(args, "--endpoint-url", s.url, "--output", "json")...)
+	cmd := exec.CommandContext(testwait.Context(t), testtool.Require(t, "aws"), append(args, "--endpoint-url", s.url, "--output", "json")...)
 	cmd.Dir = home
 	cmd.Env = append(os.Environ(),
 		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_SESSION_TOKEN=",
