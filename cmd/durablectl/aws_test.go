@@ -1,9 +1,14 @@
 package main
 
 import (
+	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/acme/durable-lambda-go/cmd/durablectl/internal/lambdaclient/lambdaclienttest"
@@ -135,6 +140,103 @@ func TestClientCommandErrors(t *testing.T) {
 			for _, w := range tt.want {
 				if !strings.Contains(stderr, w) {
 					t.Errorf("stderr %q does not say %q", stderr, w)
+				}
+			}
+		})
+	}
+}
+
+// TestRequestShapes pins the requests the SDK sends for each command to
+// the REST API of protocol.md §3.1 (methods, escaped path labels, query
+// parameters, body and content type), which the emulator serves, and
+// checks that the answers' epoch-second timestamps come out unchanged.
+func TestRequestShapes(t *testing.T) {
+	const (
+		arn     = "arn:aws:lambda:us-east-1:123456789012:function:seed:1/durable-execution/order-42/0b7e"
+		escaped = "arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Aseed%3A1%2Fdurable-execution%2Forder-42%2F0b7e"
+		started = "1767225600.25"
+		ended   = "1767225903.4"
+	)
+	type request struct{ method, path, query, contentType, body string }
+	var (
+		mu   sync.Mutex
+		seen []request
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		query := r.URL.Query()
+		for _, v := range query {
+			slices.Sort(v) // the order of repeated parameters carries no meaning
+		}
+		mu.Lock()
+		seen = append(seen, request{r.Method, r.URL.EscapedPath(), query.Encode(), r.Header.Get("Content-Type"), string(body)})
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		path := r.URL.EscapedPath()
+		switch {
+		case strings.HasSuffix(path, "/durable-executions"):
+			fmt.Fprintf(w, `{"DurableExecutions":[{"DurableExecutionArn":%q,"DurableExecutionName":"order-42","FunctionArn":"f","Status":"STOPPED","StartTimestamp":%s,"EndTimestamp":%s}]}`, arn, started, ended)
+		case strings.HasSuffix(path, "/history"):
+			fmt.Fprintf(w, `{"Events":[{"EventType":"ExecutionStarted","EventId":1,"Id":"x","EventTimestamp":%s,"ExecutionStartedDetails":{"Input":{"Payload":"{}"}}}]}`, started)
+		case strings.HasSuffix(path, "/stop"):
+			fmt.Fprintf(w, `{"StopTimestamp":%s}`, ended)
+		case strings.HasSuffix(path, escaped):
+			fmt.Fprintf(w, `{"DurableExecutionArn":%q,"DurableExecutionName":"order-42","FunctionArn":"f","Status":"STOPPED","StartTimestamp":%s,"EndTimestamp":%s}`, arn, started, ended)
+		}
+	}))
+	defer srv.Close()
+	const (
+		execPath = "/2025-12-01/durable-executions/" + escaped
+		listPath = "/2025-12-01/functions/seed/durable-executions"
+		cbPath   = "/2025-12-01/durable-execution-callbacks/cb%2F1%2B%3D"
+	)
+	get := func(path, query string) request { return request{method: http.MethodGet, path: path, query: query} }
+	tests := []struct {
+		name string
+		args []string
+		want []request
+		json map[string]string // members of the --json output and their text
+	}{
+		{"list", []string{"list", "--status", "running,failed", "--name", "order-42", "--json"},
+			[]request{get(listPath, "DurableExecutionName=order-42&MaxItems=1000&Statuses=FAILED&Statuses=RUNNING")},
+			map[string]string{`"StartTimestamp":`: started, `"EndTimestamp":`: ended}},
+		{"show by name", []string{"show", "order-42", "--json"},
+			[]request{get(listPath, "DurableExecutionName=order-42&MaxItems=1000"), get(execPath, ""), get(execPath+"/history", "MaxItems=1000")},
+			map[string]string{`"EndTimestamp":`: ended, `"EventTimestamp":`: started}},
+		{"history", []string{"history", arn, "--json"},
+			[]request{get(execPath+"/history", "MaxItems=1000")},
+			map[string]string{`"EventTimestamp":`: started}},
+		{"stop with a cause", []string{"stop", arn, "--error-type", "Operator", "--error-message", "enough"},
+			[]request{{method: http.MethodPost, path: execPath + "/stop", contentType: "application/json", body: `{"ErrorMessage":"enough","ErrorType":"Operator"}`}, get(execPath, "")}, nil},
+		{"stop", []string{"stop", arn, "--json"},
+			// restJson1 sends an absent payload structure as {}.
+			[]request{{method: http.MethodPost, path: execPath + "/stop", contentType: "application/json", body: "{}"}},
+			map[string]string{`"StopTimestamp":`: ended}},
+		{"callback succeed", []string{"callback", "succeed", "cb/1+=", `{"ok":true}`},
+			[]request{{method: http.MethodPost, path: cbPath + "/succeed", contentType: "application/octet-stream", body: `{"ok":true}`}}, nil},
+		{"callback fail", []string{"callback", "fail", "cb/1+=", "--error-type", "Rejected"},
+			[]request{{method: http.MethodPost, path: cbPath + "/fail", contentType: "application/json", body: `{"ErrorType":"Rejected"}`}}, nil},
+		{"callback heartbeat", []string{"callback", "heartbeat", "cb/1+="},
+			[]request{{method: http.MethodPost, path: cbPath + "/heartbeat"}}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mu.Lock()
+			seen = nil
+			mu.Unlock()
+			code, stdout, stderr := cli(t, append(tt.args, "--endpoint", srv.URL)...)
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			mu.Lock()
+			got := seen
+			mu.Unlock()
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("requests\n%+v\nwant\n%+v", got, tt.want)
+			}
+			for member, value := range tt.json {
+				if !strings.Contains(stdout, member+" "+value) {
+					t.Errorf("output has no %s %s:\n%s", member, value, stdout)
 				}
 			}
 		})

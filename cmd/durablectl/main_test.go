@@ -5,10 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -393,35 +390,6 @@ func TestServeUntilInterrupted(t *testing.T) {
 			}
 			if got := strings.Contains(s.other.String(), "WARNING: listening on"); got != tt.warning {
 				t.Errorf("warning on stderr = %v, want %v; stderr:\n%s", got, tt.warning, s.other.String())
-			}
-		})
-	}
-}
-
-func TestCallbackRequestBodies(t *testing.T) {
-	type request struct{ path, contentType, body string }
-	got := make(chan request, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		got <- request{r.URL.EscapedPath(), r.Header.Get("Content-Type"), string(body)}
-	}))
-	defer srv.Close()
-	tests := []struct {
-		args []string
-		want request
-	}{
-		{[]string{"succeed", "cb/1", `{"ok":true}`}, request{"/2025-12-01/durable-execution-callbacks/cb%2F1/succeed", "application/octet-stream", `{"ok":true}`}},
-		{[]string{"fail", "cb/1", "--error-type", "Rejected"}, request{"/2025-12-01/durable-execution-callbacks/cb%2F1/fail", "application/json", `{"ErrorType":"Rejected"}`}},
-		{[]string{"heartbeat", "cb/1"}, request{"/2025-12-01/durable-execution-callbacks/cb%2F1/heartbeat", "", ""}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.args[0], func(t *testing.T) {
-			args := append([]string{"callback"}, tt.args...)
-			if code, _, stderr := cli(t, append(args, "--endpoint", srv.URL)...); code != exitOK {
-				t.Fatalf("exit %d: %s", code, stderr)
-			}
-			if r := testwait.Recv(t, "the callback request reaches the server", got); r != tt.want {
-				t.Errorf("request %+v, want %+v", r, tt.want)
 			}
 		})
 	}

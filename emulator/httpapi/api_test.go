@@ -216,6 +216,23 @@ func TestStopDurableExecution(t *testing.T) {
 	}
 }
 
+func TestStopWithoutACauseRecordsTheDefault(t *testing.T) {
+	// The SDK sends {} as the body of a StopDurableExecution without Error.
+	s := newStack(t)
+	arn := s.start(t, "halt-default", `{"name":"em","callback":true}`)
+	s.suspendedOnCallback(t, arn)
+	if _, err := s.client.StopDurableExecution(t.Context(), &lambda.StopDurableExecutionInput{DurableExecutionArn: aws.String(arn)}); err != nil {
+		t.Fatalf("StopDurableExecution: %v", err)
+	}
+	got, err := s.client.GetDurableExecution(t.Context(), &lambda.GetDurableExecutionInput{DurableExecutionArn: aws.String(arn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != types.ExecutionStatusStopped || got.Error == nil || aws.ToString(got.Error.ErrorMessage) != "Execution stopped by StopDurableExecution" {
+		t.Errorf("execution %s, error %+v; want STOPPED with the default cause", got.Status, got.Error)
+	}
+}
+
 func TestCheckpointAndStateRejectStaleTokens(t *testing.T) {
 	s := newStack(t)
 	arn := s.start(t, "tokens", `{"name":"fa"}`)

@@ -319,6 +319,12 @@ func (h *Handler) stop(w http.ResponseWriter, r *http.Request, arn string) error
 	if err != nil {
 		return err
 	}
+	if cause != nil && cause.ErrorType == "" && cause.ErrorMessage == "" && cause.ErrorData == "" && len(cause.StackTrace) == 0 {
+		// The AWS SDKs send {} for a stop without an Error (restJson1
+		// sends an absent structure payload as an empty object): the
+		// service's default cause applies, as for an empty body.
+		cause = nil
+	}
 	out, err := h.svc.StopExecution(r.Context(), arn, cause)
 	if err != nil {
 		return err
