@@ -54,10 +54,13 @@ type handlerOptions struct {
 	pluginDepth int
 	// pluginSet is plugins with the hooks they implement (nil: none).
 	pluginSet *pluginSet
+	// plain remembers the result types a fresh step need not decode.
+	plain *plainTypes
 }
 
 func newHandlerOptions(opts []HandlerOption) *handlerOptions {
-	o := &handlerOptions{serdes: JSONSerdes{}, stackTraces: true, fallbackTick: defaultFallbackTick, pluginDepth: maxPluginDepth}
+	o := &handlerOptions{serdes: JSONSerdes{}, stackTraces: true, fallbackTick: defaultFallbackTick, pluginDepth: maxPluginDepth,
+		plain: &plainTypes{}}
 	for _, opt := range opts {
 		opt.applyHandler(o)
 	}

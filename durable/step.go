@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"reflect"
 	"regexp"
 	"strconv"
 	"sync/atomic"
@@ -183,7 +184,7 @@ func runStep[O any](c *execContext, id, name string, fn func(StepContext) (O, er
 		return decodeStepResult[O](&s, attempt, *rec.StepDetails.Result)
 	}
 	for {
-		payload, attemptErr, err := runStepAttempt(&s, fn, attempt)
+		out, payload, attemptErr, err := runStepAttempt(&s, fn, attempt)
 		if err != nil {
 			return zero, err
 		}
@@ -197,6 +198,9 @@ func runStep[O any](c *execContext, id, name string, fn func(StepContext) (O, er
 			if err := s.succeed(recorded); err != nil {
 				return zero, err
 			}
+			if s.c.inv.opts.plain.keeps(s.cfg.serdes, reflect.TypeFor[O](), payload) {
+				return out, nil // what decoding result would give
+			}
 			return decodeStepResult[O](&s, attempt, result)
 		}
 		if attempt, err = s.failed(attempt, attemptErr); err != nil {
@@ -206,31 +210,32 @@ func runStep[O any](c *execContext, id, name string, fn func(StepContext) (O, er
 }
 
 // runStepAttempt makes one attempt of a step: it checkpoints START when needed
-// and runs the body, returning the serialized result or the attempt's
+// and runs the body, returning its result and the serialized result or the attempt's
 // failure (attemptErr, which goes through the retry strategy). An
 // interrupted at-most-once attempt fails without running. err is an SDK
 // failure (a checkpoint, the suspension signal) that ends the step.
-func runStepAttempt[O any](s *stepRun, fn func(StepContext) (O, error), attempt int) (payload []byte, attemptErr, err error) {
+func runStepAttempt[O any](s *stepRun, fn func(StepContext) (O, error), attempt int) (out O, payload []byte, attemptErr, err error) {
 	if s.interrupted {
-		return nil, newStepInterruptedError(s.name, attempt), nil
+		return out, nil, newStepInterruptedError(s.name, attempt), nil
 	}
 	if err := s.start(); err != nil {
-		return nil, nil, err
+		return out, nil, nil, err
 	}
 	out, bodyErr := runStepBody(s.c, s.cfg.subType, fn, &stepContext{Context: s.c.Context, inv: s.c.inv, id: s.id, name: s.name, attempt: attempt})
 	if bodyErr != nil {
-		return nil, bodyErr, nil
+		return out, nil, bodyErr, nil
 	}
 	payload, merr := s.cfg.serdes.Marshal(s.c, s.meta(), out)
 	if merr != nil {
-		return nil, newSerdesError(s.what(), "serialize", merr), nil
+		return out, nil, newSerdesError(s.what(), "serialize", merr), nil
 	}
-	return payload, nil, nil
+	return out, payload, nil, nil
 }
 
 // decodeStepResult deserializes a step's checkpointed result. A fresh step
 // returns it too, not the body's own value, so that the first run sees
-// exactly what every replay will see.
+// exactly what every replay will see — unless the decode would give the
+// body's value back (plainTypes.keeps).
 func decodeStepResult[O any](s *stepRun, attempts int, result string) (O, error) {
 	var out O
 	if err := unmarshalString(s.c, s.cfg.serdes, s.meta(), result, &out); err != nil {
