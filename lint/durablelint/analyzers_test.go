@@ -9,25 +9,25 @@ import (
 	"github.com/acme/durable-lambda-go/lint/durablelint"
 )
 
-// TestAnalyzers runs each rule over its fixture in testdata/src, whose
+// TestAnalyzers runs each rule over its fixtures in testdata/src, whose
 // "// want" comments list the findings expected; example.com/helpers is
-// another package, so its findings arrive through facts.
+// another package, so its findings arrive through facts. A rule's
+// fixtures load together: each load type-checks their standard-library
+// dependencies from source.
 func TestAnalyzers(t *testing.T) {
 	tests := []struct {
 		analyzer *analysis.Analyzer
-		pkg      string
+		pkgs     []string
 	}{
-		{durablelint.Goroutine, "example.com/goroutine"},
-		{durablelint.NestedOp, "example.com/nestedop"},
-		{durablelint.Nondeterminism, "example.com/nondet"},
-		{durablelint.ChildContext, "example.com/childctx"},
-		{durablelint.Closure, "example.com/closure"},
-		{durablelint.Nondeterminism, "example.com/suppress"},
-		{durablelint.Goroutine, "example.com/suppressfile"},
+		{durablelint.Goroutine, []string{"example.com/goroutine", "example.com/suppressfile"}},
+		{durablelint.NestedOp, []string{"example.com/nestedop"}},
+		{durablelint.Nondeterminism, []string{"example.com/nondet", "example.com/suppress"}},
+		{durablelint.ChildContext, []string{"example.com/childctx"}},
+		{durablelint.Closure, []string{"example.com/closure"}},
 	}
 	for _, tc := range tests {
-		t.Run(tc.analyzer.Name+"/"+tc.pkg, func(t *testing.T) {
-			analysistest.Run(t, analysistest.TestData(), tc.analyzer, tc.pkg)
+		t.Run(tc.analyzer.Name, func(t *testing.T) {
+			analysistest.Run(t, analysistest.TestData(), tc.analyzer, tc.pkgs...)
 		})
 	}
 }
