@@ -93,9 +93,13 @@ func startHost(ctx context.Context, cfg hostConfig) (_ *host, err error) {
 		}
 		store = h.store
 	}
+	// Run queues the invocations beyond the sandboxes itself, oldest
+	// execution first, so that a burst of new executions cannot push the
+	// re-invocations of running ones to the back of the sandboxes' queue.
 	if h.svc, err = emulator.New(emulator.Config{Clock: cfg.clock, Logger: cfg.logger, Store: store,
 		QuarantineBad: cfg.quarantine, KeepClosed: cfg.keepClosed, Limits: cfg.limits,
-		OnStatusChange: func(wire.StatusChangeEvent) { h.signalChange() }}); err != nil {
+		MaxConcurrentInvocations: runtimeapi.DefaultMaxSandboxes,
+		OnStatusChange:           func(wire.StatusChangeEvent) { h.signalChange() }}); err != nil {
 		var bad *emulator.BadRecordError
 		if errors.As(err, &bad) {
 			return nil, fmt.Errorf("data directory %s: %w (start with --quarantine-bad to move it aside and go on)", cfg.dataDir, err)

@@ -37,11 +37,15 @@ type Config struct {
 	// Output receives the function's stdout and stderr; nil discards them.
 	Output io.Writer
 	// MaxSandboxes caps how many processes run at once; concurrent
-	// invocations beyond it wait for a free sandbox. Default 4.
+	// invocations beyond it wait for a free sandbox. Default
+	// DefaultMaxSandboxes.
 	MaxSandboxes int
 	// Logger receives the runtime's own diagnostics; default discards.
 	Logger *slog.Logger
 }
+
+// DefaultMaxSandboxes is Config.MaxSandboxes when zero.
+const DefaultMaxSandboxes = 4
 
 // Runtime hosts a function binary behind an emulated Lambda Runtime API.
 // It implements emulator.Invoker. It is safe for concurrent use.
@@ -89,7 +93,7 @@ func New(cfg Config) (*Runtime, error) {
 		cfg.Output = io.Discard
 	}
 	if cfg.MaxSandboxes <= 0 {
-		cfg.MaxSandboxes = 4
+		cfg.MaxSandboxes = DefaultMaxSandboxes
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
