@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/acme/durable-lambda-go/cmd/durablectl/internal/lambdaclient"
+	"github.com/acme/durable-lambda-go/cmd/durablectl/internal/timeline"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -135,7 +136,7 @@ func cmdList(ctx context.Context, e env, args []string) (int, error) {
 		start := wire.TimeOf(x.StartTimestamp)
 		dur := "-"
 		if x.EndTimestamp != nil {
-			dur = formatDuration(wire.TimeOf(x.EndTimestamp).Sub(start))
+			dur = timeline.FormatDuration(wire.TimeOf(x.EndTimestamp).Sub(start))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", x.DurableExecutionName, x.Status, start.Local().Format(time.DateTime), dur, x.DurableExecutionArn)
 	}

@@ -60,9 +60,12 @@ type hostedFunction struct {
 // binaries running under Runtime API emulators, wired together: each
 // function's AWS SDK reaches the endpoint through AWS_ENDPOINT_URL_LAMBDA.
 type host struct {
-	svc    *emulator.Service
-	store  *boltstore.Store // nil without a data directory
-	srv    *httpapi.Server
+	svc   *emulator.Service
+	store *boltstore.Store // nil without a data directory
+	srv   *httpapi.Server
+	// mux routes the endpoint's requests: the REST API at /, and what
+	// serve adds (the viewer).
+	mux    *http.ServeMux
 	rts    []*runtimeapi.Runtime
 	tmpDir string
 	// changed receives a signal, without blocking, when something may
@@ -106,7 +109,9 @@ func startHost(ctx context.Context, cfg hostConfig) (_ *host, err error) {
 		}
 		return nil, err
 	}
-	if h.srv, err = httpapi.Start(cfg.addr, h.signalRequests(httpapi.NewHandler(h.svc, cfg.logger))); err != nil {
+	h.mux = http.NewServeMux()
+	h.mux.Handle("/", h.signalRequests(httpapi.NewHandler(h.svc, cfg.logger)))
+	if h.srv, err = httpapi.Start(cfg.addr, h.mux); err != nil {
 		return nil, err
 	}
 	for i, fn := range cfg.functions {

@@ -395,36 +395,6 @@ func TestServeUntilInterrupted(t *testing.T) {
 	}
 }
 
-func TestEventHelpers(t *testing.T) {
-	cause := &wire.EventError{Payload: &wire.ErrorObject{ErrorType: "Boom"}}
-	tests := []struct {
-		ev                   wire.Event
-		kind, status, errTyp string
-		final                bool
-	}{
-		{wire.Event{EventType: wire.EventStepStarted, SubType: "Step"}, "Step", "STARTED", "", false},
-		{wire.Event{EventType: wire.EventStepFailed, SubType: "Step", StepFailedDetails: &wire.StepFailedDetails{Error: cause}}, "Step", "FAILED", "Boom", true},
-		{wire.Event{EventType: wire.EventContextSucceeded, ContextSucceededDetails: &wire.ResultDetails{}}, "Context", "SUCCEEDED", "", true},
-		{wire.Event{EventType: wire.EventCallbackTimedOut, CallbackTimedOutDetails: &wire.ErrorDetails{Error: cause}}, "Callback", "TIMED_OUT", "Boom", true},
-		{wire.Event{EventType: wire.EventWaitCancelled, WaitCancelledDetails: &wire.ErrorDetails{}}, "Wait", "CANCELLED", "", true},
-		{wire.Event{EventType: wire.EventChainedInvokeStopped, ChainedInvokeStoppedDetails: &wire.ErrorDetails{Error: cause}}, "ChainedInvoke", "STOPPED", "Boom", true},
-		{wire.Event{EventType: wire.EventExecutionFailed, ExecutionFailedDetails: &wire.ErrorDetails{Error: cause}}, "Execution", "FAILED", "Boom", true},
-		{wire.Event{EventType: wire.EventInvocationCompleted, InvocationCompletedDetails: &wire.InvocationCompletedDetails{Error: cause}}, "InvocationCompleted", "InvocationCompleted", "Boom", false},
-	}
-	for _, tt := range tests {
-		t.Run(string(tt.ev.EventType), func(t *testing.T) {
-			status, final := eventStatus(tt.ev)
-			errTyp := ""
-			if err := eventError(tt.ev); err != nil {
-				errTyp = err.ErrorType
-			}
-			if got := kindOf(tt.ev); got != tt.kind || status != tt.status || final != tt.final || errTyp != tt.errTyp {
-				t.Errorf("kind %q, status %q (final %v), error %q; want %q, %q (%v), %q", got, status, final, errTyp, tt.kind, tt.status, tt.final, tt.errTyp)
-			}
-		})
-	}
-}
-
 // panicLine returns the line of demo.go that panics when Input.Panic is
 // set.
 func panicLine(t *testing.T) int {

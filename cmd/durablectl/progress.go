@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/acme/durable-lambda-go/cmd/durablectl/internal/timeline"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -33,7 +34,7 @@ func (p *progress) print(e wire.Event) {
 	}
 	elapsed := "+0s"
 	if d := at.Sub(p.start); d > 0 {
-		elapsed = "+" + formatDuration(d)
+		elapsed = "+" + timeline.FormatDuration(d)
 	}
 	fmt.Fprintf(p.w, "%9s  %s\n", elapsed, describeEvent(e))
 	if d := e.InvocationCompletedDetails; d != nil && d.Error != nil && d.Error.Payload != nil {
@@ -47,9 +48,9 @@ func (p *progress) print(e wire.Event) {
 // describeEvent says what happened in words: the kind and name of the
 // operation, what became of it and the details that matter.
 func describeEvent(e wire.Event) string {
-	status, _ := eventStatus(e)
+	status, _ := timeline.EventStatus(e)
 	verb := strings.ToLower(strings.ReplaceAll(status, "_", " "))
-	subject := strings.ToLower(kindOf(e))
+	subject := strings.ToLower(timeline.Kind(e))
 	if e.Name != "" {
 		subject += " " + strconv.Quote(e.Name)
 	}
@@ -63,7 +64,7 @@ func describeEvent(e wire.Event) string {
 		d := e.InvocationCompletedDetails
 		subject, verb = "invocation", "completed"
 		if took := wire.TimeOf(d.EndTimestamp).Sub(wire.TimeOf(d.StartTimestamp)); took > 0 {
-			extra = append(extra, formatDuration(took))
+			extra = append(extra, timeline.FormatDuration(took))
 		}
 		if d.Error != nil {
 			verb = "failed"
@@ -75,15 +76,15 @@ func describeEvent(e wire.Event) string {
 	case e.ChainedInvokeStartedDetails != nil:
 		extra = append(extra, "→ "+e.ChainedInvokeStartedDetails.FunctionName)
 	}
-	if r := retryDetails(e); r != nil {
+	if r := timeline.RetryDetails(e); r != nil {
 		extra = append(extra, fmt.Sprintf("attempt %d", r.CurrentAttempt))
 		if r.NextAttemptDelaySeconds != nil {
 			verb += ", will retry"
 			extra = append(extra, fmt.Sprintf("next in %ds", *r.NextAttemptDelaySeconds))
 		}
 	}
-	if err := eventError(e); err != nil {
-		extra = append(extra, errorText(err))
+	if err := timeline.EventError(e); err != nil {
+		extra = append(extra, timeline.ErrorText(err))
 	}
 	line := subject + " " + verb
 	if len(extra) > 0 {

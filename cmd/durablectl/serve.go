@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/acme/durable-lambda-go/cmd/durablectl/internal/cloudasm"
+	"github.com/acme/durable-lambda-go/cmd/durablectl/internal/lambdaclient"
+	"github.com/acme/durable-lambda-go/cmd/durablectl/internal/viewer"
 	"github.com/acme/durable-lambda-go/emulator"
 )
 
@@ -82,6 +84,9 @@ func cmdServe(ctx context.Context, e env, args []string) (int, error) {
 	}
 	defer h.close()
 	url := h.srv.URL()
+	if err := mountViewer(ctx, h, logger); err != nil {
+		return 0, err
+	}
 	if h.srv.Exposed() {
 		fmt.Fprintf(e.stderr, "WARNING: listening on %s, reachable from other machines. The endpoint has no authentication: anyone who reaches it can start, read, stop and complete executions.\n", h.srv.Addr())
 	}
@@ -94,6 +99,7 @@ Try:
   durablectl list --endpoint %s --function-name %s
 `, ff.name, functionVersion, url, url, ff.name, functionVersion, defaultPayload, url, ff.name)
 	}
+	fmt.Fprintf(e.stdout, "Viewer: %s%s\n", url, viewer.Path)
 	if skipping != nil {
 		fmt.Fprintln(e.stdout, "Virtual time: whenever nothing runs, the clock jumps ahead to the next wait or retry.")
 	}
@@ -231,6 +237,24 @@ func awaitServeChange(ctx context.Context, h *host, clock emulator.Clock) bool {
 		return false
 	}
 	return true
+}
+
+// mountViewer serves the web viewer at viewer.Path on the endpoint's
+// address. It reads through the endpoint's own Lambda API, as it would
+// read an AWS account, and lists the durable functions the host serves.
+func mountViewer(ctx context.Context, h *host, logger *slog.Logger) error {
+	client, err := lambdaclient.New(ctx, lambdaclient.Options{Endpoint: h.srv.URL()})
+	if err != nil {
+		return fmt.Errorf("the viewer's Lambda client: %w", err)
+	}
+	var fns []string
+	for _, f := range h.svc.Functions() {
+		if f.Durable {
+			fns = append(fns, f.Name)
+		}
+	}
+	h.mux.Handle(viewer.Path, viewer.New(viewer.Config{API: client, Functions: fns, AnyHost: h.srv.Exposed(), Logger: logger}))
+	return nil
 }
 
 // registerLimits registers the emulator's limits as flags; 0 keeps the
