@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -383,6 +385,19 @@ func TestServeUntilInterrupted(t *testing.T) {
 			wantLines(t, s.said.String(), `aws lambda invoke --endpoint-url `+regexp.QuoteMeta(url)+` --function-name `+name+`:1 `)
 			if code, stdout, stderr := cli(t, "list", "--endpoint", url, "--function-name", name); code != exitOK || stdout != "no executions of "+name+"\n" {
 				t.Errorf("list against serve: exit %d, %q, %q", code, stdout, stderr)
+			}
+			// The viewer shares the address and lists the hosted function.
+			if viewerURL := s.await(regexp.MustCompile(`Viewer: (\S+)\n`))[1]; viewerURL != url+"/ui/" {
+				t.Errorf("viewer at %s, want %s/ui/", viewerURL, url)
+			}
+			resp, err := http.Get(url + "/ui/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			page, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), `<option value="`+name+`">`) {
+				t.Errorf("GET /ui/: %s, without the function %s:\n%s", resp.Status, name, page)
 			}
 			interrupt()
 			if code, _ := s.wait(); code != exitOK {
