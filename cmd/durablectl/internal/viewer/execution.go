@@ -89,12 +89,12 @@ const minWidth = 0.4
 func (v *Viewer) serveExecution(w http.ResponseWriter, r *http.Request) {
 	arn := r.URL.Query().Get("arn")
 	if arn == "" {
-		v.errorPage(w, r, http.StatusBadRequest, "No execution", "The URL names no execution: add ?arn=<execution ARN>.")
+		v.errorPage(w, http.StatusBadRequest, "No execution", "The URL names no execution: add ?arn=<execution ARN>.")
 		return
 	}
 	exec, live, err := v.load(r.Context(), arn)
 	if err != nil {
-		v.apiErrorPage(w, r, fmt.Sprintf("Execution %s", arn), err)
+		v.apiErrorPage(w, fmt.Sprintf("Execution %s", arn), err)
 		return
 	}
 	v.render(w, http.StatusOK, "execution.html", executionView{

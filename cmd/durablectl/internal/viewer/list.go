@@ -99,12 +99,12 @@ func (v *Viewer) serveList(w http.ResponseWriter, r *http.Request) {
 	}
 	cur, err := decodeCursor(q.Get("page"))
 	if err != nil {
-		v.errorPage(w, r, http.StatusBadRequest, "Bad page", err.Error())
+		v.errorPage(w, http.StatusBadRequest, "Bad page", err.Error())
 		return
 	}
 	rows, next, err := v.listPage(r.Context(), fns, filter, cur)
 	if err != nil {
-		v.apiErrorPage(w, r, "Listing executions", err)
+		v.apiErrorPage(w, "Listing executions", err)
 		return
 	}
 	now := v.cfg.Now()

@@ -91,7 +91,7 @@ func New(cfg Config) *Viewer {
 		writeJSON(w, http.StatusMethodNotAllowed, actionError{"an action is a POST request"})
 	})
 	v.mux.HandleFunc(Path, func(w http.ResponseWriter, r *http.Request) {
-		v.errorPage(w, r, http.StatusNotFound, "No such page", fmt.Sprintf("The viewer has no page at %s.", r.URL.Path))
+		v.errorPage(w, http.StatusNotFound, "No such page", fmt.Sprintf("The viewer has no page at %s.", r.URL.Path))
 	})
 	return v
 }
@@ -144,20 +144,20 @@ type errorView struct {
 }
 
 // errorPage answers status with a page that says what went wrong.
-func (v *Viewer) errorPage(w http.ResponseWriter, r *http.Request, status int, title, msg string) {
+func (v *Viewer) errorPage(w http.ResponseWriter, status int, title, msg string) {
 	v.render(w, status, "error.html", errorView{Title: title, Message: msg})
 }
 
 // apiErrorPage answers a failed API call: 404 for an unknown resource,
 // 400 for a rejected parameter, 502 otherwise.
-func (v *Viewer) apiErrorPage(w http.ResponseWriter, r *http.Request, what string, err error) {
+func (v *Viewer) apiErrorPage(w http.ResponseWriter, what string, err error) {
 	status, title := apiStatus(err)
 	if status == http.StatusNotFound {
-		v.errorPage(w, r, status, title, fmt.Sprintf("%s: %v. It may never have existed, or it was deleted when its retention period ended.", what, err))
+		v.errorPage(w, status, title, fmt.Sprintf("%s: %v. It may never have existed, or it was deleted when its retention period ended.", what, err))
 		return
 	}
 	v.cfg.Logger.Warn("viewer: API call failed", "what", what, "error", err)
-	v.errorPage(w, r, status, title, fmt.Sprintf("%s: %v", what, err))
+	v.errorPage(w, status, title, fmt.Sprintf("%s: %v", what, err))
 }
 
 // apiStatus maps an API error to the viewer's answer.
