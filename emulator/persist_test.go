@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acme/durable-lambda-go/internal/testwait"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -235,7 +236,7 @@ func TestUnencodableChangeWritesNothingQueuedWithIt(t *testing.T) {
 		}()
 		return ch
 	}
-	timeout := time.After(10 * time.Second)
+	timeout := time.After(testwait.Deadline)
 	// x1's commit is under way; x2's start waits in the next group.
 	first := startAsync("x1")
 	select {

@@ -393,7 +393,7 @@ func TestRunCapsConcurrentInvocations(t *testing.T) {
 			for range 8 {
 				arns = append(arns, start(t, svc, "fn", "{}"))
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), testwait.Deadline)
 			defer cancel()
 			runErr := make(chan error, 1)
 			go func() { runErr <- svc.Run(ctx) }()
@@ -403,7 +403,7 @@ func TestRunCapsConcurrentInvocations(t *testing.T) {
 				}
 			}
 			cancel()
-			if err := <-runErr; err != nil {
+			if err := testwait.Recv(t, "Run returns after cancel", runErr); err != nil {
 				t.Fatal(err)
 			}
 			if most > limit {
