@@ -245,6 +245,42 @@
 // errorMessage and stackTrace (the error's own stack trace, or else the
 // stack where it was logged). [WithLogHandler] installs any slog.Handler.
 //
+// # Plugins
+//
+// A [Plugin] (EXPERIMENTAL) observes an execution through optional hooks,
+// registered with [WithPlugins]: tracing, metrics, audit logs.
+//
+//	durable.Start(handler, durable.WithPlugins(durable.Plugin{
+//		OnOperationEnd: func(ctx context.Context, op durable.OperationHookInfo) {
+//			metrics.Count(op.Type, string(op.Status))
+//		},
+//	}))
+//
+// OnInvocationStart and OnInvocationEnd bracket each invocation (with the
+// first-invocation flag, the recorded operations and those the service
+// changed since the previous invocation, and the outcome: SUCCEEDED,
+// FAILED, PENDING or RETRYING). OnOperationStart fires when an operation
+// starts, and again with IsReplay in a later invocation that replays it
+// while it is unfinished (a wait not yet elapsed, a step waiting for its
+// retry); an operation finished in an earlier invocation fires nothing
+// again. OnOperationEnd fires once per operation with its terminal status,
+// recorded result or error, and timestamps; OnOperationChange reports the
+// records of each checkpoint response. The attempt hooks bracket every
+// attempt of a step body or condition check. WrapInvocation,
+// WrapOperationAttemptFn and WrapChildContextFn wrap the handler, attempts
+// and child functions: the context a wrap hook passes on (carrying a span,
+// say) is the parent of the one the user code gets. EnrichLogContext adds
+// fields to the replay-aware loggers' records.
+//
+// Hooks run concurrently for concurrent code, so plugins must be safe for
+// concurrent use. A hook cannot change the execution: a panic is contained
+// and logged, what a wrap hook returns is ignored (the wrapped work's
+// outcome stands), and operation ends and changes run on a goroutine of
+// their own so checkpointing never waits for them.
+// [WithPluginChildOperationsDepth] limits how deep in the tree of child
+// contexts operations are reported. Without plugins the SDK builds no hook
+// information at all.
+//
 // # Testing
 //
 // The durabletest package runs handlers in process against an emulator of
