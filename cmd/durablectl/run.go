@@ -230,10 +230,10 @@ func clockFor(mode string) (emulator.Clock, *skipClock, error) {
 	return nil, nil, usagef("--time must be virtual or real, not %q", mode)
 }
 
-// skipClock is the clock of virtual time (run's, and serve --time virtual's): the wall clock plus an
-// offset that grows each time the clock jumps over a wait. Steps and
-// invocations therefore take their real time, while waits and retry
-// delays take none.
+// skipClock is the clock of virtual time (run's, and serve --time
+// virtual's): the wall clock plus an offset that grows each time the
+// clock jumps over a wait. Steps and invocations therefore take their
+// real time, while waits and retry delays take none.
 type skipClock struct {
 	mu     sync.Mutex
 	offset time.Duration

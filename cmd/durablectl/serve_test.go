@@ -202,7 +202,7 @@ func TestServeAppBadInput(t *testing.T) {
 }
 
 // TestAppFunctions reads a cloud assembly the way serve --cdk-out does
-// and checks what each function is hosted with.
+// and checks what each function, durable or plain, is hosted with.
 func TestAppFunctions(t *testing.T) {
 	dir := writeAssembly(t, `{
 		"F": {"Type": "AWS::Lambda::Function",
@@ -211,6 +211,8 @@ func TestAppFunctions(t *testing.T) {
 				"Environment": {"Variables": {"SELF": {"Ref": "FAlias"}, "QUEUE": {"Ref": "Q"}}}},
 			"Metadata": {"durable-lambda-go:function": {"Name": "F", "Module": "github.com/acme/durable-lambda-go", "Entry": "cmd/durablectl/testdata/fn"}}},
 		"FAlias": {"Type": "AWS::Lambda::Alias", "Properties": {"Name": "live", "FunctionName": {"Ref": "F"}}},
+		"P": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "provided.al2023"},
+			"Metadata": {"durable-lambda-go:function": {"Name": "P", "Entry": "cmd/durablectl/testdata/crashfn"}}},
 		"Q": {"Type": "AWS::SQS::Queue"},
 		"N": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "nodejs22.x"}}
 	}`)
@@ -230,8 +232,12 @@ func TestAppFunctions(t *testing.T) {
 		env:     map[string]string{"SELF": "arn:aws:lambda:us-east-1:123456789012:function:F:live"},
 		aliases: []string{"live"},
 	}
-	if !reflect.DeepEqual(got, []hostedFunction{want}) {
-		t.Errorf("appFunctions = %+v, want [%+v]", got, want)
+	plain := hostedFunction{ // a plain function: no DurableConfig, Lambda's defaults
+		name: "P", pkg: filepath.Join(root, "cmd", "durablectl", "testdata", "crashfn"),
+		timeout: 3 * time.Second, memoryMiB: 128, aliases: []string{},
+	}
+	if !reflect.DeepEqual(got, []hostedFunction{want, plain}) {
+		t.Errorf("appFunctions = %+v, want %+v", got, []hostedFunction{want, plain})
 	}
 	wantLines(t, said.String(),
 		`^not hosting S/N \(nodejs22\.x\): no Go package recorded in its Metadata`,
