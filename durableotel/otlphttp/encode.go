@@ -1,0 +1,308 @@
+package otlphttp
+
+import (
+	"math"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// Field numbers of opentelemetry-proto's trace messages
+// (opentelemetry/proto/collector/trace/v1/trace_service.proto,
+// opentelemetry/proto/trace/v1/trace.proto,
+// opentelemetry/proto/common/v1/common.proto,
+// opentelemetry/proto/resource/v1/resource.proto).
+const (
+	requestResourceSpans = 1 // ExportTraceServiceRequest.resource_spans
+
+	resourceSpansResource   = 1 // ResourceSpans.resource
+	resourceSpansScopeSpans = 2 // ResourceSpans.scope_spans
+	resourceSpansSchemaURL  = 3 // ResourceSpans.schema_url
+	resourceAttributes      = 1 // Resource.attributes
+
+	scopeSpansScope     = 1 // ScopeSpans.scope
+	scopeSpansSpans     = 2 // ScopeSpans.spans
+	scopeSpansSchemaURL = 3 // ScopeSpans.schema_url
+	scopeName           = 1 // InstrumentationScope.name
+	scopeVersion        = 2 // InstrumentationScope.version
+	scopeAttributes     = 3 // InstrumentationScope.attributes
+
+	spanTraceID           = 1
+	spanSpanID            = 2
+	spanTraceState        = 3
+	spanParentSpanID      = 4
+	spanName              = 5
+	spanKind              = 6
+	spanStartTime         = 7 // fixed64
+	spanEndTime           = 8 // fixed64
+	spanAttributes        = 9
+	spanDroppedAttributes = 10
+	spanEvents            = 11
+	spanDroppedEvents     = 12
+	spanLinks             = 13
+	spanDroppedLinks      = 14
+	spanStatus            = 15
+	spanFlags             = 16 // fixed32
+
+	eventTime              = 1 // fixed64
+	eventName              = 2
+	eventAttributes        = 3
+	eventDroppedAttributes = 4
+
+	linkTraceID           = 1
+	linkSpanID            = 2
+	linkTraceState        = 3
+	linkAttributes        = 4
+	linkDroppedAttributes = 5
+	linkFlags             = 6 // fixed32
+
+	statusMessage = 2
+	statusCode    = 3
+
+	keyValueKey   = 1
+	keyValueValue = 2
+
+	anyString = 1
+	anyBool   = 2
+	anyInt    = 3
+	anyDouble = 4 // fixed64
+	anyArray  = 5
+	anyKVList = 6
+	anyBytes  = 7
+
+	arrayValues  = 1 // ArrayValue.values
+	kvListValues = 1 // KeyValueList.values
+)
+
+// Span flags (SpanFlags in trace.proto): the low byte holds the W3C trace
+// flags; bit 8 says whether bit 9 (the parent is remote) is known.
+const (
+	flagsHasIsRemote = 0x100
+	flagsIsRemote    = 0x200
+)
+
+// OTLP status codes (Status.StatusCode), which differ from codes.Code.
+const (
+	otlpStatusOK    = 1
+	otlpStatusError = 2
+)
+
+// scopeKey identifies a resource and instrumentation scope pair.
+type scopeKey struct {
+	res                   *resource.Resource
+	name, version, schema string
+	attrs                 attribute.Distinct
+}
+
+func keyOf(res *resource.Resource, sc instrumentation.Scope) scopeKey {
+	return scopeKey{res: res, name: sc.Name, version: sc.Version, schema: sc.SchemaURL, attrs: sc.Attributes.Equivalent()}
+}
+
+// appendRequest appends spans as an ExportTraceServiceRequest, grouped by
+// resource and instrumentation scope, in the order they first appear.
+func appendRequest(b []byte, spans []sdktrace.ReadOnlySpan) []byte {
+	var resources []*resource.Resource
+	scopes := map[*resource.Resource][]instrumentation.Scope{}
+	groups := map[scopeKey][]sdktrace.ReadOnlySpan{}
+	for _, s := range spans {
+		res, sc := s.Resource(), s.InstrumentationScope()
+		k := keyOf(res, sc)
+		if _, ok := scopes[res]; !ok {
+			resources = append(resources, res)
+		}
+		if _, ok := groups[k]; !ok {
+			scopes[res] = append(scopes[res], sc)
+		}
+		groups[k] = append(groups[k], s)
+	}
+	for _, res := range resources {
+		b = appendEmbedded(b, requestResourceSpans, func(b []byte) []byte {
+			b = appendEmbedded(b, resourceSpansResource, func(b []byte) []byte {
+				return appendAttributes(b, resourceAttributes, res.Attributes())
+			})
+			for _, sc := range scopes[res] {
+				b = appendEmbedded(b, resourceSpansScopeSpans, func(b []byte) []byte {
+					b = appendEmbedded(b, scopeSpansScope, func(b []byte) []byte {
+						b = appendString(b, scopeName, sc.Name)
+						b = appendString(b, scopeVersion, sc.Version)
+						return appendAttributes(b, scopeAttributes, sc.Attributes.ToSlice())
+					})
+					for _, s := range groups[keyOf(res, sc)] {
+						b = appendEmbedded(b, scopeSpansSpans, func(b []byte) []byte { return appendSpan(b, s) })
+					}
+					return appendString(b, scopeSpansSchemaURL, sc.SchemaURL)
+				})
+			}
+			return appendString(b, resourceSpansSchemaURL, res.SchemaURL())
+		})
+	}
+	return b
+}
+
+func appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
+	sc := s.SpanContext()
+	tid, sid := sc.TraceID(), sc.SpanID()
+	b = appendBytes(b, spanTraceID, tid[:])
+	b = appendBytes(b, spanSpanID, sid[:])
+	b = appendString(b, spanTraceState, sc.TraceState().String())
+	flags := uint32(sc.TraceFlags()) | flagsHasIsRemote
+	if p := s.Parent(); p.IsValid() {
+		psid := p.SpanID()
+		b = appendBytes(b, spanParentSpanID, psid[:])
+		if p.IsRemote() {
+			flags |= flagsIsRemote
+		}
+	}
+	b = appendString(b, spanName, s.Name())
+	if k := s.SpanKind(); k != trace.SpanKindUnspecified {
+		b = protowire.AppendTag(b, spanKind, protowire.VarintType)
+		b = protowire.AppendVarint(b, uint64(k)) // the Go and OTLP enums agree
+	}
+	b = appendTime(b, spanStartTime, s.StartTime().UnixNano())
+	b = appendTime(b, spanEndTime, s.EndTime().UnixNano())
+	b = appendAttributes(b, spanAttributes, s.Attributes())
+	b = appendCount(b, spanDroppedAttributes, s.DroppedAttributes())
+	for _, ev := range s.Events() {
+		b = appendEmbedded(b, spanEvents, func(b []byte) []byte {
+			b = appendTime(b, eventTime, ev.Time.UnixNano())
+			b = appendString(b, eventName, ev.Name)
+			b = appendAttributes(b, eventAttributes, ev.Attributes)
+			return appendCount(b, eventDroppedAttributes, ev.DroppedAttributeCount)
+		})
+	}
+	b = appendCount(b, spanDroppedEvents, s.DroppedEvents())
+	for _, l := range s.Links() {
+		b = appendEmbedded(b, spanLinks, func(b []byte) []byte {
+			ltid, lsid := l.SpanContext.TraceID(), l.SpanContext.SpanID()
+			b = appendBytes(b, linkTraceID, ltid[:])
+			b = appendBytes(b, linkSpanID, lsid[:])
+			b = appendString(b, linkTraceState, l.SpanContext.TraceState().String())
+			b = appendAttributes(b, linkAttributes, l.Attributes)
+			b = appendCount(b, linkDroppedAttributes, l.DroppedAttributeCount)
+			lflags := uint32(l.SpanContext.TraceFlags()) | flagsHasIsRemote
+			if l.SpanContext.IsRemote() {
+				lflags |= flagsIsRemote
+			}
+			return appendFixed32(b, linkFlags, lflags)
+		})
+	}
+	b = appendCount(b, spanDroppedLinks, s.DroppedLinks())
+	if st := s.Status(); st.Code != codes.Unset {
+		b = appendEmbedded(b, spanStatus, func(b []byte) []byte {
+			b = appendString(b, statusMessage, st.Description)
+			code := uint64(otlpStatusOK)
+			if st.Code == codes.Error {
+				code = otlpStatusError
+			}
+			b = protowire.AppendTag(b, statusCode, protowire.VarintType)
+			return protowire.AppendVarint(b, code)
+		})
+	}
+	return appendFixed32(b, spanFlags, flags)
+}
+
+func appendAttributes(b []byte, num protowire.Number, kvs []attribute.KeyValue) []byte {
+	for _, kv := range kvs {
+		b = appendEmbedded(b, num, func(b []byte) []byte {
+			b = appendString(b, keyValueKey, string(kv.Key))
+			return appendEmbedded(b, keyValueValue, func(b []byte) []byte { return appendValue(b, kv.Value) })
+		})
+	}
+	return b
+}
+
+// appendValue appends the fields of an AnyValue.
+func appendValue(b []byte, v attribute.Value) []byte {
+	switch v.Type() {
+	case attribute.BOOL:
+		b = protowire.AppendTag(b, anyBool, protowire.VarintType)
+		return protowire.AppendVarint(b, protowire.EncodeBool(v.AsBool()))
+	case attribute.INT64:
+		b = protowire.AppendTag(b, anyInt, protowire.VarintType)
+		return protowire.AppendVarint(b, uint64(v.AsInt64()))
+	case attribute.FLOAT64:
+		b = protowire.AppendTag(b, anyDouble, protowire.Fixed64Type)
+		return protowire.AppendFixed64(b, math.Float64bits(v.AsFloat64()))
+	case attribute.STRING:
+		b = protowire.AppendTag(b, anyString, protowire.BytesType)
+		return protowire.AppendString(b, v.AsString())
+	case attribute.BYTESLICE:
+		b = protowire.AppendTag(b, anyBytes, protowire.BytesType)
+		return protowire.AppendBytes(b, v.AsByteSlice())
+	case attribute.BOOLSLICE:
+		s := v.AsBoolSlice()
+		return appendArray(b, len(s), func(i int) attribute.Value { return attribute.BoolValue(s[i]) })
+	case attribute.INT64SLICE:
+		s := v.AsInt64Slice()
+		return appendArray(b, len(s), func(i int) attribute.Value { return attribute.Int64Value(s[i]) })
+	case attribute.FLOAT64SLICE:
+		s := v.AsFloat64Slice()
+		return appendArray(b, len(s), func(i int) attribute.Value { return attribute.Float64Value(s[i]) })
+	case attribute.STRINGSLICE:
+		s := v.AsStringSlice()
+		return appendArray(b, len(s), func(i int) attribute.Value { return attribute.StringValue(s[i]) })
+	case attribute.SLICE:
+		s := v.AsSlice()
+		return appendArray(b, len(s), func(i int) attribute.Value { return s[i] })
+	case attribute.MAP:
+		return appendEmbedded(b, anyKVList, func(b []byte) []byte {
+			return appendAttributes(b, kvListValues, v.AsMap())
+		})
+	default: // EMPTY: an AnyValue with no field set
+		return b
+	}
+}
+
+func appendArray(b []byte, n int, at func(int) attribute.Value) []byte {
+	return appendEmbedded(b, anyArray, func(b []byte) []byte {
+		for i := range n {
+			b = appendEmbedded(b, arrayValues, func(b []byte) []byte { return appendValue(b, at(i)) })
+		}
+		return b
+	})
+}
+
+// appendEmbedded appends field num holding the message that body appends.
+func appendEmbedded(b []byte, num protowire.Number, body func([]byte) []byte) []byte {
+	b = protowire.AppendTag(b, num, protowire.BytesType)
+	return protowire.AppendBytes(b, body(nil))
+}
+
+// appendString appends a string field, leaving out the empty string (the
+// proto3 default).
+func appendString(b []byte, num protowire.Number, s string) []byte {
+	if s == "" {
+		return b
+	}
+	b = protowire.AppendTag(b, num, protowire.BytesType)
+	return protowire.AppendString(b, s)
+}
+
+func appendBytes(b []byte, num protowire.Number, v []byte) []byte {
+	b = protowire.AppendTag(b, num, protowire.BytesType)
+	return protowire.AppendBytes(b, v)
+}
+
+func appendTime(b []byte, num protowire.Number, unixNano int64) []byte {
+	b = protowire.AppendTag(b, num, protowire.Fixed64Type)
+	return protowire.AppendFixed64(b, uint64(unixNano))
+}
+
+func appendFixed32(b []byte, num protowire.Number, v uint32) []byte {
+	b = protowire.AppendTag(b, num, protowire.Fixed32Type)
+	return protowire.AppendFixed32(b, v)
+}
+
+// appendCount appends a uint32 count field, leaving out zero.
+func appendCount(b []byte, num protowire.Number, n int) []byte {
+	if n <= 0 {
+		return b
+	}
+	b = protowire.AppendTag(b, num, protowire.VarintType)
+	return protowire.AppendVarint(b, uint64(n))
+}
