@@ -6,14 +6,20 @@
 //
 //	STORE_URL   where the store step PUTs each message (http or https);
 //	            when unset, messages are written to the function's log.
+//	OTEL_*      OpenTelemetry tracing (package durableotel): with
+//	            OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_TRACES_EXPORTER=otlp)
+//	            every execution is one trace, exported over OTLP/HTTP;
+//	            when unset, tracing is off and costs nothing per invocation.
 package main
 
 import (
+	"context"
 	"log"
 	"log/slog"
 	"os"
 
 	"github.com/acme/durable-lambda-go/durable"
+	"github.com/acme/durable-lambda-go/durableotel"
 	"github.com/acme/durable-lambda-go/lambda/workflow"
 )
 
@@ -30,5 +36,13 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	durable.Start(w.Handle)
+	var opts []durable.HandlerOption
+	switch tracing, ok, err := durableotel.FromEnv(context.Background(), os.Getenv); {
+	case err != nil:
+		// As the OpenTelemetry specification asks: warn, run untraced.
+		slog.Warn("tracing is off", "error", err)
+	case ok:
+		opts = append(opts, durable.WithPlugins(tracing))
+	}
+	durable.Start(w.Handle, opts...)
 }

@@ -155,6 +155,11 @@ func NewDurableFunction(ctx context.Context, scope constructs.Construct, id stri
 			RetentionPeriod:  awscdk.Duration_Days(jsii.Number(p.retentionDays)),
 		},
 	}
+	if p.tracing {
+		// The function adds the X-Ray statement to its role's default
+		// policy (see suppressNagFindings).
+		fnProps.Tracing = awslambda.Tracing_ACTIVE
+	}
 	if mount != nil {
 		mount.apply(fnProps, env, mountPath)
 	}
@@ -189,7 +194,7 @@ func NewDurableFunction(ctx context.Context, scope constructs.Construct, id stri
 	})
 
 	d.defineStatusEvents(p)
-	d.suppressNagFindings()
+	d.suppressNagFindings(p)
 	return d, nil
 }
 
@@ -262,7 +267,15 @@ func (d *DurableFunction) defineStatusEvents(p resolvedProps) {
 
 // suppressNagFindings records, on the exact resources concerned, the
 // AwsSolutions findings that are intended, each with its reason.
-func (d *DurableFunction) suppressNagFindings() {
+func (d *DurableFunction) suppressNagFindings(p resolvedProps) {
+	if p.tracing {
+		cdknag.NagSuppressions_AddResourceSuppressions(d.Role, &[]*cdknag.NagPackSuppression{{
+			Id: jsii.String("AwsSolutions-IAM5"),
+			Reason: jsii.String("Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords " +
+				"support no resource-level permissions, so the statement Lambda's tracing needs is on \"*\"."),
+			AppliesTo: &[]interface{}{"Resource::*"},
+		}}, jsii.Bool(true))
+	}
 	cdknag.NagSuppressions_AddResourceSuppressions(d.CheckpointPolicy, &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-IAM5"),
 		Reason: jsii.String("Checkpoint and state calls are authorized against execution ARNs " +

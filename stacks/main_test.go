@@ -74,6 +74,7 @@ func customProps() DurableFunctionProps {
 		LogRetention:     awslogs.RetentionDays_ONE_WEEK,
 		AliasName:        "live",
 		StatusFilter:     []wire.ExecutionStatus{wire.ExecutionStatusFailed, wire.ExecutionStatusTimedOut, wire.ExecutionStatusStopped},
+		Tracing:          true,
 	}
 }
 

@@ -109,6 +109,16 @@ type DurableFunctionProps struct {
 	// FileSystem mounts an EFS access point for durable.NewFileSystemSerdes
 	// (see FileSystemMount). Default: none.
 	FileSystem *FileSystemMount
+
+	// Tracing turns on Lambda active tracing: Lambda records an AWS X-Ray
+	// segment for every invocation, and the execution role may send trace
+	// data (xray:PutTraceSegments and xray:PutTelemetryRecords, actions
+	// that take no resource ARN, so on "*"). The durable execution's own
+	// trace — one trace across all its invocations, package durableotel —
+	// is exported over OTLP when Environment sets
+	// OTEL_EXPORTER_OTLP_ENDPOINT; see docs/tracing.md.
+	// Default: false (Lambda's PassThrough mode, no X-Ray permissions).
+	Tracing bool
 }
 
 // PropError reports a DurableFunctionProps field whose value the service
@@ -151,6 +161,7 @@ type resolvedProps struct {
 	logRetention     awslogs.RetentionDays
 	aliasName        string
 	statusFilter     []wire.ExecutionStatus
+	tracing          bool
 }
 
 // resolve applies the defaults and validates the result. It returns every
@@ -169,6 +180,7 @@ func (p *DurableFunctionProps) resolve() (resolvedProps, error) {
 		logRetention:     orDefault(in.LogRetention, awslogs.RetentionDays_ONE_MONTH),
 		aliasName:        orDefault(in.AliasName, DefaultAliasName),
 		statusFilter:     in.StatusFilter,
+		tracing:          in.Tracing,
 	}
 	retention := orDefault(in.Retention, DefaultRetention)
 

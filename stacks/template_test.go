@@ -345,3 +345,50 @@ func sortStatements(sts []map[string]interface{}) {
 	}
 	sort.Slice(sts, func(i, j int) bool { return canonical(sts[i]) < canonical(sts[j]) })
 }
+
+// TestTracing checks the Tracing prop: active tracing on the function and
+// exactly the two X-Ray actions on the function role when it is set (the
+// Custom stack), neither when it is not (Default).
+func TestTracing(t *testing.T) {
+	eachStack(t, func(t *testing.T, tc stackCase, tpl template) {
+		_, fn := tpl.only(t, "AWS::Lambda::Function")
+		roleID, _ := tpl.functionRole(t)
+		tracing := tc.name == "Custom"
+		var want interface{}
+		if tracing {
+			want = map[string]interface{}{"Mode": "Active"}
+		}
+		if got := props(fn)["TracingConfig"]; !reflect.DeepEqual(got, want) {
+			t.Errorf("Function TracingConfig = %s, want %s", canonical(got), canonical(want))
+		}
+		var xray []map[string]interface{}
+		for id, p := range tpl.resources("AWS::IAM::Policy") {
+			onRole := false
+			for _, r := range strs(props(p)["Roles"]) {
+				onRole = onRole || reflect.DeepEqual(r, ref(roleID))
+			}
+			for _, st := range tpl.statements()[id] {
+				for _, a := range strs(st["Action"]) {
+					if strings.HasPrefix(a.(string), "xray:") {
+						if !onRole {
+							t.Errorf("%s grants X-Ray actions to another role: %s", id, canonical(st))
+						}
+						xray = append(xray, st)
+						break
+					}
+				}
+			}
+		}
+		wantXray := []map[string]interface{}{{
+			"Effect":   "Allow",
+			"Action":   []interface{}{"xray:PutTelemetryRecords", "xray:PutTraceSegments"},
+			"Resource": "*",
+		}}
+		if !tracing {
+			wantXray = nil
+		}
+		if !reflect.DeepEqual(xray, wantXray) {
+			t.Errorf("X-Ray statements = %s, want %s", canonical(xray), canonical(wantXray))
+		}
+	})
+}

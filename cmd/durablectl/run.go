@@ -59,9 +59,13 @@ func cmdRun(ctx context.Context, e env, args []string) (int, error) {
 	timeMode := fs.String("time", "virtual", "virtual: the clock runs at real speed but jumps over waits and retry delays; real: wait for them")
 	timeout := fs.Duration("timeout", 10*time.Minute, "give up after this much wall-clock time")
 	asJSON := fs.Bool("json", false, "print the execution and its history as JSON instead of progress and a tree")
+	withTrace := fs.Bool("trace", false, "receive the function's OpenTelemetry spans (OTLP/HTTP on loopback) and print the execution's span tree; the function must trace with durableotel.FromEnv, as the seed function does")
 	pos, err := parseArgs(fs, args, 0, 1)
 	if err != nil {
 		return 0, err
+	}
+	if *withTrace && *asJSON {
+		return 0, usagef("--trace prints a tree: it does not go with --json")
 	}
 	ff.name = ff.functionName()
 	if len(pos) == 1 && *payloadFlag != "" {
@@ -90,8 +94,17 @@ func cmdRun(ctx context.Context, e env, args []string) (int, error) {
 	if *asJSON {
 		progressOut = e.stderr
 	}
+	fn := ff.function()
+	var traces *traceReceiver
+	if *withTrace {
+		if traces, err = startTraceReceiver(); err != nil {
+			return 0, err
+		}
+		defer traces.close()
+		fn.env = map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": traces.url()}
+	}
 	h, err := startHost(ctx, hostConfig{
-		functions: []hostedFunction{ff.function()}, dataDir: ff.dataDir, quarantine: ff.quarantine, limits: ff.limits,
+		functions: []hostedFunction{fn}, dataDir: ff.dataDir, quarantine: ff.quarantine, limits: ff.limits,
 		addr: "", clock: clock, output: out, logger: slog.New(slog.DiscardHandler), progress: progressOut,
 	})
 	if err != nil {
@@ -144,6 +157,16 @@ func cmdRun(ctx context.Context, e env, args []string) (int, error) {
 	} else {
 		fmt.Fprintln(e.stdout)
 		writeTree(e.stdout, exec, events)
+	}
+	if traces != nil {
+		// Each invocation flushes its spans before it answers, so by now
+		// the receiver holds every span of the execution.
+		if spans := traces.traceOf(arn); len(spans) > 0 {
+			fmt.Fprintln(e.stdout)
+			writeSpanTree(e.stdout, arn, spans)
+		} else {
+			fmt.Fprintln(e.stderr, "durablectl:", errNoSpans)
+		}
 	}
 	return exitCodeOf(exec.Status), nil
 }

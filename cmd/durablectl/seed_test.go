@@ -86,3 +86,25 @@ func shape(events []wire.Event) []string {
 	}
 	return out
 }
+
+// TestRunTraceThroughOTLP runs the seed binary with --trace: the function
+// exports its spans over OTLP/HTTP to durablectl, which prints the span
+// tree of the execution.
+func TestRunTraceThroughOTLP(t *testing.T) {
+	code, stdout, stderr := cli(t, "run", "--binary", seedBinary, "--trace", "--name", "traced-1", `{"message":"hello"}`)
+	if code != exitOK {
+		t.Fatalf("exit %d; stderr:\n%s\nstdout:\n%s", code, stderr, stdout)
+	}
+	wantLines(t, stdout,
+		`^traced-1  SUCCEEDED  in .* \(1 invocation\)$`,
+		`^trace [0-9a-f]{32} \(8 spans\)$`,
+		`^└─ execution +SUCCEEDED +`,
+		`^   ├─ Step validate +SUCCEEDED +`,
+		`^   │  └─ attempt 1 +SUCCEEDED +`,
+		`^   ├─ Step transform +SUCCEEDED +`,
+		`^   │  └─ attempt 1 +SUCCEEDED +`,
+		`^   ├─ Step store +SUCCEEDED +`,
+		`^   │  └─ attempt 1 +SUCCEEDED +`,
+		`^   └─ invocation +SUCCEEDED +`,
+	)
+}

@@ -23,6 +23,19 @@ func writeTree(w io.Writer, exec wire.Execution, events []wire.Event) {
 		invs += fmt.Sprintf(", %d failed", failed)
 	}
 	fmt.Fprintf(w, "%s  %s  %s (%s)\n", exec.DurableExecutionName, exec.Status, dur, invs)
+	writeNodes(w, tl.Roots)
+	switch {
+	case exec.Result != nil:
+		fmt.Fprintf(w, "result: %s\n", *exec.Result)
+	case exec.Error != nil:
+		fmt.Fprintf(w, "error: %s\n", timeline.ErrorText(exec.Error))
+		writeStack(w, "", exec.Error.StackTrace)
+	}
+}
+
+// writeNodes prints operations as a tree: label, status, attempts,
+// duration and error, in aligned columns.
+func writeNodes(w io.Writer, roots []*timeline.Operation) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	var walk func(nodes []*timeline.Operation, prefix string)
 	walk = func(nodes []*timeline.Operation, prefix string) {
@@ -51,15 +64,8 @@ func writeTree(w io.Writer, exec wire.Execution, events []wire.Event) {
 			walk(n.Children, prefix+next)
 		}
 	}
-	walk(tl.Roots, "")
+	walk(roots, "")
 	_ = tw.Flush()
-	switch {
-	case exec.Result != nil:
-		fmt.Fprintf(w, "result: %s\n", *exec.Result)
-	case exec.Error != nil:
-		fmt.Fprintf(w, "error: %s\n", timeline.ErrorText(exec.Error))
-		writeStack(w, "", exec.Error.StackTrace)
-	}
 }
 
 // writeStack prints a recorded stack trace, one "  at frame" line each
