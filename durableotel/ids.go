@@ -1,13 +1,9 @@
 package durableotel
 
 import (
-	"context"
 	"crypto/sha256"
-	"encoding/binary"
-	"math/rand/v2"
 	"strconv"
 
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -25,8 +21,11 @@ const (
 // bytes of the SHA-256 of the ARN. Every invocation of the execution, in
 // any process, derives the same id, so its spans form one trace.
 func TraceID(executionArn string) trace.TraceID {
+	var buf [256]byte
+	b := append(buf[:0], "durable-trace\x00"...)
+	b = append(b, executionArn...)
+	sum := sha256.Sum256(b)
 	var tid trace.TraceID
-	sum := sha256.Sum256([]byte("durable-trace\x00" + executionArn))
 	copy(tid[:], sum[:])
 	if !tid.IsValid() {
 		tid[15] = 1
@@ -54,10 +53,10 @@ func spanID(executionArn, kind, id string, attempt int) trace.SpanID {
 	return sid
 }
 
-// ExecutionSpanID, OperationSpanID and AttemptSpanID return the span ids
-// the plugin gives an execution's root span, an operation's span and an
-// attempt's span. Code outside the plugin (a test, a viewer) uses them to
-// find a span; the plugin's spans take them through IDGenerator.
+// ExecutionSpanID returns the span id of the execution's root span;
+// OperationSpanID, AttemptSpanID and InvocationSpanID those of its
+// operations, attempts and invocations. Code outside the plugin (a test, a
+// viewer) uses them to find a span.
 func ExecutionSpanID(executionArn string) trace.SpanID {
 	return spanID(executionArn, idExecution, "", 0)
 }
@@ -80,63 +79,9 @@ func InvocationSpanID(executionArn, requestID string) trace.SpanID {
 	return spanID(executionArn, idInvocation, requestID, 0)
 }
 
-// spanContext is the sampled, remote span context of a span the plugin
-// derives: the parent of a span it starts, whether that span was exported
-// by this invocation, an earlier one or not yet.
+// spanContext is the sampled span context of a span the plugin derives
+// (the span's own, or its parent's, whether that was exported by this
+// invocation, an earlier one or not yet).
 func spanContext(tid trace.TraceID, sid trace.SpanID) trace.SpanContext {
-	return trace.NewSpanContext(trace.SpanContextConfig{
-		TraceID: tid, SpanID: sid, TraceFlags: trace.FlagsSampled, Remote: true,
-	})
-}
-
-// idsKey carries the ids the plugin wants for the span it starts next.
-type idsKey struct{}
-
-type wantIDs struct {
-	tid trace.TraceID
-	sid trace.SpanID
-}
-
-// IDGenerator returns the OpenTelemetry SDK id generator the plugin's
-// tracer provider must use: for the spans the plugin starts it returns the
-// derived ids, so that an operation met again by a later invocation, or by
-// a retried one, keeps its span id; for every other span it returns random
-// ids, like the SDK's default generator.
-//
-//	tp := sdktrace.NewTracerProvider(sdktrace.WithIDGenerator(durableotel.IDGenerator()), ...)
-func IDGenerator() sdktrace.IDGenerator { return idGenerator{} }
-
-type idGenerator struct{}
-
-func (idGenerator) NewIDs(ctx context.Context) (trace.TraceID, trace.SpanID) {
-	if w, ok := ctx.Value(idsKey{}).(wantIDs); ok {
-		return w.tid, w.sid
-	}
-	return randomTraceID(), randomSpanID()
-}
-
-func (idGenerator) NewSpanID(ctx context.Context, tid trace.TraceID) trace.SpanID {
-	if w, ok := ctx.Value(idsKey{}).(wantIDs); ok && w.tid == tid {
-		return w.sid
-	}
-	return randomSpanID()
-}
-
-// randomTraceID and randomSpanID make ids the way the SDK's default
-// generator does (math/rand/v2, never all zero).
-func randomTraceID() trace.TraceID {
-	var tid trace.TraceID
-	for !tid.IsValid() {
-		binary.NativeEndian.PutUint64(tid[:8], rand.Uint64())
-		binary.NativeEndian.PutUint64(tid[8:], rand.Uint64())
-	}
-	return tid
-}
-
-func randomSpanID() trace.SpanID {
-	var sid trace.SpanID
-	for !sid.IsValid() {
-		binary.NativeEndian.PutUint64(sid[:], rand.Uint64())
-	}
-	return sid
+	return trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: trace.FlagsSampled})
 }

@@ -10,6 +10,8 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/acme/durable-lambda-go/durable"
@@ -37,16 +39,31 @@ const (
 	AttrErrorType         = attribute.Key("error.type")
 )
 
-// New returns the plugin, tracing through tp. For span ids that stay the
-// same across invocations, tp must be an OpenTelemetry SDK provider built
-// with IDGenerator (NewTracerProvider does that). When tp has a
-// ForceFlush method (the SDK's provider does), the plugin calls it at the
-// end of every invocation, before the response is sent: Lambda may freeze
-// the process after that.
-func New(tp trace.TracerProvider) durable.Plugin {
-	t := &tracer{tr: tp.Tracer(ScopeName)}
-	if f, ok := tp.(interface{ ForceFlush(context.Context) error }); ok {
-		t.flush = f.ForceFlush
+// Option configures New.
+type Option func(*tracer)
+
+// WithResource sets the resource the spans describe (the service, the
+// function); default none.
+func WithResource(res *resource.Resource) Option {
+	return func(t *tracer) { t.res = res }
+}
+
+// New returns the plugin. Its spans go to sp, normally a batch span
+// processor over an exporter (sdktrace.NewBatchSpanProcessor); in tests, a
+// simple one over the SDK's in-memory exporter. The plugin calls sp.OnEnd
+// with each finished span (never OnStart: it builds spans when they end)
+// and sp.ForceFlush at the end of every invocation, before the response is
+// sent, because Lambda may freeze the process after that. The caller shuts
+// sp down.
+//
+// The contexts the plugin passes on carry the current span (the
+// invocation's to the handler, an attempt's to a step body, an operation's
+// to a child context), so spans that code starts through any
+// OpenTelemetry tracer nest under them.
+func New(sp sdktrace.SpanProcessor, opts ...Option) durable.Plugin {
+	t := &tracer{sp: sp}
+	for _, o := range opts {
+		o(t)
 	}
 	return durable.Plugin{
 		WrapInvocation:         t.wrapInvocation,
@@ -59,18 +76,20 @@ func New(tp trace.TracerProvider) durable.Plugin {
 }
 
 type tracer struct {
-	tr    trace.Tracer
-	flush func(context.Context) error
+	sp  sdktrace.SpanProcessor
+	res *resource.Resource
 
-	mu          sync.Mutex
-	invocations map[string]trace.Span // by request id, from WrapInvocation to OnInvocationEnd
+	mu sync.Mutex
+	// invocations holds each running invocation's unfinished span by
+	// request id, from WrapInvocation to OnInvocationEnd; nil for an
+	// invocation of an execution that had already ended.
+	invocations map[string]*span
 }
 
-// start starts a span with the derived ids sid under parent.
-func (t *tracer) start(ctx context.Context, parent trace.SpanContext, sid trace.SpanID, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
-	ctx = trace.ContextWithRemoteSpanContext(ctx, parent)
-	ctx = context.WithValue(ctx, idsKey{}, wantIDs{tid: parent.TraceID(), sid: sid})
-	return t.tr.Start(ctx, name, opts...)
+// emit hands a finished span to the processor.
+func (t *tracer) emit(s *span) {
+	s.res = t.res
+	t.sp.OnEnd(s)
 }
 
 // parentOf returns the span context of the operation parentID, or of the
@@ -82,62 +101,97 @@ func parentOf(tid trace.TraceID, executionArn, parentID string) trace.SpanContex
 	return spanContext(tid, OperationSpanID(executionArn, parentID))
 }
 
+// wrapInvocation runs an invocation with its span, under the execution's
+// root span, as the current span. An invocation of an execution that has
+// already ended (the durabletest runner's replay check replays the closed
+// history once more) adds nothing to the trace: its operations all
+// finished before.
 func (t *tracer) wrapInvocation(ctx context.Context, info durable.InvocationHookInfo, fn func(context.Context) (any, error)) (any, error) {
-	tid := TraceID(info.ExecutionArn)
-	ctx, span := t.start(ctx, spanContext(tid, ExecutionSpanID(info.ExecutionArn)),
-		InvocationSpanID(info.ExecutionArn, info.RequestID), "invocation",
-		trace.WithSpanKind(trace.SpanKindServer),
-		trace.WithAttributes(
+	var s *span
+	if !executionEnded(info.Operations) {
+		tid := TraceID(info.ExecutionArn)
+		s = &span{
+			name:   "invocation",
+			sc:     spanContext(tid, InvocationSpanID(info.ExecutionArn, info.RequestID)),
+			parent: spanContext(tid, ExecutionSpanID(info.ExecutionArn)),
+			kind:   trace.SpanKindServer,
+			start:  time.Now(),
+		}
+		s.attrs = append(make([]attribute.KeyValue, 0, 5),
 			AttrExecutionArn.String(info.ExecutionArn),
 			AttrRequestID.String(info.RequestID),
 			AttrInvocationFirst.Bool(info.IsFirstInvocation),
-		))
+		)
+		ctx = trace.ContextWithSpanContext(ctx, s.sc)
+	}
 	t.mu.Lock()
 	if t.invocations == nil {
-		t.invocations = map[string]trace.Span{}
+		t.invocations = map[string]*span{}
 	}
-	t.invocations[info.RequestID] = span
+	t.invocations[info.RequestID] = s
 	t.mu.Unlock()
 	return fn(ctx)
 }
 
 func (t *tracer) invocationEnd(ctx context.Context, info durable.InvocationEndHookInfo) {
 	t.mu.Lock()
-	span := t.invocations[info.RequestID]
+	s, wrapped := t.invocations[info.RequestID]
 	delete(t.invocations, info.RequestID)
 	t.mu.Unlock()
-	if span != nil {
-		span.SetAttributes(AttrInvocationStatus.String(string(info.Status)))
-		setError(span, info.ExecutionError)
-		span.End()
+	if wrapped && s == nil {
+		return // the execution had ended before this invocation
+	}
+	if s != nil {
+		s.end = time.Now()
+		s.attrs = append(s.attrs, AttrInvocationStatus.String(string(info.Status)))
+		s.setError(info.ExecutionError)
+		t.emit(s)
 	}
 	switch info.Status {
 	case durable.PluginInvocationSucceeded, durable.PluginInvocationFailed:
-		t.executionEnd(ctx, info)
+		t.executionEnd(info)
 	}
-	if t.flush != nil {
-		// A failed flush is the exporter's to report (otel.Handle); the
-		// execution goes on without these spans.
-		_ = t.flush(ctx)
+	// A failed flush is the exporter's to report (otel.Handle); the
+	// execution goes on without these spans.
+	_ = t.sp.ForceFlush(ctx)
+}
+
+// executionEnded reports whether the EXECUTION operation among ops has a
+// terminal status.
+func executionEnded(ops map[string]durable.OperationHookInfo) bool {
+	for _, op := range ops {
+		if op.Type == "EXECUTION" {
+			switch op.Status {
+			case durable.PluginOperationStarted, durable.PluginOperationPending, durable.PluginOperationReady, "":
+				return false
+			}
+			return true
+		}
 	}
+	return false
 }
 
 // executionEnd emits the execution's root span, from the execution's start
 // to now, from the invocation that ended it.
-func (t *tracer) executionEnd(ctx context.Context, info durable.InvocationEndHookInfo) {
+func (t *tracer) executionEnd(info durable.InvocationEndHookInfo) {
+	now := time.Now()
 	start := info.ExecutionStartTimestamp
 	if start.IsZero() {
-		start = time.Now()
+		start = now
 	}
-	tid := TraceID(info.ExecutionArn)
-	ctx = context.WithValue(ctx, idsKey{}, wantIDs{tid: tid, sid: ExecutionSpanID(info.ExecutionArn)})
-	_, span := t.tr.Start(ctx, "execution", trace.WithNewRoot(), trace.WithTimestamp(start),
-		trace.WithAttributes(
-			AttrExecutionArn.String(info.ExecutionArn),
-			AttrExecutionStatus.String(string(info.Status)),
-		))
-	setError(span, info.ExecutionError)
-	span.End()
+	s := &span{
+		name:  "execution",
+		sc:    spanContext(TraceID(info.ExecutionArn), ExecutionSpanID(info.ExecutionArn)),
+		kind:  trace.SpanKindInternal,
+		start: start,
+		end:   now,
+	}
+	s.attrs = append(make([]attribute.KeyValue, 0, 3),
+		AttrExecutionArn.String(info.ExecutionArn),
+		AttrExecutionStatus.String(string(info.Status)),
+	)
+	s.setError(info.ExecutionError)
+	t.emit(s)
 }
 
 // operationName is the span name of an operation: its subtype and name.
@@ -152,13 +206,38 @@ func operationName(info *durable.OperationHookInfo) string {
 	return kind + " " + info.Name
 }
 
-func operationAttrs(info *durable.OperationHookInfo, extra int) []attribute.KeyValue {
-	attrs := make([]attribute.KeyValue, 0, 6+extra)
-	attrs = append(attrs,
+// operationEnd emits an operation's span when it reaches its terminal
+// status, from its recorded start to its recorded end: the invocation that
+// sees the end emits the span of an operation that other invocations
+// started (a wait, a callback, a retried step).
+func (t *tracer) operationEnd(_ context.Context, info durable.OperationHookInfo) {
+	if info.Type == "EXECUTION" {
+		return
+	}
+	end := info.EndTimestamp
+	if end.IsZero() {
+		end = time.Now()
+	}
+	start := info.StartTimestamp
+	if start.IsZero() {
+		start = end
+	}
+	tid := TraceID(info.ExecutionArn)
+	o := &operationSpan{span: span{
+		name:   operationName(&info),
+		sc:     spanContext(tid, OperationSpanID(info.ExecutionArn, info.ID)),
+		parent: parentOf(tid, info.ExecutionArn, info.ParentID),
+		kind:   trace.SpanKindInternal,
+		start:  start,
+		end:    end,
+	}}
+	s := &o.span
+	attrs := append(o.attrBuf[:0],
 		AttrExecutionArn.String(info.ExecutionArn),
 		AttrOperationID.String(info.ID),
 		AttrOperationType.String(info.Type),
 		AttrOperationSubType.String(info.SubType),
+		AttrOperationStatus.String(string(info.Status)),
 	)
 	if info.Name != "" {
 		attrs = append(attrs, AttrOperationName.String(info.Name))
@@ -166,75 +245,64 @@ func operationAttrs(info *durable.OperationHookInfo, extra int) []attribute.KeyV
 	if info.ParentID != "" {
 		attrs = append(attrs, AttrOperationParentID.String(info.ParentID))
 	}
-	return attrs
-}
-
-// operationEnd emits an operation's span when it reaches its terminal
-// status, from its recorded start to its recorded end: the invocation that
-// sees the end emits the span of an operation that other invocations
-// started (a wait, a callback, a retried step).
-func (t *tracer) operationEnd(ctx context.Context, info durable.OperationHookInfo) {
-	if info.Type == "EXECUTION" {
-		return
-	}
-	start, end := info.StartTimestamp, info.EndTimestamp
-	if end.IsZero() {
-		end = time.Now()
-	}
-	if start.IsZero() {
-		start = end
-	}
-	attrs := append(operationAttrs(&info, 2), AttrOperationStatus.String(string(info.Status)))
 	if info.Attempt > 0 {
 		attrs = append(attrs, AttrAttempt.Int(info.Attempt))
 	}
-	tid := TraceID(info.ExecutionArn)
-	_, span := t.start(ctx, parentOf(tid, info.ExecutionArn, info.ParentID), OperationSpanID(info.ExecutionArn, info.ID),
-		operationName(&info), trace.WithTimestamp(start), trace.WithAttributes(attrs...))
+	s.attrs = attrs
 	if info.Status != durable.PluginOperationSucceeded {
-		span.SetStatus(codes.Error, string(info.Status))
-		if info.Error != nil {
-			setError(span, info.Error)
-		}
+		s.status = sdktrace.Status{Code: codes.Error, Description: string(info.Status)}
+		s.setError(info.Error)
 	}
-	span.End(trace.WithTimestamp(end))
+	t.emit(s)
 }
 
-// wrapAttempt runs one attempt of a step (or condition check) in a span
-// under its operation's span, linked to the invocation that ran it. The
-// step body's context carries the span, so spans the body starts (an HTTP
-// client's) nest under the attempt.
+// wrapAttempt runs one attempt of a step (or condition check) with its
+// span, under its operation's span and linked to the invocation that runs
+// it, as the current span: spans the body starts (an HTTP client's) nest
+// under the attempt. The operation's identity is on the operation's span;
+// an attempt carries what tells it apart.
 func (t *tracer) wrapAttempt(ctx context.Context, info durable.AttemptHookInfo, fn func(context.Context) (any, error)) (any, error) {
-	start := info.StartTimestamp
-	if start.IsZero() {
-		start = time.Now()
-	}
-	opts := []trace.SpanStartOption{
-		trace.WithTimestamp(start),
-		trace.WithAttributes(append(operationAttrs(&info.OperationHookInfo, 1), AttrAttempt.Int(info.Attempt))...),
-	}
-	if inv := trace.SpanContextFromContext(ctx); inv.IsValid() {
-		opts = append(opts, trace.WithLinks(trace.Link{SpanContext: inv}))
-	}
 	tid := TraceID(info.ExecutionArn)
-	ctx, span := t.start(ctx, spanContext(tid, OperationSpanID(info.ExecutionArn, info.ID)),
-		AttemptSpanID(info.ExecutionArn, info.ID, info.Attempt), "attempt "+strconv.Itoa(info.Attempt), opts...)
-	defer span.End()
-	v, err := fn(ctx)
-	if err != nil {
-		span.SetAttributes(AttrAttemptOutcome.String(string(durable.PluginAttemptFailed)))
-		setError(span, err)
-	} else {
-		span.SetAttributes(AttrAttemptOutcome.String(string(durable.PluginAttemptSucceeded)))
+	a := &attemptSpan{span: span{
+		name:   attemptName(info.Attempt),
+		sc:     spanContext(tid, AttemptSpanID(info.ExecutionArn, info.ID, info.Attempt)),
+		parent: spanContext(tid, OperationSpanID(info.ExecutionArn, info.ID)),
+		kind:   trace.SpanKindInternal,
+		start:  time.Now(),
+	}}
+	s := &a.span
+	s.attrs = append(a.attrBuf[:0], AttrOperationID.String(info.ID), AttrAttempt.Int(info.Attempt))
+	if inv := trace.SpanContextFromContext(ctx); inv.IsValid() {
+		a.linkBuf[0] = sdktrace.Link{SpanContext: inv}
+		s.links = a.linkBuf[:]
 	}
+	v, err := fn(trace.ContextWithSpanContext(ctx, s.sc))
+	s.end = time.Now()
+	if err != nil {
+		s.attrs = append(s.attrs, AttrAttemptOutcome.String(string(durable.PluginAttemptFailed)))
+		s.setError(err)
+	} else {
+		s.attrs = append(s.attrs, AttrAttemptOutcome.String(string(durable.PluginAttemptSucceeded)))
+	}
+	t.emit(s)
 	return v, err
+}
+
+// attemptNames are the span names of the first attempts, made once.
+var attemptNames = [...]string{"attempt 0", "attempt 1", "attempt 2", "attempt 3", "attempt 4", "attempt 5", "attempt 6", "attempt 7", "attempt 8", "attempt 9"}
+
+func attemptName(n int) string {
+	if n >= 0 && n < len(attemptNames) {
+		return attemptNames[n]
+	}
+	return "attempt " + strconv.Itoa(n)
 }
 
 // wrapChild runs a child context's function with its operation's span as
 // the current span, so spans started in it nest under the operation.
 func (t *tracer) wrapChild(ctx context.Context, info durable.OperationHookInfo, fn func(context.Context) (any, error)) (any, error) {
 	tid := TraceID(info.ExecutionArn)
-	return fn(trace.ContextWithRemoteSpanContext(ctx, spanContext(tid, OperationSpanID(info.ExecutionArn, info.ID))))
+	return fn(trace.ContextWithSpanContext(ctx, spanContext(tid, OperationSpanID(info.ExecutionArn, info.ID))))
 }
 
 // enrichLog adds the current trace and span ids to the SDK's log records.
@@ -246,14 +314,14 @@ func enrichLog(ctx context.Context) map[string]any {
 	return map[string]any{"traceId": sc.TraceID().String(), "spanId": sc.SpanID().String()}
 }
 
-// setError marks span as failed by err, with err's type: the recorded
+// setError marks the span as failed by err, with err's type: the recorded
 // ErrorType of a durable error, else the Go type.
-func setError(span trace.Span, err error) {
+func (s *span) setError(err error) {
 	if err == nil {
 		return
 	}
-	span.SetStatus(codes.Error, err.Error())
-	span.SetAttributes(AttrErrorType.String(errorType(err)))
+	s.status = sdktrace.Status{Code: codes.Error, Description: err.Error()}
+	s.attrs = append(s.attrs, AttrErrorType.String(errorType(err)))
 }
 
 func errorType(err error) string {

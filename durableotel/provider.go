@@ -13,24 +13,19 @@ import (
 	"github.com/acme/durable-lambda-go/durableotel/otlphttp"
 )
 
-// NewTracerProvider returns an OpenTelemetry SDK tracer provider built with
-// opts and IDGenerator, for New.
-func NewTracerProvider(opts ...sdktrace.TracerProviderOption) *sdktrace.TracerProvider {
-	return sdktrace.NewTracerProvider(append(opts, sdktrace.WithIDGenerator(IDGenerator()))...)
-}
-
 // FromEnv configures tracing from the standard OpenTelemetry environment
 // variables, for a Lambda function's main. It returns ok false, and does
 // nothing else, when tracing is not asked for: OTEL_SDK_DISABLED is true,
 // OTEL_TRACES_EXPORTER is "none", or OTEL_TRACES_EXPORTER is unset and
 // neither OTEL_EXPORTER_OTLP_ENDPOINT nor OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
 // is set. Otherwise (OTEL_TRACES_EXPORTER "otlp", or an endpoint) it returns
-// the plugin over a provider that batches spans to an OTLP/HTTP exporter
-// (package otlphttp, configured by the OTEL_EXPORTER_OTLP_* variables) and
-// flushes them at the end of each invocation. The provider also reads the
-// SDK's own variables (OTEL_TRACES_SAMPLER, OTEL_BSP_*), and its resource
-// OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES; on Lambda the service name
-// defaults to the function's name.
+// the plugin over a batch span processor (which reads OTEL_BSP_*) and an
+// OTLP/HTTP exporter (package otlphttp, configured by the
+// OTEL_EXPORTER_OTLP_* variables), flushed at the end of each invocation.
+// The resource comes from OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES
+// (read from the process environment); on Lambda the service name
+// defaults to the function's name. Every execution is traced: the plugin
+// has no sampler.
 //
 // getenv is os.Getenv in production. An error means the variables ask for
 // tracing in a way this package does not support (another exporter or
@@ -63,8 +58,7 @@ func FromEnv(ctx context.Context, getenv func(string) string) (plugin durable.Pl
 	if err != nil {
 		return durable.Plugin{}, false, err
 	}
-	tp := NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res))
-	return New(tp), true, nil
+	return New(sdktrace.NewBatchSpanProcessor(exp), WithResource(res)), true, nil
 }
 
 // lambdaResource describes the function from Lambda's environment, under
