@@ -171,10 +171,17 @@ func executionEnded(ops map[string]durable.OperationHookInfo) bool {
 	return false
 }
 
-// executionEnd emits the execution's root span, from the execution's start
-// to now, from the invocation that ended it.
+// executionEnd emits the execution's root span, from the invocation that
+// ended it: from the execution's recorded start to now or, if later, the
+// last recorded end of its operations (the service's clock, which records
+// them, need not agree with the function's to the millisecond).
 func (t *tracer) executionEnd(info durable.InvocationEndHookInfo) {
 	now := time.Now()
+	for _, op := range info.Operations {
+		if op.EndTimestamp.After(now) {
+			now = op.EndTimestamp
+		}
+	}
 	start := info.ExecutionStartTimestamp
 	if start.IsZero() {
 		start = now

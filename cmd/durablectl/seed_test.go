@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -87,24 +88,36 @@ func shape(events []wire.Event) []string {
 	return out
 }
 
-// TestRunTraceThroughOTLP runs the seed binary with --trace: the function
-// exports its spans over OTLP/HTTP to durablectl, which prints the span
-// tree of the execution.
+// TestRunTraceThroughOTLP runs the demo function with --trace: the
+// function exports its spans over OTLP/HTTP to durablectl, which prints the
+// execution's span tree: one trace across the three invocations, the
+// retried step's attempts under the step. Siblings are in start order,
+// which mixes the service's virtual clock (operations) with real time
+// (invocations), so each sibling is looked for on its own.
 func TestRunTraceThroughOTLP(t *testing.T) {
-	code, stdout, stderr := cli(t, "run", "--binary", seedBinary, "--trace", "--name", "traced-1", `{"message":"hello"}`)
+	code, stdout, stderr := cli(t, "run", "--binary", demoBinary, "--trace", "--name", "traced-1", `{"name":"ada","wait":30,"flaky":1}`)
 	if code != exitOK {
 		t.Fatalf("exit %d; stderr:\n%s\nstdout:\n%s", code, stderr, stdout)
 	}
 	wantLines(t, stdout,
-		`^traced-1  SUCCEEDED  in .* \(1 invocation\)$`,
-		`^trace [0-9a-f]{32} \(8 spans\)$`,
+		`^traced-1  SUCCEEDED  in .* \(3 invocations\)$`,
+		`^trace [0-9a-f]{32} \(10 spans\)$`,
 		`^└─ execution +SUCCEEDED +`,
-		`^   ├─ Step validate +SUCCEEDED +`,
-		`^   │  └─ attempt 1 +SUCCEEDED +`,
-		`^   ├─ Step transform +SUCCEEDED +`,
-		`^   │  └─ attempt 1 +SUCCEEDED +`,
-		`^   ├─ Step store +SUCCEEDED +`,
-		`^   │  └─ attempt 1 +SUCCEEDED +`,
-		`^   └─ invocation +SUCCEEDED +`,
 	)
+	for _, p := range []string{
+		`^   [├└]─ Step greet +SUCCEEDED +.*\n   [│ ]  └─ attempt 1 +SUCCEEDED `,
+		`^   [├└]─ Wait cool-down +SUCCEEDED +30(\.\d+)?s$`,
+		`^   [├└]─ Step charge +SUCCEEDED +.*\n   [│ ]  ├─ attempt 1 +FAILED .*gateway unavailable \(attempt 1\)\n   [│ ]  └─ attempt 2 +SUCCEEDED `,
+	} {
+		wantLines(t, stdout, p)
+	}
+	invocations := regexp.MustCompile(`(?m)^   [├└]─ invocation +(PENDING|SUCCEEDED) `).FindAllStringSubmatch(stdout, -1)
+	var statuses []string
+	for _, m := range invocations {
+		statuses = append(statuses, m[1])
+	}
+	slices.Sort(statuses)
+	if !slices.Equal(statuses, []string{"PENDING", "PENDING", "SUCCEEDED"}) {
+		t.Errorf("invocation spans %v, want two PENDING and one SUCCEEDED under the execution; output:\n%s", statuses, stdout)
+	}
 }
