@@ -225,16 +225,25 @@ func details(e wire.Event) string {
 }
 
 // buildGantt lays the timeline out on the axis from start to end, widened
-// to the scheduled end of a pending wait or retry.
+// to the last event (a service on virtual time runs ahead of the wall
+// clock) and to the scheduled end of a pending wait or retry.
 func buildGantt(tl timeline.Timeline, start, end time.Time) gantt {
+	later := func(t time.Time) {
+		if t.After(end) {
+			end = t
+		}
+	}
+	for _, inv := range tl.Invocations {
+		later(inv.End)
+	}
 	tl.Walk(func(op *timeline.Operation, _ int) {
-		if op.Open() && op.ScheduledEnd.After(end) {
-			end = op.ScheduledEnd
+		later(op.Start)
+		later(op.End)
+		if op.Open() {
+			later(op.ScheduledEnd)
 		}
 		for _, a := range op.Attempts {
-			if r := a.End.Add(a.RetryDelay); a.RetryDelay > 0 && r.After(end) {
-				end = r
-			}
+			later(a.End.Add(a.RetryDelay))
 		}
 	})
 	span := end.Sub(start)
