@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acme/durable-lambda-go/cmd/durablectl/internal/cloudasm/cloudasmtest"
 	"github.com/acme/durable-lambda-go/emulator"
 	"github.com/acme/durable-lambda-go/internal/testwait"
 	"github.com/acme/durable-lambda-go/wire"
@@ -95,23 +96,6 @@ func TestNextTimer(t *testing.T) {
 	}
 }
 
-// writeAssembly writes a cloud assembly of one stack "S" whose template
-// has the given resources (JSON) and returns its directory.
-func writeAssembly(t *testing.T, resources string) string {
-	t.Helper()
-	dir := t.TempDir()
-	files := map[string]string{
-		"manifest.json":   `{"artifacts":{"S":{"type":"aws:cloudformation:stack","properties":{"templateFile":"S.template.json"}}}}`,
-		"S.template.json": `{"Resources":` + resources + `}`,
-	}
-	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 // durableFunction is the resource of a durable function F whose Go
 // package is entry in this module.
 func durableFunction(entry string) string {
@@ -137,7 +121,7 @@ func TestServeAppBadInput(t *testing.T) {
 		{
 			name: "broken cdk.out",
 			args: func(t *testing.T) []string {
-				dir := writeAssembly(t, `{}`)
+				dir := cloudasmtest.WriteAssembly(t, `{}`)
 				if err := os.WriteFile(filepath.Join(dir, "S.template.json"), []byte(`{"Resources":`), 0o644); err != nil {
 					t.Fatal(err)
 				}
@@ -148,35 +132,35 @@ func TestServeAppBadInput(t *testing.T) {
 		{
 			name: "cdk.out of another app",
 			args: func(t *testing.T) []string {
-				return []string{"--cdk-out", writeAssembly(t, `{"Handler":{"Type":"AWS::Lambda::Function","Properties":{"Runtime":"nodejs22.x"}}}`)}
+				return []string{"--cdk-out", cloudasmtest.WriteAssembly(t, `{"Handler":{"Type":"AWS::Lambda::Function","Properties":{"Runtime":"nodejs22.x"}}}`)}
 			},
 			code: exitError, want: "has no function defined by this app's constructs",
 		},
 		{
 			name: "cdk.out of another module",
 			args: func(t *testing.T) []string {
-				return []string{"--cdk-out", writeAssembly(t, strings.Replace(durableFunction("lambda"), "github.com/acme/durable-lambda-go", "example.com/other", 1))}
+				return []string{"--cdk-out", cloudasmtest.WriteAssembly(t, strings.Replace(durableFunction("lambda"), "github.com/acme/durable-lambda-go", "example.com/other", 1))}
 			},
 			code: exitError, want: "comes from the app of module example.com/other, not of this module (github.com/acme/durable-lambda-go)",
 		},
 		{
 			name: "app without durable functions",
 			args: func(t *testing.T) []string {
-				return []string{"--cdk-out", writeAssembly(t, strings.Replace(durableFunction("lambda"), `,"DurableConfig":{"ExecutionTimeout":60,"RetentionPeriodInDays":1}`, "", 1))}
+				return []string{"--cdk-out", cloudasmtest.WriteAssembly(t, strings.Replace(durableFunction("lambda"), `,"DurableConfig":{"ExecutionTimeout":60,"RetentionPeriodInDays":1}`, "", 1))}
 			},
 			code: exitError, want: "has no durable function (no DurableConfig on F)",
 		},
 		{
 			name: "function whose code is not a Go package",
 			args: func(t *testing.T) []string {
-				return []string{"--cdk-out", writeAssembly(t, durableFunction("cmd/durablectl/testdata"))}
+				return []string{"--cdk-out", cloudasmtest.WriteAssembly(t, durableFunction("cmd/durablectl/testdata"))}
 			},
 			code: exitError, want: "no Go files in",
 		},
 		{
 			name: "function whose code is not a main package",
 			args: func(t *testing.T) []string {
-				return []string{"--cdk-out", writeAssembly(t, durableFunction("cmd/durablectl/internal/demo"))}
+				return []string{"--cdk-out", cloudasmtest.WriteAssembly(t, durableFunction("cmd/durablectl/internal/demo"))}
 			},
 			code: exitError, want: "internal/demo: not a main package",
 		},
@@ -204,7 +188,7 @@ func TestServeAppBadInput(t *testing.T) {
 // TestAppFunctions reads a cloud assembly the way serve --cdk-out does
 // and checks what each function, durable or plain, is hosted with.
 func TestAppFunctions(t *testing.T) {
-	dir := writeAssembly(t, `{
+	dir := cloudasmtest.WriteAssembly(t, `{
 		"F": {"Type": "AWS::Lambda::Function",
 			"Properties": {"Runtime": "provided.al2023", "Timeout": 30, "MemorySize": 1024,
 				"DurableConfig": {"ExecutionTimeout": 600, "RetentionPeriodInDays": 3},

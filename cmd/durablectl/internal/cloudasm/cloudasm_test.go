@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/acme/durable-lambda-go/cmd/durablectl/internal/cloudasm"
+	"github.com/acme/durable-lambda-go/cmd/durablectl/internal/cloudasm/cloudasmtest"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -98,23 +99,6 @@ func TestRead(t *testing.T) {
 	}
 }
 
-// writeAssembly writes a cloud assembly of one stack whose template has
-// the given resources (JSON) and returns its directory.
-func writeAssembly(t *testing.T, resources string) string {
-	t.Helper()
-	dir := t.TempDir()
-	files := map[string]string{
-		"manifest.json":   `{"artifacts":{"S":{"type":"aws:cloudformation:stack","properties":{"templateFile":"S.template.json"}}}}`,
-		"S.template.json": `{"Resources":` + resources + `}`,
-	}
-	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 // fn is a function resource with the given metadata and properties.
 func fn(meta, props string) string {
 	return `{"Type":"AWS::Lambda::Function","Properties":` + props + `,"Metadata":{"durable-lambda-go:function":` + meta + `}}`
@@ -155,7 +139,7 @@ func TestReadRejectsBadInput(t *testing.T) {
 		{
 			name: "missing template",
 			dir: func(t *testing.T) string {
-				dir := writeAssembly(t, `{}`)
+				dir := cloudasmtest.WriteAssembly(t, `{}`)
 				if err := os.Remove(filepath.Join(dir, "S.template.json")); err != nil {
 					t.Fatal(err)
 				}
@@ -166,14 +150,14 @@ func TestReadRejectsBadInput(t *testing.T) {
 		},
 		{
 			name:    "broken metadata",
-			dir:     func(t *testing.T) string { return writeAssembly(t, `{"F":`+fn(`"fns/a"`, durable)+`}`) },
+			dir:     func(t *testing.T) string { return cloudasmtest.WriteAssembly(t, `{"F":`+fn(`"fns/a"`, durable)+`}`) },
 			check:   func(err error) bool { var e *cloudasm.AssemblyError; return errors.As(err, &e) },
 			message: "want an object with Name and Entry",
 		},
 		{
 			name: "another app: no function of this app's constructs",
 			dir: func(t *testing.T) string {
-				return writeAssembly(t, `{"Handler":{"Type":"AWS::Lambda::Function","Properties":{"Runtime":"nodejs22.x"}}}`)
+				return cloudasmtest.WriteAssembly(t, `{"Handler":{"Type":"AWS::Lambda::Function","Properties":{"Runtime":"nodejs22.x"}}}`)
 			},
 			check:   func(err error) bool { var e *cloudasm.ForeignError; return errors.As(err, &e) && e.Other == "" },
 			message: "is it from another app?\n  S/Handler (nodejs22.x): no Go package recorded",
@@ -181,7 +165,7 @@ func TestReadRejectsBadInput(t *testing.T) {
 		{
 			name: "another app: another module",
 			dir: func(t *testing.T) string {
-				return writeAssembly(t, `{"F":`+fn(`{"Name":"F","Module":"example.com/other","Entry":"fns/a"}`, durable)+`}`)
+				return cloudasmtest.WriteAssembly(t, `{"F":`+fn(`{"Name":"F","Module":"example.com/other","Entry":"fns/a"}`, durable)+`}`)
 			},
 			check: func(err error) bool {
 				var e *cloudasm.ForeignError
@@ -192,7 +176,7 @@ func TestReadRejectsBadInput(t *testing.T) {
 		{
 			name: "function whose package is not in the module",
 			dir: func(t *testing.T) string {
-				return writeAssembly(t, `{"F":`+fn(`{"Name":"F","Module":"example.com/app","Entry":"fns/gone"}`, durable)+`}`)
+				return cloudasmtest.WriteAssembly(t, `{"F":`+fn(`{"Name":"F","Module":"example.com/app","Entry":"fns/gone"}`, durable)+`}`)
 			},
 			check:   func(err error) bool { return err != nil },
 			message: "function F: its Go package fns/gone is not a directory of module example.com/app",
@@ -200,7 +184,7 @@ func TestReadRejectsBadInput(t *testing.T) {
 		{
 			name: "no durable function",
 			dir: func(t *testing.T) string {
-				return writeAssembly(t, `{"F":`+fn(`{"Name":"F","Entry":"fns/a"}`, `{"Runtime":"provided.al2023"}`)+`}`)
+				return cloudasmtest.WriteAssembly(t, `{"F":`+fn(`{"Name":"F","Entry":"fns/a"}`, `{"Runtime":"provided.al2023"}`)+`}`)
 			},
 			check:   func(err error) bool { var e *cloudasm.NoDurableError; return errors.As(err, &e) },
 			message: "has no durable function (no DurableConfig on F)",
@@ -208,7 +192,7 @@ func TestReadRejectsBadInput(t *testing.T) {
 		{
 			name: "two functions of one name",
 			dir: func(t *testing.T) string {
-				return writeAssembly(t, `{"F1":`+fn(`{"Name":"F","Entry":"fns/a"}`, durable)+`,"F2":`+fn(`{"Name":"F","Entry":"fns/a"}`, durable)+`}`)
+				return cloudasmtest.WriteAssembly(t, `{"F1":`+fn(`{"Name":"F","Entry":"fns/a"}`, durable)+`,"F2":`+fn(`{"Name":"F","Entry":"fns/a"}`, durable)+`}`)
 			},
 			check:   func(err error) bool { return err != nil },
 			message: "functions S/F1 and S/F2 are both named F",
