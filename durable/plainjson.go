@@ -5,17 +5,44 @@ import (
 	"encoding"
 	"encoding/json"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
+
+	"github.com/acme/durable-lambda-go/internal/jsonscan"
 )
 
 // plainTypes tells which result types JSONSerdes gives back unchanged, so
 // that a fresh step can return its body's value instead of decoding the
 // text it has just encoded (the first run must see exactly what every
-// replay will see). The Wrap's invocations share it; it remembers each
-// type's answer.
+// replay will see), and decodes the text of those types without
+// encoding/json (decode). The Wrap's invocations share it; it remembers
+// each type's answer.
 type plainTypes struct {
-	known sync.Map // reflect.Type → bool
+	known sync.Map // reflect.Type → *plainType
+}
+
+// plainType is what plainTypes knows of one type.
+type plainType struct {
+	// keeps: the type is plain (plainJSON).
+	keeps bool
+	// dec decodes the type's common text; nil when encoding/json decodes
+	// every text of it.
+	dec *plainDecoder
+}
+
+// lookup returns what p knows of t, working it out on first use.
+func (p *plainTypes) lookup(t reflect.Type) *plainType {
+	if v, ok := p.known.Load(t); ok {
+		return v.(*plainType)
+	}
+	pt := &plainType{keeps: plainJSON(t, 0)}
+	if pt.keeps {
+		pt.dec = newPlainDecoder(t)
+	}
+	v, _ := p.known.LoadOrStore(t, pt)
+	return v.(*plainType)
 }
 
 // keeps reports whether decoding payload, serdes's encoding of a value of
@@ -29,12 +56,247 @@ func (p *plainTypes) keeps(serdes Serdes, t reflect.Type, payload []byte) bool {
 	if _, ok := serdes.(JSONSerdes); !ok {
 		return false
 	}
-	if v, ok := p.known.Load(t); ok {
-		return v.(bool)
+	return p.lookup(t).keeps
+}
+
+// decode decodes data, serdes's text of a value of type t, into *out (a
+// zero value of type t) without encoding/json, and reports whether it did:
+// serdes is JSONSerdes, t is plain and data is in the common form (see
+// plainDecoder). The value is exactly what json.Unmarshal gives. When it
+// reports false, *out is unspecified and the caller decodes data with
+// serdes into another zero value, which also gives encoding/json's error.
+func (p *plainTypes) decode(serdes Deserializer, t reflect.Type, data string, out unsafe.Pointer) bool {
+	if p == nil || len(data) == 0 {
+		return false
 	}
-	plain := plainJSON(t, 0)
-	p.known.Store(t, plain)
-	return plain
+	if _, ok := serdes.(JSONSerdes); !ok {
+		return false
+	}
+	dec := p.lookup(t).dec
+	if dec == nil {
+		return false
+	}
+	s := jsonscan.Scanner{Data: unsafe.Slice(unsafe.StringData(data), len(data))}
+	s.WS()
+	if !dec.decode(&s, out) {
+		return false
+	}
+	s.WS()
+	return s.Pos == len(s.Data)
+}
+
+// plainDecoder decodes the JSON text of a plain type (plainJSON) in the
+// common form: strings without escapes and with valid UTF-8, numbers that
+// fit their Go type, object keys that are printable ASCII without escapes
+// and either name a field exactly or no field at all (even but for case),
+// each field at most once. Unknown keys are skipped, null leaves a value
+// unchanged, an array's extra elements are skipped and its missing ones
+// stay zero, all as in encoding/json. Any other text (a syntax error, a
+// type mismatch, an overflow) makes decode report false, for encoding/json
+// to decode it or give its error.
+type plainDecoder struct {
+	kind reflect.Kind
+	// bits is a number's size in bits.
+	bits int
+	// fields are a struct's fields.
+	fields []plainField
+	// elem, n and size describe an array: its element type, length and
+	// element size.
+	elem *plainDecoder
+	n    int
+	size uintptr
+}
+
+// plainField is a field of a struct decoded by a plainDecoder.
+type plainField struct {
+	name   string
+	offset uintptr
+	dec    *plainDecoder
+}
+
+// newPlainDecoder returns the decoder of t, which plainJSON accepts, or
+// nil when t has a field whose tag changes its text (the ",string"
+// option) or more fields than decode tracks.
+func newPlainDecoder(t reflect.Type) *plainDecoder {
+	d := &plainDecoder{kind: t.Kind()}
+	switch t.Kind() {
+	case reflect.Array:
+		if d.elem = newPlainDecoder(t.Elem()); d.elem == nil {
+			return nil
+		}
+		d.n, d.size = t.Len(), t.Elem().Size()
+	case reflect.Struct:
+		if t.NumField() > 64 {
+			return nil
+		}
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+			for o := range strings.SplitSeq(opts, ",") {
+				if o == "string" {
+					return nil
+				}
+			}
+			if name == "" {
+				name = f.Name
+			}
+			fd := newPlainDecoder(f.Type)
+			if fd == nil {
+				return nil
+			}
+			d.fields = append(d.fields, plainField{name: name, offset: f.Offset, dec: fd})
+		}
+	case reflect.Bool, reflect.String:
+	default:
+		d.bits = t.Bits()
+	}
+	return d
+}
+
+// decode decodes one value at s into the value of d's type at p.
+func (d *plainDecoder) decode(s *jsonscan.Scanner, p unsafe.Pointer) bool {
+	if s.Null() {
+		return true
+	}
+	switch d.kind {
+	case reflect.Bool:
+		v, ok := s.Bool()
+		*(*bool)(p) = v
+		return ok
+	case reflect.String:
+		text, ok := s.PlainString()
+		*(*string)(p) = string(text)
+		return ok
+	case reflect.Struct:
+		return d.object(s, p)
+	case reflect.Array:
+		i := 0
+		return s.Array(func() bool {
+			if i >= d.n {
+				return s.Skip()
+			}
+			i++
+			return d.elem.decode(s, unsafe.Add(p, uintptr(i-1)*d.size))
+		})
+	}
+	text, ok := s.Number()
+	if !ok {
+		return false
+	}
+	num := unsafe.String(&text[0], len(text))
+	switch d.kind {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		n, err := strconv.ParseInt(num, 10, d.bits)
+		if err != nil {
+			return false
+		}
+		switch d.bits {
+		case 8:
+			*(*int8)(p) = int8(n)
+		case 16:
+			*(*int16)(p) = int16(n)
+		case 32:
+			*(*int32)(p) = int32(n)
+		default:
+			*(*int64)(p) = n
+		}
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		n, err := strconv.ParseUint(num, 10, d.bits)
+		if err != nil {
+			return false
+		}
+		switch d.bits {
+		case 8:
+			*(*uint8)(p) = uint8(n)
+		case 16:
+			*(*uint16)(p) = uint16(n)
+		case 32:
+			*(*uint32)(p) = uint32(n)
+		default:
+			*(*uint64)(p) = n
+		}
+	case reflect.Float32:
+		f, err := strconv.ParseFloat(num, 32)
+		if err != nil {
+			return false
+		}
+		*(*float32)(p) = float32(f)
+	case reflect.Float64:
+		f, err := strconv.ParseFloat(num, 64)
+		if err != nil {
+			return false
+		}
+		*(*float64)(p) = f
+	default:
+		return false
+	}
+	return true
+}
+
+// object decodes an object into the struct at p.
+func (d *plainDecoder) object(s *jsonscan.Scanner, p unsafe.Pointer) bool {
+	if s.Peek() != '{' || !s.Enter() {
+		return false
+	}
+	s.Pos++
+	s.WS()
+	if s.Peek() == '}' {
+		s.Pos++
+		s.Leave()
+		return true
+	}
+	var seen uint64
+	for {
+		key, ok := s.Key()
+		if !ok || !s.Colon() {
+			return false
+		}
+		i := d.field(key)
+		switch {
+		case i >= 0:
+			if seen&(1<<i) != 0 || !d.fields[i].dec.decode(s, unsafe.Add(p, d.fields[i].offset)) {
+				return false
+			}
+			seen |= 1 << i
+		case d.folds(key):
+			return false
+		case !s.Skip():
+			return false
+		}
+		s.WS()
+		switch s.Peek() {
+		case ',':
+			s.Pos++
+			s.WS()
+		case '}':
+			s.Pos++
+			s.Leave()
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// field returns the index of the field named key, or -1.
+func (d *plainDecoder) field(key []byte) int {
+	for i := range d.fields {
+		if string(key) == d.fields[i].name {
+			return i
+		}
+	}
+	return -1
+}
+
+// folds reports whether key (printable ASCII) names a field but for case,
+// which encoding/json would take.
+func (d *plainDecoder) folds(key []byte) bool {
+	for _, f := range d.fields {
+		if len(f.name) == len(key) && strings.EqualFold(f.name, string(key)) {
+			return true
+		}
+	}
+	return false
 }
 
 var (

@@ -2,9 +2,11 @@ package durable
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 type plainItem struct {
@@ -144,4 +146,124 @@ func firstAndReplay[O any](t *testing.T, v O) (first, replay O) {
 		t.Fatalf("the handler ran %d times, want 2", len(got))
 	}
 	return got[0], got[1]
+}
+
+// plainDecodeTypes are the result types the plain decoder is checked on
+// against encoding/json.
+type (
+	plainSmall struct {
+		I  int  `json:"i"`
+		OK bool `json:"ok"`
+	}
+	plainNumbers struct {
+		I8  int8
+		I16 int16
+		I32 int32
+		U   uint
+		U8  uint8
+		U32 uint32
+		F32 float32
+		F64 float64
+	}
+	plainNested struct {
+		Name  string     `json:"name,omitempty"`
+		Inner plainSmall `json:"inner"`
+		Pair  [2]int16   `json:"pair"`
+		Items [2]plainSmall
+		Flag  bool `json:"Flag_1"`
+	}
+)
+
+// checkPlainDecode decodes data as a T with the plain decoder and with
+// encoding/json, fails t when the decoder answers differently, and reports
+// whether the decoder answered (false: it left data to encoding/json).
+func checkPlainDecode[T any](t *testing.T, p *plainTypes, data string) bool {
+	t.Helper()
+	var fast T
+	ok := p.decode(JSONSerdes{}, reflect.TypeFor[T](), data, unsafe.Pointer(&fast))
+	var want T
+	err := json.Unmarshal([]byte(data), &want)
+	if ok && (err != nil || !reflect.DeepEqual(fast, want)) {
+		t.Errorf("%T from %q: plain decoder gave %+v, encoding/json %+v (%v)", want, data, fast, want, err)
+	}
+	got, gotErr := decodeResult[T](t.Context(), p, JSONSerdes{}, SerdesContext{}, data)
+	if fmt.Sprint(gotErr) != fmt.Sprint(err) || (err == nil && !reflect.DeepEqual(got, want)) {
+		t.Errorf("%T from %q: decodeResult gave %+v (%v), encoding/json %+v (%v)", want, data, got, gotErr, want, err)
+	}
+	return ok
+}
+
+// plainDecodeCheckers check one input against every type of the table.
+var plainDecodeCheckers = []func(*testing.T, *plainTypes, string) bool{
+	checkPlainDecode[plainSmall], checkPlainDecode[plainNumbers], checkPlainDecode[plainNested],
+	checkPlainDecode[string], checkPlainDecode[int], checkPlainDecode[uint8], checkPlainDecode[float32],
+	checkPlainDecode[bool], checkPlainDecode[[3]string], checkPlainDecode[plainItem],
+}
+
+// TestPlainDecode: the plain decoder decodes the common forms itself, to
+// the value encoding/json gives, and leaves the rest to encoding/json.
+func TestPlainDecode(t *testing.T) {
+	p := &plainTypes{}
+	tests := []struct {
+		name  string
+		check func(*testing.T, *plainTypes, string) bool
+		data  string
+		fast  bool // the plain decoder answers
+	}{
+		{"struct", checkPlainDecode[plainSmall], `{"i":42,"ok":true}`, true},
+		{"struct with spaces", checkPlainDecode[plainSmall], " { \"i\" : -1 ,\n\"ok\":false } ", true},
+		{"unknown fields skipped", checkPlainDecode[plainSmall], `{"x":[1,{"y":null}],"i":1,"z":"\u00e9"}`, true},
+		{"null fields", checkPlainDecode[plainSmall], `{"i":null,"ok":null}`, true},
+		{"null", checkPlainDecode[plainSmall], `null`, true},
+		{"empty object", checkPlainDecode[plainSmall], `{}`, true},
+		{"numbers", checkPlainDecode[plainNumbers], `{"I8":-128,"I16":32767,"I32":-5,"U":18446744073709551615,"U8":255,"U32":7,"F32":3.4e38,"F64":-1.5e-300}`, true},
+		{"nested", checkPlainDecode[plainNested], `{"name":"ünï <&>","inner":{"i":3},"pair":[1,2,3],"Items":[{"ok":true}],"Flag_1":true}`, true},
+		{"string", checkPlainDecode[string], `"abc"`, true},
+		{"int", checkPlainDecode[int], `-9223372036854775808`, true},
+		{"float32", checkPlainDecode[float32], `1e-46`, true},
+		{"bool", checkPlainDecode[bool], `true`, true},
+		{"array of strings", checkPlainDecode[[3]string], `["a","b"]`, true},
+		// Left to encoding/json:
+		{"escape", checkPlainDecode[string], `"a\nb"`, false},
+		{"invalid UTF-8", checkPlainDecode[string], "\"a\xffb\"", false},
+		{"key in another case", checkPlainDecode[plainSmall], `{"I":1}`, false},
+		{"non-ASCII key", checkPlainDecode[plainSmall], `{"ı":1}`, false},
+		{"repeated key", checkPlainDecode[plainSmall], `{"i":1,"i":2}`, false},
+		{"overflow", checkPlainDecode[uint8], `256`, false},
+		{"negative unsigned", checkPlainDecode[uint8], `-1`, false},
+		{"float32 overflow", checkPlainDecode[float32], `3.5e38`, false},
+		{"fraction into an int", checkPlainDecode[int], `1.0`, false},
+		{"string into an int", checkPlainDecode[int], `"1"`, false},
+		{"number into a string", checkPlainDecode[string], `1`, false},
+		{"syntax error", checkPlainDecode[plainSmall], `{"i":1,}`, false},
+		{"trailing text", checkPlainDecode[int], `1 2`, false},
+		{"empty", checkPlainDecode[int], ``, false},
+		{"leading zero", checkPlainDecode[int], `01`, false},
+		{"string option", checkPlainDecode[plainItem], `{"index":1}`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.check(t, p, tt.data); got != tt.fast {
+				t.Errorf("plain decoder answered: %v, want %v", got, tt.fast)
+			}
+			for _, check := range plainDecodeCheckers {
+				check(t, p, tt.data)
+			}
+		})
+	}
+}
+
+// FuzzPlainDecode: on any input, the plain decoder gives encoding/json's
+// value or leaves the input to it, for every type of the table.
+func FuzzPlainDecode(f *testing.F) {
+	for _, s := range []string{`{"i":42,"ok":true}`, `{"name":"x","inner":{"i":3},"pair":[1,2,3],"Items":[{"ok":true}]}`,
+		`{"I8":-128,"U":1,"F32":1.5,"F64":2e10}`, `"abc"`, `12`, `true`, `["a",null,"b","c"]`, `{"index":1,"Score":"0.5"}`} {
+		f.Add(s)
+	}
+	p := &plainTypes{}
+	f.Fuzz(func(t *testing.T, data string) {
+		for _, check := range plainDecodeCheckers {
+			check(t, p, data)
+		}
+	})
 }

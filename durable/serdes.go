@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"unsafe"
 
 	"github.com/acme/durable-lambda-go/wire"
@@ -63,6 +64,19 @@ func unmarshalString(ctx context.Context, s Deserializer, meta SerdesContext, da
 		return json.Unmarshal(unsafe.Slice(unsafe.StringData(data), len(data)), v)
 	}
 	return s.Unmarshal(ctx, meta, []byte(data), v)
+}
+
+// decodeResult deserializes recorded text with s into a new O: with plain
+// (see plainTypes.decode) when it can, else with unmarshalString. Either
+// way the value and the error are those of s.
+func decodeResult[O any](ctx context.Context, plain *plainTypes, s Deserializer, meta SerdesContext, data string) (O, error) {
+	var out O
+	if plain.decode(s, reflect.TypeFor[O](), data, unsafe.Pointer(&out)) {
+		return out, nil
+	}
+	var slow O
+	err := unmarshalString(ctx, s, meta, data, &slow)
+	return slow, err
 }
 
 // recordedPayload is the Payload an update records for a serialized

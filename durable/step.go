@@ -237,8 +237,8 @@ func runStepAttempt[O any](s *stepRun, fn func(StepContext) (O, error), attempt 
 // exactly what every replay will see — unless the decode would give the
 // body's value back (plainTypes.keeps).
 func decodeStepResult[O any](s *stepRun, attempts int, result string) (O, error) {
-	var out O
-	if err := unmarshalString(s.c, s.cfg.serdes, s.meta(), result, &out); err != nil {
+	out, err := decodeResult[O](s.c, s.c.inv.opts.plain, s.cfg.serdes, s.meta(), result)
+	if err != nil {
 		var zero O
 		serr := newSerdesError(s.what(), "deserialize", err)
 		if s.c.inv.endIfTransient(serr) {

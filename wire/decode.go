@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/acme/durable-lambda-go/internal/jsonscan"
 )
 
 // DecodeInvocationInput decodes an invocation payload into *in, which it
@@ -33,50 +35,44 @@ func DecodeInvocationInput(data []byte, in *InvocationInput) error {
 // decodeFast decodes the common form of an envelope; false means "use
 // encoding/json" and leaves *in in an unspecified state.
 func decodeFast(data []byte, in *InvocationInput) bool {
-	d := envelopeDecoder{data: data}
-	d.ws()
-	if d.peek() != '{' {
+	d := envelopeDecoder{Scanner: jsonscan.Scanner{Data: data}}
+	d.WS()
+	if d.Peek() != '{' {
 		return false
 	}
 	// Every record carries an "Id" key: an upper bound of the records,
 	// so the operations slice and the detail blocks are sized once.
 	d.records = bytes.Count(data, []byte(`"Id"`))
-	d.data = bytes.Clone(data)
+	d.Data = bytes.Clone(data)
 	if !object(&d, in, invocationInputFields) {
 		return false
 	}
-	d.ws()
-	return d.pos == len(d.data)
+	d.WS()
+	return d.Pos == len(d.Data)
 }
-
-// maxFastDepth bounds the nesting the fast decoder follows (encoding/json
-// allows 10,000 levels); deeper input goes to encoding/json.
-const maxFastDepth = 256
 
 // envelopeDecoder reads one payload. Its methods return false on anything
 // outside the common form.
 //
-// data is the decoder's own copy of the payload. The decoded strings are
-// views of it (see text): a string is unescaped in place, over its own
-// text, and nothing is written to data before the current position.
+// Its Data is the decoder's own copy of the payload. The decoded strings
+// are views of it (see text): a string is unescaped in place, over its own
+// text, and nothing is written to Data before the current position.
 type envelopeDecoder struct {
-	data  []byte
-	pos   int
-	depth int
-	// records is the upper bound of operation records in data.
+	jsonscan.Scanner
+	// records is the upper bound of operation records in Data.
 	records int
 	steps   block[StepDetails]
 	stamps  block[Timestamp]
 	results block[string]
 }
 
-// text returns data[start:end] as a string without copying it; the bytes
+// text returns Data[start:end] as a string without copying it; the bytes
 // are never written again.
 func (d *envelopeDecoder) text(start, end int) string {
 	if start == end {
 		return ""
 	}
-	return unsafe.String(&d.data[start], end-start)
+	return unsafe.String(&d.Data[start], end-start)
 }
 
 // block hands out pointers into slices of values allocated together: as
@@ -149,8 +145,8 @@ var (
 		{"StackTrace", func(d *envelopeDecoder, x *ErrorObject) bool {
 			// StackTrace has its own UnmarshalJSON, which encoding/json
 			// calls with the raw value, null included.
-			start := d.pos
-			return d.skip() && x.StackTrace.UnmarshalJSON(d.data[start:d.pos]) == nil
+			start := d.Pos
+			return d.Skip() && x.StackTrace.UnmarshalJSON(d.Data[start:d.Pos]) == nil
 		}},
 	}
 	stepDetailsFields = []field[StepDetails]{
@@ -197,13 +193,13 @@ var (
 )
 
 func (d *envelopeDecoder) operations(ops *[]Operation) bool {
-	if d.null() {
+	if d.Null() {
 		return true
 	}
 	list := make([]Operation, 0, d.records)
-	ok := d.array(func() bool {
+	ok := d.Array(func() bool {
 		list = append(list, Operation{})
-		if d.null() {
+		if d.Null() {
 			return true
 		}
 		return object(d, &list[len(list)-1], operationFields)
@@ -215,10 +211,10 @@ func (d *envelopeDecoder) operations(ops *[]Operation) bool {
 // objectPtr decodes null (leaving *p nil) or an object into a new T from
 // alloc.
 func objectPtr[T any](d *envelopeDecoder, p **T, alloc func() *T, fields []field[T]) bool {
-	if d.null() {
+	if d.Null() {
 		return true
 	}
-	if d.peek() != '{' {
+	if d.Peek() != '{' {
 		return false
 	}
 	*p = alloc()
@@ -230,28 +226,25 @@ func objectPtr[T any](d *envelopeDecoder, p **T, alloc func() *T, fields []field
 // (encoding/json would take it) or is not ASCII; a field seen twice goes
 // to encoding/json too.
 func object[T any](d *envelopeDecoder, x *T, fields []field[T]) bool {
-	if d.peek() != '{' || !d.enter() {
+	if d.Peek() != '{' || !d.Enter() {
 		return false
 	}
-	d.pos++
-	d.ws()
-	if d.peek() == '}' {
-		d.pos++
-		d.depth--
+	d.Pos++
+	d.WS()
+	if d.Peek() == '}' {
+		d.Pos++
+		d.Leave()
 		return true
 	}
 	var seen uint32
 	for {
-		key, ok := d.key()
+		key, ok := d.Key()
 		if !ok {
 			return false
 		}
-		d.ws()
-		if d.peek() != ':' {
+		if !d.Colon() {
 			return false
 		}
-		d.pos++
-		d.ws()
 		i := fieldIndex(fields, key)
 		switch {
 		case i >= 0:
@@ -262,59 +255,23 @@ func object[T any](d *envelopeDecoder, x *T, fields []field[T]) bool {
 		case foldsToField(fields, key):
 			return false
 		default:
-			if !d.skip() {
+			if !d.Skip() {
 				return false
 			}
 		}
-		d.ws()
-		switch d.peek() {
+		d.WS()
+		switch d.Peek() {
 		case ',':
-			d.pos++
-			d.ws()
+			d.Pos++
+			d.WS()
 		case '}':
-			d.pos++
-			d.depth--
+			d.Pos++
+			d.Leave()
 			return true
 		default:
 			return false
 		}
 	}
-}
-
-// array decodes an array, calling elem with the position at each element.
-func (d *envelopeDecoder) array(elem func() bool) bool {
-	if d.peek() != '[' || !d.enter() {
-		return false
-	}
-	d.pos++
-	d.ws()
-	if d.peek() == ']' {
-		d.pos++
-		d.depth--
-		return true
-	}
-	for {
-		if !elem() {
-			return false
-		}
-		d.ws()
-		switch d.peek() {
-		case ',':
-			d.pos++
-			d.ws()
-		case ']':
-			d.pos++
-			d.depth--
-			return true
-		default:
-			return false
-		}
-	}
-}
-
-func (d *envelopeDecoder) enter() bool {
-	d.depth++
-	return d.depth <= maxFastDepth
 }
 
 func fieldIndex[T any](fields []field[T], key []byte) int {
@@ -343,56 +300,10 @@ func foldsToField[T any](fields []field[T], key []byte) bool {
 	return false
 }
 
-// key reads an object key and returns its bytes; keys with escapes or
-// bytes outside printable ASCII are left to encoding/json.
-func (d *envelopeDecoder) key() ([]byte, bool) {
-	if d.peek() != '"' {
-		return nil, false
-	}
-	start := d.pos + 1
-	for i := start; i < len(d.data); i++ {
-		switch c := d.data[i]; {
-		case c == '"':
-			d.pos = i + 1
-			return d.data[start:i], true
-		case c == '\\' || c < 0x20 || c >= utf8.RuneSelf:
-			return nil, false
-		}
-	}
-	return nil, false
-}
-
-func (d *envelopeDecoder) ws() {
-	for d.pos < len(d.data) {
-		switch d.data[d.pos] {
-		case ' ', '\t', '\n', '\r':
-			d.pos++
-		default:
-			return
-		}
-	}
-}
-
-func (d *envelopeDecoder) peek() byte {
-	if d.pos < len(d.data) {
-		return d.data[d.pos]
-	}
-	return 0
-}
-
-// null consumes a null literal and reports whether there was one.
-func (d *envelopeDecoder) null() bool {
-	if d.peek() == 'n' && bytes.HasPrefix(d.data[d.pos:], []byte("null")) {
-		d.pos += 4
-		return true
-	}
-	return false
-}
-
 // str decodes a string or null (which leaves *p unchanged, as in
 // encoding/json).
 func (d *envelopeDecoder) str(p *string) bool {
-	if d.null() {
+	if d.Null() {
 		return true
 	}
 	s, ok := d.stringValue()
@@ -402,7 +313,7 @@ func (d *envelopeDecoder) str(p *string) bool {
 
 // strPtr decodes a string into a new *string, or null leaving *p nil.
 func (d *envelopeDecoder) strPtr(p **string) bool {
-	if d.null() {
+	if d.Null() {
 		return true
 	}
 	s, ok := d.stringValue()
@@ -417,11 +328,11 @@ func (d *envelopeDecoder) strPtr(p **string) bool {
 
 // stringList decodes an array of strings (null elements are ""), or null.
 func (d *envelopeDecoder) stringList(p *[]string) bool {
-	if d.null() {
+	if d.Null() {
 		return true
 	}
 	list := []string{}
-	ok := d.array(func() bool {
+	ok := d.Array(func() bool {
 		list = append(list, "")
 		return d.str(&list[len(list)-1])
 	})
@@ -434,14 +345,14 @@ func (d *envelopeDecoder) stringList(p *[]string) bool {
 // Invalid UTF-8 and lone surrogates (which encoding/json replaces with
 // U+FFFD) are left to encoding/json.
 func (d *envelopeDecoder) stringValue() (string, bool) {
-	if d.peek() != '"' {
+	if d.Peek() != '"' {
 		return "", false
 	}
-	start := d.pos + 1
-	for i := start; i < len(d.data); i++ {
-		switch c := d.data[i]; {
+	start := d.Pos + 1
+	for i := start; i < len(d.Data); i++ {
+		switch c := d.Data[i]; {
 		case c == '"':
-			d.pos = i + 1
+			d.Pos = i + 1
 			return d.text(start, i), true
 		case c < 0x20:
 			return "", false
@@ -456,13 +367,13 @@ func (d *envelopeDecoder) stringValue() (string, bool) {
 // decoded form of every part is no longer than its text, so it is written
 // over text already read (w <= i).
 func (d *envelopeDecoder) unescape(start int) (string, bool) {
-	b := d.data
+	b := d.Data
 	w, i := start, start
 	for i < len(b) {
 		c := b[i]
 		switch {
 		case c == '"':
-			d.pos = i + 1
+			d.Pos = i + 1
 			return d.text(start, w), true
 		case c < 0x20:
 			return "", false
@@ -500,7 +411,7 @@ func (d *envelopeDecoder) unescape(start int) (string, bool) {
 			case 't':
 				b[w] = '\t'
 			case 'u':
-				r, ok := hex4(b[i:])
+				r, ok := jsonscan.Hex4(b[i:])
 				if !ok {
 					return "", false
 				}
@@ -509,7 +420,7 @@ func (d *envelopeDecoder) unescape(start int) (string, bool) {
 					// A surrogate pair, or a lone surrogate for encoding/json.
 					lo, ok := rune(0), false
 					if r < 0xDC00 && i+6 <= len(b) && b[i] == '\\' && b[i+1] == 'u' {
-						lo, ok = hex4(b[i+2:])
+						lo, ok = jsonscan.Hex4(b[i+2:])
 					}
 					if !ok || lo < 0xDC00 || lo >= 0xE000 {
 						return "", false
@@ -528,53 +439,31 @@ func (d *envelopeDecoder) unescape(start int) (string, bool) {
 	return "", false
 }
 
-// hex4 decodes the four hex digits at the start of b.
-func hex4(b []byte) (rune, bool) {
-	if len(b) < 4 {
-		return 0, false
-	}
-	var r rune
-	for _, c := range b[:4] {
-		switch {
-		case '0' <= c && c <= '9':
-			c -= '0'
-		case 'a' <= c && c <= 'f':
-			c -= 'a' - 10
-		case 'A' <= c && c <= 'F':
-			c -= 'A' - 10
-		default:
-			return 0, false
-		}
-		r = r<<4 | rune(c)
-	}
-	return r, true
-}
-
 // int decodes an integer literal (no fraction or exponent, which
 // encoding/json rejects for an int) of up to 18 digits, or null.
 func (d *envelopeDecoder) int(p *int) bool {
-	if d.null() {
+	if d.Null() {
 		return true
 	}
-	i := d.pos
-	neg := i < len(d.data) && d.data[i] == '-'
+	i := d.Pos
+	neg := i < len(d.Data) && d.Data[i] == '-'
 	if neg {
 		i++
 	}
 	start := i
 	n := 0
-	for i < len(d.data) && '0' <= d.data[i] && d.data[i] <= '9' {
-		n = n*10 + int(d.data[i]-'0')
+	for i < len(d.Data) && '0' <= d.Data[i] && d.Data[i] <= '9' {
+		n = n*10 + int(d.Data[i]-'0')
 		i++
-		if d.data[start] == '0' {
+		if d.Data[start] == '0' {
 			break
 		}
 	}
 	if i == start || i-start > 18 {
 		return false
 	}
-	if i < len(d.data) {
-		switch d.data[i] {
+	if i < len(d.Data) {
+		switch d.Data[i] {
 		case '.', 'e', 'E':
 			return false
 		}
@@ -583,179 +472,43 @@ func (d *envelopeDecoder) int(p *int) bool {
 		n = -n
 	}
 	*p = n
-	d.pos = i
+	d.Pos = i
 	return true
 }
 
 // bool decodes true, false or null.
 func (d *envelopeDecoder) bool(p *bool) bool {
-	rest := d.data[d.pos:]
-	switch {
-	case bytes.HasPrefix(rest, []byte("true")):
-		*p = true
-		d.pos += 4
-	case bytes.HasPrefix(rest, []byte("false")):
-		*p = false
-		d.pos += 5
-	default:
-		return d.null()
+	if v, ok := d.Bool(); ok {
+		*p = v
+		return true
 	}
-	return true
+	return d.Null()
 }
 
 // timestamp decodes null (leaving *p nil) or a number or string with
 // Timestamp.UnmarshalJSON, as encoding/json does.
 func (d *envelopeDecoder) timestamp(p **Timestamp) bool {
-	if d.null() {
+	if d.Null() {
 		return true
 	}
-	if c := d.peek(); c != '"' && c != '-' && (c < '0' || c > '9') {
+	if c := d.Peek(); c != '"' && c != '-' && (c < '0' || c > '9') {
 		return false
 	}
-	start := d.pos
-	if !d.skip() {
+	start := d.Pos
+	if !d.Skip() {
 		return false
 	}
 	t := d.stamps.new(2 * d.records)
 	var err error
-	if d.data[start] == '"' {
-		err = t.UnmarshalJSON(d.data[start:d.pos])
+	if d.Data[start] == '"' {
+		err = t.UnmarshalJSON(d.Data[start:d.Pos])
 	} else {
 		// What UnmarshalJSON does with a number, without copying it.
-		err = t.setEpoch(d.text(start, d.pos))
+		err = t.setEpoch(d.text(start, d.Pos))
 	}
 	if err != nil {
 		return false
 	}
 	*p = t
-	return true
-}
-
-// skip consumes one JSON value, checking its syntax as encoding/json does.
-func (d *envelopeDecoder) skip() bool {
-	switch c := d.peek(); {
-	case c == '{':
-		if !d.enter() {
-			return false
-		}
-		d.pos++
-		d.ws()
-		if d.peek() == '}' {
-			d.pos++
-			d.depth--
-			return true
-		}
-		for {
-			if d.peek() != '"' || !d.skipString() {
-				return false
-			}
-			d.ws()
-			if d.peek() != ':' {
-				return false
-			}
-			d.pos++
-			d.ws()
-			if !d.skip() {
-				return false
-			}
-			d.ws()
-			switch d.peek() {
-			case ',':
-				d.pos++
-				d.ws()
-			case '}':
-				d.pos++
-				d.depth--
-				return true
-			default:
-				return false
-			}
-		}
-	case c == '[':
-		return d.array(d.skipElement)
-	case c == '"':
-		return d.skipString()
-	case c == '-' || '0' <= c && c <= '9':
-		return d.skipNumber()
-	default:
-		rest := d.data[d.pos:]
-		for _, lit := range []string{"true", "false", "null"} {
-			if bytes.HasPrefix(rest, []byte(lit)) {
-				d.pos += len(lit)
-				return true
-			}
-		}
-		return false
-	}
-}
-
-func (d *envelopeDecoder) skipElement() bool { return d.skip() }
-
-// skipString consumes a string: no control characters, valid escapes.
-// Other bytes, even invalid UTF-8, are valid JSON (encoding/json decodes
-// them as U+FFFD).
-func (d *envelopeDecoder) skipString() bool {
-	for i := d.pos + 1; i < len(d.data); i++ {
-		switch c := d.data[i]; {
-		case c == '"':
-			d.pos = i + 1
-			return true
-		case c < 0x20:
-			return false
-		case c == '\\':
-			if i+1 >= len(d.data) {
-				return false
-			}
-			switch d.data[i+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				i++
-			case 'u':
-				if _, ok := hex4(d.data[i+2:]); !ok {
-					return false
-				}
-				i += 5
-			default:
-				return false
-			}
-		}
-	}
-	return false
-}
-
-// skipNumber consumes -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?.
-func (d *envelopeDecoder) skipNumber() bool {
-	b, i := d.data, d.pos
-	digits := func() bool {
-		j := i
-		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
-			i++
-		}
-		return i > j
-	}
-	if i < len(b) && b[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(b) && b[i] == '0':
-		i++
-	case !digits():
-		return false
-	}
-	if i < len(b) && b[i] == '.' {
-		i++
-		if !digits() {
-			return false
-		}
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		if !digits() {
-			return false
-		}
-	}
-	d.pos = i
 	return true
 }

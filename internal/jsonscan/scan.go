@@ -1,0 +1,316 @@
+// Package jsonscan reads JSON text by hand for decoders written for one
+// shape of input: the invocation envelope (package wire) and the plain
+// result types of steps (package durable).
+//
+// A Scanner checks syntax as encoding/json does, but it knows only the
+// common form: each method returns false on anything else, and its caller
+// then hands the whole input to encoding/json, which decodes it, or
+// rejects it with its own error. So a decoder built on a Scanner is exact
+// where it answers and never has to reproduce encoding/json's errors.
+//
+//	s := jsonscan.Scanner{Data: data}
+//	s.WS()
+//	ok := s.Skip() // one whole value, its syntax checked
+//	s.WS()
+//	ok = ok && s.Pos == len(s.Data)
+package jsonscan
+
+import (
+	"bytes"
+	"unicode/utf8"
+)
+
+// MaxDepth bounds the nesting a Scanner follows (encoding/json allows
+// 10,000 levels); deeper input is left to encoding/json.
+const MaxDepth = 256
+
+// Scanner reads Data from Pos. Depth counts the objects and arrays it is
+// inside.
+type Scanner struct {
+	Data  []byte
+	Pos   int
+	Depth int
+}
+
+// WS skips whitespace.
+func (s *Scanner) WS() {
+	for s.Pos < len(s.Data) {
+		switch s.Data[s.Pos] {
+		case ' ', '\t', '\n', '\r':
+			s.Pos++
+		default:
+			return
+		}
+	}
+}
+
+// Peek returns the byte at Pos, or 0 at the end.
+func (s *Scanner) Peek() byte {
+	if s.Pos < len(s.Data) {
+		return s.Data[s.Pos]
+	}
+	return 0
+}
+
+// Enter notes one more level of nesting and reports whether it is within
+// MaxDepth. Leave undoes it.
+func (s *Scanner) Enter() bool {
+	s.Depth++
+	return s.Depth <= MaxDepth
+}
+
+// Leave undoes an Enter.
+func (s *Scanner) Leave() { s.Depth-- }
+
+// Null consumes a null literal and reports whether there was one.
+func (s *Scanner) Null() bool {
+	if s.Peek() == 'n' && bytes.HasPrefix(s.Data[s.Pos:], []byte("null")) {
+		s.Pos += 4
+		return true
+	}
+	return false
+}
+
+// Bool consumes true or false and returns it; ok is false for anything
+// else.
+func (s *Scanner) Bool() (v, ok bool) {
+	rest := s.Data[s.Pos:]
+	switch {
+	case bytes.HasPrefix(rest, []byte("true")):
+		s.Pos += 4
+		return true, true
+	case bytes.HasPrefix(rest, []byte("false")):
+		s.Pos += 5
+		return false, true
+	}
+	return false, false
+}
+
+// Key reads an object key and returns its bytes; keys with escapes or
+// bytes outside printable ASCII are left to encoding/json.
+func (s *Scanner) Key() ([]byte, bool) {
+	if s.Peek() != '"' {
+		return nil, false
+	}
+	start := s.Pos + 1
+	for i := start; i < len(s.Data); i++ {
+		switch c := s.Data[i]; {
+		case c == '"':
+			s.Pos = i + 1
+			return s.Data[start:i], true
+		case c == '\\' || c < 0x20 || c >= utf8.RuneSelf:
+			return nil, false
+		}
+	}
+	return nil, false
+}
+
+// Colon consumes the ':' after a key, with the whitespace around it.
+func (s *Scanner) Colon() bool {
+	s.WS()
+	if s.Peek() != ':' {
+		return false
+	}
+	s.Pos++
+	s.WS()
+	return true
+}
+
+// Array reads an array, calling elem with Pos at each element.
+func (s *Scanner) Array(elem func() bool) bool {
+	if s.Peek() != '[' || !s.Enter() {
+		return false
+	}
+	s.Pos++
+	s.WS()
+	if s.Peek() == ']' {
+		s.Pos++
+		s.Leave()
+		return true
+	}
+	for {
+		if !elem() {
+			return false
+		}
+		s.WS()
+		switch s.Peek() {
+		case ',':
+			s.Pos++
+			s.WS()
+		case ']':
+			s.Pos++
+			s.Leave()
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// Skip consumes one JSON value, checking its syntax as encoding/json does.
+func (s *Scanner) Skip() bool {
+	switch c := s.Peek(); {
+	case c == '{':
+		if !s.Enter() {
+			return false
+		}
+		s.Pos++
+		s.WS()
+		if s.Peek() == '}' {
+			s.Pos++
+			s.Leave()
+			return true
+		}
+		for {
+			if s.Peek() != '"' || !s.SkipString() || !s.Colon() || !s.Skip() {
+				return false
+			}
+			s.WS()
+			switch s.Peek() {
+			case ',':
+				s.Pos++
+				s.WS()
+			case '}':
+				s.Pos++
+				s.Leave()
+				return true
+			default:
+				return false
+			}
+		}
+	case c == '[':
+		return s.Array(s.Skip)
+	case c == '"':
+		return s.SkipString()
+	case c == '-' || '0' <= c && c <= '9':
+		_, ok := s.Number()
+		return ok
+	default:
+		if s.Null() {
+			return true
+		}
+		_, ok := s.Bool()
+		return ok
+	}
+}
+
+// SkipString consumes a string: no control characters, valid escapes.
+// Other bytes, even invalid UTF-8, are valid JSON (encoding/json decodes
+// them as U+FFFD).
+func (s *Scanner) SkipString() bool {
+	for i := s.Pos + 1; i < len(s.Data); i++ {
+		switch c := s.Data[i]; {
+		case c == '"':
+			s.Pos = i + 1
+			return true
+		case c < 0x20:
+			return false
+		case c == '\\':
+			if i+1 >= len(s.Data) {
+				return false
+			}
+			switch s.Data[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i++
+			case 'u':
+				if _, ok := Hex4(s.Data[i+2:]); !ok {
+					return false
+				}
+				i += 5
+			default:
+				return false
+			}
+		}
+	}
+	return false
+}
+
+// PlainString consumes a string with no escape, no control character and
+// only valid UTF-8, whose bytes encoding/json decodes as they are, and
+// returns its text (a part of Data). Any other string is left to
+// encoding/json.
+func (s *Scanner) PlainString() ([]byte, bool) {
+	if s.Peek() != '"' {
+		return nil, false
+	}
+	start := s.Pos + 1
+	ascii := true
+	for i := start; i < len(s.Data); i++ {
+		switch c := s.Data[i]; {
+		case c == '"':
+			text := s.Data[start:i]
+			if !ascii && !utf8.Valid(text) {
+				return nil, false
+			}
+			s.Pos = i + 1
+			return text, true
+		case c < 0x20 || c == '\\':
+			return nil, false
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+	}
+	return nil, false
+}
+
+// Number consumes a number, -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?,
+// and returns its text.
+func (s *Scanner) Number() ([]byte, bool) {
+	b, i := s.Data, s.Pos
+	digits := func() bool {
+		j := i
+		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+			i++
+		}
+		return i > j
+	}
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case !digits():
+		return nil, false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if !digits() {
+			return nil, false
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if !digits() {
+			return nil, false
+		}
+	}
+	text := b[s.Pos:i]
+	s.Pos = i
+	return text, true
+}
+
+// Hex4 decodes the four hex digits at the start of b.
+func Hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		case 'A' <= c && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
+}
