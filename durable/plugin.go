@@ -54,11 +54,17 @@ import (
 // invocation for an operation that is live (IsReplay false) or that replays
 // while still unfinished, such as a wait not yet elapsed or a step waiting
 // for its retry (IsReplay true, Status its recorded status). An operation
-// that finished in an earlier invocation fires no start and no end again;
-// an operation whose end happened between invocations (a wait that
-// elapsed, a callback completed) fires its OnOperationEnd, with IsReplay
-// true, in the invocation that first sees it. OnOperationEnd fires once
-// per operation and execution, when it reaches a terminal status.
+// that finished in an earlier invocation fires no start and no end again.
+// OnOperationEnd fires once per operation and execution, when it reaches a
+// terminal status: in the invocation whose checkpoint ends it (a step, a
+// child context) or, for an end the service makes (a wait that elapsed, a
+// callback completed, a chained invoke finished), in the next invocation,
+// with IsReplay true. The service lists such an operation among the next
+// invocation's updated operations even when it ended while an invocation
+// ran and that invocation saw it, so the running invocation leaves the end
+// to the next one, unless none will replay the operation: when the
+// execution ends, or an enclosing child context ends (the service leaves
+// its children out of later invocations), the running invocation fires it.
 type Plugin struct {
 	// OnInvocationStart is called once per invocation, before the handler
 	// runs.

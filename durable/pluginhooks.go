@@ -101,14 +101,20 @@ type invocationHooks struct {
 	started bool
 	// known holds the latest record of every operation; hook goroutine only.
 	known map[string]*Operation
+	// held holds the ends the service made that this invocation saw but
+	// leaves to the next one (see holdEnd); hook goroutine only.
+	held []OperationHookInfo
 }
 
 // hookEvent is one piece of work for the hook goroutine: records to report
 // (ops; updated=true for the changes made between invocations), or the end
-// of the invocation (final).
+// of the invocation (last; final is OnInvocationEnd's info, closing says
+// that the execution ended).
 type hookEvent struct {
 	ops     []Operation
 	updated bool
+	last    bool
+	closing bool
 	final   *InvocationEndHookInfo
 }
 
@@ -280,7 +286,8 @@ func (h *invocationHooks) end(resp InvocationOutput, err error) {
 			final.Status = PluginInvocationPending
 		}
 	}
-	h.enqueue(hookEvent{final: final})
+	closing := err == nil && (resp.Status == wire.InvocationStatusSucceeded || resp.Status == wire.InvocationStatusFailed)
+	h.enqueue(hookEvent{last: true, closing: closing, final: final})
 	h.qmu.Lock()
 	idle := h.idle
 	h.qmu.Unlock()
@@ -453,9 +460,14 @@ func (h *invocationHooks) run(ev hookEvent) bool {
 			h.known[id] = op
 		}
 	}
-	if ev.ops != nil || ev.updated {
+	if !ev.last {
 		h.report(ev.ops, ev.updated)
 		return false
+	}
+	if ev.closing {
+		// No invocation follows to report the held ends.
+		h.dispatchEnds(h.held)
+		h.held = nil
 	}
 	if ev.final != nil {
 		h.each("OnInvocationEnd", func(p *Plugin) {
@@ -496,9 +508,17 @@ func (h *invocationHooks) report(ops []Operation, updated bool) {
 			}
 			changed[op.Id] = info
 		}
-		if h.set.operationEnd && op.Status.Terminal() && op.Type != wire.OperationTypeExecution && h.endsHere(op.Id, updated) {
-			ends = append(ends, info)
+		if h.set.operationEnd && op.Status.Terminal() && op.Type != wire.OperationTypeExecution {
+			if !updated && h.holdEnd(op, info) {
+				continue
+			}
+			if h.endsHere(op.Id, updated) {
+				ends = append(ends, info)
+			}
 		}
+	}
+	if len(h.held) > 0 {
+		ends = append(h.releaseHidden(), ends...)
 	}
 	if len(changed) > 0 {
 		all := make(map[string]OperationHookInfo, len(h.known))
@@ -514,6 +534,11 @@ func (h *invocationHooks) report(ops []Operation, updated bool) {
 			}
 		})
 	}
+	h.dispatchEnds(ends)
+}
+
+// dispatchEnds calls OnOperationEnd for each of ends.
+func (h *invocationHooks) dispatchEnds(ends []OperationHookInfo) {
 	for _, info := range ends {
 		h.each("OnOperationEnd", func(p *Plugin) {
 			if p.OnOperationEnd != nil {
@@ -521,6 +546,67 @@ func (h *invocationHooks) report(ops []Operation, updated bool) {
 			}
 		})
 	}
+}
+
+// holdEnd holds back the end of op, which a checkpoint response of this
+// invocation reports terminal, when the next invocation reports it
+// instead: an end the service made (an elapsed wait, a completed callback,
+// a finished chained invoke) is among the next invocation's updated
+// operations even when this invocation saw it, because the service lists
+// every operation it changed since the previous invocation began. Ending it
+// here too would end it twice. It counts as dispatched for this
+// invocation (see markEnded). A held end is dispatched here after all
+// when no invocation will replay op: when an enclosing context ends (its
+// children leave the operation log the next invocation receives) or the
+// execution does.
+func (h *invocationHooks) holdEnd(op *Operation, info OperationHookInfo) bool {
+	switch op.Type {
+	case wire.OperationTypeWait, wire.OperationTypeCallback, wire.OperationTypeChainedInvoke:
+	default:
+		return false // ended by this function's own checkpoint
+	}
+	if op.Status == wire.OperationStatusCancelled || !h.replayedNext(op.Id) {
+		return false
+	}
+	if h.markEnded(op.Id) {
+		h.held = append(h.held, info)
+	}
+	return true
+}
+
+// releaseHidden removes from the held ends those of operations no later
+// invocation replays, and returns them.
+func (h *invocationHooks) releaseHidden() []OperationHookInfo {
+	var out []OperationHookInfo
+	h.held = slices.DeleteFunc(h.held, func(info OperationHookInfo) bool {
+		if h.replayedNext(info.ID) {
+			return false
+		}
+		out = append(out, info)
+		return true
+	})
+	return out
+}
+
+// replayedNext reports whether the next invocation receives the record of
+// id: whether no enclosing context has ended without ReplayChildren (the
+// service leaves such a context's children out of the operation log).
+func (h *invocationHooks) replayedNext(id string) bool {
+	for range len(h.known) {
+		op := h.known[id]
+		if op == nil || op.ParentId == "" {
+			return true
+		}
+		parent := h.known[op.ParentId]
+		if parent == nil {
+			return true
+		}
+		if parent.Status.Terminal() && (parent.ContextDetails == nil || !parent.ContextDetails.ReplayChildren) {
+			return false
+		}
+		id = parent.Id
+	}
+	return true
 }
 
 // endsHere reports whether the terminal record of id is reported as its
