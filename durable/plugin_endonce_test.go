@@ -79,18 +79,7 @@ func TestPluginOperationEndOnce(t *testing.T) {
 		}},
 		{name: "callback completed during the invocation", handler: func(r **runner) durable.Handler[string, string] {
 			return func(ctx durable.Context, _ string) (string, error) {
-				cb, err := durable.CreateCallback[string](ctx, "approval", json)
-				if err != nil {
-					return "", err
-				}
-				// The external system answers at once; the step's
-				// checkpoint response reports the completed callback.
-				if _, err := durable.Step(ctx, "send", func(durable.StepContext) (string, error) {
-					return "", (*r).SendCallbackSuccess(cb.ID(), "ok")
-				}); err != nil {
-					return "", err
-				}
-				v, err := cb.Result(ctx)
+				v, err := answeredCallback(ctx, *r)
 				if err != nil {
 					return "", err
 				}
@@ -117,16 +106,7 @@ func TestPluginOperationEndOnce(t *testing.T) {
 				if err := durable.Wait(ctx, "w", time.Second); err != nil {
 					return "", err
 				}
-				cb, err := durable.CreateCallback[string](ctx, "approval", json)
-				if err != nil {
-					return "", err
-				}
-				if _, err := durable.Step(ctx, "send", func(durable.StepContext) (string, error) {
-					return "", (*r).SendCallbackSuccess(cb.ID(), "ok")
-				}); err != nil {
-					return "", err
-				}
-				return cb.Result(ctx)
+				return answeredCallback(ctx, *r)
 			}
 		}},
 		{name: "child context with a wait and a retried step", handler: func(**runner) durable.Handler[string, string] {
@@ -195,4 +175,20 @@ func TestPluginOperationEndOnce(t *testing.T) {
 			}
 		})
 	}
+}
+
+// answeredCallback creates a callback that an external system completes
+// at once, in a step: the step's checkpoint response reports the completed
+// callback, during the invocation.
+func answeredCallback(ctx durable.Context, r *durabletest.LocalRunner[string, string]) (string, error) {
+	cb, err := durable.CreateCallback[string](ctx, "approval", durable.WithCallbackSerdes(durable.JSONSerdes{}))
+	if err != nil {
+		return "", err
+	}
+	if _, err := durable.Step(ctx, "send", func(durable.StepContext) (string, error) {
+		return "", r.SendCallbackSuccess(cb.ID(), "ok")
+	}); err != nil {
+		return "", err
+	}
+	return cb.Result(ctx)
 }

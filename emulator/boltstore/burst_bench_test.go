@@ -3,13 +3,13 @@ package boltstore_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/acme/durable-lambda-go/emulator"
-	"github.com/acme/durable-lambda-go/emulator/boltstore"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -37,35 +37,18 @@ func BenchmarkBurst(b *testing.B) {
 }
 
 func runBurst(b *testing.B, store string, limit int) {
-	cfg := emulator.Config{MaxConcurrentInvocations: limit}
-	if store == "bbolt" {
-		st, err := boltstore.Open(b.TempDir())
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer st.Close()
-		cfg.Store = st
-	}
-	svc, err := emulator.New(cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
 	const running, burst = 100, 2000
 	var steps atomic.Int64
 	progressed := make([]atomic.Int64, running)
-	if err := svc.RegisterFunction(emulator.Function{Name: "loop", Durable: true, Invoker: loopFunction(svc, func(i int) {
-		steps.Add(1)
-		progressed[i].Add(1)
-	})}); err != nil {
-		b.Fatal(err)
-	}
-	if err := svc.RegisterFunction(emulator.Function{Name: "fn", Durable: true, Invoker: stepFunction(svc)}); err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ran := make(chan error, 1)
-	go func() { ran <- svc.Run(ctx) }()
-	defer func() { cancel(); <-ran }()
+	ctx, svc, stop := startService(b, emulator.Config{MaxConcurrentInvocations: limit}, storeDir(b, store), func(svc *emulator.Service) error {
+		return errors.Join(
+			svc.RegisterFunction(emulator.Function{Name: "loop", Durable: true, Invoker: loopFunction(svc, func(i int) {
+				steps.Add(1)
+				progressed[i].Add(1)
+			})}),
+			svc.RegisterFunction(emulator.Function{Name: "fn", Durable: true, Invoker: stepFunction(svc)}))
+	})
+	defer stop()
 	for i := range running {
 		if _, err := svc.StartExecution(ctx, emulator.StartInput{FunctionName: "loop:1", ExecutionName: fmt.Sprint("loop-", i),
 			Payload: []byte(fmt.Sprint(i))}); err != nil {

@@ -1,7 +1,6 @@
 package boltstore_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -22,24 +21,12 @@ import (
 // stay flat. Run with -benchtime=10x for 10,000 executions.
 func BenchmarkRetention(b *testing.B) {
 	dir := b.TempDir()
-	store, err := boltstore.Open(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer store.Close()
 	clock := emulator.NewVirtualClock(t0)
-	svc, err := emulator.New(emulator.Config{Clock: clock, Store: store})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := svc.RegisterFunction(emulator.Function{Name: "fn", Durable: true, Invoker: stepFunction(svc),
-		DurableConfig: wire.DurableConfig{RetentionPeriodInDays: 1}}); err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ran := make(chan error, 1)
-	go func() { ran <- svc.Run(ctx) }()
-	defer func() { cancel(); <-ran }()
+	ctx, svc, stop := startService(b, emulator.Config{Clock: clock}, dir, func(svc *emulator.Service) error {
+		return svc.RegisterFunction(emulator.Function{Name: "fn", Durable: true, Invoker: stepFunction(svc),
+			DurableConfig: wire.DurableConfig{RetentionPeriodInDays: 1}})
+	})
+	defer stop()
 	batch := 0
 	var heap, db float64
 	for b.Loop() {

@@ -16,26 +16,10 @@ import (
 func BenchmarkConcurrentExecutions(b *testing.B) {
 	for _, store := range []string{"memory", "bbolt"} {
 		b.Run(store, func(b *testing.B) {
-			cfg := emulator.Config{}
-			if store == "bbolt" {
-				st, err := boltstore.Open(b.TempDir())
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer st.Close()
-				cfg.Store = st
-			}
-			svc, err := emulator.New(cfg)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := svc.RegisterFunction(emulator.Function{Name: "fn", Durable: true, Invoker: stepFunction(svc)}); err != nil {
-				b.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			ran := make(chan error, 1)
-			go func() { ran <- svc.Run(ctx) }()
-			defer func() { cancel(); <-ran }()
+			ctx, svc, stop := startService(b, emulator.Config{}, storeDir(b, store), func(svc *emulator.Service) error {
+				return svc.RegisterFunction(emulator.Function{Name: "fn", Durable: true, Invoker: stepFunction(svc)})
+			})
+			defer stop()
 			const n = 1000
 			round := 0
 			for b.Loop() {
@@ -70,4 +54,44 @@ func runBatch(ctx context.Context, svc *emulator.Service, prefix string, n int) 
 	wg.Wait()
 	close(errs)
 	return <-errs
+}
+
+// startService returns a service on cfg, in memory (dir "") or on a bbolt
+// store in dir, with the functions register registers, driven by Run until
+// stop, which also closes the store.
+func startService(b *testing.B, cfg emulator.Config, dir string, register func(*emulator.Service) error) (context.Context, *emulator.Service, func()) {
+	b.Helper()
+	closeStore := func() {}
+	if dir != "" {
+		st, err := boltstore.Open(dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cfg.Store, closeStore = st, func() { _ = st.Close() }
+	}
+	svc, err := emulator.New(cfg)
+	if err == nil {
+		err = register(svc)
+	}
+	if err != nil {
+		closeStore()
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- svc.Run(ctx) }()
+	return ctx, svc, func() {
+		cancel()
+		<-ran
+		closeStore()
+	}
+}
+
+// storeDir is where a benchmark's store lives: a temporary directory for
+// "bbolt", none ("") for "memory".
+func storeDir(b *testing.B, store string) string {
+	if store == "bbolt" {
+		return b.TempDir()
+	}
+	return ""
 }
