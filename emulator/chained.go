@@ -198,13 +198,9 @@ func (s *Service) ResolveChainedInvoke(ctx context.Context, arn, operationID str
 func (s *Service) runPlain(ctx context.Context, job *plainJob) {
 	s.lock()
 	fn := s.functions[job.function]
-	req := InvokeRequest{
-		RequestID:   s.cfg.NewID(),
-		FunctionArn: s.functionARN(job.function) + ":" + job.version,
-		Payload:     job.payload,
-	}
+	req := InvokeRequest{RequestID: s.cfg.NewID(), FunctionArn: s.functionARN(job.function) + ":" + job.version, Payload: job.payload}
 	if fn != nil {
-		req.Deadline = s.now().Add(fn.Timeout)
+		req = s.plainRequest(fn, job.version, job.payload)
 	}
 	s.mu.Unlock()
 	out, err := s.call(ctx, fn, req)

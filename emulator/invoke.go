@@ -238,9 +238,8 @@ func (s *Service) finishInvocation(e *execution, inv *invocation, out []byte, ca
 // re-invokes it).
 func parseEnvelope(out []byte, canPend bool) (wire.InvocationOutput, *wire.ErrorObject) {
 	var env wire.InvocationOutput
-	if len(out) > wire.MaxResponseBytes {
-		return env, &wire.ErrorObject{ErrorType: "Function.ResponseSizeTooLarge",
-			ErrorMessage: fmt.Sprintf("Response payload size (%d bytes) exceeded maximum allowed payload size (%d bytes).", len(out), wire.MaxResponseBytes)}
+	if tooLarge := responseTooLarge(out); tooLarge != nil {
+		return env, tooLarge
 	}
 	bad := func(format string, args ...any) (wire.InvocationOutput, *wire.ErrorObject) {
 		return env, &wire.ErrorObject{ErrorType: wire.ErrCodeInvalidParameterValue, ErrorMessage: fmt.Sprintf(format, args...)}
@@ -267,8 +266,9 @@ func parseEnvelope(out []byte, canPend bool) (wire.InvocationOutput, *wire.Error
 	return env, nil
 }
 
-// next picks work that is due now: a plain chained-invoke job, or else an
-// execution to invoke. Must hold the lock.
+// nextWork picks work that is due now: a plain chained-invoke job, a
+// queued asynchronous invoke, or else an execution to invoke. Must hold
+// the lock.
 func (s *Service) nextWork() (*plainJob, *execution) {
 	for _, e := range s.order {
 		for _, job := range e.jobs {
@@ -276,6 +276,12 @@ func (s *Service) nextWork() (*plainJob, *execution) {
 				job.running = true
 				return job, nil
 			}
+		}
+	}
+	for _, job := range s.async {
+		if !job.running {
+			job.running = true
+			return job, nil
 		}
 	}
 	for _, e := range s.order {
@@ -286,9 +292,19 @@ func (s *Service) nextWork() (*plainJob, *execution) {
 	return nil, nil
 }
 
+// runJob runs a plain function's invocation: a chained-invoke target's,
+// or a queued asynchronous Invoke's.
+func (s *Service) runJob(ctx context.Context, job *plainJob) {
+	if job.parent == nil {
+		s.runAsync(ctx, job)
+		return
+	}
+	s.runPlain(ctx, job)
+}
+
 // RunNext fires the timers that are due, then runs at most one piece of
-// due work — an invocation of an execution, or a plain chained-invoke
-// target — synchronously, and reports whether it ran one. Callers that
+// due work — an invocation of an execution, a plain chained-invoke
+// target or a queued asynchronous Invoke — synchronously, and reports whether it ran one. Callers that
 // need to count or cap invocations drive the service with it.
 func (s *Service) RunNext(ctx context.Context) (bool, error) {
 	if err := ctx.Err(); err != nil {
@@ -304,7 +320,7 @@ func (s *Service) RunNext(ctx context.Context) (bool, error) {
 	s.unlock()
 	switch {
 	case job != nil:
-		s.runPlain(ctx, job)
+		s.runJob(ctx, job)
 	case e != nil:
 		s.execute(ctx, c)
 	default:
@@ -354,7 +370,7 @@ func (s *Service) Run(ctx context.Context) error {
 		s.release(true)
 		for _, job := range jobs {
 			wg.Go(func() {
-				s.runPlain(ctx, job)
+				s.runJob(ctx, job)
 				s.invocationEnded()
 			})
 		}

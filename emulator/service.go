@@ -58,8 +58,10 @@ type Function struct {
 	Version string
 	// Aliases maps alias names to versions; {"prod": Version} when nil.
 	Aliases map[string]string
-	// Durable selects the durable-execution envelope protocol. A plain
-	// function (false) can only be the target of a chained invoke.
+	// Durable selects the durable-execution envelope protocol: Invoke of
+	// a durable function starts a durable execution (StartExecution). A
+	// plain function (false) is invoked as Lambda invokes any function,
+	// directly (Service.Invoke) or by a chained invoke, with the raw event.
 	Durable bool
 	// DurableConfig holds ExecutionTimeout in seconds (default 86400) and
 	// RetentionPeriodInDays (default 14).
@@ -169,6 +171,9 @@ type Service struct {
 	wake     chan struct{}
 	// inflight counts the invocations Run started that have not ended.
 	inflight int
+	// async holds the queued asynchronous invocations of plain
+	// functions (Invoke with Async), oldest first.
+	async []*plainJob
 }
 
 type function struct {
@@ -184,9 +189,10 @@ type opRef struct {
 	opID string
 }
 
-// plainJob is an invocation of a plain function started by a chained
-// invoke; it resolves the parent's CHAINED_INVOKE operation when it ends.
-// It stays on its execution's job list until then.
+// plainJob is an invocation of a plain function: started by a chained
+// invoke, it resolves the parent's CHAINED_INVOKE operation when it ends
+// and stays on its execution's job list until then; queued by an
+// asynchronous Invoke, it has no parent and stays on Service.async.
 type plainJob struct {
 	parent   *execution
 	opID     string
@@ -368,6 +374,11 @@ func (s *Service) RegisterFunction(fn Function) error {
 	return nil
 }
 
+// info describes f.
+func (f *function) info() FunctionInfo {
+	return FunctionInfo{Name: f.Name, Version: f.Version, Aliases: maps.Clone(f.Aliases), Durable: f.Durable, FunctionArn: f.arn}
+}
+
 func (s *Service) functionARN(name string) string {
 	return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", s.cfg.Region, s.cfg.AccountID, name)
 }
@@ -378,7 +389,7 @@ func (s *Service) Functions() []FunctionInfo {
 	defer s.mu.Unlock()
 	out := make([]FunctionInfo, 0, len(s.functions))
 	for _, f := range s.functions {
-		out = append(out, FunctionInfo{Name: f.Name, Version: f.Version, Aliases: maps.Clone(f.Aliases), Durable: f.Durable, FunctionArn: f.arn})
+		out = append(out, f.info())
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
@@ -487,7 +498,7 @@ func (s *Service) StartExecution(ctx context.Context, in StartInput) (_ StartOut
 		return StartOutput{}, err
 	}
 	if !fn.Durable {
-		return StartOutput{}, wire.NewAPIError(wire.ErrCodeInvalidParameterValue, "Function %s is not a durable function", fn.Name)
+		return StartOutput{}, wire.NewAPIError(wire.ErrCodeInvalidParameterValue, "Function %s is not a durable function (it has no DurableConfig): invoke it with Invoke, without a durable execution name", fn.Name)
 	}
 	if q == "" {
 		return StartOutput{}, wire.NewAPIError(wire.ErrCodeInvalidParameterValue, "You cannot invoke a durable function using an unqualified ARN.")
@@ -509,8 +520,8 @@ func (s *Service) StartExecution(ctx context.Context, in StartInput) (_ StartOut
 // startLocked creates an execution (or finds the reusable one). parent is
 // set for the target of a chained invoke.
 func (s *Service) startLocked(fn *function, version, name string, payload []byte, depth int, parent *opRef) (*execution, bool, error) {
-	if len(payload) > s.cfg.MaxSyncInputBytes {
-		return nil, false, wire.NewAPIError(wire.ErrCodeRequestTooLarge, "Request must be smaller than %d bytes for the InvokeFunction operation", s.cfg.MaxSyncInputBytes)
+	if err := inputSize(len(payload), s.cfg.MaxSyncInputBytes); err != nil {
+		return nil, false, err
 	}
 	input := string(payload)
 	if input == "" {

@@ -156,7 +156,7 @@ func appFunctions(ctx context.Context, cdkOut string, w io.Writer) ([]hostedFunc
 			fmt.Fprintf(w, "function %s: %s\n", fn.Name, warning)
 		}
 		functions[i] = hostedFunction{
-			name: fn.Name, pkg: fn.Package, durable: fn.Durable, durableConfig: fn.DurableConfig,
+			name: fn.Name, pkg: fn.Package, binary: fn.Binary, durable: fn.Durable, durableConfig: fn.DurableConfig,
 			timeout: fn.Timeout, memoryMiB: fn.MemoryMiB, env: fn.Environment,
 			aliases: append([]string{}, fn.Aliases...),
 		}
@@ -165,13 +165,16 @@ func appFunctions(ctx context.Context, cdkOut string, w io.Writer) ([]hostedFunc
 }
 
 // writeAppBanner tells where the app's functions are served and how to
-// invoke the first durable one.
+// invoke the first durable one and the first plain one.
 func writeAppBanner(w io.Writer, url string, functions []hostedFunction) {
 	fmt.Fprintf(w, "durable-execution endpoint for the CDK app's functions at %s\n", url)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	var example hostedFunction
+	var example, plain hostedFunction
 	for _, fn := range functions {
 		kind := "plain"
+		if !fn.durable && plain.name == "" {
+			plain = fn
+		}
 		if fn.durable {
 			kind = "durable"
 			if example.name == "" {
@@ -182,7 +185,11 @@ func writeAppBanner(w io.Writer, url string, functions []hostedFunction) {
 		if len(fn.aliases) > 0 {
 			aliases = "aliases " + strings.Join(fn.aliases, ",")
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", fn.name, kind, aliases, displayPackage(fn.pkg))
+		code := displayPackage(fn.pkg)
+		if fn.binary != "" {
+			code = fn.binary
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", fn.name, kind, aliases, code)
 	}
 	_ = tw.Flush()
 	qualifier := functionVersion
@@ -193,6 +200,9 @@ func writeAppBanner(w io.Writer, url string, functions []hostedFunction) {
   aws lambda invoke --endpoint-url %s --function-name %s:%s --durable-execution-name demo-1 --payload '{}' out.json
   durablectl list --endpoint %s --function-name %s
 `, url, example.name, qualifier, url, example.name)
+	if plain.name != "" {
+		fmt.Fprintf(w, "  aws lambda invoke --endpoint-url %s --function-name %s --payload '{}' out.json\n", url, plain.name)
+	}
 }
 
 // serveVirtual drives the service on virtual time until ctx is done: it

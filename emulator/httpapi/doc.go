@@ -36,5 +36,14 @@
 // and answers its result, or, for a failed, timed-out or stopped execution,
 // X-Amz-Function-Error: Unhandled with {"errorType","errorMessage"}.
 //
+// Invoke of a plain function (one without DurableConfig) is Lambda's
+// ordinary Invoke: no durable execution and no X-Amz-Durable-Execution-Arn.
+// It may be unqualified. RequestResponse answers the function's response,
+// or, when the function fails, X-Amz-Function-Error: Unhandled with the
+// error it reported; Event answers 202 and the service runs the
+// invocation. X-Amz-Executed-Version says the version that ran ($LATEST
+// when unqualified). A durable execution name is refused with
+// InvalidParameterValueException.
+//
 // [Start] listens on 127.0.0.1 unless given another address explicitly.
 package httpapi

@@ -153,8 +153,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Message: fmt.Sprintf("no operation serves %s %s", r.Method, r.URL.EscapedPath())})
 }
 
-// invoke serves Invoke: it starts (or finds) the durable execution and, for
-// RequestResponse, waits for it to close.
+// invoke serves Invoke: for a durable function it starts (or finds) the
+// durable execution and, for RequestResponse, waits for it to close; a
+// plain function it invokes as Lambda does (invokePlain).
 func (h *Handler) invoke(w http.ResponseWriter, r *http.Request, function string) error {
 	invocationType := r.Header.Get(headerInvocationType)
 	limits := h.svc.Limits()
@@ -170,6 +171,13 @@ func (h *Handler) invoke(w http.ResponseWriter, r *http.Request, function string
 	payload, err := h.readBody(w, r, limit, "Invoke")
 	if err != nil {
 		return err
+	}
+	fn, err := h.svc.LookupFunction(function)
+	if err != nil {
+		return err
+	}
+	if !fn.Durable {
+		return h.invokePlain(w, r, function, invocationType, payload)
 	}
 	out, err := h.svc.StartExecution(r.Context(), emulator.StartInput{
 		FunctionName:  function,
@@ -204,17 +212,50 @@ func (h *Handler) invoke(w http.ResponseWriter, r *http.Request, function string
 	}
 	w.Header().Set(headerFunctionError, "Unhandled")
 	w.WriteHeader(http.StatusOK)
-	return json.NewEncoder(w).Encode(functionErrorBody(exec))
+	return json.NewEncoder(w).Encode(functionErrorBody(exec.Error, "Execution"+statusWord(exec.Status), fmt.Sprintf("durable execution %s", exec.Status)))
 }
 
-// functionErrorBody is the Lambda function-error document for an
-// execution that did not succeed.
-func functionErrorBody(exec wire.Execution) map[string]any {
-	body := map[string]any{
-		"errorType":    "Execution" + statusWord(exec.Status),
-		"errorMessage": fmt.Sprintf("durable execution %s", exec.Status),
+// invokePlain serves Invoke of a plain function: Event queues the
+// invocation and answers 202; RequestResponse runs it and answers the
+// function's response, or its error with X-Amz-Function-Error: Unhandled.
+// A durable execution name is refused: the function has no durable
+// executions.
+func (h *Handler) invokePlain(w http.ResponseWriter, r *http.Request, function, invocationType string, payload []byte) error {
+	if r.Header.Get(headerExecutionName) != "" {
+		return wire.NewAPIError(wire.ErrCodeInvalidParameterValue,
+			"Function %s is not a durable function (it has no DurableConfig): DurableExecutionName applies only to durable functions", function)
 	}
-	if e := exec.Error; e != nil {
+	out, err := h.svc.Invoke(r.Context(), emulator.InvokeInput{
+		FunctionName: function,
+		Qualifier:    r.URL.Query().Get("Qualifier"),
+		Payload:      payload,
+		Async:        invocationType == "Event",
+	})
+	if err != nil {
+		return err
+	}
+	w.Header().Set(headerExecutedVer, out.ExecutedVersion)
+	if invocationType == "Event" {
+		w.WriteHeader(http.StatusAccepted)
+		return nil
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if out.FunctionError != nil {
+		w.Header().Set(headerFunctionError, "Unhandled")
+		w.WriteHeader(http.StatusOK)
+		return json.NewEncoder(w).Encode(functionErrorBody(out.FunctionError, "", ""))
+	}
+	w.WriteHeader(http.StatusOK)
+	_, err = w.Write(out.Payload)
+	return err
+}
+
+// functionErrorBody is the Lambda function-error document
+// {"errorType","errorMessage","stackTrace"} of e, with the type and
+// message given where e has none.
+func functionErrorBody(e *wire.ErrorObject, errorType, errorMessage string) map[string]any {
+	body := map[string]any{"errorType": errorType, "errorMessage": errorMessage}
+	if e != nil {
 		if e.ErrorType != "" {
 			body["errorType"] = e.ErrorType
 		}

@@ -60,10 +60,14 @@ type Function struct {
 	LogicalID string
 	// Name is the name to host it under (fnmeta.Function.Name).
 	Name string
-	// Package is the absolute directory of its Go main package.
+	// Package is the absolute directory of its Go main package; empty
+	// when the template records none and Binary is set.
 	Package string
 	// Entry is the package as the template records it.
 	Entry string
+	// Binary is, for a function whose template records no Go package,
+	// the bootstrap of its code asset, an executable this machine runs.
+	Binary string
 	// Durable is true when the function has a DurableConfig.
 	Durable bool
 	// DurableConfig is the function's DurableConfig (zero when not durable).
@@ -87,6 +91,23 @@ type Skipped struct {
 	Runtime string
 	// Reason says why it cannot be hosted.
 	Reason string
+}
+
+// NoEntryError reports a function of a custom runtime (a bootstrap
+// binary, as Go functions are) whose template records no Go package and
+// whose code asset holds no bootstrap this machine can run.
+type NoEntryError struct {
+	Stack, LogicalID string
+	// Name is the name the function would be hosted under.
+	Name string
+	// Reason says what is wrong with its asset.
+	Reason string
+}
+
+func (e *NoEntryError) Error() string {
+	return fmt.Sprintf("function %s (%s/%s) cannot be hosted: its template records no Go package (Metadata %s) and %s; "+
+		"define it with stacks.NewGoFunction, or record its package with stacks.RecordEntry, and synthesize again",
+		e.Name, e.Stack, e.LogicalID, fnmeta.Key, e.Reason)
 }
 
 // NoAssemblyError reports a directory that holds no cloud assembly.
@@ -147,7 +168,7 @@ type NoDurableError struct {
 }
 
 func (e *NoDurableError) Error() string {
-	return fmt.Sprintf("the app in %s has no durable function (no DurableConfig on %s): the local service starts durable executions, and a plain function can only be reached through a chained invoke from a durable one", e.Dir, strings.Join(e.Functions, ", "))
+	return fmt.Sprintf("the app in %s has no durable function (no DurableConfig on %s): durablectl serve hosts an app of durable functions, with the plain functions beside them; define one with stacks.NewDurableFunction", e.Dir, strings.Join(e.Functions, ", "))
 }
 
 // Read reads the cloud assembly in dir. It fails when the directory holds
@@ -242,9 +263,13 @@ type resource struct {
 
 // functionProps are the AWS::Lambda::Function properties Read uses.
 type functionProps struct {
-	Runtime       string `json:"Runtime"`
-	Timeout       *int   `json:"Timeout"`
-	MemorySize    *int   `json:"MemorySize"`
+	FunctionName any    `json:"FunctionName"`
+	Runtime      string `json:"Runtime"`
+	Code         struct {
+		S3Key any `json:"S3Key"`
+	} `json:"Code"`
+	Timeout       *int `json:"Timeout"`
+	MemorySize    *int `json:"MemorySize"`
 	DurableConfig *struct {
 		ExecutionTimeout      int `json:"ExecutionTimeout"`
 		RetentionPeriodInDays int `json:"RetentionPeriodInDays"`
@@ -271,6 +296,7 @@ func (a *Assembly) readStack(id, stackName, path string, opts Options) error {
 		logicalID string
 		meta      fnmeta.Function
 		props     functionProps
+		binary    string // the asset's bootstrap, when meta has no Entry
 	}
 	var fns []found
 	for _, lid := range st.logicalIDs("AWS::Lambda::Function") {
@@ -281,8 +307,18 @@ func (a *Assembly) readStack(id, stackName, path string, opts Options) error {
 		}
 		raw, ok := res.Metadata[fnmeta.Key]
 		if !ok {
-			a.Skipped = append(a.Skipped, Skipped{Stack: id, LogicalID: lid, Runtime: p.Runtime,
-				Reason: "no Go package recorded in its Metadata (" + fnmeta.Key + ")"})
+			if !strings.HasPrefix(p.Runtime, "provided") {
+				a.Skipped = append(a.Skipped, Skipped{Stack: id, LogicalID: lid, Runtime: p.Runtime,
+					Reason: "no Go package recorded in its Metadata (" + fnmeta.Key + ") and not a custom runtime's bootstrap"})
+				continue
+			}
+			name := unrecordedName(lid, res, p)
+			bin, reason := assetBootstrap(filepath.Dir(path), res, p)
+			if reason != "" {
+				return &NoEntryError{Stack: id, LogicalID: lid, Name: name, Reason: reason}
+			}
+			st.names[lid] = name
+			fns = append(fns, found{lid, fnmeta.Function{Name: name}, p, bin})
 			continue
 		}
 		var meta fnmeta.Function
@@ -293,7 +329,7 @@ func (a *Assembly) readStack(id, stackName, path string, opts Options) error {
 			return &ForeignError{Dir: a.Dir, Module: opts.Module.Path, Other: meta.Module}
 		}
 		st.names[lid] = meta.Name
-		fns = append(fns, found{lid, meta, p})
+		fns = append(fns, found{lid, meta, p, ""})
 	}
 	for _, f := range fns {
 		fn := Function{
@@ -302,12 +338,15 @@ func (a *Assembly) readStack(id, stackName, path string, opts Options) error {
 			Timeout:   DefaultTimeout,
 			MemoryMiB: DefaultMemoryMiB,
 			Aliases:   st.aliasesOf(f.logicalID),
+			Binary:    f.binary,
 		}
-		if !filepath.IsAbs(fn.Package) {
-			fn.Package = filepath.Join(opts.Module.Dir, filepath.FromSlash(fn.Package))
-		}
-		if fi, err := os.Stat(fn.Package); err != nil || !fi.IsDir() {
-			return fmt.Errorf("function %s: its Go package %s is not a directory of module %s (%s): is the cloud assembly from another app?", fn.Name, fn.Entry, opts.Module.Path, opts.Module.Dir)
+		if fn.Binary == "" {
+			if !filepath.IsAbs(fn.Package) {
+				fn.Package = filepath.Join(opts.Module.Dir, filepath.FromSlash(fn.Package))
+			}
+			if fi, err := os.Stat(fn.Package); err != nil || !fi.IsDir() {
+				return fmt.Errorf("function %s: its Go package %s is not a directory of module %s (%s): is the cloud assembly from another app?", fn.Name, fn.Entry, opts.Module.Path, opts.Module.Dir)
+			}
 		}
 		if f.props.Timeout != nil {
 			fn.Timeout = time.Duration(*f.props.Timeout) * time.Second

@@ -92,7 +92,7 @@ func TestRead(t *testing.T) {
 	}
 	wantSkipped := []cloudasm.Skipped{{
 		Stack: "App", LogicalID: "LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8aFD4BFC8A", Runtime: "nodejs22.x",
-		Reason: "no Go package recorded in its Metadata (durable-lambda-go:function)",
+		Reason: "no Go package recorded in its Metadata (durable-lambda-go:function) and not a custom runtime's bootstrap",
 	}}
 	if !reflect.DeepEqual(a.Skipped, wantSkipped) {
 		t.Errorf("Skipped = %+v, want %+v", a.Skipped, wantSkipped)

@@ -18,9 +18,12 @@
 // binary built for Lambda's architecture. A DurableFunction records the
 // Go main package it was built from in its resource's Metadata (package
 // stacks/fnmeta), and Read resolves that entry in the current Go module,
-// so the caller can build the function for this machine. Functions
-// without that record — the Node.js handlers the CDK adds for custom
-// resources, or a function of another toolchain — cannot be built here:
+// so the caller can build the function for this machine. A function of a
+// custom runtime (provided.al2023, as Go functions are) without that
+// record is hosted from the bootstrap of its code asset when this machine
+// can run it (Function.Binary); otherwise Read fails with a *NoEntryError
+// that says how to record its package. Functions of other runtimes — the
+// Node.js handlers the CDK adds for custom resources — cannot be hosted:
 // Read lists them in Assembly.Skipped with the reason.
 //
 // # Environment values
@@ -39,6 +42,7 @@
 // Every problem with the input is a typed error: *NoAssemblyError when
 // the directory holds no readable cloud assembly, *AssemblyError when a
 // file of it is broken, *ForeignError when the assembly comes from another
-// Go module or has no function this app's constructs defined, and
+// Go module or has no function this app's constructs defined,
+// *NoEntryError for a Go function it cannot build or run, and
 // *NoDurableError when it has functions but none of them is durable.
 package cloudasm
