@@ -3,7 +3,6 @@ package stacks
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -18,8 +17,6 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
-
-	"github.com/acme/durable-lambda-go/stacks/fnmeta"
 )
 
 // Event fields of the status-change events Lambda publishes to the default
@@ -99,7 +96,7 @@ type DurableFunction struct {
 // outputs). A *PropError (see errors.As) reports each invalid prop; a failed
 // build is reported with the compiler's output. ctx bounds the build.
 func NewDurableFunction(ctx context.Context, scope constructs.Construct, id string, props *DurableFunctionProps) (*DurableFunction, error) {
-	p, err := props.resolve()
+	p, err := props.resolve("DurableFunctionProps")
 	if err != nil {
 		return nil, fmt.Errorf("DurableFunction %s: %w", id, err)
 	}
@@ -109,68 +106,24 @@ func NewDurableFunction(ctx context.Context, scope constructs.Construct, id stri
 			return nil, fmt.Errorf("DurableFunction %s: %w", id, err)
 		}
 	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return nil, fmt.Errorf("DurableFunction %s: %w", id, err)
-	}
-	pkgDir, err := resolveEntry(p.entry, wd)
-	if err != nil {
-		return nil, fmt.Errorf("DurableFunction %s: %w", id, err)
-	}
-
-	// Children are created in d.Construct: jsii identifies objects by
-	// pointer, and d itself is a Go value it does not know.
-	c := constructs.NewConstruct(jsiiConstruct(scope), jsii.String(id))
-	d := &DurableFunction{Construct: c}
-	buildDir := buildDirOf(c)
-	if err := buildBootstrap(ctx, pkgDir, p.goarch, buildDir); err != nil {
-		return nil, fmt.Errorf("DurableFunction %s: %w", id, err)
-	}
-
-	d.LogGroup = awslogs.NewLogGroup(c, jsii.String("LogGroup"), &awslogs.LogGroupProps{
-		Retention: p.logRetention,
-	})
-	d.Role = awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
-		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-		Description: jsii.String("Execution role of the durable function " + *d.Node().Path()),
-	})
-	d.LogGroup.GrantWrite(d.Role)
-
-	env := make(map[string]*string, len(p.environment))
-	for k, v := range p.environment {
-		env[k] = jsii.String(v)
-	}
-	fnProps := &awslambda.FunctionProps{
-		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
-		Handler:      jsii.String(BootstrapName),
-		Code:         awslambda.Code_FromAsset(jsii.String(buildDir), nil),
-		Architecture: p.architecture,
-		MemorySize:   jsii.Number(p.memoryMiB),
-		Timeout:      awscdk.Duration_Seconds(jsii.Number(p.functionTimeout.Seconds())),
-		Environment:  &env,
-		Role:         d.Role,
-		LogGroup:     d.LogGroup,
-		DurableConfig: &awslambda.DurableConfig{
+	c, g, err := newGoLambda(ctx, scope, id, "durable function", p, func(fnProps *awslambda.FunctionProps, env map[string]*string) {
+		fnProps.DurableConfig = &awslambda.DurableConfig{
 			ExecutionTimeout: awscdk.Duration_Seconds(jsii.Number(p.executionTimeout.Seconds())),
 			RetentionPeriod:  awscdk.Duration_Days(jsii.Number(p.retentionDays)),
-		},
-	}
-	if p.tracing {
-		// The function adds the X-Ray statement to its role's default
-		// policy (see suppressNagFindings).
-		fnProps.Tracing = awslambda.Tracing_ACTIVE
-	}
-	if mount != nil {
-		mount.apply(fnProps, env, mountPath)
-	}
-	d.Function = awslambda.NewFunction(c, jsii.String("Function"), fnProps)
-	meta, err := entryMetadata(id, pkgDir, wd)
+		}
+		if p.tracing {
+			// The function adds the X-Ray statement to its role's default
+			// policy (see suppressNagFindings).
+			fnProps.Tracing = awslambda.Tracing_ACTIVE
+		}
+		if mount != nil {
+			mount.apply(fnProps, env, mountPath)
+		}
+	})
 	if err != nil {
 		return nil, fmt.Errorf("DurableFunction %s: %w", id, err)
 	}
-	d.Function.Node().DefaultChild().(awscdk.CfnResource).AddMetadata(jsii.String(fnmeta.Key), map[string]interface{}{
-		"Name": meta.Name, "Module": meta.Module, "Entry": meta.Entry,
-	})
+	d := &DurableFunction{Construct: c, Function: g.function, Role: g.role, LogGroup: g.logGroup}
 	if mount != nil {
 		mount.grant(d)
 	}
@@ -188,18 +141,15 @@ func NewDurableFunction(ctx context.Context, scope constructs.Construct, id stri
 		})},
 	})
 
-	d.Alias = awslambda.NewAlias(c, jsii.String("Alias"), &awslambda.AliasProps{
-		AliasName: jsii.String(p.aliasName),
-		Version:   d.Function.CurrentVersion(),
-	})
+	d.Alias = newAlias(c, d.Function, p.aliasName)
 
 	d.defineStatusEvents(p)
 	d.suppressNagFindings(p)
 	return d, nil
 }
 
-// buildDirOf is the directory that DurableFunction c builds its binary in:
-// the function's asset.
+// buildDirOf is the directory that the construct c (a DurableFunction or
+// a GoFunction) builds its binary in: the function's asset.
 func buildDirOf(c constructs.Construct) string {
 	return filepath.Join(*awscdk.Stage_Of(c).AssetOutdir(), "build-"+*c.Node().Addr())
 }

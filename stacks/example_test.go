@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/acme/durable-lambda-go/stacks"
@@ -55,4 +56,38 @@ func ExamplePropError() {
 	// Output:
 	// Retention 36h0m0s
 	// DurableFunction Fn: invalid DurableFunctionProps.Retention 36h0m0s: allowed a whole number of days from 1 to 90 (24h0m0s to 2160h0m0s)
+}
+
+// A durable function that invokes a plain Go function through its alias:
+// the plain one is a GoFunction, so `durablectl serve --app` hosts both.
+func ExampleNewGoFunction() {
+	ctx := context.Background()
+	app := stacks.NewApp(nil)
+	stack, err := stacks.NewDurableStack(ctx, app, "Orders", &stacks.DurableStackProps{
+		Function: stacks.DurableFunctionProps{Entry: "cmd/orders"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	invoicer, err := stacks.NewGoFunction(ctx, stack, "Invoicer", &stacks.GoFunctionProps{Entry: "cmd/invoicer"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	stack.Function.Function.AddEnvironment(jsii.String("INVOICER"), invoicer.Alias.FunctionArn(), nil)
+	invoicer.GrantInvoke(stack.Function.Role)
+	app.Synth(nil)
+}
+
+// A Go function defined with another construct records its package, so
+// that `durablectl serve --app` builds it for the local machine.
+func ExampleRecordEntry() {
+	stack := awscdk.NewStack(stacks.NewApp(nil), jsii.String("Legacy"), nil)
+	fn := awslambda.NewFunction(stack, jsii.String("Thumbnails"), &awslambda.FunctionProps{
+		Runtime: awslambda.Runtime_PROVIDED_AL2023(),
+		Handler: jsii.String(stacks.BootstrapName),
+		Code:    awslambda.Code_FromAsset(jsii.String("build/thumbnails"), nil),
+	})
+	if err := stacks.RecordEntry(fn, "", "cmd/thumbnails"); err != nil {
+		log.Fatal(err)
+	}
 }

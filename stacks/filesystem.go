@@ -54,12 +54,12 @@ type FileSystemMount struct {
 // mountPath validates m and returns the mount path.
 func (m *FileSystemMount) mountPath() (string, error) {
 	if m.AccessPoint == nil || m.Vpc == nil {
-		return "", &PropError{Prop: "FileSystem", Value: "a FileSystemMount without AccessPoint or Vpc", Allowed: "both AccessPoint and Vpc set"}
+		return "", &PropError{Props: "DurableFunctionProps", Prop: "FileSystem", Value: "a FileSystemMount without AccessPoint or Vpc", Allowed: "both AccessPoint and Vpc set"}
 	}
 	path := orDefault(m.MountPath, DefaultFileSystemMountPath)
 	name, ok := strings.CutPrefix(path, "/mnt/")
 	if !ok || name == "" || strings.Trim(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != "" {
-		return "", &PropError{Prop: "FileSystem.MountPath", Value: fmt.Sprintf("%q", path), Allowed: "/mnt/ followed by letters, digits, '-', '_' or '.'"}
+		return "", &PropError{Props: "DurableFunctionProps", Prop: "FileSystem.MountPath", Value: fmt.Sprintf("%q", path), Allowed: "/mnt/ followed by letters, digits, '-', '_' or '.'"}
 	}
 	return path, nil
 }

@@ -90,6 +90,13 @@ type synthesis struct {
 	approvals *DurableFunction
 	// twoJSON is two's template.
 	twoJSON template
+	// mixed holds a durable function that may invoke resizer, a
+	// GoFunction with customGoProps, and legacy, an awslambda.Function
+	// whose entry RecordEntry records.
+	mixed     *DurableStack
+	resizer   *GoFunction
+	legacy    awslambda.Function
+	mixedJSON template
 	// defTpl and customTpl wrap the synthesized templates for assertions.
 	defTpl, customTpl assertions.Template
 	// defJSON and customJSON are the same templates as plain Go values.
@@ -100,7 +107,7 @@ type synthesis struct {
 
 // stacks returns every synthesized stack by name.
 func (s *synthesis) stacks() map[string]*DurableStack {
-	return map[string]*DurableStack{"Default": s.def, "Custom": s.custom, "Two": s.two}
+	return map[string]*DurableStack{"Default": s.def, "Custom": s.custom, "Two": s.two, "Mixed": s.mixed}
 }
 
 var (
@@ -166,6 +173,9 @@ func synthesize() (s *synthesis, err error) {
 	if s.approvals, err = s.two.AddFunction(ctx, "Approvals", &DurableFunctionProps{Entry: fixtureEntry, AliasName: "live"}); err != nil {
 		return nil, err
 	}
+	if err := s.defineMixed(ctx, app); err != nil {
+		return nil, err
+	}
 	s.consumer = awsiam.NewRole(s.custom.Stack, jsii.String("Consumer"), &awsiam.RoleProps{
 		AssumedBy: awsiam.NewAccountRootPrincipal(),
 	})
@@ -195,7 +205,47 @@ func synthesize() (s *synthesis, err error) {
 	if s.twoJSON, err = templateJSON(assertions.Template_FromStack(s.two.Stack, parsing)); err != nil {
 		return nil, err
 	}
+	if s.mixedJSON, err = templateJSON(assertions.Template_FromStack(s.mixed.Stack, parsing)); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// customGoProps sets every GoFunctionProps field to a non-default value.
+func customGoProps() GoFunctionProps {
+	return GoFunctionProps{
+		Entry:           fixtureEntry,
+		FunctionTimeout: 20 * time.Second,
+		MemoryMiB:       512,
+		Architecture:    awslambda.Architecture_X86_64(),
+		Environment:     map[string]string{"SIZE": "small"},
+		LogRetention:    awslogs.RetentionDays_TWO_WEEKS,
+		AliasName:       "live",
+	}
+}
+
+// defineMixed defines stack Mixed: its durable function finds the
+// GoFunction's alias ARN in RESIZER and may invoke it; legacy runs with
+// the GoFunction's role and code.
+func (s *synthesis) defineMixed(ctx context.Context, app awscdk.App) error {
+	var err error
+	if s.mixed, err = NewDurableStack(ctx, app, "Mixed", &DurableStackProps{Function: DurableFunctionProps{Entry: fixtureEntry}}); err != nil {
+		return err
+	}
+	goProps := customGoProps()
+	if s.resizer, err = NewGoFunction(ctx, s.mixed, "Resizer", &goProps); err != nil {
+		return err
+	}
+	s.mixed.Function.Function.AddEnvironment(jsii.String("RESIZER"), s.resizer.Alias.FunctionArn(), nil)
+	s.resizer.GrantInvoke(s.mixed.Function.Role)
+	s.legacy = awslambda.NewFunction(s.mixed.Stack, jsii.String("Legacy"), &awslambda.FunctionProps{
+		Runtime:  awslambda.Runtime_PROVIDED_AL2023(),
+		Handler:  jsii.String(BootstrapName),
+		Code:     awslambda.Code_FromAsset(jsii.String(buildDirOf(s.resizer.Construct)), nil),
+		Role:     s.resizer.Role,
+		LogGroup: s.resizer.LogGroup,
+	})
+	return RecordEntry(s.legacy, "", fixtureEntry)
 }
 
 // noPanic runs f and turns a panic (how a failed assertions.Template check

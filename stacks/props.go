@@ -124,7 +124,10 @@ type DurableFunctionProps struct {
 // PropError reports a DurableFunctionProps field whose value the service
 // would reject. errors.As finds it in the error NewDurableFunction returns.
 type PropError struct {
-	// Prop is the field name in DurableFunctionProps.
+	// Props is the props type the field belongs to: DurableFunctionProps
+	// or GoFunctionProps.
+	Props string
+	// Prop is the field name in Props.
 	Prop string
 	// Value is the rejected value, as written in Go.
 	Value string
@@ -134,7 +137,7 @@ type PropError struct {
 
 // Error names the prop, the bad value and the allowed range.
 func (e *PropError) Error() string {
-	return fmt.Sprintf("invalid DurableFunctionProps.%s %s: allowed %s", e.Prop, e.Value, e.Allowed)
+	return fmt.Sprintf("invalid %s.%s %s: allowed %s", e.Props, e.Prop, e.Value, e.Allowed)
 }
 
 // aliasNamePattern is Lambda's alias name syntax; all-digit names are
@@ -165,8 +168,9 @@ type resolvedProps struct {
 }
 
 // resolve applies the defaults and validates the result. It returns every
-// invalid field at once, each as a *PropError, joined with errors.Join.
-func (p *DurableFunctionProps) resolve() (resolvedProps, error) {
+// invalid field at once, each as a *PropError of the props type typ,
+// joined with errors.Join.
+func (p *DurableFunctionProps) resolve(typ string) (resolvedProps, error) {
 	var in DurableFunctionProps
 	if p != nil {
 		in = *p
@@ -186,30 +190,30 @@ func (p *DurableFunctionProps) resolve() (resolvedProps, error) {
 
 	var errs []error
 	if r.executionTimeout < MinExecutionTimeout || r.executionTimeout > MaxExecutionTimeout || r.executionTimeout%time.Second != 0 {
-		errs = append(errs, &PropError{Prop: "ExecutionTimeout", Value: r.executionTimeout.String(),
+		errs = append(errs, &PropError{Props: typ, Prop: "ExecutionTimeout", Value: r.executionTimeout.String(),
 			Allowed: "whole seconds from 1s to 366 days (8784h0m0s)"})
 	}
 	const day = 24 * time.Hour
 	if retention%day != 0 || retention < MinRetentionDays*day || retention > MaxRetentionDays*day {
-		errs = append(errs, &PropError{Prop: "Retention", Value: retention.String(),
+		errs = append(errs, &PropError{Props: typ, Prop: "Retention", Value: retention.String(),
 			Allowed: "a whole number of days from 1 to 90 (24h0m0s to 2160h0m0s)"})
 	}
 	r.retentionDays = int(retention / day)
 	if r.functionTimeout < time.Second || r.functionTimeout > MaxFunctionTimeout || r.functionTimeout%time.Second != 0 {
-		errs = append(errs, &PropError{Prop: "FunctionTimeout", Value: r.functionTimeout.String(),
+		errs = append(errs, &PropError{Props: typ, Prop: "FunctionTimeout", Value: r.functionTimeout.String(),
 			Allowed: "whole seconds from 1s to 15m0s"})
 	}
 	if r.memoryMiB < MinMemoryMiB || r.memoryMiB > MaxMemoryMiB {
-		errs = append(errs, &PropError{Prop: "MemoryMiB", Value: fmt.Sprint(r.memoryMiB),
+		errs = append(errs, &PropError{Props: typ, Prop: "MemoryMiB", Value: fmt.Sprint(r.memoryMiB),
 			Allowed: fmt.Sprintf("%d to %d", MinMemoryMiB, MaxMemoryMiB)})
 	}
 	if !aliasNamePattern.MatchString(r.aliasName) || strings.Trim(r.aliasName, "0123456789") == "" {
-		errs = append(errs, &PropError{Prop: "AliasName", Value: fmt.Sprintf("%q", r.aliasName),
+		errs = append(errs, &PropError{Props: typ, Prop: "AliasName", Value: fmt.Sprintf("%q", r.aliasName),
 			Allowed: "1 to 128 letters, digits, '-' or '_', not all digits"})
 	}
 	for _, s := range r.statusFilter {
 		if !s.Valid() {
-			errs = append(errs, &PropError{Prop: "StatusFilter", Value: fmt.Sprintf("%q", s),
+			errs = append(errs, &PropError{Props: typ, Prop: "StatusFilter", Value: fmt.Sprintf("%q", s),
 				Allowed: "RUNNING, SUCCEEDED, FAILED, TIMED_OUT or STOPPED"})
 		}
 	}
@@ -219,7 +223,7 @@ func (p *DurableFunctionProps) resolve() (resolvedProps, error) {
 	}
 	goarch, ok := goArchitectures[*r.architecture.Name()]
 	if !ok {
-		errs = append(errs, &PropError{Prop: "Architecture", Value: fmt.Sprintf("%q", *r.architecture.Name()),
+		errs = append(errs, &PropError{Props: typ, Prop: "Architecture", Value: fmt.Sprintf("%q", *r.architecture.Name()),
 			Allowed: "arm64 or x86_64"})
 	}
 	r.goarch = goarch

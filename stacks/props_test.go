@@ -117,7 +117,7 @@ func TestInvalidProps(t *testing.T) {
 func TestResolveDefaults(t *testing.T) {
 	for name, props := range map[string]*DurableFunctionProps{"nil": nil, "zero": {}} {
 		t.Run(name, func(t *testing.T) {
-			r, err := props.resolve()
+			r, err := props.resolve("DurableFunctionProps")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -36,6 +36,7 @@ var (
 const (
 	calleeEntry = "cmd/durablectl/apptest/testdata/callee"
 	callerEntry = "cmd/durablectl/apptest/testdata/caller"
+	plainEntry  = "cmd/durablectl/apptest/testdata/plain"
 )
 
 // TestMain needs Node.js for the CDK (see testtool.Main); it builds
@@ -69,8 +70,10 @@ func (s setup) Run() int {
 
 // synth synthesizes the test stack into outdir, with the context of the
 // app's cdk.json: the callee (the stack's first function, DurableFunction:
-// 512 MiB, GREETING in its environment) and Caller (two-hour executions),
-// which finds the callee's alias ARN in CALLEE.
+// 512 MiB, GREETING in its environment), Plain (a stacks.GoFunction, not
+// durable: 384 MiB, SUFFIX in its environment) and Caller (two-hour
+// executions), which finds the callee's alias ARN in CALLEE and Plain's
+// in PLAIN.
 func synth(ctx context.Context, outdir string) (err error) {
 	defer jsii.Close()
 	defer func() {
@@ -90,15 +93,22 @@ func synth(ctx context.Context, outdir string) (err error) {
 	if err != nil {
 		return err
 	}
+	plain, err := stacks.NewGoFunction(ctx, stack, "Plain", &stacks.GoFunctionProps{
+		Entry: plainEntry, MemoryMiB: 384, Environment: map[string]string{"SUFFIX": "from the template"},
+	})
+	if err != nil {
+		return err
+	}
 	caller, err := stack.AddFunction(ctx, "Caller", &stacks.DurableFunctionProps{
 		Entry:            callerEntry,
 		ExecutionTimeout: 2 * time.Hour,
-		Environment:      map[string]string{"CALLEE": *stack.Function.Alias.FunctionArn()},
+		Environment:      map[string]string{"CALLEE": *stack.Function.Alias.FunctionArn(), "PLAIN": *plain.Alias.FunctionArn()},
 	})
 	if err != nil {
 		return err
 	}
 	stack.Function.GrantStartExecution(caller.Role)
+	plain.GrantInvoke(caller.Role)
 	app.Synth(nil)
 	return nil
 }
@@ -204,18 +214,21 @@ func (s *serve) aws(t *testing.T, out any, args ...string) {
 
 // TestServeTheApp serves the synthesized stack on virtual time and
 // invokes Caller through its alias with the AWS CLI: Caller waits an
-// hour (skipped), invokes the callee through the alias ARN the template
-// put in its environment, and returns the callee's result, which shows
-// the environment and memory size the template gave the callee. A
-// second execution that would wait three hours times out after the two
-// hours of Caller's DurableConfig.
+// hour (skipped), invokes the callee and then the plain function through
+// the alias ARNs the template put in its environment, and returns their
+// results, which show the environment and memory size the template gave
+// each. A second execution that would wait three hours times out after
+// the two hours of Caller's DurableConfig. The plain function is invoked
+// directly too, as any Lambda function is.
 func TestServeTheApp(t *testing.T) {
 	testtool.Require(t, "aws")
 	s := startServe(t, "--cdk-out", cdkOut, "--time", "virtual")
 	for _, line := range []string{
 		`(?m)^  Caller +durable +aliases prod +\./testdata/caller$`,
 		`(?m)^  DurableFunction +durable +aliases prod +\./testdata/callee$`,
+		`(?m)^  Plain +plain +aliases prod +\./testdata/plain$`,
 		`--function-name Caller:prod`,
+		`--function-name Plain --payload`,
 	} {
 		if !regexp.MustCompile(line).MatchString(s.said.String()) {
 			t.Errorf("the banner lacks %q:\n%s", line, s.said)
@@ -230,6 +243,10 @@ func TestServeTheApp(t *testing.T) {
 				Doubled          int
 				Greeting, Memory string
 			}
+			Plain struct {
+				Tripled                 int
+				Suffix, Memory, Invoked string
+			}
 		}
 		if err := json.Unmarshal(result, &got); err != nil {
 			t.Fatalf("result %q: %v", result, err)
@@ -237,6 +254,10 @@ func TestServeTheApp(t *testing.T) {
 		if got.Callee != "arn:aws:lambda:us-east-1:123456789012:function:DurableFunction:prod" ||
 			got.Result.Doubled != 42 || got.Result.Greeting != "hello from the template" || got.Result.Memory != "512" {
 			t.Errorf("Caller's result = %s, want the callee's alias ARN and doubled 42, greeting and memory 512 from the template", result)
+		}
+		if got.Plain.Tripled != 63 || got.Plain.Suffix != "from the template" || got.Plain.Memory != "384" ||
+			got.Plain.Invoked != "arn:aws:lambda:us-east-1:123456789012:function:Plain:1" {
+			t.Errorf("Caller's result = %s, want the plain function's tripled 63, suffix and memory 384 from the template, invoked as version 1 (alias prod)", result)
 		}
 		if status, took := s.execution(t, arn); status != "SUCCEEDED" || took < time.Hour {
 			t.Errorf("execution %s after %s, want SUCCEEDED after at least the hour's wait (of virtual time)", status, took)
@@ -251,6 +272,8 @@ func TestServeTheApp(t *testing.T) {
 		}
 	})
 
+	t.Run("direct invoke of the plain function", s.invokePlain)
+
 	t.Run("execution timeout from the template", func(t *testing.T) {
 		arn, _ := s.invoke(t, "chain-2", `{"n":1,"waitSeconds":10800}`)
 		if status, took := s.execution(t, arn); status != "TIMED_OUT" || took < 2*time.Hour || took >= 3*time.Hour {
@@ -259,27 +282,78 @@ func TestServeTheApp(t *testing.T) {
 	})
 }
 
-// invoke starts an execution of Caller:prod with the AWS CLI, waits for
-// its end, and returns its ARN and the response payload.
-func (s *serve) invoke(t *testing.T, name, payload string) (string, []byte) {
+// invokePlain invokes the plain function of the served stack with the
+// AWS CLI as any Lambda function: through its alias, unqualified and by
+// qualified ARN its response, a failure as its FunctionError, and an
+// Event invoke accepted with 202.
+func (s *serve) invokePlain(t *testing.T) {
+	const arn = "arn:aws:lambda:us-east-1:123456789012:function:Plain"
+	tests := []struct {
+		name, function, payload string
+		wantStatus              int
+		wantVersion, wantError  string
+		wantOut                 string // a part of the response payload
+	}{
+		{"alias", "Plain:prod", `{"n":5}`, 200, "1", "", `"tripled":15,"suffix":"from the template","memory":"384","invoked":"` + arn + `:1"`},
+		{"unqualified", "Plain", `{"n":1}`, 200, "$LATEST", "", `"tripled":3`},
+		{"qualified ARN", arn + ":1", `{"n":2}`, 200, "1", "", `"tripled":6`},
+		{"function error", "Plain:prod", `{"n":-1}`, 200, "1", "Unhandled", `"errorMessage":"a negative number cannot be tripled"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var invoked struct {
+				StatusCode                     int
+				ExecutedVersion, FunctionError string
+				DurableExecutionArn            string
+			}
+			out := s.invokeRaw(t, &invoked, tt.payload, "--function-name", tt.function)
+			if invoked.StatusCode != tt.wantStatus || invoked.ExecutedVersion != tt.wantVersion ||
+				invoked.FunctionError != tt.wantError || invoked.DurableExecutionArn != "" {
+				t.Errorf("invoke = %+v, want status %d, version %q, function error %q and no durable execution",
+					invoked, tt.wantStatus, tt.wantVersion, tt.wantError)
+			}
+			if !strings.Contains(string(out), tt.wantOut) {
+				t.Errorf("response %s lacks %s", out, tt.wantOut)
+			}
+		})
+	}
+	t.Run("event", func(t *testing.T) {
+		var invoked struct{ StatusCode int }
+		s.invokeRaw(t, &invoked, `{"n":7}`, "--function-name", "Plain:prod", "--invocation-type", "Event")
+		if invoked.StatusCode != 202 {
+			t.Errorf("invoke --invocation-type Event = %+v, want status 202", invoked)
+		}
+	})
+}
+
+// invokeRaw runs aws lambda invoke with payload and args, decodes its
+// output into invoked and returns the response payload.
+func (s *serve) invokeRaw(t *testing.T, invoked any, payload string, args ...string) []byte {
 	t.Helper()
 	dir := t.TempDir()
 	in, out := filepath.Join(dir, "payload.json"), filepath.Join(dir, "out.json")
 	if err := os.WriteFile(in, []byte(payload), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	s.aws(t, invoked, append(append([]string{"lambda", "invoke"}, args...), "--payload", "fileb://"+in, out)...)
+	result, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return result
+}
+
+// invoke starts an execution of Caller:prod with the AWS CLI, waits for
+// its end, and returns its ARN and the response payload.
+func (s *serve) invoke(t *testing.T, name, payload string) (string, []byte) {
+	t.Helper()
 	var invoked struct {
 		StatusCode          int
 		DurableExecutionArn string
 	}
-	s.aws(t, &invoked, "lambda", "invoke", "--function-name", "Caller:prod", "--durable-execution-name", name,
-		"--payload", "fileb://"+in, out)
+	result := s.invokeRaw(t, &invoked, payload, "--function-name", "Caller:prod", "--durable-execution-name", name)
 	if invoked.StatusCode != 200 || invoked.DurableExecutionArn == "" {
 		t.Fatalf("invoke = %+v, want status 200 and the execution's ARN", invoked)
-	}
-	result, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
 	}
 	return invoked.DurableExecutionArn, result
 }

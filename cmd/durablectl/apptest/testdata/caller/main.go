@@ -1,7 +1,7 @@
 // Command caller is the invoking function of the apptest stack: it waits
-// as long as its input says, then invokes the function whose alias ARN
-// its CALLEE environment variable holds and returns that function's
-// result.
+// as long as its input says, then invokes the durable function whose
+// alias ARN its CALLEE environment variable holds and the plain function
+// whose alias ARN PLAIN holds, and returns their results.
 package main
 
 import (
@@ -17,10 +17,12 @@ type Input struct {
 	WaitSeconds int `json:"waitSeconds"`
 }
 
-// Output is the callee's result and the ARN it was invoked through.
+// Output is the callee's result and the ARN it was invoked through, and
+// the plain function's result.
 type Output struct {
 	Callee string         `json:"callee"`
 	Result map[string]any `json:"result"`
+	Plain  map[string]any `json:"plain"`
 }
 
 func handler(ctx durable.Context, in Input) (Output, error) {
@@ -32,7 +34,11 @@ func handler(ctx durable.Context, in Input) (Output, error) {
 	if err != nil {
 		return Output{}, err
 	}
-	return Output{Callee: target, Result: res}, nil
+	plain, err := durable.Invoke[map[string]any](ctx, "plain", os.Getenv("PLAIN"), in)
+	if err != nil {
+		return Output{}, err
+	}
+	return Output{Callee: target, Result: res, Plain: plain}, nil
 }
 
 func main() { durable.Start(handler) }
