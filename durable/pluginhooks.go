@@ -95,7 +95,8 @@ type invocationHooks struct {
 	// OnInvocationEnd in the order their records arrived, so that the
 	// checkpointing that reports the records never waits for a hook.
 	qmu     sync.Mutex
-	queue   []hookEvent
+	queue   []hookEvent // from head on
+	head    int
 	wake    chan struct{}
 	idle    chan struct{} // closed when the goroutine has run the final event
 	started bool
@@ -227,21 +228,25 @@ func (h *invocationHooks) runRoot(root *execContext, body func(*execContext) ([]
 	if !h.set.wrapInvocation {
 		return body(root)
 	}
-	var result []byte
-	_, err := h.runWrapped(root.Context, "WrapInvocation",
-		func(p *Plugin) wrapHook {
-			if p.WrapInvocation == nil {
-				return nil
-			}
-			return func(ctx context.Context, fn wrapBody) (any, error) { return p.WrapInvocation(ctx, h.info, fn) }
-		},
-		func(ctx context.Context) (any, error) {
-			root.Context = ctx
-			r, err := body(root)
-			result = r
-			return h.handlerResult(), err
-		})
-	return result, err
+	r := &rootRun{h: h, root: root, body: body}
+	_, err := h.runWrapped(&r.chain, wrapInvocationHook, root.Context, r)
+	return r.result, err
+}
+
+// rootRun is the handler's body as the work of the WrapInvocation chain.
+type rootRun struct {
+	chain  wrapChain
+	h      *invocationHooks
+	root   *execContext
+	body   func(*execContext) ([]byte, error)
+	result []byte
+}
+
+func (r *rootRun) run(sdk, hook context.Context) (any, error) {
+	r.root.Context = mergeContext(sdk, hook)
+	res, err := r.body(r.root)
+	r.result = res
+	return r.h.handlerResult(), err
 }
 
 // setResult records the handler's value for OnInvocationEnd.
@@ -438,12 +443,15 @@ func (h *invocationHooks) loop() {
 	for range h.wake {
 		for {
 			h.qmu.Lock()
-			if len(h.queue) == 0 {
+			if h.head == len(h.queue) {
 				h.qmu.Unlock()
 				break
 			}
-			ev := h.queue[0]
-			h.queue = h.queue[1:]
+			ev := h.queue[h.head]
+			h.queue[h.head] = hookEvent{}
+			if h.head++; h.head == len(h.queue) {
+				h.queue, h.head = h.queue[:0], 0 // emptied: reuse the array
+			}
 			h.qmu.Unlock()
 			if h.run(ev) {
 				return
@@ -494,7 +502,8 @@ func (h *invocationHooks) report(ops []Operation, updated bool) {
 		depths = recordDepths(h.known)
 	}
 	var changed map[string]OperationHookInfo
-	var ends []OperationHookInfo
+	var endBuf [4]OperationHookInfo // a response reports a few records at a time
+	ends := endBuf[:0]
 	for i := range ops {
 		op := &ops[i]
 		d := depths[op.Id]
@@ -539,10 +548,10 @@ func (h *invocationHooks) report(ops []Operation, updated bool) {
 
 // dispatchEnds calls OnOperationEnd for each of ends.
 func (h *invocationHooks) dispatchEnds(ends []OperationHookInfo) {
-	for _, info := range ends {
+	for i := range ends {
 		h.each("OnOperationEnd", func(p *Plugin) {
 			if p.OnOperationEnd != nil {
-				p.OnOperationEnd(h.inv.ctx, info)
+				p.OnOperationEnd(h.inv.ctx, ends[i])
 			}
 		})
 	}
@@ -627,7 +636,8 @@ func (h *invocationHooks) endsHere(id string, updated bool) bool {
 // runHookedAttempt runs one attempt of the step or condition check sc
 // inside the attempt hooks.
 func runHookedAttempt[O any](h *invocationHooks, c *execContext, subType string, fn func(StepContext) (O, error), sc *stepContext) (O, error) {
-	info := AttemptHookInfo{OperationHookInfo: OperationHookInfo{
+	a := &attemptRun[O]{fn: fn, sc: sc}
+	a.info = AttemptHookInfo{OperationHookInfo: OperationHookInfo{
 		ExecutionArn: c.inv.arn, ID: sc.id, Name: sc.name, Type: string(wire.OperationTypeStep), SubType: subType,
 		Status: PluginOperationStarted, Attempt: sc.attempt, IsReplay: c.inv.initial[sc.id] != nil,
 		ParentID: c.parentID, StartTimestamp: time.Now(),
@@ -635,31 +645,19 @@ func runHookedAttempt[O any](h *invocationHooks, c *execContext, subType string,
 	if h.set.attemptStart {
 		h.each("OnOperationAttemptStart", func(p *Plugin) {
 			if p.OnOperationAttemptStart != nil {
-				p.OnOperationAttemptStart(c, info)
+				p.OnOperationAttemptStart(c, a.info)
 			}
 		})
 	}
-	var out O
 	var err error
 	if h.set.wrapAttempt {
-		_, err = h.runWrapped(sc.Context, "WrapOperationAttemptFn",
-			func(p *Plugin) wrapHook {
-				if p.WrapOperationAttemptFn == nil {
-					return nil
-				}
-				return func(ctx context.Context, fn wrapBody) (any, error) { return p.WrapOperationAttemptFn(ctx, info, fn) }
-			},
-			func(ctx context.Context) (any, error) {
-				sc.Context = ctx
-				var err error
-				out, err = fn(sc)
-				return out, err
-			})
+		a.chain.attempt = &a.info
+		_, err = h.runWrapped(&a.chain, wrapAttemptHook, sc.Context, a)
 	} else {
-		out, err = fn(sc)
+		a.out, err = fn(sc)
 	}
 	if h.set.attemptEnd {
-		end := AttemptEndHookInfo{OperationHookInfo: info.OperationHookInfo, Attempt: sc.attempt, Outcome: PluginAttemptSucceeded}
+		end := AttemptEndHookInfo{OperationHookInfo: a.info.OperationHookInfo, Attempt: sc.attempt, Outcome: PluginAttemptSucceeded}
 		end.EndTimestamp = time.Now()
 		if err != nil {
 			end.Outcome, end.Error = PluginAttemptFailed, err
@@ -673,7 +671,28 @@ func runHookedAttempt[O any](h *invocationHooks, c *execContext, subType string,
 			}
 		})
 	}
-	return out, err
+	return a.out, err
+}
+
+// attemptRun is one hooked attempt: its info, and the step body as the
+// work of the WrapOperationAttemptFn chain. It is one allocation.
+type attemptRun[O any] struct {
+	chain wrapChain
+	info  AttemptHookInfo
+	fn    func(StepContext) (O, error)
+	sc    *stepContext
+	out   O
+}
+
+// run runs the body with the hook's context values in front of the SDK's
+// (see stepContext.Value).
+func (a *attemptRun[O]) run(sdk, hook context.Context) (any, error) {
+	if hook != nil && !sameContext(sdk, hook) {
+		a.sc.values = hook
+	}
+	var err error
+	a.out, err = a.fn(a.sc)
+	return a.out, err
 }
 
 // ---- Child contexts ----
@@ -681,30 +700,36 @@ func runHookedAttempt[O any](h *invocationHooks, c *execContext, subType string,
 // runHookedChild runs a child's function on k inside WrapChildContextFn.
 func runHookedChild[O any](h *invocationHooks, r *childRun, k *execContext, fn func(Context) (O, error)) (O, error) {
 	c := r.parent
-	info := OperationHookInfo{ExecutionArn: c.inv.arn, ID: r.id, Name: r.name, Type: string(wire.OperationTypeContext),
+	w := &childWork[O]{k: k, fn: fn}
+	w.info = OperationHookInfo{ExecutionArn: c.inv.arn, ID: r.id, Name: r.name, Type: string(wire.OperationTypeContext),
 		SubType: r.cfg.subType, Status: PluginOperationStarted, ParentID: c.parentID,
 		ChildrenOmitted: h.childrenOmitted(c.depth, wire.OperationTypeContext)}
 	if r.rec != nil {
-		info = h.recordInfo(r.rec, c.depth)
-		info.IsReplayingChildren = true
+		w.info = h.recordInfo(r.rec, c.depth)
+		w.info.IsReplayingChildren = true
 	} else {
-		info.StartTimestamp = time.Now()
+		w.info.StartTimestamp = time.Now()
 	}
-	var out O
-	_, err := h.runWrapped(k.Context, "WrapChildContextFn",
-		func(p *Plugin) wrapHook {
-			if p.WrapChildContextFn == nil {
-				return nil
-			}
-			return func(ctx context.Context, fn wrapBody) (any, error) { return p.WrapChildContextFn(ctx, info, fn) }
-		},
-		func(ctx context.Context) (any, error) {
-			k.Context = ctx
-			var err error
-			out, err = fn(k)
-			return out, err
-		})
-	return out, err
+	w.chain.child = &w.info
+	_, err := h.runWrapped(&w.chain, wrapChildHook, k.Context, w)
+	return w.out, err
+}
+
+// childWork is a child's function as the work of the WrapChildContextFn
+// chain, with the chain's info.
+type childWork[O any] struct {
+	chain wrapChain
+	info  OperationHookInfo
+	k     *execContext
+	fn    func(Context) (O, error)
+	out   O
+}
+
+func (w *childWork[O]) run(sdk, hook context.Context) (any, error) {
+	w.k.Context = mergeContext(sdk, hook)
+	var err error
+	w.out, err = w.fn(w.k)
+	return w.out, err
 }
 
 // ---- Logs ----
@@ -759,62 +784,142 @@ func (h *invocationHooks) enrichRecord(ctx context.Context, r slog.Record, attac
 // wrapBody is the work a wrap hook receives.
 type wrapBody = func(context.Context) (any, error)
 
-// wrapHook is one plugin's wrap hook with its info bound.
-type wrapHook = func(context.Context, wrapBody) (any, error)
+// wrapKind says which wrap hook a chain calls.
+type wrapKind int
 
-// runWrapped runs work inside the wrap hooks bind selects (the first plugin
-// outermost) and returns work's own outcome. work runs exactly once, with
-// the SDK's ctx merged with the context the innermost hook passed (see
-// mergeContext): a hook that does not call fn, or panics before, has it
-// called for it; a hook calling fn again gets the first outcome. A panic
-// of work propagates; what a hook returns is ignored.
-func (h *invocationHooks) runWrapped(ctx context.Context, hook string, bind func(*Plugin) wrapHook, work wrapBody) (any, error) {
-	w := &workOnce{work: work, sdk: ctx, stackTraces: h.inv.opts.stackTraces}
-	next := w.call
-	for i := len(h.set.list) - 1; i >= 0; i-- {
-		hookFn := bind(&h.set.list[i])
-		if hookFn == nil {
-			continue
-		}
-		inner := next
-		next = func(c context.Context) (any, error) {
-			return h.callWrap(i, hook, hookFn, c, inner, w)
-		}
-	}
-	_, _ = next(ctx) // the outcome is work's, read below
-	return w.outcome(ctx)
+const (
+	wrapInvocationHook wrapKind = iota
+	wrapAttemptHook
+	wrapChildHook
+)
+
+var wrapHookNames = [...]string{
+	wrapInvocationHook: "WrapInvocation",
+	wrapAttemptHook:    "WrapOperationAttemptFn",
+	wrapChildHook:      "WrapChildContextFn",
 }
 
-// callWrap runs one wrap hook around inner. inner runs at most once, and at
-// least once: after the hook returns (or panics) without having called it.
-func (h *invocationHooks) callWrap(i int, hook string, hookFn wrapHook, c context.Context, inner wrapBody, w *workOnce) (any, error) {
-	l := &layerOnce{next: inner, ctx: c}
+// wrapWork is the innermost work of a wrap chain. run gets the SDK's
+// context and the one the innermost hook passed (nil when none did), and
+// decides how the work sees both (mergeContext).
+type wrapWork interface {
+	run(sdk, hook context.Context) (any, error)
+}
+
+// wrapChain is one run of wrapped work: the layers of the plugins that
+// implement the hook, outermost first, and the work. It is embedded in the
+// caller's per-run struct (with the info the hooks get), so that a wrapped
+// run costs that one allocation plus the fn handed to each hook.
+type wrapChain struct {
+	h    *invocationHooks
+	kind wrapKind
+	// The info the hooks get: the one of kind.
+	attempt *AttemptHookInfo
+	child   *OperationHookInfo
+
+	w      workOnce
+	layers []wrapLayer
+	buf    [1]wrapLayer
+}
+
+// wrapLayer is one plugin's wrap hook in a chain; its call (handed to the
+// hook as fn) runs the next layer at most once.
+type wrapLayer struct {
+	ch     *wrapChain
+	plugin int // index in the plugin list
+	next   int // index of the next layer (len(layers): the work)
+	ctx    context.Context
+	fn     wrapBody
+	mu     sync.Mutex
+	done   bool
+	res    any
+	err    error
+}
+
+// runWrapped runs work inside the wrap hooks of kind (the first plugin
+// outermost) and returns work's own outcome. work runs exactly once, with
+// the SDK's ctx and the context the innermost hook passed: a hook that
+// does not call fn, or panics before, has it called for it; a hook calling
+// fn again gets the first outcome. A panic of work propagates; what a hook
+// returns is ignored. ch is the chain, embedded in work's struct.
+func (h *invocationHooks) runWrapped(ch *wrapChain, kind wrapKind, ctx context.Context, work wrapWork) (any, error) {
+	ch.h, ch.kind = h, kind
+	ch.w = workOnce{work: work, sdk: ctx, stackTraces: h.inv.opts.stackTraces}
+	n := 0
+	for i := range h.set.list {
+		if ch.hookOf(i) {
+			n++
+		}
+	}
+	ch.layers = ch.buf[:0]
+	if n > len(ch.buf) {
+		ch.layers = make([]wrapLayer, 0, n)
+	}
+	for i := range h.set.list {
+		if ch.hookOf(i) {
+			ch.layers = append(ch.layers, wrapLayer{ch: ch, plugin: i, next: len(ch.layers) + 1})
+		}
+	}
+	for k := range ch.layers {
+		ch.layers[k].fn = ch.layers[k].call
+	}
+	_, _ = ch.enter(0, ctx) // the outcome is work's, read below
+	return ch.w.outcome(ctx)
+}
+
+// hookOf reports whether plugin i implements the chain's hook.
+func (ch *wrapChain) hookOf(i int) bool {
+	p := &ch.h.set.list[i]
+	switch ch.kind {
+	case wrapInvocationHook:
+		return p.WrapInvocation != nil
+	case wrapAttemptHook:
+		return p.WrapOperationAttemptFn != nil
+	default:
+		return p.WrapChildContextFn != nil
+	}
+}
+
+// callHook calls plugin i's hook of the chain with fn.
+func (ch *wrapChain) callHook(i int, ctx context.Context, fn wrapBody) {
+	p := &ch.h.set.list[i]
+	// What the hook returns is ignored: the outcome is work's.
+	switch ch.kind {
+	case wrapInvocationHook:
+		_, _ = p.WrapInvocation(ctx, ch.h.info, fn)
+	case wrapAttemptHook:
+		_, _ = p.WrapOperationAttemptFn(ctx, *ch.attempt, fn)
+	default:
+		_, _ = p.WrapChildContextFn(ctx, *ch.child, fn)
+	}
+}
+
+// enter runs layer k (len(layers): the work) with ctx. A layer's next one
+// runs at most once, and at least once: after the hook returns (or
+// panics) without having called it.
+func (ch *wrapChain) enter(k int, ctx context.Context) (any, error) {
+	if k == len(ch.layers) {
+		return ch.w.call(ctx)
+	}
+	l := &ch.layers[k]
+	l.ctx = ctx
 	func() {
 		defer func() {
-			if w.panicked() {
+			if ch.w.panicked() {
 				return // work's own panic: let it unwind untouched
 			}
 			if v := recover(); v != nil {
-				h.logPanic(i, hook, v)
+				ch.h.logPanic(l.plugin, wrapHookNames[ch.kind], v)
 			}
 		}()
-		_, _ = hookFn(c, l.call) // what the hook returns is ignored: the outcome is work's
+		ch.callHook(l.plugin, ctx, l.fn)
 	}()
-	w.repanic()
-	return l.call(c)
+	ch.w.repanic()
+	return l.call(ctx)
 }
 
-// layerOnce runs the next layer of a wrap chain at most once.
-type layerOnce struct {
-	next wrapBody
-	ctx  context.Context
-	mu   sync.Mutex
-	done bool
-	res  any
-	err  error
-}
-
-func (l *layerOnce) call(ctx context.Context) (any, error) {
+// call runs the layer's next layer, once; a nil ctx is the layer's own.
+func (l *wrapLayer) call(ctx context.Context) (any, error) {
 	l.mu.Lock()
 	if l.done {
 		defer l.mu.Unlock()
@@ -825,7 +930,7 @@ func (l *layerOnce) call(ctx context.Context) (any, error) {
 	if ctx == nil {
 		ctx = l.ctx
 	}
-	res, err := l.next(ctx)
+	res, err := l.ch.enter(l.next, ctx)
 	l.mu.Lock()
 	l.res, l.err = res, err
 	l.mu.Unlock()
@@ -834,7 +939,7 @@ func (l *layerOnce) call(ctx context.Context) (any, error) {
 
 // workOnce is the innermost work of a wrap chain.
 type workOnce struct {
-	work        wrapBody
+	work        wrapWork
 	sdk         context.Context
 	stackTraces bool
 
@@ -878,7 +983,7 @@ func (w *workOnce) call(ctx context.Context) (any, error) {
 		w.mu.Unlock()
 		panic(pe)
 	}()
-	res, err := w.work(mergeContext(w.sdk, ctx))
+	res, err := w.work.run(w.sdk, ctx)
 	finished = true
 	w.mu.Lock()
 	w.finished, w.res, w.err = true, res, err

@@ -100,9 +100,22 @@ type stepContext struct {
 	name    string
 	attempt int
 	logger  atomic.Pointer[slog.Logger]
+	// values is the context a WrapOperationAttemptFn hook passed on (nil
+	// without one): its values come first (see mergeContext).
+	values context.Context
 }
 
 func (s *stepContext) stepContext() {}
+
+// Value returns the wrap hook's value for key, if any, else the SDK's.
+func (s *stepContext) Value(key any) any {
+	if s.values != nil {
+		if v := s.values.Value(key); v != nil {
+			return v
+		}
+	}
+	return s.Context.Value(key)
+}
 
 // Attempt returns the current attempt, starting at 1.
 func (s *stepContext) Attempt() int { return s.attempt }

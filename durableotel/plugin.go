@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -84,6 +86,8 @@ type tracer struct {
 	// request id, from WrapInvocation to OnInvocationEnd; nil for an
 	// invocation of an execution that had already ended.
 	invocations map[string]*span
+	// last holds the ids of the execution whose span came last.
+	last atomic.Pointer[executionIDs]
 }
 
 // emit hands a finished span to the processor.
@@ -92,13 +96,32 @@ func (t *tracer) emit(s *span) {
 	t.sp.OnEnd(s)
 }
 
+// executionIDs are the ids derived from an execution's ARN alone.
+type executionIDs struct {
+	arn   string
+	trace trace.TraceID
+	root  trace.SpanID
+}
+
+// executionIDs returns the ids of the execution executionArn: those of
+// the last execution asked for, if it is the same (the spans of one
+// execution come one after another), else derived anew.
+func (t *tracer) executionIDs(executionArn string) *executionIDs {
+	if ids := t.last.Load(); ids != nil && ids.arn == executionArn {
+		return ids
+	}
+	ids := &executionIDs{arn: executionArn, trace: TraceID(executionArn), root: ExecutionSpanID(executionArn)}
+	t.last.Store(ids)
+	return ids
+}
+
 // parentOf returns the span context of the operation parentID, or of the
 // execution's root span for a top-level operation.
-func parentOf(tid trace.TraceID, executionArn, parentID string) trace.SpanContext {
+func (ids *executionIDs) parentOf(parentID string) trace.SpanContext {
 	if parentID == "" {
-		return spanContext(tid, ExecutionSpanID(executionArn))
+		return spanContext(ids.trace, ids.root)
 	}
-	return spanContext(tid, OperationSpanID(executionArn, parentID))
+	return spanContext(ids.trace, OperationSpanID(ids.arn, parentID))
 }
 
 // wrapInvocation runs an invocation with its span, under the execution's
@@ -109,11 +132,11 @@ func parentOf(tid trace.TraceID, executionArn, parentID string) trace.SpanContex
 func (t *tracer) wrapInvocation(ctx context.Context, info durable.InvocationHookInfo, fn func(context.Context) (any, error)) (any, error) {
 	var s *span
 	if !executionEnded(info.Operations) {
-		tid := TraceID(info.ExecutionArn)
+		ids := t.executionIDs(info.ExecutionArn)
 		s = &span{
 			name:   "invocation",
-			sc:     spanContext(tid, InvocationSpanID(info.ExecutionArn, info.RequestID)),
-			parent: spanContext(tid, ExecutionSpanID(info.ExecutionArn)),
+			sc:     spanContext(ids.trace, InvocationSpanID(info.ExecutionArn, info.RequestID)),
+			parent: spanContext(ids.trace, ids.root),
 			kind:   trace.SpanKindServer,
 			start:  time.Now(),
 		}
@@ -186,9 +209,10 @@ func (t *tracer) executionEnd(info durable.InvocationEndHookInfo) {
 	if start.IsZero() {
 		start = now
 	}
+	ids := t.executionIDs(info.ExecutionArn)
 	s := &span{
 		name:  "execution",
-		sc:    spanContext(TraceID(info.ExecutionArn), ExecutionSpanID(info.ExecutionArn)),
+		sc:    spanContext(ids.trace, ids.root),
 		kind:  trace.SpanKindInternal,
 		start: start,
 		end:   now,
@@ -202,7 +226,9 @@ func (t *tracer) executionEnd(info durable.InvocationEndHookInfo) {
 }
 
 // operationName is the span name of an operation: its subtype and name.
-func operationName(info *durable.OperationHookInfo) string {
+// It is built in buf when it fits (buf is part of the span, immutable once
+// the span is emitted), saving an allocation per span.
+func operationName(info *durable.OperationHookInfo, buf []byte) string {
 	kind := info.SubType
 	if kind == "" {
 		kind = info.Type
@@ -210,7 +236,12 @@ func operationName(info *durable.OperationHookInfo) string {
 	if info.Name == "" {
 		return kind
 	}
-	return kind + " " + info.Name
+	n := len(kind) + 1 + len(info.Name)
+	if n > len(buf) {
+		return kind + " " + info.Name
+	}
+	b := append(append(append(buf[:0], kind...), ' '), info.Name...)
+	return unsafe.String(&b[0], n)
 }
 
 // operationEnd emits an operation's span when it reaches its terminal
@@ -229,16 +260,16 @@ func (t *tracer) operationEnd(_ context.Context, info durable.OperationHookInfo)
 	if start.IsZero() {
 		start = end
 	}
-	tid := TraceID(info.ExecutionArn)
+	ids := t.executionIDs(info.ExecutionArn)
 	o := &operationSpan{span: span{
-		name:   operationName(&info),
-		sc:     spanContext(tid, OperationSpanID(info.ExecutionArn, info.ID)),
-		parent: parentOf(tid, info.ExecutionArn, info.ParentID),
+		sc:     spanContext(ids.trace, OperationSpanID(info.ExecutionArn, info.ID)),
+		parent: ids.parentOf(info.ParentID),
 		kind:   trace.SpanKindInternal,
 		start:  start,
 		end:    end,
 	}}
 	s := &o.span
+	s.name = operationName(&info, o.nameBuf[:])
 	attrs := append(o.attrBuf[:0],
 		AttrExecutionArn.String(info.ExecutionArn),
 		AttrOperationID.String(info.ID),
@@ -269,7 +300,7 @@ func (t *tracer) operationEnd(_ context.Context, info durable.OperationHookInfo)
 // under the attempt. The operation's identity is on the operation's span;
 // an attempt carries what tells it apart.
 func (t *tracer) wrapAttempt(ctx context.Context, info durable.AttemptHookInfo, fn func(context.Context) (any, error)) (any, error) {
-	tid := TraceID(info.ExecutionArn)
+	tid := t.executionIDs(info.ExecutionArn).trace
 	a := &attemptSpan{span: span{
 		name:   attemptName(info.Attempt),
 		sc:     spanContext(tid, AttemptSpanID(info.ExecutionArn, info.ID, info.Attempt)),
@@ -283,7 +314,8 @@ func (t *tracer) wrapAttempt(ctx context.Context, info durable.AttemptHookInfo, 
 		a.linkBuf[0] = sdktrace.Link{SpanContext: inv}
 		s.links = a.linkBuf[:]
 	}
-	v, err := fn(trace.ContextWithSpanContext(ctx, s.sc))
+	a.current.sc = s.sc
+	v, err := fn(trace.ContextWithSpan(ctx, &a.current))
 	s.end = time.Now()
 	if err != nil {
 		s.attrs = append(s.attrs, AttrAttemptOutcome.String(string(durable.PluginAttemptFailed)))
@@ -308,7 +340,7 @@ func attemptName(n int) string {
 // wrapChild runs a child context's function with its operation's span as
 // the current span, so spans started in it nest under the operation.
 func (t *tracer) wrapChild(ctx context.Context, info durable.OperationHookInfo, fn func(context.Context) (any, error)) (any, error) {
-	tid := TraceID(info.ExecutionArn)
+	tid := t.executionIDs(info.ExecutionArn).trace
 	return fn(trace.ContextWithSpanContext(ctx, spanContext(tid, OperationSpanID(info.ExecutionArn, info.ID))))
 }
 

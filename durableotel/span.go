@@ -8,6 +8,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 )
 
 // span is a finished span the plugin hands to the span processor. The
@@ -37,12 +38,29 @@ type attemptSpan struct {
 	span
 	attrBuf [4]attribute.KeyValue
 	linkBuf [1]sdktrace.Link
+	// current is the attempt as the current span of the body's context.
+	current currentSpan
 }
 
 type operationSpan struct {
 	span
 	attrBuf [9]attribute.KeyValue
+	// nameBuf holds the span's name when it fits (see operationName).
+	nameBuf [48]byte
 }
+
+// currentSpan is a span context as the current span of a context
+// (trace.ContextWithSpan), what trace.ContextWithSpanContext makes, but
+// held in the plugin's span instead of allocated on its own: non-recording,
+// so spans that code starts under it get their parent from it and nothing
+// else.
+type currentSpan struct {
+	noop.Span
+	sc trace.SpanContext
+}
+
+// SpanContext returns the span's context.
+func (s *currentSpan) SpanContext() trace.SpanContext { return s.sc }
 
 var scope = instrumentation.Scope{Name: ScopeName}
 
