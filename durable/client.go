@@ -3,8 +3,6 @@ package durable
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,10 +12,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/acme/durable-lambda-go/wire"
 )
@@ -48,12 +44,25 @@ const (
 // replaces the AWS SDK's generated Lambda client, whose package
 // initialization (the service's schemas) and middleware stack cost a
 // function's cold start and every checkpoint.
+//
+// A sequential workflow makes one checkpoint call per step, so the
+// per-call work is kept small: the request is built without parsing a
+// URL, the signing key is derived once a day, the path of the last
+// execution is escaped once, and the connection is kept alive.
 type restClient struct {
 	http     *http.Client
 	endpoint *url.URL
+	host     string // the Host header: the endpoint's, without a default port
+	basePath string // the endpoint's path, without a trailing "/"
 	region   string
-	creds    aws.CredentialsProvider
-	signer   *v4.Signer
+	creds    func() (sigv4Credentials, error)
+	signer   *sigv4Signer
+
+	// paths caches the escaped path prefix of the last execution.
+	paths struct {
+		sync.Mutex
+		arn, escaped string
+	}
 }
 
 // newDefaultClient builds the default client from the environment the
@@ -86,27 +95,41 @@ func newDefaultClient(getenv func(string) string) (ExecutionClient, error) {
 	return &restClient{
 		http:     &http.Client{Transport: transport, Timeout: clientTotalTimeout},
 		endpoint: u,
+		host:     hostHeader(u),
+		basePath: strings.TrimSuffix(u.EscapedPath(), "/"),
 		region:   region,
 		creds:    environmentCredentials(getenv),
-		signer:   v4.NewSigner(),
+		signer:   newSigV4Signer(region, signingName),
 	}, nil
+}
+
+// hostHeader returns the Host header of requests to u: its host, without
+// the scheme's default port (the form SigV4 signs).
+func hostHeader(u *url.URL) string {
+	host, port := u.Hostname(), u.Port()
+	if port == "" || (u.Scheme == "https" && port == "443") || (u.Scheme == "http" && port == "80") {
+		if strings.Contains(host, ":") {
+			return "[" + host + "]"
+		}
+		return host
+	}
+	return u.Host
 }
 
 // environmentCredentials reads the execution role's credentials from the
 // environment on every retrieval.
-func environmentCredentials(getenv func(string) string) aws.CredentialsProvider {
-	return aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-		c := aws.Credentials{
+func environmentCredentials(getenv func(string) string) func() (sigv4Credentials, error) {
+	return func() (sigv4Credentials, error) {
+		c := sigv4Credentials{
 			AccessKeyID:     getenv("AWS_ACCESS_KEY_ID"),
 			SecretAccessKey: getenv("AWS_SECRET_ACCESS_KEY"),
 			SessionToken:    getenv("AWS_SESSION_TOKEN"),
-			Source:          "EnvironmentVariables",
 		}
 		if c.AccessKeyID == "" || c.SecretAccessKey == "" {
-			return aws.Credentials{}, errors.New("durable: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set")
+			return sigv4Credentials{}, errors.New("durable: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set")
 		}
 		return c, nil
-	})
+	}
 }
 
 // Checkpoint calls CheckpointDurableExecution.
@@ -116,18 +139,20 @@ func (c *restClient) Checkpoint(ctx context.Context, in CheckpointInput) (Checkp
 		return CheckpointOutput{}, fmt.Errorf("durable: encoding the checkpoint request: %w", err)
 	}
 	var out CheckpointOutput
-	err = c.call(ctx, http.MethodPost, in.DurableExecutionArn, "/checkpoint", nil, body, &out)
+	err = c.call(ctx, http.MethodPost, in.DurableExecutionArn, "/checkpoint", "", body, &out)
 	return out, err
 }
 
 // GetExecutionState calls GetDurableExecutionState.
 func (c *restClient) GetExecutionState(ctx context.Context, in GetExecutionStateInput) (GetExecutionStateOutput, error) {
-	q := url.Values{"CheckpointToken": {in.CheckpointToken}}
+	// The canonical query (SigV4): keys in order, values escaped but for
+	// unreserved characters.
+	q := "CheckpointToken=" + escapeLabel(in.CheckpointToken)
 	if in.Marker != "" {
-		q.Set("Marker", in.Marker)
+		q += "&Marker=" + escapeLabel(in.Marker)
 	}
 	if in.MaxItems > 0 {
-		q.Set("MaxItems", strconv.Itoa(in.MaxItems))
+		q += "&MaxItems=" + strconv.Itoa(in.MaxItems)
 	}
 	var out GetExecutionStateOutput
 	err := c.call(ctx, http.MethodGet, in.DurableExecutionArn, "/state", q, nil, &out)
@@ -136,7 +161,7 @@ func (c *restClient) GetExecutionState(ctx context.Context, in GetExecutionState
 
 // call makes one API call, retrying throttles, server errors and network
 // failures, and decodes a 2xx answer into out.
-func (c *restClient) call(ctx context.Context, method, arn, suffix string, query url.Values, body []byte, out any) error {
+func (c *restClient) call(ctx context.Context, method, arn, suffix string, query string, body []byte, out any) error {
 	var err error
 	for attempt := 1; ; attempt++ {
 		var retry bool
@@ -155,7 +180,7 @@ func (c *restClient) call(ctx context.Context, method, arn, suffix string, query
 }
 
 // try makes one attempt; retry says whether another may succeed.
-func (c *restClient) try(ctx context.Context, method, arn, suffix string, query url.Values, body []byte, out any) (retry bool, err error) {
+func (c *restClient) try(ctx context.Context, method, arn, suffix string, query string, body []byte, out any) (retry bool, err error) {
 	req, err := c.request(ctx, method, arn, suffix, query, body)
 	if err != nil {
 		return false, err
@@ -179,44 +204,48 @@ func (c *restClient) try(ctx context.Context, method, arn, suffix string, query 
 	return false, nil
 }
 
-// request builds a signed request for the execution arn.
-func (c *restClient) request(ctx context.Context, method, arn, suffix string, query url.Values, body []byte) (*http.Request, error) {
-	u := *c.endpoint
-	base := strings.TrimSuffix(u.Path, "/")
-	u.Path = base + apiVersionPath + arn + suffix
-	u.RawPath = base + apiVersionPath + escapeLabel(arn) + suffix
-	u.RawQuery = query.Encode()
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
-	if err != nil {
-		return nil, fmt.Errorf("durable: building the %s request: %w", suffix, err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	creds, err := c.creds.Retrieve(ctx)
+// request builds a signed request for the execution arn. The request's
+// URL carries the escaped path in Opaque, so that neither net/http nor
+// the signer escapes or parses it again.
+func (c *restClient) request(ctx context.Context, method, arn, suffix string, query string, body []byte) (*http.Request, error) {
+	creds, err := c.creds()
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(body)
-	if err := c.signer.SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), signingName, c.region, time.Now()); err != nil {
-		return nil, fmt.Errorf("durable: signing the %s request: %w", suffix, err)
+	path := c.executionPath(arn) + suffix
+	u := &url.URL{Scheme: c.endpoint.Scheme, Host: c.endpoint.Host, Opaque: path, RawQuery: query}
+	req := &http.Request{Method: method, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: make(http.Header, 5), Host: c.host}
+	r := sigv4Request{Method: method, Host: c.host, Path: path, Query: query, Body: body}
+	if body != nil {
+		r.ContentType = "application/json"
+		req.Header["Content-Type"] = []string{r.ContentType}
+		req.ContentLength = int64(len(body))
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	}
-	return req, nil
+	c.signer.sign(req.Header, r, creds, time.Now())
+	return req.WithContext(ctx), nil
 }
 
-// escapeLabel percent-encodes a path label as the REST binding does:
-// everything but unreserved characters, "/" included.
-func escapeLabel(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' {
-			b.WriteByte(c)
-			continue
-		}
-		fmt.Fprintf(&b, "%%%02X", c)
+// executionPath returns the escaped path of the execution arn's
+// resources, from a cache of the last one: an invocation's calls are all
+// for one execution.
+func (c *restClient) executionPath(arn string) string {
+	c.paths.Lock()
+	defer c.paths.Unlock()
+	if c.paths.arn != arn || c.paths.escaped == "" {
+		c.paths.arn = arn
+		c.paths.escaped = c.basePath + apiVersionPath + escapeLabel(arn)
 	}
-	return b.String()
+	return c.paths.escaped
+}
+
+// escapeLabel percent-encodes a path label or a query value as the REST
+// binding and SigV4 do: everything but unreserved characters, "/"
+// included.
+func escapeLabel(s string) string {
+	return string(appendEscaped(nil, s, false))
 }
 
 // apiErrorOf reads a restJson1 error: the code from X-Amzn-ErrorType or

@@ -1,7 +1,6 @@
 package durable
 
 import (
-	"context"
 	"strings"
 	"testing"
 )
@@ -41,7 +40,7 @@ func TestDefaultClientFromLambdaEnvironment(t *testing.T) {
 			if want := firstNonEmpty(tt.endpoint, "https://lambda."+region+".amazonaws.com"); rc.endpoint.String() != want {
 				t.Errorf("endpoint %q, want %q", rc.endpoint, want)
 			}
-			creds, err := rc.creds.Retrieve(context.Background())
+			creds, err := rc.creds()
 			if tt.credsErr {
 				if err == nil {
 					t.Fatalf("credentials %+v retrieved without AWS_ACCESS_KEY_ID", creds)

@@ -27,8 +27,8 @@ type Handler[I, O any] func(ctx Context, event I) (O, error)
 
 // ExecutionClient is the seam to the durable-execution API: the two calls
 // a durable function makes. The default client calls the Lambda REST API
-// with net/http, signed with the AWS SDK for Go v2's SigV4 signer, from
-// the Lambda runtime's environment; [WithExecutionClient] installs another
+// with net/http, signed with SigV4 (the signing key derived once a day),
+// from the Lambda runtime's environment; [WithExecutionClient] installs another
 // (an emulator, a fake, the AWS SDK's Lambda client behind an adapter).
 //
 // The request and response types, the operation records and their
