@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"reflect"
-	"regexp"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -66,8 +65,6 @@ func WithStepSubType(subType string) StepOption {
 	return stepOptionFunc(func(c *stepConfig) { c.subType = subType })
 }
 
-var subTypePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
-
 // resolveSubType applies a subtype option: empty means defaultSubType,
 // which is always allowed; any other subtype must be well-formed and not
 // one of the SDK's. op and name identify the calling function in errors.
@@ -89,7 +86,18 @@ func validSubType(s string) bool {
 		wire.SubTypeParallel, wire.SubTypeParallelBranch, wire.SubTypeMap, wire.SubTypeMapIteration:
 		return false
 	}
-	return subTypePattern.MatchString(s)
+	// 1 to 32 characters of [A-Za-z0-9_-], checked without a regexp,
+	// whose compilation at package initialization costs every cold start.
+	if len(s) == 0 || len(s) > 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // stepContext implements StepContext.

@@ -446,3 +446,26 @@ func TestTransientDeserializationFailsTheInvocation(t *testing.T) {
 		})
 	}
 }
+
+func TestValidSubType(t *testing.T) {
+	tests := []struct {
+		subType string
+		want    bool
+	}{
+		{"Fetch_1", true},
+		{"a-b", true},
+		{strings.Repeat("x", 32), true},
+		{strings.Repeat("x", 33), false},
+		{"", false},
+		{"has space", false},
+		{"dot.ted", false},
+		{"ünï", false},
+		{"Wait", false},
+		{wire.SubTypeMapIteration, false},
+	}
+	for _, tt := range tests {
+		if got := validSubType(tt.subType); got != tt.want {
+			t.Errorf("validSubType(%q) = %v, want %v", tt.subType, got, tt.want)
+		}
+	}
+}
