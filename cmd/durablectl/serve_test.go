@@ -165,6 +165,21 @@ func TestServeAppBadInput(t *testing.T) {
 			code: exitError, want: "internal/demo: not a main package",
 		},
 		{
+			name: "Go function without a recorded package or a runnable bootstrap",
+			args: func(t *testing.T) []string {
+				dir := cloudasmtest.WriteAssembly(t, strings.TrimSuffix(durableFunction("lambda"), "}")+
+					`,"G":{"Type":"AWS::Lambda::Function","Properties":{"Runtime":"provided.al2023","Code":{"S3Key":"abc.zip"}}}}`)
+				if err := os.Mkdir(filepath.Join(dir, "asset.abc"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(dir, "asset.abc", "bootstrap"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				return []string{"--cdk-out", dir}
+			},
+			code: exitError, want: "function G (S/G) cannot be hosted: its template records no Go package (Metadata durable-lambda-go:function) and its asset's bootstrap",
+		},
+		{
 			name: "--app without cdk.json",
 			args: func(*testing.T) []string { return []string{"--app"} },
 			code: exitError, want: "cdk.json: no such file or directory",
@@ -198,8 +213,23 @@ func TestAppFunctions(t *testing.T) {
 		"P": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "provided.al2023"},
 			"Metadata": {"durable-lambda-go:function": {"Name": "P", "Entry": "cmd/durablectl/testdata/crashfn"}}},
 		"Q": {"Type": "AWS::SQS::Queue"},
-		"N": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "nodejs22.x"}}
+		"N": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "nodejs22.x"}},
+		"B": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "provided.al2023", "Code": {"S3Key": "abc.zip"}},
+			"Metadata": {"aws:cdk:path": "S/Bin/Resource"}}
 	}`)
+	// B records no Go package: it runs its asset's bootstrap, an
+	// executable of this machine.
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bootstrap := filepath.Join(dir, "asset.abc", "bootstrap")
+	if err := os.Mkdir(filepath.Dir(bootstrap), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(exe, bootstrap); err != nil {
+		t.Fatal(err)
+	}
 	var said bytes.Buffer
 	got, err := appFunctions(t.Context(), dir, &said)
 	if err != nil {
@@ -220,8 +250,9 @@ func TestAppFunctions(t *testing.T) {
 		name: "P", pkg: filepath.Join(root, "cmd", "durablectl", "testdata", "crashfn"),
 		timeout: 3 * time.Second, memoryMiB: 128, aliases: []string{},
 	}
-	if !reflect.DeepEqual(got, []hostedFunction{want, plain}) {
-		t.Errorf("appFunctions = %+v, want %+v", got, []hostedFunction{want, plain})
+	prebuilt := hostedFunction{name: "Bin", binary: bootstrap, timeout: 3 * time.Second, memoryMiB: 128, aliases: []string{}}
+	if wantAll := []hostedFunction{prebuilt, want, plain}; !reflect.DeepEqual(got, wantAll) {
+		t.Errorf("appFunctions = %+v, want %+v", got, wantAll)
 	}
 	wantLines(t, said.String(),
 		`^not hosting S/N \(nodejs22\.x\): no Go package recorded in its Metadata`,
