@@ -66,6 +66,16 @@ func unmarshalString(ctx context.Context, s Deserializer, meta SerdesContext, da
 	return s.Unmarshal(ctx, meta, []byte(data), v)
 }
 
+// payloadText returns the text of payload, which s serialized: the bytes
+// themselves for JSONSerdes, whose Marshal returns a buffer that nothing
+// else holds or writes, else a copy (another Serdes may reuse its buffer).
+func payloadText(s Serdes, payload []byte) string {
+	if _, ok := s.(JSONSerdes); ok {
+		return unsafe.String(unsafe.SliceData(payload), len(payload))
+	}
+	return string(payload)
+}
+
 // decodeResult deserializes recorded text with s into a new O: with plain
 // (see plainTypes.decode) when it can, else with unmarshalString. Either
 // way the value and the error are those of s.

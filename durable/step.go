@@ -211,7 +211,7 @@ func runStep[O any](c *execContext, id, name string, fn func(StepContext) (O, er
 		}
 		if attemptErr == nil {
 			// No payload when the Serdes produced none (see recordedPayload).
-			result := string(payload)
+			result := payloadText(s.cfg.serdes, payload)
 			recorded := &result
 			if payload == nil {
 				recorded = nil

@@ -42,13 +42,31 @@ func decodeFast(data []byte, in *InvocationInput) bool {
 	}
 	// Every record carries an "Id" key: an upper bound of the records,
 	// so the operations slice and the detail blocks are sized once.
-	d.records = bytes.Count(data, []byte(`"Id"`))
+	d.records = countIDKeys(data)
 	d.Data = bytes.Clone(data)
 	if !object(&d, in, invocationInputFields) {
 		return false
 	}
 	d.WS()
 	return d.Pos == len(d.Data)
+}
+
+// countIDKeys counts the `"Id"` in data. It looks for the rare 'I'
+// rather than the '"' that starts nearly every token, which makes
+// bytes.Count of the whole pattern several times slower.
+func countIDKeys(data []byte) int {
+	n := 0
+	for i := 1; i+2 < len(data); i++ {
+		j := bytes.IndexByte(data[i:len(data)-2], 'I')
+		if j < 0 {
+			break
+		}
+		i += j
+		if data[i-1] == '"' && data[i+1] == 'd' && data[i+2] == '"' {
+			n++
+		}
+	}
+	return n
 }
 
 // envelopeDecoder reads one payload. Its methods return false on anything

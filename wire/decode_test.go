@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -199,5 +200,13 @@ func BenchmarkDecodeInvocationInput(b *testing.B) {
 func TestDecodeFastOnReplayEnvelope(t *testing.T) {
 	if !checkAgrees(t, replayEnvelope(t, 50)) {
 		t.Fatal("the fast path fell back on a replay envelope")
+	}
+}
+
+func TestCountIDKeys(t *testing.T) {
+	for _, data := range []string{``, `"Id"`, `{"Id":"I","CallbackId":"x"}`, `"Id""Id"`, `I"Id`, `"I"d"Id`, string(replayEnvelope(t, 20))} {
+		if got, want := countIDKeys([]byte(data)), bytes.Count([]byte(data), []byte(`"Id"`)); got != want {
+			t.Errorf("countIDKeys(%.40q) = %d, want %d", data, got, want)
+		}
 	}
 }
