@@ -215,26 +215,10 @@ func faulty(l *pluginLog) durable.Plugin {
 // name: invocation start and end, operation start and end, attempts.
 func stepLifecycle(l *pluginLog, name string) durable.Plugin {
 	p := invocationRecorder(l, name)
-	p.OnOperationStart = func(_ context.Context, i durable.OperationHookInfo) {
-		if isType(i, durable.OperationTypeStep) {
-			l.emit(name, "operation-start", "op", i.ID)
-		}
-	}
-	p.OnOperationEnd = func(_ context.Context, i durable.OperationHookInfo) {
-		if isType(i, durable.OperationTypeStep) {
-			l.emit(name, "operation-end", "op", i.ID, "status", string(i.Status))
-		}
-	}
-	p.OnOperationAttemptStart = func(_ context.Context, i durable.AttemptHookInfo) {
-		if isType(i.OperationHookInfo, durable.OperationTypeStep) {
-			l.emit(name, "attempt-start", "op", i.ID)
-		}
-	}
-	p.OnOperationAttemptEnd = func(_ context.Context, i durable.AttemptEndHookInfo) {
-		if isType(i.OperationHookInfo, durable.OperationTypeStep) {
-			l.emit(name, "attempt-end", "op", i.ID, "outcome", string(i.Outcome))
-		}
-	}
+	operationHooks(&p, l, name, durable.OperationTypeStep, opID, opStatus)
+	attemptHooks(&p, l, name,
+		func(i durable.AttemptHookInfo) []any { return []any{"op", i.ID} },
+		func(i durable.AttemptEndHookInfo) []any { return []any{"op", i.ID, "outcome", string(i.Outcome)} })
 	return p
 }
 
@@ -242,17 +226,54 @@ func stepLifecycle(l *pluginLog, name string) durable.Plugin {
 // attempt-end {n, outcome, op} (10-3, 10-15).
 func attemptRecorder(l *pluginLog) durable.Plugin {
 	p := l.plugin()
+	attemptHooks(&p, l, confPlugin,
+		func(i durable.AttemptHookInfo) []any { return []any{"n", i.Attempt, "op", i.ID} },
+		func(i durable.AttemptEndHookInfo) []any {
+			return []any{"n", i.Attempt, "outcome", string(i.Outcome), "op", i.ID}
+		})
+	return p
+}
+
+// operationHooks sets p's OnOperationStart and OnOperationEnd (those of
+// start and end that are not nil) to record the operations of type typ
+// under name, with the fields start and end return.
+func operationHooks(p *durable.Plugin, l *pluginLog, name string, typ durable.OperationType, start, end func(durable.OperationHookInfo) []any) {
+	if start != nil {
+		p.OnOperationStart = func(_ context.Context, i durable.OperationHookInfo) {
+			if isType(i, typ) {
+				l.emit(name, "operation-start", start(i)...)
+			}
+		}
+	}
+	if end != nil {
+		p.OnOperationEnd = func(_ context.Context, i durable.OperationHookInfo) {
+			if isType(i, typ) {
+				l.emit(name, "operation-end", end(i)...)
+			}
+		}
+	}
+}
+
+// attemptHooks sets p's attempt hooks to record the attempts of steps
+// under name, with the fields start and end return.
+func attemptHooks(p *durable.Plugin, l *pluginLog, name string, start func(durable.AttemptHookInfo) []any, end func(durable.AttemptEndHookInfo) []any) {
 	p.OnOperationAttemptStart = func(_ context.Context, i durable.AttemptHookInfo) {
 		if isType(i.OperationHookInfo, durable.OperationTypeStep) {
-			l.emit(confPlugin, "attempt-start", "n", i.Attempt, "op", i.ID)
+			l.emit(name, "attempt-start", start(i)...)
 		}
 	}
 	p.OnOperationAttemptEnd = func(_ context.Context, i durable.AttemptEndHookInfo) {
 		if isType(i.OperationHookInfo, durable.OperationTypeStep) {
-			l.emit(confPlugin, "attempt-end", "n", i.Attempt, "outcome", string(i.Outcome), "op", i.ID)
+			l.emit(name, "attempt-end", end(i)...)
 		}
 	}
-	return p
+}
+
+// opID and opStatus are the fields most operation records carry.
+func opID(i durable.OperationHookInfo) []any { return []any{"op", i.ID} }
+
+func opStatus(i durable.OperationHookInfo) []any {
+	return []any{"op", i.ID, "status", string(i.Status)}
 }
 
 // one wraps a single plugin for runPlugins.
@@ -273,16 +294,7 @@ func pluginCases() map[string]caseFunc {
 		"10-2": func(r *Requirement) (Execution, error) {
 			return runPlugins(r, greetHandler, one(func(l *pluginLog) durable.Plugin {
 				p := l.plugin()
-				p.OnOperationStart = func(_ context.Context, i durable.OperationHookInfo) {
-					if isType(i, durable.OperationTypeStep) {
-						l.emit(confPlugin, "operation-start", "op", i.ID)
-					}
-				}
-				p.OnOperationEnd = func(_ context.Context, i durable.OperationHookInfo) {
-					if isType(i, durable.OperationTypeStep) {
-						l.emit(confPlugin, "operation-end", "op", i.ID, "status", string(i.Status))
-					}
-				}
+				operationHooks(&p, l, confPlugin, durable.OperationTypeStep, opID, opStatus)
 				return p
 			}))
 		},
@@ -337,16 +349,11 @@ func pluginCases() map[string]caseFunc {
 		"10-10": func(r *Requirement) (Execution, error) {
 			return runPlugins(r, waitTwoSeconds, one(func(l *pluginLog) durable.Plugin {
 				p := l.plugin()
-				p.OnOperationStart = func(_ context.Context, i durable.OperationHookInfo) {
-					if isType(i, durable.OperationTypeWait) {
-						l.emit(confPlugin, "operation-start", "op", i.ID, "type", i.Type)
-					}
-				}
-				p.OnOperationEnd = func(_ context.Context, i durable.OperationHookInfo) {
-					if isType(i, durable.OperationTypeWait) {
-						l.emit(confPlugin, "operation-end", "op", i.ID, "type", i.Type, "status", string(i.Status))
-					}
-				}
+				operationHooks(&p, l, confPlugin, durable.OperationTypeWait,
+					func(i durable.OperationHookInfo) []any { return []any{"op", i.ID, "type", i.Type} },
+					func(i durable.OperationHookInfo) []any {
+						return []any{"op", i.ID, "type", i.Type, "status", string(i.Status)}
+					})
 				return p
 			}))
 		},
@@ -396,16 +403,8 @@ func pluginCases() map[string]caseFunc {
 				return durable.Step(ctx, "", failFirstAttempt("Operation succeeded"), durable.WithRetry(oneSecondRetries(3)))
 			}, one(func(l *pluginLog) durable.Plugin {
 				p := l.plugin()
-				p.OnOperationStart = func(_ context.Context, i durable.OperationHookInfo) {
-					if isType(i, durable.OperationTypeStep) {
-						l.emit(confPlugin, "operation-start", "op", i.ID, "replay", i.IsReplay)
-					}
-				}
-				p.OnOperationEnd = func(_ context.Context, i durable.OperationHookInfo) {
-					if isType(i, durable.OperationTypeStep) {
-						l.emit(confPlugin, "operation-end", "op", i.ID, "status", string(i.Status))
-					}
-				}
+				operationHooks(&p, l, confPlugin, durable.OperationTypeStep,
+					func(i durable.OperationHookInfo) []any { return []any{"op", i.ID, "replay", i.IsReplay} }, opStatus)
 				return p
 			}))
 		},
@@ -418,11 +417,9 @@ func pluginCases() map[string]caseFunc {
 					durable.WithRetry(oneSecondRetries(1)))
 			}, one(func(l *pluginLog) durable.Plugin {
 				p := l.plugin()
-				p.OnOperationEnd = func(_ context.Context, i durable.OperationHookInfo) {
-					if isType(i, durable.OperationTypeStep) {
-						l.emit(confPlugin, "operation-end", "op", i.ID, "status", string(i.Status), "result", orNone(i.Result), "error", errOrNone(i.Error))
-					}
-				}
+				operationHooks(&p, l, confPlugin, durable.OperationTypeStep, nil, func(i durable.OperationHookInfo) []any {
+					return []any{"op", i.ID, "status", string(i.Status), "result", orNone(i.Result), "error", errOrNone(i.Error)}
+				})
 				return p
 			}))
 		},
@@ -432,11 +429,7 @@ func pluginCases() map[string]caseFunc {
 					durable.WithRetry(oneSecondRetries(2)))
 			}, one(func(l *pluginLog) durable.Plugin {
 				p := attemptRecorder(l)
-				p.OnOperationEnd = func(_ context.Context, i durable.OperationHookInfo) {
-					if isType(i, durable.OperationTypeStep) {
-						l.emit(confPlugin, "operation-end", "op", i.ID, "status", string(i.Status))
-					}
-				}
+				operationHooks(&p, l, confPlugin, durable.OperationTypeStep, nil, opStatus)
 				return p
 			}))
 		},
@@ -473,19 +466,14 @@ func pluginCases() map[string]caseFunc {
 				return res.Results(), nil
 			}, one(func(l *pluginLog) durable.Plugin {
 				p := l.plugin()
-				p.OnOperationStart = func(_ context.Context, i durable.OperationHookInfo) {
-					if isType(i, durable.OperationTypeWait) {
-						pending := i.Status != durable.PluginOperationSucceeded && i.Status != durable.PluginOperationFailed &&
-							i.Status != durable.PluginOperationTimedOut && i.Status != durable.PluginOperationStopped &&
-							i.Status != durable.PluginOperationCancelled
-						l.emit(confPlugin, "operation-start", "type", i.Type, "name", i.Name, "replay", i.IsReplay, "pending", pending)
-					}
-				}
-				p.OnOperationEnd = func(_ context.Context, i durable.OperationHookInfo) {
-					if isType(i, durable.OperationTypeWait) {
-						l.emit(confPlugin, "operation-end", "type", i.Type, "name", i.Name, "status", string(i.Status))
-					}
-				}
+				operationHooks(&p, l, confPlugin, durable.OperationTypeWait, func(i durable.OperationHookInfo) []any {
+					pending := i.Status != durable.PluginOperationSucceeded && i.Status != durable.PluginOperationFailed &&
+						i.Status != durable.PluginOperationTimedOut && i.Status != durable.PluginOperationStopped &&
+						i.Status != durable.PluginOperationCancelled
+					return []any{"type", i.Type, "name", i.Name, "replay", i.IsReplay, "pending", pending}
+				}, func(i durable.OperationHookInfo) []any {
+					return []any{"type", i.Type, "name", i.Name, "status", string(i.Status)}
+				})
 				return p
 			}))
 		},
@@ -513,16 +501,7 @@ func pluginCases() map[string]caseFunc {
 				return durable.Step(ctx, "greet", echoStep("task-a"))
 			}, one(func(l *pluginLog) durable.Plugin {
 				p := l.plugin()
-				p.OnOperationStart = func(_ context.Context, i durable.OperationHookInfo) {
-					if isType(i, durable.OperationTypeStep) {
-						l.emit(confPlugin, "operation-start", dumpOperation(i)...)
-					}
-				}
-				p.OnOperationEnd = func(_ context.Context, i durable.OperationHookInfo) {
-					if isType(i, durable.OperationTypeStep) {
-						l.emit(confPlugin, "operation-end", dumpOperation(i)...)
-					}
-				}
+				operationHooks(&p, l, confPlugin, durable.OperationTypeStep, dumpOperation, dumpOperation)
 				return p
 			}))
 		},
@@ -531,21 +510,15 @@ func pluginCases() map[string]caseFunc {
 				return durable.Step(ctx, "flaky", failFirstAttempt("ok"), durable.WithRetry(oneSecondRetries(3)))
 			}, one(func(l *pluginLog) durable.Plugin {
 				p := l.plugin()
-				p.OnOperationAttemptStart = func(_ context.Context, i durable.AttemptHookInfo) {
-					if isType(i.OperationHookInfo, durable.OperationTypeStep) {
-						l.emit(confPlugin, "attempt-start", append(dumpOperation(i.OperationHookInfo), "attempt", i.Attempt)...)
-					}
-				}
-				p.OnOperationAttemptEnd = func(_ context.Context, i durable.AttemptEndHookInfo) {
-					if !isType(i.OperationHookInfo, durable.OperationTypeStep) {
-						return
-					}
+				attemptHooks(&p, l, confPlugin, func(i durable.AttemptHookInfo) []any {
+					return append(dumpOperation(i.OperationHookInfo), "attempt", i.Attempt)
+				}, func(i durable.AttemptEndHookInfo) []any {
 					fields := append(dumpOperation(i.OperationHookInfo), "attempt", i.Attempt, "outcome", string(i.Outcome))
 					if i.Error != nil {
 						fields = append(fields, "error", i.Error.Error())
 					}
-					l.emit(confPlugin, "attempt-end", fields...)
-				}
+					return fields
+				})
 				return p
 			}))
 		},
