@@ -150,18 +150,14 @@ func appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
 	b = appendBytes(b, spanTraceID, tid[:])
 	b = appendBytes(b, spanSpanID, sid[:])
 	b = appendString(b, spanTraceState, sc.TraceState().String())
-	flags := uint32(sc.TraceFlags()) | flagsHasIsRemote
-	if p := s.Parent(); p.IsValid() {
+	p := s.Parent()
+	if p.IsValid() {
 		psid := p.SpanID()
 		b = appendBytes(b, spanParentSpanID, psid[:])
-		if p.IsRemote() {
-			flags |= flagsIsRemote
-		}
 	}
 	b = appendString(b, spanName, s.Name())
 	if k := s.SpanKind(); k != trace.SpanKindUnspecified {
-		b = protowire.AppendTag(b, spanKind, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(k)) // the Go and OTLP enums agree
+		b = appendVarint(b, spanKind, uint64(k)) // the Go and OTLP enums agree
 	}
 	b = appendTime(b, spanStartTime, s.StartTime().UnixNano())
 	b = appendTime(b, spanEndTime, s.EndTime().UnixNano())
@@ -184,11 +180,7 @@ func appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
 			b = appendString(b, linkTraceState, l.SpanContext.TraceState().String())
 			b = appendAttributes(b, linkAttributes, l.Attributes)
 			b = appendCount(b, linkDroppedAttributes, l.DroppedAttributeCount)
-			lflags := uint32(l.SpanContext.TraceFlags()) | flagsHasIsRemote
-			if l.SpanContext.IsRemote() {
-				lflags |= flagsIsRemote
-			}
-			return appendFixed32(b, linkFlags, lflags)
+			return appendFixed32(b, linkFlags, spanFlagsOf(l.SpanContext.TraceFlags(), l.SpanContext.IsRemote()))
 		})
 	}
 	b = appendCount(b, spanDroppedLinks, s.DroppedLinks())
@@ -199,11 +191,21 @@ func appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
 			if st.Code == codes.Error {
 				code = otlpStatusError
 			}
-			b = protowire.AppendTag(b, statusCode, protowire.VarintType)
-			return protowire.AppendVarint(b, code)
+			return appendVarint(b, statusCode, code)
 		})
 	}
-	return appendFixed32(b, spanFlags, flags)
+	// A span's remote bit is its parent's.
+	return appendFixed32(b, spanFlags, spanFlagsOf(sc.TraceFlags(), p.IsValid() && p.IsRemote()))
+}
+
+// spanFlagsOf is the SpanFlags field of a span or link: its W3C trace
+// flags, and whether the parent (or the linked span) is remote.
+func spanFlagsOf(tf trace.TraceFlags, remote bool) uint32 {
+	flags := uint32(tf) | flagsHasIsRemote
+	if remote {
+		flags |= flagsIsRemote
+	}
+	return flags
 }
 
 func appendAttributes(b []byte, num protowire.Number, kvs []attribute.KeyValue) []byte {
@@ -220,11 +222,9 @@ func appendAttributes(b []byte, num protowire.Number, kvs []attribute.KeyValue) 
 func appendValue(b []byte, v attribute.Value) []byte {
 	switch v.Type() {
 	case attribute.BOOL:
-		b = protowire.AppendTag(b, anyBool, protowire.VarintType)
-		return protowire.AppendVarint(b, protowire.EncodeBool(v.AsBool()))
+		return appendVarint(b, anyBool, protowire.EncodeBool(v.AsBool()))
 	case attribute.INT64:
-		b = protowire.AppendTag(b, anyInt, protowire.VarintType)
-		return protowire.AppendVarint(b, uint64(v.AsInt64()))
+		return appendVarint(b, anyInt, uint64(v.AsInt64()))
 	case attribute.FLOAT64:
 		b = protowire.AppendTag(b, anyDouble, protowire.Fixed64Type)
 		return protowire.AppendFixed64(b, math.Float64bits(v.AsFloat64()))
@@ -303,6 +303,10 @@ func appendCount(b []byte, num protowire.Number, n int) []byte {
 	if n <= 0 {
 		return b
 	}
+	return appendVarint(b, num, uint64(n))
+}
+
+func appendVarint(b []byte, num protowire.Number, v uint64) []byte {
 	b = protowire.AppendTag(b, num, protowire.VarintType)
-	return protowire.AppendVarint(b, uint64(n))
+	return protowire.AppendVarint(b, v)
 }
