@@ -133,7 +133,7 @@ func (rt route) match(method string, segs []string) (string, bool, error) {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := uuid.New()
 	w.Header().Set(headerRequestID, requestID)
-	segs := strings.Split(strings.TrimPrefix(r.URL.EscapedPath(), "/"), "/")
+	segs := strings.Split(strings.TrimPrefix(escapedPath(r.URL), "/"), "/")
 	for _, rt := range routes {
 		label, ok, err := rt.match(r.Method, segs)
 		if !ok {
@@ -151,6 +151,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	writeError(w, &wire.APIError{Code: errCodeUnknownOperation, StatusCode: http.StatusNotFound,
 		Message: fmt.Sprintf("no operation serves %s %s", r.Method, r.URL.EscapedPath())})
+}
+
+// escapedPath returns the path of a parsed request URL as the client
+// escaped it. The parser keeps that text in RawPath whenever it differs
+// from Path's default escaping (as an execution ARN's does), so it is
+// taken as it is, not checked again by unescaping it as URL.EscapedPath
+// does on every call.
+func escapedPath(u *url.URL) string {
+	if u.RawPath != "" {
+		return u.RawPath
+	}
+	return u.EscapedPath()
 }
 
 // invoke serves Invoke: for a durable function it starts (or finds) the
@@ -457,7 +469,7 @@ func (h *Handler) callbackHeartbeat(w http.ResponseWriter, r *http.Request, id s
 func (h *Handler) readBody(w http.ResponseWriter, r *http.Request, limit int, operation string) ([]byte, error) {
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Now().Add(h.bodyTimeout))
-	body, err := io.ReadAll(io.LimitReader(r.Body, int64(limit)+1))
+	body, err := readAll(io.LimitReader(r.Body, int64(limit)+1), min(r.ContentLength, int64(limit)+1))
 	_ = rc.SetReadDeadline(time.Time{})
 	if err != nil {
 		var ne net.Error
@@ -472,6 +484,26 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request, limit int, op
 			"Request must be smaller than %d bytes for the %s operation", limit, operation)
 	}
 	return body, nil
+}
+
+// readAll is io.ReadAll with a buffer of size bytes to start with (the
+// request's Content-Length, when known, plus one for the end of the
+// body), so that a body is read without growing its buffer.
+func readAll(r io.Reader, size int64) ([]byte, error) {
+	b := make([]byte, 0, max(size, 511)+1)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 // readErrorObject decodes an optional ErrorObject body: nil when empty.
