@@ -185,7 +185,10 @@ func (h *invocationHooks) buildInvocationInfo(root *execContext) {
 			h.info.ExecutionInput = v
 		}
 	}
-	depths := recordDepths(inv.initial)
+	var depths map[string]int // every depth is 0 to reported() without a limit
+	if h.set.depth != maxPluginDepth {
+		depths = recordDepths(inv.initial)
+	}
 	h.info.Operations = make(map[string]OperationHookInfo, len(inv.initial))
 	for id, op := range inv.initial {
 		if d := depths[id]; h.reported(d) {
