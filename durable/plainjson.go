@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/acme/durable-lambda-go/internal/jsonscan"
@@ -85,6 +86,25 @@ func (p *plainTypes) decode(serdes Deserializer, t reflect.Type, data string, ou
 	return s.Pos == len(s.Data)
 }
 
+// encode returns serdes's text of the value of type t at v, and reports
+// whether it wrote it: serdes is JSONSerdes, t is plain with no float
+// in it, and every string in the value is printable ASCII without '"' or
+// '\\'. The text is exactly what JSONSerdes.Marshal gives. When it reports
+// false, the caller serializes the value with serdes.
+func (p *plainTypes) encode(serdes Serdes, t reflect.Type, v unsafe.Pointer) ([]byte, bool) {
+	if p == nil {
+		return nil, false
+	}
+	if _, ok := serdes.(JSONSerdes); !ok {
+		return nil, false
+	}
+	dec := p.lookup(t).dec
+	if dec == nil || !dec.encodable {
+		return nil, false
+	}
+	return dec.encode(make([]byte, 0, 64), v)
+}
+
 // plainDecoder decodes the JSON text of a plain type (plainJSON) in the
 // common form: strings without escapes and with valid UTF-8, numbers that
 // fit their Go type, object keys that are printable ASCII without escapes
@@ -105,6 +125,9 @@ type plainDecoder struct {
 	elem *plainDecoder
 	n    int
 	size uintptr
+	// encodable: encode writes the type (no float in it, no field with
+	// the omitzero option, which may call an IsZero method).
+	encodable bool
 }
 
 // plainField is a field of a struct decoded by a plainDecoder.
@@ -112,19 +135,21 @@ type plainField struct {
 	name   string
 	offset uintptr
 	dec    *plainDecoder
+	// omitEmpty: the field has the omitempty option.
+	omitEmpty bool
 }
 
 // newPlainDecoder returns the decoder of t, which plainJSON accepts, or
 // nil when t has a field whose tag changes its text (the ",string"
 // option) or more fields than decode tracks.
 func newPlainDecoder(t reflect.Type) *plainDecoder {
-	d := &plainDecoder{kind: t.Kind()}
+	d := &plainDecoder{kind: t.Kind(), encodable: true}
 	switch t.Kind() {
 	case reflect.Array:
 		if d.elem = newPlainDecoder(t.Elem()); d.elem == nil {
 			return nil
 		}
-		d.n, d.size = t.Len(), t.Elem().Size()
+		d.n, d.size, d.encodable = t.Len(), t.Elem().Size(), d.elem.encodable
 	case reflect.Struct:
 		if t.NumField() > 64 {
 			return nil
@@ -132,9 +157,15 @@ func newPlainDecoder(t reflect.Type) *plainDecoder {
 		for i := range t.NumField() {
 			f := t.Field(i)
 			name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+			omitEmpty := false
 			for o := range strings.SplitSeq(opts, ",") {
-				if o == "string" {
+				switch o {
+				case "string":
 					return nil
+				case "omitempty":
+					omitEmpty = true
+				case "omitzero":
+					d.encodable = false
 				}
 			}
 			if name == "" {
@@ -144,9 +175,12 @@ func newPlainDecoder(t reflect.Type) *plainDecoder {
 			if fd == nil {
 				return nil
 			}
-			d.fields = append(d.fields, plainField{name: name, offset: f.Offset, dec: fd})
+			d.encodable = d.encodable && fd.encodable
+			d.fields = append(d.fields, plainField{name: name, offset: f.Offset, dec: fd, omitEmpty: omitEmpty})
 		}
 	case reflect.Bool, reflect.String:
+	case reflect.Float32, reflect.Float64:
+		d.bits, d.encodable = t.Bits(), false
 	default:
 		d.bits = t.Bits()
 	}
@@ -231,6 +265,107 @@ func (d *plainDecoder) decode(s *jsonscan.Scanner, p unsafe.Pointer) bool {
 		return false
 	}
 	return true
+}
+
+// encode appends the text of the value at p, or reports false for a
+// string encode does not write (see plainTypes.encode).
+func (d *plainDecoder) encode(dst []byte, p unsafe.Pointer) ([]byte, bool) {
+	switch d.kind {
+	case reflect.Bool:
+		return strconv.AppendBool(dst, *(*bool)(p)), true
+	case reflect.String:
+		v := *(*string)(p)
+		for i := range len(v) {
+			if c := v[i]; c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' {
+				return nil, false
+			}
+		}
+		dst = append(dst, '"')
+		dst = append(dst, v...)
+		return append(dst, '"'), true
+	case reflect.Struct:
+		dst = append(dst, '{')
+		first := true
+		for _, f := range d.fields {
+			fp := unsafe.Add(p, f.offset)
+			if f.omitEmpty && f.dec.empty(fp) {
+				continue
+			}
+			if !first {
+				dst = append(dst, ',')
+			}
+			first = false
+			dst = append(dst, '"')
+			dst = append(dst, f.name...)
+			dst = append(dst, '"', ':')
+			var ok bool
+			if dst, ok = f.dec.encode(dst, fp); !ok {
+				return nil, false
+			}
+		}
+		return append(dst, '}'), true
+	case reflect.Array:
+		dst = append(dst, '[')
+		for i := range d.n {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			var ok bool
+			if dst, ok = d.elem.encode(dst, unsafe.Add(p, uintptr(i)*d.size)); !ok {
+				return nil, false
+			}
+		}
+		return append(dst, ']'), true
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.AppendInt(dst, d.int(p), 10), true
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return strconv.AppendUint(dst, d.uint(p), 10), true
+	}
+	return nil, false
+}
+
+// empty reports whether the value at p is empty as the omitempty option
+// means it: false, 0, "" or an array of length 0 (a struct never is).
+func (d *plainDecoder) empty(p unsafe.Pointer) bool {
+	switch d.kind {
+	case reflect.Bool:
+		return !*(*bool)(p)
+	case reflect.String:
+		return *(*string)(p) == ""
+	case reflect.Array:
+		return d.n == 0
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return d.int(p) == 0
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return d.uint(p) == 0
+	}
+	return false
+}
+
+// int reads the signed integer at p.
+func (d *plainDecoder) int(p unsafe.Pointer) int64 {
+	switch d.bits {
+	case 8:
+		return int64(*(*int8)(p))
+	case 16:
+		return int64(*(*int16)(p))
+	case 32:
+		return int64(*(*int32)(p))
+	}
+	return *(*int64)(p)
+}
+
+// uint reads the unsigned integer at p.
+func (d *plainDecoder) uint(p unsafe.Pointer) uint64 {
+	switch d.bits {
+	case 8:
+		return uint64(*(*uint8)(p))
+	case 16:
+		return uint64(*(*uint16)(p))
+	case 32:
+		return uint64(*(*uint32)(p))
+	}
+	return *(*uint64)(p)
 }
 
 // object decodes an object into the struct at p.

@@ -267,3 +267,89 @@ func FuzzPlainDecode(f *testing.F) {
 		}
 	})
 }
+
+// plainEncoded is a result type with every kind encode writes.
+type plainEncoded struct {
+	I     int    `json:"i"`
+	OK    bool   `json:"ok,omitempty"`
+	Name  string `json:"name,omitempty"`
+	I8    int8
+	U16   uint16 `json:",omitempty"`
+	U64   uint64
+	Inner plainSmall `json:"inner,omitempty"`
+	Pair  [2]int32
+	None  [0]bool `json:",omitempty"`
+}
+
+// checkPlainEncode encodes v with the plain encoder and with JSONSerdes,
+// fails t when the encoder answers differently, and reports whether it
+// answered.
+func checkPlainEncode[T any](t *testing.T, p *plainTypes, v T) bool {
+	t.Helper()
+	want, err := JSONSerdes{}.Marshal(t.Context(), SerdesContext{}, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok := p.encode(JSONSerdes{}, reflect.TypeFor[T](), unsafe.Pointer(&v))
+	if ok && string(got) != string(want) {
+		t.Errorf("%#v: plain encoder wrote %s, JSONSerdes %s", v, got, want)
+	}
+	if b, err := encodeResult(t.Context(), p, JSONSerdes{}, SerdesContext{}, &v); err != nil || string(b) != string(want) {
+		t.Errorf("%#v: encodeResult wrote %s (%v), JSONSerdes %s", v, b, err, want)
+	}
+	return ok
+}
+
+// TestPlainEncode: the plain encoder writes what JSONSerdes writes, for
+// the values it takes, and leaves the rest to JSONSerdes.
+func TestPlainEncode(t *testing.T) {
+	p := &plainTypes{}
+	tests := []struct {
+		name  string
+		check func(*testing.T, *plainTypes) bool
+		fast  bool
+	}{
+		{"zero struct", func(t *testing.T, p *plainTypes) bool { return checkPlainEncode(t, p, plainEncoded{}) }, true},
+		{"full struct", func(t *testing.T, p *plainTypes) bool {
+			return checkPlainEncode(t, p, plainEncoded{I: -1 << 63, OK: true, Name: "a <&> b~\x7f", I8: -128, U16: 65535, U64: 1<<64 - 1,
+				Inner: plainSmall{I: 3, OK: true}, Pair: [2]int32{-1, 1 << 30}})
+		}, true},
+		{"small struct", func(t *testing.T, p *plainTypes) bool { return checkPlainEncode(t, p, plainSmall{I: 42, OK: true}) }, true},
+		{"int", func(t *testing.T, p *plainTypes) bool { return checkPlainEncode(t, p, 7) }, true},
+		{"bool", func(t *testing.T, p *plainTypes) bool { return checkPlainEncode(t, p, false) }, true},
+		{"string", func(t *testing.T, p *plainTypes) bool { return checkPlainEncode(t, p, "") }, true},
+		{"array", func(t *testing.T, p *plainTypes) bool { return checkPlainEncode(t, p, [3]string{"a", "b"}) }, true},
+		// Left to JSONSerdes:
+		{"quote", func(t *testing.T, p *plainTypes) bool { return checkPlainEncode(t, p, `a"b`) }, false},
+		{"backslash", func(t *testing.T, p *plainTypes) bool { return checkPlainEncode(t, p, `a\b`) }, false},
+		{"control character", func(t *testing.T, p *plainTypes) bool { return checkPlainEncode(t, p, "a\nb") }, false},
+		{"non-ASCII", func(t *testing.T, p *plainTypes) bool { return checkPlainEncode(t, p, "é\u2028") }, false},
+		{"invalid UTF-8", func(t *testing.T, p *plainTypes) bool { return checkPlainEncode(t, p, "a\xffb") }, false},
+		{"string in a struct", func(t *testing.T, p *plainTypes) bool { return checkPlainEncode(t, p, plainEncoded{Name: "\t"}) }, false},
+		{"float", func(t *testing.T, p *plainTypes) bool { return checkPlainEncode(t, p, 1.5) }, false},
+		{"struct with a float", func(t *testing.T, p *plainTypes) bool { return checkPlainEncode(t, p, plainNumbers{F64: 1}) }, false},
+		{"string option", func(t *testing.T, p *plainTypes) bool { return checkPlainEncode(t, p, plainItem{}) }, false},
+		{"slice", func(t *testing.T, p *plainTypes) bool { return checkPlainEncode(t, p, []int{1}) }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.check(t, p); got != tt.fast {
+				t.Errorf("plain encoder answered: %v, want %v", got, tt.fast)
+			}
+		})
+	}
+}
+
+// FuzzPlainEncode: for any value, the plain encoder writes what
+// JSONSerdes writes or leaves the value to it.
+func FuzzPlainEncode(f *testing.F) {
+	f.Add(int64(1), true, "name", int8(-3), uint16(9), uint64(1<<63), int32(-7), "x")
+	f.Add(int64(0), false, "", int8(0), uint16(0), uint64(0), int32(0), "<\x7f>")
+	p := &plainTypes{}
+	f.Fuzz(func(t *testing.T, i int64, ok bool, name string, i8 int8, u16 uint16, u64 uint64, i32 int32, s string) {
+		checkPlainEncode(t, p, plainEncoded{I: int(i), OK: ok, Name: name, I8: i8, U16: u16, U64: u64,
+			Inner: plainSmall{I: int(i32), OK: !ok}, Pair: [2]int32{i32, -i32}})
+		checkPlainEncode(t, p, s)
+		checkPlainEncode(t, p, [2]string{s, name})
+	})
+}

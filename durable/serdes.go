@@ -66,6 +66,16 @@ func unmarshalString(ctx context.Context, s Deserializer, meta SerdesContext, da
 	return s.Unmarshal(ctx, meta, []byte(data), v)
 }
 
+// encodeResult serializes *v with s: with plain (see plainTypes.encode)
+// when it can, else with s.Marshal. Either way the text and the error are
+// those of s.
+func encodeResult[O any](ctx context.Context, plain *plainTypes, s Serdes, meta SerdesContext, v *O) ([]byte, error) {
+	if b, ok := plain.encode(s, reflect.TypeFor[O](), unsafe.Pointer(v)); ok {
+		return b, nil
+	}
+	return s.Marshal(ctx, meta, *v)
+}
+
 // payloadText returns the text of payload, which s serialized: the bytes
 // themselves for JSONSerdes, whose Marshal returns a buffer that nothing
 // else holds or writes, else a copy (another Serdes may reuse its buffer).

@@ -246,7 +246,7 @@ func runStepAttempt[O any](s *stepRun, fn func(StepContext) (O, error), attempt 
 	if bodyErr != nil {
 		return out, nil, bodyErr, nil
 	}
-	payload, merr := s.cfg.serdes.Marshal(s.c, s.meta(), out)
+	payload, merr := encodeResult(s.c, s.c.inv.opts.plain, s.cfg.serdes, s.meta(), &out)
 	if merr != nil {
 		return out, nil, newSerdesError(s.what(), "serialize", merr), nil
 	}
