@@ -9,6 +9,12 @@
 // signatures of the SDK's ExecutionClient, so an in-process function can
 // talk to it directly.
 //
+// A Function without Durable is a plain Lambda function: it has no
+// durable executions. Invoke runs it directly, with the raw event, as
+// Lambda's Invoke does (synchronously, or queued with Async for the
+// service's driver to run), and a durable function's chained invoke
+// reaches it with the same raw payload.
+//
 // # Driving the service
 //
 // StartExecution only schedules invocation #1. Nothing runs until the

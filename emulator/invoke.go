@@ -304,8 +304,9 @@ func (s *Service) runJob(ctx context.Context, job *plainJob) {
 
 // RunNext fires the timers that are due, then runs at most one piece of
 // due work — an invocation of an execution, a plain chained-invoke
-// target or a queued asynchronous Invoke — synchronously, and reports whether it ran one. Callers that
-// need to count or cap invocations drive the service with it.
+// target or a queued asynchronous Invoke — synchronously, and reports
+// whether it ran one. Callers that need to count or cap invocations
+// drive the service with it.
 func (s *Service) RunNext(ctx context.Context) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
