@@ -146,60 +146,83 @@ func (s *Service) queueDirty() *commitGroup {
 	return g
 }
 
-// awaitCommit waits until g is committed and returns its error. The first
-// waiter of a group commits it, with every section queued until then; a
-// failed commit (or a spoiled group) also fails the group queued after it,
-// which builds on it, and puts all their executions back to their stored
-// state — which is final then: the committer holds commitMu, so no other
-// commit is under way.
+// awaitCommit waits until g is committed and returns its error. Whoever
+// waits while no commit is under way commits the open group, with every
+// section queued until then (group commit); the others wait for their
+// group, or for the commit under way to end to lead the next one. A
+// failed commit (or a spoiled group) also fails the group queued after
+// it, which builds on it, and puts all their executions back to their
+// stored state — which is final then: no other commit is under way.
 func (s *Service) awaitCommit(g *commitGroup) error {
-	s.commitMu.Lock()
-	select {
-	case <-g.done:
-	default:
-		s.mu.Lock()
-		group := s.pending // g itself: it is not done, so nobody took it
-		s.pending = nil
-		s.mu.Unlock()
-		err := group.spoiled
-		if err == nil {
-			err = s.cfg.Store.Commit(group.changes)
-		}
-		if err != nil {
-			s.mu.Lock()
-			later := s.pending
-			s.pending = nil
-			var execs []*execution
-			if later != nil {
-				execs = later.execs
-			}
-			apiErr := s.abandon(group.execs, execs, err)
+	s.mu.Lock()
+	for {
+		select {
+		case <-g.done:
 			s.mu.Unlock()
-			group.err = apiErr
-			if later != nil {
-				later.err = apiErr
-				close(later.done)
-			}
+			return g.err
+		default:
 		}
-		close(group.done)
+		if s.committing != nil {
+			// Wait for the commit under way, which may be g's.
+			committing := s.committing
+			s.mu.Unlock()
+			select {
+			case <-g.done:
+			case <-committing:
+			}
+			s.mu.Lock()
+			continue
+		}
+		s.commitPending()
 	}
-	s.commitMu.Unlock()
-	<-g.done
-	return g.err
+}
+
+// commitPending commits the open group, which is not empty. Must hold the
+// lock, which it releases during the Store's commit; no commit may be under
+// way.
+func (s *Service) commitPending() {
+	group := s.pending
+	s.pending = nil
+	committing := make(chan struct{})
+	s.committing = committing
+	s.mu.Unlock()
+	err := group.spoiled
+	if err == nil {
+		err = s.cfg.Store.Commit(group.changes)
+	}
+	s.mu.Lock()
+	if err != nil {
+		later := s.pending
+		s.pending = nil
+		var execs []*execution
+		if later != nil {
+			execs = later.execs
+		}
+		apiErr := s.abandon(group.execs, execs, err)
+		group.err = apiErr
+		if later != nil {
+			later.err = apiErr
+			close(later.done)
+		}
+	}
+	close(group.done)
+	s.committing = nil
+	close(committing)
 }
 
 // durable waits until every change queued so far is committed.
 func (s *Service) durable() error {
 	s.mu.Lock()
-	g := s.pending
-	s.mu.Unlock()
-	if g == nil {
-		// Nothing queued; a group being committed holds commitMu.
-		s.commitMu.Lock()
-		s.commitMu.Unlock()
-		return nil
+	if g := s.pending; g != nil {
+		s.mu.Unlock()
+		return s.awaitCommit(g)
 	}
-	return s.awaitCommit(g)
+	committing := s.committing
+	s.mu.Unlock()
+	if committing != nil {
+		<-committing
+	}
+	return nil
 }
 
 // abandon undoes the changes of the executions of a failed commit and

@@ -164,11 +164,11 @@ type Service struct {
 	// notes and dirty are flushed by unlock.
 	notes []wire.StatusChangeEvent
 	dirty map[*execution]struct{}
-	// pending is the commit group still open for changes; commitMu is held
-	// by the goroutine committing a group.
-	pending  *commitGroup
-	commitMu sync.Mutex
-	wake     chan struct{}
+	// pending is the commit group still open for changes; committing is
+	// non-nil while a group is being committed, and closed when that ends.
+	pending    *commitGroup
+	committing chan struct{}
+	wake       chan struct{}
 	// inflight counts the invocations Run started that have not ended.
 	inflight int
 	// async holds the queued asynchronous invocations of plain

@@ -19,7 +19,8 @@ type Store interface {
 	// there is none. The Service uses it to undo a failed Commit.
 	LoadExecution(key string) (StoredExecution, bool, error)
 	// Commit applies changes in one durable transaction: all of them or,
-	// with an error, none.
+	// with an error, none. It may keep the byte slices of changes: the
+	// Service does not modify them afterwards.
 	Commit(changes []Change) error
 	// Quarantine moves the records of execution key aside, out of what
 	// Load returns, keeping them for inspection; reason says why.

@@ -91,7 +91,7 @@ func startHost(ctx context.Context, cfg hostConfig) (_ *host, err error) {
 	}
 	var store emulator.Store
 	if cfg.dataDir != "" {
-		if h.store, err = boltstore.Open(cfg.dataDir); err != nil {
+		if h.store, err = boltstore.Open(cfg.dataDir, &boltstore.Options{Logger: cfg.logger}); err != nil {
 			return nil, err
 		}
 		store = h.store

@@ -5,9 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -31,6 +36,7 @@ var (
 	bucketExecutions = []byte("executions")
 	bucketQuarantine = []byte("quarantine")
 	keyFormat        = []byte("format")
+	keyFolded        = []byte("folded")
 	keyHeader        = []byte("header")
 	keyReason        = []byte("reason")
 )
@@ -39,11 +45,50 @@ var (
 // process that is closing the directory, short enough to fail "at once".
 const lockTimeout = 500 * time.Millisecond
 
+// DefaultFoldBytes is Options.FoldBytes when zero.
+const DefaultFoldBytes = 8 << 20
+
+// Options configure Open. A nil *Options takes the defaults.
+type Options struct {
+	// Logger receives the failures of folding the log into the database
+	// in the background; discarded when nil.
+	Logger *slog.Logger
+	// FoldBytes is the size the newest log file reaches before its
+	// changes are folded into the database in the background;
+	// DefaultFoldBytes when zero. It bounds the log replayed on Open and
+	// the changes kept in memory until folded.
+	FoldBytes int64
+}
+
 // Store is an emulator.Store in a data directory. Create it with Open and
 // Close it when the Service is done.
 type Store struct {
-	dir string
-	db  *bolt.DB
+	dir       string
+	db        *bolt.DB
+	log       *slog.Logger
+	foldBytes int64
+
+	// mu guards layers and tailErr, and is held while a frame is
+	// appended to the log.
+	mu sync.Mutex
+	// layers are the log files not yet folded into the database, oldest
+	// first; the last one takes new frames.
+	layers []*layer
+	// frame is the buffer Commit encodes its frame in.
+	frame []byte
+	// tailErr is set when a failed append left bytes after the last whole
+	// frame that could not be cut off: no frame is appended until they
+	// are.
+	tailErr error
+
+	// foldMu makes folds one at a time.
+	foldMu sync.Mutex
+	// wake asks the folder goroutine for a fold; stop ends it, and it
+	// closes folderDone.
+	wake, stop, folderDone chan struct{}
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Owner describes the process that has a data directory open.
@@ -81,6 +126,10 @@ type CorruptError struct {
 }
 
 func (e *CorruptError) Error() string {
+	if filepath.Base(e.Path) != DatabaseFile {
+		return fmt.Sprintf("%s is damaged or is not a log of an executions store: %v; "+
+			"it holds changes not yet in %s: move it aside to start without them", e.Path, e.Err, DatabaseFile)
+	}
 	return fmt.Sprintf("%s is damaged or is not an executions store: %v; move it aside to start with an empty directory", e.Path, e.Err)
 }
 
@@ -99,8 +148,12 @@ func (e *LegacyFormatError) Error() string {
 }
 
 // Open opens (creating if needed) the store in dir and takes ownership of
-// the directory until Close.
-func Open(dir string) (*Store, error) {
+// the directory until Close. It replays the log files that were not
+// folded into the database yet. opts may be nil.
+func Open(dir string, opts *Options) (*Store, error) {
+	if opts == nil {
+		opts = &Options{}
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("boltstore: creating data directory: %w", err)
 	}
@@ -119,26 +172,119 @@ func Open(dir string) (*Store, error) {
 		_ = db.Close()
 		return nil, &CorruptError{Path: path, Err: err}
 	}
-	if err := writeOwner(dir); err != nil {
+	s := &Store{dir: dir, db: db, log: opts.Logger, foldBytes: opts.FoldBytes,
+		wake: make(chan struct{}, 1), stop: make(chan struct{}), folderDone: make(chan struct{})}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if s.foldBytes <= 0 {
+		s.foldBytes = DefaultFoldBytes
+	}
+	err = s.replay()
+	if err == nil {
+		err = writeOwner(dir)
+	}
+	if err != nil {
+		s.closeLogs()
 		_ = db.Close()
 		return nil, err
 	}
-	return &Store{dir: dir, db: db}, nil
+	go s.folder()
+	if len(s.layers) > 1 {
+		s.wakeFolder()
+	}
+	return s, nil
 }
 
-// openDB opens the database; bbolt reports some damage by panicking, which
-// becomes an error here.
+// replay reads the log files newer than the last fold into layers and
+// starts a new log file for the commits to come; it removes the files a
+// fold covered.
+func (s *Store) replay() error {
+	var folded uint64
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketMeta).Get(keyFolded); v != nil {
+			if len(v) != 8 {
+				return &CorruptError{Path: filepath.Join(s.dir, DatabaseFile), Err: fmt.Errorf("bad log marker %x", v)}
+			}
+			folded = binary.BigEndian.Uint64(v)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	gens, err := logFiles(s.dir)
+	if err != nil {
+		return err
+	}
+	next := folded + 1
+	for i, gen := range gens {
+		path := filepath.Join(s.dir, logName(gen))
+		if gen <= folded {
+			// Folded; a crash came before its removal.
+			if err := os.Remove(path); err != nil {
+				return fmt.Errorf("boltstore: removing a folded log file: %w", err)
+			}
+			continue
+		}
+		l, err := readLog(path, gen, i == len(gens)-1)
+		if err != nil {
+			return err
+		}
+		if l != nil {
+			s.layers = append(s.layers, l)
+		}
+		next = gen + 1
+	}
+	l, f, err := createLog(s.dir, next)
+	if err != nil {
+		return err
+	}
+	l.f = f
+	s.layers = append(s.layers, l)
+	return nil
+}
+
+// mmapSize is the address space mapped for the database from the start,
+// so that a transaction that grows the file does not remap it: a remap
+// copies every record the transaction touched out of the old mapping.
+const mmapSize = 1 << 30
+
+// openDB opens the database; bbolt reports some damage by panicking, and a
+// truncated file by a fault reading the mapping past its end: both become
+// an error here.
 func openDB(path string) (db *bolt.DB, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	var file *os.File // to release the lock when bolt.Open panics
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("%v", p)
+			if db != nil {
+				_ = db.Close()
+			} else if file != nil {
+				_ = file.Close()
+			}
+			db, err = nil, fmt.Errorf("%v", p)
+			if _, fault := p.(interface{ Addr() uintptr }); fault {
+				db, err = nil, fmt.Errorf("reading it faulted, as a file cut short does: %v", p)
+			}
 		}
 	}()
-	db, err = bolt.Open(path, 0o644, &bolt.Options{Timeout: lockTimeout})
+	db, err = bolt.Open(path, 0o644, &bolt.Options{Timeout: lockTimeout, InitialMmapSize: mmapSize,
+		OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
+			f, err := os.OpenFile(name, flag, perm)
+			file = f
+			return f, err
+		}})
 	if err != nil {
 		return nil, err
 	}
 	if err := db.View(func(tx *bolt.Tx) error {
+		fi, err := os.Stat(path)
+		if err != nil {
+			return err
+		}
+		if fi.Size() < tx.Size() {
+			return fmt.Errorf("the file is %d bytes, but its pages need %d: it was cut short", fi.Size(), tx.Size())
+		}
 		for cerr := range tx.Check() {
 			return cerr
 		}
@@ -222,14 +368,48 @@ func readOwner(dir string) *Owner {
 // Dir returns the data directory.
 func (s *Store) Dir() string { return s.dir }
 
-// Close releases the directory.
+// Close folds the log into the database and releases the directory. A
+// failed fold loses nothing: the next Open replays the log. Closing again
+// returns the first Close's error.
 func (s *Store) Close() error {
-	_ = os.Remove(filepath.Join(s.dir, OwnerFile))
-	return s.db.Close()
+	s.closeOnce.Do(func() { s.closeErr = s.close() })
+	return s.closeErr
 }
 
-// Load returns every stored execution in key order.
+func (s *Store) close() error {
+	close(s.stop)
+	<-s.folderDone
+	err := s.Fold()
+	s.mu.Lock()
+	if last := s.layers[len(s.layers)-1]; err == nil && last.empty() {
+		_ = last.f.Close()
+		last.f = nil
+		if rerr := os.Remove(last.path); rerr != nil {
+			err = fmt.Errorf("boltstore: removing the empty log file: %w", rerr)
+		}
+	}
+	s.mu.Unlock()
+	s.closeLogs()
+	_ = os.Remove(filepath.Join(s.dir, OwnerFile))
+	return errors.Join(err, s.db.Close())
+}
+
+func (s *Store) closeLogs() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, l := range s.layers {
+		if l.f != nil {
+			_ = l.f.Close()
+			l.f = nil
+		}
+	}
+}
+
+// Load returns every stored execution in key order: the database's,
+// with the changes of the log not folded into it yet.
 func (s *Store) Load() ([]emulator.StoredExecution, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	var out []emulator.StoredExecution
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketExecutions).ForEachBucket(func(k []byte) error {
@@ -241,11 +421,54 @@ func (s *Store) Load() ([]emulator.StoredExecution, error) {
 	if err != nil {
 		return nil, fmt.Errorf("boltstore: loading %s: %w", s.dir, err)
 	}
-	return out, nil
+	logged := map[string][]*overlay{}
+	for _, l := range s.layers {
+		for k, o := range merge(l.changes) {
+			logged[k] = append(logged[k], o)
+		}
+	}
+	merged := out[:0]
+	for _, st := range out {
+		if ovs, ok := logged[st.Key]; ok {
+			delete(logged, st.Key)
+			var found bool
+			if st, found = applyOverlays(st, true, ovs); !found {
+				continue
+			}
+		}
+		merged = append(merged, st)
+	}
+	for k, ovs := range logged {
+		if st, found := applyOverlays(emulator.StoredExecution{Key: k}, false, ovs); found {
+			merged = append(merged, st)
+		}
+	}
+	slices.SortFunc(merged, func(a, b emulator.StoredExecution) int { return strings.Compare(a.Key, b.Key) })
+	return merged, nil
+}
+
+// overlays returns what the layers hold of execution key, oldest first.
+// Must hold mu.
+func (s *Store) overlays(key string) []*overlay {
+	var ovs []*overlay
+	for _, l := range s.layers {
+		var changes []emulator.Change
+		for _, c := range l.changes {
+			if c.Key == key {
+				changes = append(changes, c)
+			}
+		}
+		if len(changes) > 0 {
+			ovs = append(ovs, merge(changes)[key])
+		}
+	}
+	return ovs
 }
 
 // LoadExecution returns the stored execution with key.
 func (s *Store) LoadExecution(key string) (emulator.StoredExecution, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	var st emulator.StoredExecution
 	found := false
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -258,7 +481,14 @@ func (s *Store) LoadExecution(key string) (emulator.StoredExecution, bool, error
 		st, err = read(b, key)
 		return err
 	})
-	return st, found, err
+	if err != nil {
+		return st, false, err
+	}
+	if !found {
+		st.Key = key
+	}
+	st, found = applyOverlays(st, found, s.overlays(key))
+	return st, found, nil
 }
 
 // read reads one execution's bucket. A record whose key is not an index
@@ -278,40 +508,206 @@ func read(b *bolt.Bucket, key string) (emulator.StoredExecution, error) {
 	return st, err
 }
 
-// Commit applies changes in one transaction, fsynced before it returns.
+// Commit appends changes to the log as one frame and fsyncs it before it
+// returns: a kill -9 after that loses none of them. With an error none of
+// them is stored, also after a restart: a frame that was cut short is cut
+// off (and nothing is appended until it is). The changes are folded into
+// the database later, in the background (see Fold).
 func (s *Store) Commit(changes []emulator.Change) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		execs := tx.Bucket(bucketExecutions)
-		for _, c := range changes {
-			if c.Delete {
-				if err := execs.DeleteBucket([]byte(c.Key)); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
-					return err
-				}
-				continue
-			}
-			b, err := execs.CreateBucketIfNotExists([]byte(c.Key))
-			if err != nil {
-				return err
-			}
-			if err := b.Put(keyHeader, c.Header); err != nil {
-				return err
-			}
-			for _, it := range c.Items {
-				lb, err := b.CreateBucketIfNotExists([]byte(it.List))
-				if err != nil {
-					return err
-				}
-				if err := lb.Put(binary.BigEndian.AppendUint64(nil, uint64(it.Index)), it.Data); err != nil {
-					return err
-				}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	frame, err := appendFrame(s.frame[:0], changes)
+	if err != nil {
+		return fmt.Errorf("boltstore: %w", err)
+	}
+	s.frame = frame
+	l := s.layers[len(s.layers)-1]
+	if err := s.appendFrame(l, frame); err != nil {
+		return err
+	}
+	l.changes = append(l.changes, changes...)
+	if l.size >= s.foldBytes {
+		s.wakeFolder()
+	}
+	return nil
+}
+
+// appendFrame writes frame at the end of l's file and fsyncs it. Must
+// hold mu.
+func (s *Store) appendFrame(l *layer, frame []byte) error {
+	cut := func() error {
+		err := l.f.Truncate(l.size)
+		if err == nil {
+			err = l.f.Sync()
+		}
+		return err
+	}
+	if s.tailErr != nil {
+		if err := cut(); err != nil {
+			return fmt.Errorf("boltstore: cutting off the end of the log %s that an earlier failed write left: %w", l.path, err)
+		}
+		s.tailErr = nil
+	}
+	_, err := l.f.WriteAt(frame, l.size)
+	if err == nil {
+		err = l.f.Sync()
+	}
+	if err != nil {
+		if cerr := cut(); cerr != nil {
+			s.tailErr = cerr
+		}
+		return fmt.Errorf("boltstore: writing to the log %s: %w", l.path, err)
+	}
+	l.size += int64(len(frame))
+	return nil
+}
+
+func (s *Store) wakeFolder() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// folder folds the log into the database when Commit asks for it.
+func (s *Store) folder() {
+	defer close(s.folderDone)
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-s.wake:
+			if err := s.Fold(); err != nil {
+				s.log.Error("boltstore: folding the log into the database failed; the log keeps the changes, and the fold is tried again as it grows", "dir", s.dir, "err", err)
 			}
 		}
+	}
+}
+
+// Fold writes the changes in the log into the database in one
+// transaction and removes the log files it covered. Commits go on
+// meanwhile, into a new log file. The store folds by itself in the
+// background, as the log grows (Options.FoldBytes), and on Close.
+func (s *Store) Fold() error {
+	s.foldMu.Lock()
+	defer s.foldMu.Unlock()
+	return s.fold()
+}
+
+// fold is Fold; must hold foldMu.
+func (s *Store) fold() error {
+	s.mu.Lock()
+	if last := s.layers[len(s.layers)-1]; !last.empty() {
+		if s.tailErr != nil {
+			s.mu.Unlock()
+			return fmt.Errorf("boltstore: the log %s has an unfinished frame: %w", last.path, s.tailErr)
+		}
+		l, f, err := createLog(s.dir, last.gen+1)
+		if err != nil {
+			s.mu.Unlock()
+			return err
+		}
+		l.f = f
+		_ = last.f.Close()
+		last.f = nil
+		s.layers = append(s.layers, l)
+	}
+	sealed := slices.Clone(s.layers[:len(s.layers)-1])
+	s.mu.Unlock()
+	if len(sealed) == 0 {
 		return nil
+	}
+	if err := s.db.Update(func(tx *bolt.Tx) error { return writeLayers(tx, sealed) }); err != nil {
+		return fmt.Errorf("boltstore: folding the log into %s: %w", filepath.Join(s.dir, DatabaseFile), err)
+	}
+	s.mu.Lock()
+	s.layers = slices.Clone(s.layers[len(sealed):])
+	s.mu.Unlock()
+	var errs []error
+	for _, l := range sealed {
+		if err := os.Remove(l.path); err != nil {
+			errs = append(errs, fmt.Errorf("boltstore: removing a folded log file: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// fillPercent is how full a fold fills the pages it splits: records are
+// mostly appended (new executions, new records of a list), so a page split
+// leaves little room in the page on the left.
+const fillPercent = 0.9
+
+// writeLayers writes what layers hold, oldest first, into the executions'
+// buckets, and records the newest layer's generation as folded.
+func writeLayers(tx *bolt.Tx, layers []*layer) error {
+	execs := tx.Bucket(bucketExecutions)
+	execs.FillPercent = fillPercent
+	for _, l := range layers {
+		merged := merge(l.changes)
+		keys := make([]string, 0, len(merged))
+		for k := range merged {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if err := writeOverlay(execs, k, merged[k]); err != nil {
+				return err
+			}
+		}
+	}
+	return tx.Bucket(bucketMeta).Put(keyFolded, binary.BigEndian.AppendUint64(nil, layers[len(layers)-1].gen))
+}
+
+func writeOverlay(execs *bolt.Bucket, key string, o *overlay) error {
+	if o.deleted {
+		if err := execs.DeleteBucket([]byte(key)); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+			return err
+		}
+	}
+	if o.header == nil && len(o.items) == 0 {
+		return nil
+	}
+	b, err := execs.CreateBucketIfNotExists([]byte(key))
+	if err != nil {
+		return err
+	}
+	b.FillPercent = fillPercent
+	if o.header != nil {
+		if err := b.Put(keyHeader, o.header); err != nil {
+			return err
+		}
+	}
+	items := make([]itemKey, 0, len(o.items))
+	for k := range o.items {
+		items = append(items, k)
+	}
+	slices.SortFunc(items, func(a, b itemKey) int {
+		if c := strings.Compare(a.list, b.list); c != 0 {
+			return c
+		}
+		return a.index - b.index
 	})
+	for _, k := range items {
+		lb, err := b.CreateBucketIfNotExists([]byte(k.list))
+		if err != nil {
+			return err
+		}
+		lb.FillPercent = fillPercent
+		if err := lb.Put(binary.BigEndian.AppendUint64(nil, uint64(k.index)), o.items[k]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Quarantine moves execution key into the quarantine bucket with reason.
+// It folds the log first.
 func (s *Store) Quarantine(key, reason string) error {
+	s.foldMu.Lock()
+	defer s.foldMu.Unlock()
+	if err := s.fold(); err != nil {
+		return err
+	}
 	return s.db.Update(func(tx *bolt.Tx) error {
 		src := tx.Bucket(bucketExecutions).Bucket([]byte(key))
 		if src == nil {

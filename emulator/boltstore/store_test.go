@@ -64,7 +64,7 @@ func stepFunction(svc *emulator.Service) emulator.Invoker {
 // "fn"; the store is closed when the test ends.
 func newService(t *testing.T, dir string) (*emulator.Service, *boltstore.Store) {
 	t.Helper()
-	store, err := boltstore.Open(dir)
+	store, err := boltstore.Open(dir, nil)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -121,11 +121,11 @@ func TestExecutionsSurviveReopening(t *testing.T) {
 
 func TestOneOwner(t *testing.T) {
 	dir := t.TempDir()
-	first, err := boltstore.Open(dir)
+	first, err := boltstore.Open(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = boltstore.Open(dir)
+	_, err = boltstore.Open(dir, nil)
 	var inUse *boltstore.InUseError
 	if !errors.As(err, &inUse) || inUse.Owner == nil || inUse.Owner.PID != os.Getpid() ||
 		!strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), fmt.Sprintf("process %d", os.Getpid())) {
@@ -134,7 +134,7 @@ func TestOneOwner(t *testing.T) {
 	if err := first.Close(); err != nil {
 		t.Fatal(err)
 	}
-	second, err := boltstore.Open(dir)
+	second, err := boltstore.Open(dir, nil)
 	if err != nil {
 		t.Fatalf("Open after Close: %v", err)
 	}
@@ -159,12 +159,17 @@ func TestUnreadableDirectories(t *testing.T) {
 				}
 			}
 			_ = store.Close()
+			// Cut the file in the middle of the pages it uses (past them,
+			// it is space bbolt grew the file by in advance).
 			path := filepath.Join(dir, boltstore.DatabaseFile)
-			fi, err := os.Stat(path)
+			db, err := bolt.Open(path, 0o644, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := os.Truncate(path, fi.Size()/2); err != nil {
+			var used int64
+			_ = db.View(func(tx *bolt.Tx) error { used = tx.Size(); return nil })
+			_ = db.Close()
+			if err := os.Truncate(path, used/2); err != nil {
 				t.Fatal(err)
 			}
 		}, isCorrupt, "is damaged or is not an executions store"},
@@ -186,7 +191,7 @@ func TestUnreadableDirectories(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			tt.prepare(t, dir)
-			store, err := boltstore.Open(dir)
+			store, err := boltstore.Open(dir, nil)
 			if err == nil {
 				_ = store.Close()
 				t.Fatal("Open succeeded")
@@ -236,7 +241,7 @@ func TestQuarantineMovesTheRecordAside(t *testing.T) {
 	}
 	_ = db.Close()
 
-	store, err = boltstore.Open(dir)
+	store, err = boltstore.Open(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,4 +335,41 @@ func fileSize(t *testing.T, path string) int64 {
 		t.Fatal(err)
 	}
 	return fi.Size()
+}
+
+// TestFailedLogWriteAcknowledgesNothing: a start whose log write fails is
+// answered with a ServiceException and leaves no execution, in the
+// service or on disk after a crash; once the disk works the same start
+// succeeds.
+func TestFailedLogWriteAcknowledgesNothing(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	svc, store := newService(t, dir)
+	fault := &faultyLog{failWrites: true}
+	store.WrapLog(func(f boltstore.LogFile) boltstore.LogFile { fault.LogFile = f; return fault })
+	in := emulator.StartInput{FunctionName: "fn:1", ExecutionName: "x", Payload: []byte(`{"steps":["a"]}`)}
+	_, err := svc.StartExecution(ctx, in)
+	var apiErr *wire.APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 500 || apiErr.Code != wire.ErrCodeService {
+		t.Fatalf("start with a failing log = %v, want a 500 ServiceException", err)
+	}
+	if list, err := svc.ListExecutions(ctx, emulator.ListInput{FunctionName: "fn"}); err != nil || len(list.DurableExecutions) != 0 {
+		t.Fatalf("after the refused start: %+v, %v; want no execution", list, err)
+	}
+	crashed, _ := newService(t, crashCopy(t, dir))
+	if list, err := crashed.ListExecutions(ctx, emulator.ListInput{FunctionName: "fn"}); err != nil || len(list.DurableExecutions) != 0 {
+		t.Fatalf("after the refused start and a crash: %+v, %v; want no execution", list, err)
+	}
+	fault.failWrites = false
+	out, err := svc.StartExecution(ctx, in)
+	if err != nil {
+		t.Fatalf("start once the log works: %v", err)
+	}
+	if err := svc.RunDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := newService(t, crashCopy(t, dir))
+	if ex, err := again.GetExecution(ctx, out.ExecutionArn, true); err != nil || ex.Status != wire.ExecutionStatusSucceeded {
+		t.Fatalf("after a crash: %+v, %v; want the execution succeeded", ex, err)
+	}
 }

@@ -1,0 +1,12 @@
+package boltstore
+
+// LogFile is logFile, for tests that inject faults.
+type LogFile = logFile
+
+// WrapLog wraps the file of the newest log, which takes the next frames.
+func (s *Store) WrapLog(wrap func(LogFile) LogFile) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.layers[len(s.layers)-1]
+	l.f = wrap(l.f)
+}
