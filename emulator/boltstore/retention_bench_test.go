@@ -28,7 +28,7 @@ func BenchmarkRetention(b *testing.B) {
 	})
 	defer stop()
 	batch := 0
-	var heap, db float64
+	var heap, db, log float64
 	for b.Loop() {
 		if err := runBatch(ctx, svc, fmt.Sprintf("b%d", batch), 1000); err != nil {
 			b.Fatal(err)
@@ -50,10 +50,21 @@ func BenchmarkRetention(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		heap, db = float64(ms.HeapAlloc)/1024, float64(fi.Size())/1024
-		b.Logf("after %5d executions: heap %6.0f KiB, database %6.0f KiB", batch*1000, heap, db)
+		logs, err := filepath.Glob(filepath.Join(dir, "log-*.wal"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		logBytes := int64(0)
+		for _, l := range logs {
+			if fi, err := os.Stat(l); err == nil {
+				logBytes += fi.Size()
+			}
+		}
+		heap, db, log = float64(ms.HeapAlloc)/1024, float64(fi.Size())/1024, float64(logBytes)/1024
+		b.Logf("after %5d executions: heap %6.0f KiB, database %6.0f KiB, log %6.0f KiB", batch*1000, heap, db, log)
 	}
 	b.ReportMetric(heap, "heap-KiB")
 	b.ReportMetric(db, "db-KiB")
+	b.ReportMetric(log, "log-KiB")
 	b.ReportMetric(float64(batch*1000), "executions")
 }
