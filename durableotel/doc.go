@@ -12,10 +12,13 @@
 // second span, and a retry run by another invocation is still grouped under
 // its step.
 //
-// An operation's span is emitted when the operation ends, with its recorded
-// start and end, by whichever invocation sees the end: a wait started in one
-// invocation and seen finished in the next is one span. The root span is
-// emitted by the invocation that ends the execution.
+// An operation's span is emitted once, when the operation ends, with its
+// recorded start and end, by the invocation that reports the end: a wait
+// started in one invocation and seen finished in the next is one span. The
+// root span is emitted by the invocation that ends the execution; for an
+// execution stopped or timed out, which no invocation sees end,
+// ExecutionEnded emits it from the execution's EventBridge status-change
+// event.
 //
 // In a Lambda function, FromEnv configures the plugin from the standard
 // OTEL_* variables (OTLP over HTTP, package otlphttp) and does nothing when

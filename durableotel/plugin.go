@@ -210,19 +210,17 @@ func (t *tracer) executionEnd(info durable.InvocationEndHookInfo) {
 		start = now
 	}
 	ids := t.executionIDs(info.ExecutionArn)
-	s := &span{
-		name:  "execution",
-		sc:    spanContext(ids.trace, ids.root),
-		kind:  trace.SpanKindInternal,
-		start: start,
-		end:   now,
-	}
-	s.attrs = append(make([]attribute.KeyValue, 0, 3),
-		AttrExecutionArn.String(info.ExecutionArn),
-		AttrExecutionStatus.String(string(info.Status)),
-	)
+	s := executionSpan(spanContext(ids.trace, ids.root), info.ExecutionArn, string(info.Status), start, now)
 	s.setError(info.ExecutionError)
 	t.emit(s)
+}
+
+// executionSpan is the root span sc of the execution executionArn, which
+// ended with status.
+func executionSpan(sc trace.SpanContext, executionArn, status string, start, end time.Time) *span {
+	s := &span{name: "execution", sc: sc, kind: trace.SpanKindInternal, start: start, end: end}
+	s.attrs = append(make([]attribute.KeyValue, 0, 3), AttrExecutionArn.String(executionArn), AttrExecutionStatus.String(status))
+	return s
 }
 
 // operationName is the span name of an operation: its subtype and name.
