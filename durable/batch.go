@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -394,6 +395,20 @@ func (r BatchResult[O]) MarshalJSON() ([]byte, error) {
 		}
 	}
 	return marshalNoEscape(j)
+}
+
+// keptByJSON reports whether UnmarshalJSON gives r back from its
+// MarshalJSON: every item succeeded (a failed item's error is rebuilt, an
+// abandoned one's result dropped) and has no name (names are not
+// recorded), and O's values survive encoding/json's round trip (see
+// plainJSON).
+func (r BatchResult[O]) keptByJSON(p *plainTypes) bool {
+	for _, it := range r.Items {
+		if it.Status != BatchItemSucceeded || it.Err != nil || it.Name != "" {
+			return false
+		}
+	}
+	return p.lookup(reflect.TypeFor[O]()).keeps
 }
 
 // UnmarshalJSON decodes what MarshalJSON encodes. Item errors are rebuilt

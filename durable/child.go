@@ -292,6 +292,9 @@ func runChild[O any](r *childRun, fn func(Context) (O, error)) (O, error) {
 	if err := r.succeed(payload, out); err != nil {
 		return zero, err
 	}
+	if keepsValue(r.parent.inv.opts.plain, r.cfg.serdes, out, payload) {
+		return out, nil // what decoding payload would give
+	}
 	var v O
 	if err := r.cfg.serdes.Unmarshal(k, r.meta(), payload, &v); err != nil {
 		return zero, newSerdesError(r.what(), "deserialize", err)

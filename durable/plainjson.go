@@ -15,8 +15,8 @@ import (
 )
 
 // plainTypes tells which result types JSONSerdes gives back unchanged, so
-// that a fresh step can return its body's value instead of decoding the
-// text it has just encoded (the first run must see exactly what every
+// that a fresh step or child can return its body's value instead of
+// decoding the text it has just encoded (the first run must see exactly what every
 // replay will see), and decodes the text of those types without
 // encoding/json (decode). The Wrap's invocations share it; it remembers
 // each type's answer.
@@ -28,6 +28,9 @@ type plainTypes struct {
 type plainType struct {
 	// keeps: the type is plain (plainJSON).
 	keeps bool
+	// self: the type has its own encoding and answers for each value
+	// (jsonKept).
+	self bool
 	// dec decodes the type's common text; nil when encoding/json decodes
 	// every text of it.
 	dec *plainDecoder
@@ -38,7 +41,7 @@ func (p *plainTypes) lookup(t reflect.Type) *plainType {
 	if v, ok := p.known.Load(t); ok {
 		return v.(*plainType)
 	}
-	pt := &plainType{keeps: plainJSON(t, 0)}
+	pt := &plainType{keeps: plainJSON(t, 0), self: t.Implements(jsonKeptType)}
 	if pt.keeps {
 		pt.dec = newPlainDecoder(t)
 	}
@@ -51,13 +54,39 @@ func (p *plainTypes) lookup(t reflect.Type) *plainType {
 // plainJSON) and the text has no escape — encoding/json writes invalid
 // UTF-8 in a string as the escape \ufffd, which decodes to another string.
 func (p *plainTypes) keeps(serdes Serdes, t reflect.Type, payload []byte) bool {
+	return p.textKept(serdes, payload) && p.lookup(t).keeps
+}
+
+// textKept reports whether payload is JSONSerdes's encoding with no escape
+// in it.
+func (p *plainTypes) textKept(serdes Serdes, payload []byte) bool {
 	if p == nil || payload == nil || bytes.IndexByte(payload, '\\') >= 0 {
 		return false
 	}
-	if _, ok := serdes.(JSONSerdes); !ok {
+	_, ok := serdes.(JSONSerdes)
+	return ok
+}
+
+// jsonKept is implemented by result types with their own JSON encoding
+// that can tell whether decoding a value's encoding gives it back.
+type jsonKept interface {
+	keptByJSON(p *plainTypes) bool
+}
+
+// keepsValue is keeps for the value v, payload being its encoding: a type
+// that implements jsonKept answers for v itself.
+func keepsValue[O any](p *plainTypes, serdes Serdes, v O, payload []byte) bool {
+	if !p.textKept(serdes, payload) {
 		return false
 	}
-	return p.lookup(t).keeps
+	pt := p.lookup(reflect.TypeFor[O]())
+	switch {
+	case pt.keeps:
+		return true
+	case pt.self:
+		return any(v).(jsonKept).keptByJSON(p)
+	}
+	return false
 }
 
 // decode decodes data, serdes's text of a value of type t, into *out (a
@@ -439,6 +468,7 @@ var (
 	jsonUnmarshalerType = reflect.TypeFor[json.Unmarshaler]()
 	textMarshalerType   = reflect.TypeFor[encoding.TextMarshaler]()
 	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
+	jsonKeptType        = reflect.TypeFor[jsonKept]()
 )
 
 // plainJSON reports whether every value of t survives encoding/json's
