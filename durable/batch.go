@@ -377,24 +377,43 @@ type batchResultJSON struct {
 // MarshalJSON encodes the result as the other SDKs record it:
 // {"all":[{"result":...,"index":0,"status":"SUCCEEDED"},{"error":{...},
 // "index":1,"status":"FAILED"}],"completionReason":"ALL_COMPLETED"}. Item
-// names are not recorded.
+// names are not recorded. Only results and errors go through encoding/json
+// (results with HTML escaping, as json.Marshal writes them); the rest is
+// written directly, without reflection.
 func (r BatchResult[O]) MarshalJSON() ([]byte, error) {
-	j := batchResultJSON{All: make([]batchItemJSON, len(r.Items)), CompletionReason: r.Reason}
+	b := make([]byte, 0, 64+48*len(r.Items))
+	b = append(b, `{"all":[`...)
 	for i, it := range r.Items {
-		j.All[i] = batchItemJSON{Index: it.Index, Status: &r.Items[i].Status}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '{')
 		switch it.Status {
 		case BatchItemSucceeded:
-			b, err := json.Marshal(it.Result)
+			v, err := json.Marshal(it.Result)
 			if err != nil {
 				return nil, err
 			}
-			j.All[i].Result = b
+			b = append(append(append(b, `"result":`...), v...), ',')
 		case BatchItemFailed:
-			obj := itemErrorObject(it.Err)
-			j.All[i].Error = &obj
+			v, err := marshalNoEscape(itemErrorObject(it.Err))
+			if err != nil {
+				return nil, err
+			}
+			b = append(append(append(b, `"error":`...), v...), ',')
 		}
+		b = strconv.AppendInt(append(b, `"index":`...), int64(it.Index), 10)
+		b = appendJSONName(append(b, `,"status":`...), it.Status.String())
+		b = append(b, '}')
 	}
-	return marshalNoEscape(j)
+	b = appendJSONName(append(b, `],"completionReason":`...), r.Reason.String())
+	return append(b, '}'), nil
+}
+
+// appendJSONName appends an enumeration's name (letters, digits, '_' and
+// parentheses, nothing to escape) as a JSON string.
+func appendJSONName(b []byte, name string) []byte {
+	return append(append(append(b, '"'), name...), '"')
 }
 
 // keptByJSON reports whether UnmarshalJSON gives r back from its

@@ -186,23 +186,30 @@ func goChild[O any](ctx Context, op, name string, fn func(Context) (O, error), o
 	if err != nil {
 		return failedFuture[O](c.inv, err)
 	}
-	return spawnChild(r, fn)
+	return spawnChild(r, fn, nil, 0)
 }
 
 // spawnChild runs a started child on its own goroutine and returns the
 // future of its outcome; a child whose record decides resolves at once.
-func spawnChild[O any](r *childRun, fn func(Context) (O, error)) *Future[O] {
+// A non-nil q watches the future at position pos.
+func spawnChild[O any](r *childRun, fn func(Context) (O, error), q *completionQueue, pos int) *Future[O] {
 	inv := r.parent.inv
-	f := &Future[O]{c: &futureCore{inv: inv}}
+	f := newFuture[O](inv)
 	if r.recorded() {
 		v, err := recordedChild[O](r)
-		f.value, f.c.resolved, f.c.err = v, true, err
+		f.value, f.own.resolved, f.own.err = v, true, err
+		if q != nil {
+			q.watch(pos, f.c)
+		}
 		return f
 	}
-	inv.spawn(func() {
+	if q != nil {
+		q.watchNew(pos, f.c)
+	}
+	inv.spawn(f.c, func() (error, bool) {
 		v, err := runChild(r, fn)
 		f.value = v
-		f.c.resolve(err, true)
+		return err, true
 	})
 	return f
 }
@@ -214,6 +221,8 @@ type childRun struct {
 	id         string
 	name       string
 	cfg        *childConfig
+	// k is the child's context (see context).
+	k execContext
 	// rec is the child's record (nil when new or virtual).
 	rec *Operation
 	// replayOnly: the record succeeded with ReplayChildren; fn runs again
@@ -263,7 +272,8 @@ func (r *childRun) context() *execContext {
 	if r.cfg.virtual {
 		parentID = r.parent.parentID
 	}
-	return r.parent.newChild(r.positional, parentID, r.replayOnly)
+	r.parent.initChild(&r.k, r.positional, parentID, r.replayOnly)
+	return &r.k
 }
 
 // runChild runs the child's function (unless its record decides) and

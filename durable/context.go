@@ -151,13 +151,20 @@ func (c *execContext) checkUse() error {
 // wire id, or for a virtual child the nearest checkpointed ancestor's). It
 // is owned by the calling goroutine until the body's goroutine claims it.
 func (c *execContext) newChild(positional, parentID string, replayOnly bool) *execContext {
-	k := &execContext{Context: c.Context, inv: c.inv, positional: positional, parentID: parentID, parent: c,
-		depth: c.depth, owner: currentGoroutine(), replayOnly: replayOnly || c.replayOnly}
+	k := &execContext{}
+	c.initChild(k, positional, parentID, replayOnly)
+	return k
+}
+
+// initChild sets up k, a zero context no other goroutine sees yet, as
+// newChild does.
+func (c *execContext) initChild(k *execContext, positional, parentID string, replayOnly bool) {
+	k.Context, k.inv, k.positional, k.parentID, k.parent = c.Context, c.inv, positional, parentID, c
+	k.depth, k.owner, k.replayOnly = c.depth, currentGoroutine(), replayOnly || c.replayOnly
 	if parentID != c.parentID {
 		k.depth++
 	}
 	k.replaying.Store(c.replaying.Load())
-	return k
 }
 
 // shadow returns a stand-in for c that runs one operation of c (whose id

@@ -44,6 +44,15 @@ type Settled[O any] struct {
 type Future[O any] struct {
 	c     *futureCore
 	value O // set before the core resolves; read after
+	own   futureCore
+}
+
+// newFuture returns a pending future whose core is its own.
+func newFuture[O any](inv *invocation) *Future[O] {
+	f := &Future[O]{}
+	f.own.inv = inv
+	f.c = &f.own
+	return f
 }
 
 // futureCore is the non-generic state of a Future. Fields after once are
@@ -59,8 +68,10 @@ type futureCore struct {
 	// live: the outcome was produced by this invocation (not replayed),
 	// so code that reads it is no longer replaying.
 	live bool
-	// watchers are the completion queues told when the future resolves.
+	// watchers are the completion queues told when the future resolves;
+	// one holds the first, as most futures have one watcher at most.
 	watchers []watcher
+	one      [1]watcher
 }
 
 // watcher is a completion queue watching a future at position pos.
@@ -95,6 +106,21 @@ func (q *completionQueue) watch(pos int, fc *futureCore) {
 	if fc.resolved {
 		q.ready = append(q.ready, pos)
 		return
+	}
+	fc.addWatcher(q, pos)
+}
+
+// watchNew watches fc, a pending future no other goroutine sees yet, at
+// position pos: unlike watch, it takes no lock.
+func (q *completionQueue) watchNew(pos int, fc *futureCore) {
+	q.cores[pos] = fc
+	fc.addWatcher(q, pos)
+}
+
+// addWatcher adds q at pos to the watchers of a pending future.
+func (fc *futureCore) addWatcher(q *completionQueue, pos int) {
+	if fc.watchers == nil {
+		fc.watchers = fc.one[:0]
 	}
 	fc.watchers = append(fc.watchers, watcher{q: q, pos: pos})
 }
@@ -159,6 +185,11 @@ func (fc *futureCore) resolve(err error, live bool) {
 	inv := fc.inv
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
+	fc.resolveLocked(err, live)
+}
+
+// resolveLocked is resolve with inv.mu held.
+func (fc *futureCore) resolveLocked(err error, live bool) {
 	fc.resolved, fc.err, fc.live = true, err, live
 	for _, w := range fc.watchers {
 		w.q.pushLocked(w.pos)
@@ -202,41 +233,51 @@ func (c *execContext) takeResolved(q *completionQueue) ([]int, error) {
 }
 
 // spawn runs body on a new goroutine that counts as running user code
-// until it returns. A panic in body is an invocation failure.
-func (inv *invocation) spawn(body func()) {
+// until body returns, and then resolves fc with body's outcome (the
+// future's value is set by body). A panic in body is an invocation
+// failure, and fc stays pending.
+func (inv *invocation) spawn(fc *futureCore, body func() (err error, live bool)) {
 	inv.mu.Lock()
 	inv.running++
 	inv.progress++
 	inv.mu.Unlock()
 	go func() {
+		growStack()
+		returned := false
+		var err error
+		var live bool
 		defer func() {
 			inv.mu.Lock()
+			if returned {
+				fc.resolveLocked(err, live)
+			}
 			inv.blockLocked()
 			inv.mu.Unlock()
 		}()
-		returned := false
 		defer inv.recoverPanic(&returned)
-		body()
+		err, live = body()
 		returned = true
 	}()
 }
 
 // failedFuture returns a future that is already resolved with err.
 func failedFuture[O any](inv *invocation, err error) *Future[O] {
-	return &Future[O]{c: &futureCore{inv: inv, resolved: true, err: err}}
+	f := newFuture[O](inv)
+	f.own.resolved, f.own.err = true, err
+	return f
 }
 
 // lazyFuture returns a future whose operation, run by op on a stand-in of c
 // (see execContext.shadow), starts on a new goroutine when the future is
 // first awaited.
 func lazyFuture[O any](c *execContext, op func(*execContext) (O, error)) *Future[O] {
-	f := &Future[O]{c: &futureCore{inv: c.inv}}
+	f := newFuture[O](c.inv)
 	f.c.start = func() {
-		c.inv.spawn(func() {
+		c.inv.spawn(f.c, func() (error, bool) {
 			sc := c.shadow()
 			v, err := op(sc)
 			f.value = v
-			f.c.resolve(err, !sc.IsReplaying())
+			return err, !sc.IsReplaying()
 		})
 	}
 	return f
@@ -277,3 +318,25 @@ func WaitAsync(ctx Context, name string, d time.Duration, opts ...WaitOption) *F
 		return Void{}, runWait(sc, id, name, secs)
 	})
 }
+
+// growStackFrame is the frame of growStack: enough that a goroutine's
+// starting stack (2 KiB) grows at once to one that fits the SDK's calls
+// of a typical step or child (a step's id, its JSON encoding, the
+// checkpoint).
+const growStackFrame = 2500
+
+// growStack, called first by a spawned goroutine, grows its stack while
+// it holds a single frame: the runtime copies a stack frame by frame when
+// it grows, and growing it deep inside the SDK, as every map item or
+// parallel branch would, costs more than the item's own work.
+//
+//go:noinline
+func growStack() {
+	var frame [growStackFrame]byte
+	keepFrame(frame[:])
+}
+
+// keepFrame keeps growStack's frame from being optimized away.
+//
+//go:noinline
+func keepFrame([]byte) {}

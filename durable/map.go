@@ -150,11 +150,11 @@ func (d *batchDriver[O]) start(i int, cfg *childConfig) {
 	r, err := startChild(d.k, d.spec.names[i], cfg)
 	if err != nil {
 		d.futs[i] = failedFuture[O](d.k.inv, err)
+		d.queue.watch(i, d.futs[i].c)
 	} else {
-		d.futs[i] = spawnChild(r, func(cc Context) (O, error) { return d.run(cc, i) })
+		d.futs[i] = spawnChild(r, func(cc Context) (O, error) { return d.run(cc, i) }, d.queue, i)
 	}
 	d.cores[i] = d.futs[i].c
-	d.queue.watch(i, d.cores[i])
 }
 
 // drive runs the batch.
