@@ -299,7 +299,11 @@ func runChild[O any](r *childRun, fn func(Context) (O, error)) (O, error) {
 	if err != nil {
 		return zero, r.fail(newSerdesError(r.what(), "serialize", err))
 	}
-	if err := r.succeed(payload, out); err != nil {
+	var big any // the result, for the summary of one over the payload limit
+	if len(payload) > wire.MaxOperationPayloadBytes {
+		big = out
+	}
+	if err := r.succeed(payload, big); err != nil {
 		return zero, err
 	}
 	if keepsValue(r.parent.inv.opts.plain, r.cfg.serdes, out, payload) {
@@ -333,7 +337,7 @@ func recordedChild[O any](r *childRun) (O, error) {
 }
 
 // succeed checkpoints the child's result (fire-and-forget); a result over
-// the payload limit is replaced by its summary with ReplayChildren.
+// the payload limit is replaced by its summary of out with ReplayChildren.
 func (r *childRun) succeed(payload []byte, out any) error {
 	if r.replayOnly || r.cfg.virtual {
 		return nil

@@ -107,13 +107,13 @@ func runBatch[O any](ctx Context, spec *batchSpec, run func(k Context, i int) (O
 	if err != nil {
 		return zero, err
 	}
+	var ce *ChildContextError
 	for i := range res.Items {
 		it := &res.Items[i]
 		if it.Index >= 0 && it.Index < len(spec.names) {
 			it.Name = spec.names[it.Index]
 		}
-		var ce *ChildContextError
-		if errors.As(it.Err, &ce) {
+		if it.Err != nil && errors.As(it.Err, &ce) {
 			ce.Name = it.Name
 		}
 	}
