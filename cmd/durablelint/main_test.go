@@ -8,27 +8,29 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/acme/durable-lambda-go/internal/hostbuild"
 	"github.com/acme/durable-lambda-go/lint/durablelint"
 )
 
 // TestCommand builds durablelint and runs it the three ways the README
 // gives — standalone, with -json, and as go vet's tool — over the
 // analyzers' corpus (a GOPATH tree in lint/durablelint/testdata),
-// checking the exit codes and that -json carries every rule.
+// checking the exit codes and that -json carries every rule. The runs
+// are independent and each loads the corpus, so they run in parallel.
 func TestCommand(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the command and loads packages")
 	}
 	bin := filepath.Join(t.TempDir(), "durablelint")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	if err := hostbuild.Build(t.Context(), ".", bin); err != nil {
+		t.Fatal(err)
 	}
 	gopath, err := filepath.Abs("../../lint/durablelint/testdata")
 	if err != nil {
 		t.Fatal(err)
 	}
 	env := append(os.Environ(), "GOPATH="+gopath, "GO111MODULE=off", "GOWORK=off", "GOFLAGS=")
-	run := func(name string, args ...string) ([]byte, int) {
+	run := func(t *testing.T, name string, args ...string) ([]byte, int) {
 		t.Helper()
 		cmd := exec.Command(name, args...)
 		cmd.Env, cmd.Dir = env, filepath.Join(gopath, "src", "example.com", "corpus")
@@ -56,14 +58,16 @@ func TestCommand(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, code := run(tc.cmd[0], tc.cmd[1:]...); code != tc.want {
+			t.Parallel()
+			if _, code := run(t, tc.cmd[0], tc.cmd[1:]...); code != tc.want {
 				t.Errorf("%v exited with %d, want %d", tc.cmd, code, tc.want)
 			}
 		})
 	}
 
 	t.Run("json", func(t *testing.T) {
-		out, code := run(bin, "-json", bugs)
+		t.Parallel()
+		out, code := run(t, bin, "-json", bugs)
 		if code != 0 {
 			t.Errorf("-json exited with %d, want 0", code)
 		}

@@ -65,3 +65,41 @@ func TestBuild(t *testing.T) {
 		})
 	}
 }
+
+// TestBuildSeesEdits builds a module's main package, edits a package it
+// imports and builds again, and then goes back to the first source: each
+// executable, copied from the build cache when a build with the same
+// inputs linked it before, must run the source it was built from.
+func TestBuildSeesEdits(t *testing.T) {
+	mod := t.TempDir()
+	write := func(rel, content string) {
+		t.Helper()
+		path := filepath.Join(mod, rel)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	greet := func(word string) string {
+		return "package greet\n\n// Word is the greeting.\n//\n//go:noinline\nfunc Word() string { return \"" + word + "\" }\n"
+	}
+	write("go.mod", "module example.com/edits\n\ngo 1.22\n")
+	write("fn/main.go", "package main\n\nimport \"example.com/edits/greet\"\n\nfunc main() { println(greet.Word()) }\n")
+	t.Chdir(mod)
+	for _, word := range []string{"first", "second", "first"} {
+		write("greet/greet.go", greet(word))
+		out := filepath.Join(t.TempDir(), "bootstrap")
+		if err := hostbuild.Build(t.Context(), "./fn", out); err != nil {
+			t.Fatal(err)
+		}
+		got, err := exec.Command(out).CombinedOutput()
+		if err != nil {
+			t.Fatalf("running the built binary: %v\n%s", err, got)
+		}
+		if strings.TrimSpace(string(got)) != word {
+			t.Errorf("the binary built after greet.Word returned %q printed %q", word, got)
+		}
+	}
+}

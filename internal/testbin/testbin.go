@@ -11,9 +11,11 @@
 //		testbin.Main(m, map[*string]string{&fnBinary: "./testdata/fn"})
 //	}
 //
-// The builds are hostbuild.Build's: plain `go build` with the test
-// process's environment, so they reuse every package `go test` compiled
-// and cost a link each.
+// The builds are hostbuild.Build's, with the test process's environment,
+// so they reuse every package `go test` compiled, and every executable a
+// build with the same inputs linked before: a function that several test
+// binaries host is linked once, and a warm `go test ./...` links none.
+// Main runs the builds concurrently.
 package testbin
 
 import (
@@ -21,6 +23,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/acme/durable-lambda-go/internal/hostbuild"
@@ -42,14 +46,24 @@ func run(m *testing.M, bins map[*string]string) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
+	var (
+		wg     sync.WaitGroup
+		failed atomic.Bool
+	)
 	i := 0
 	for path, pkg := range bins {
 		i++
 		*path = filepath.Join(dir, fmt.Sprint(i), "bootstrap")
-		if err := hostbuild.Build(context.Background(), pkg, *path); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
+		wg.Go(func() {
+			if err := hostbuild.Build(context.Background(), pkg, *path); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				failed.Store(true)
+			}
+		})
+	}
+	wg.Wait()
+	if failed.Load() {
+		return 1
 	}
 	return m.Run()
 }

@@ -13,7 +13,7 @@ import (
 // "// want" comments list the findings expected; example.com/helpers is
 // another package, so its findings arrive through facts. A rule's
 // fixtures load together: each load type-checks their standard-library
-// dependencies from source.
+// dependencies from source, so the rules run in parallel.
 func TestAnalyzers(t *testing.T) {
 	tests := []struct {
 		analyzer *analysis.Analyzer
@@ -27,6 +27,7 @@ func TestAnalyzers(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.analyzer.Name, func(t *testing.T) {
+			t.Parallel()
 			analysistest.Run(t, analysistest.TestData(), tc.analyzer, tc.pkgs...)
 		})
 	}
