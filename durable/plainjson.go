@@ -399,15 +399,9 @@ func (d *plainDecoder) uint(p unsafe.Pointer) uint64 {
 
 // object decodes an object into the struct at p.
 func (d *plainDecoder) object(s *jsonscan.Scanner, p unsafe.Pointer) bool {
-	if s.Peek() != '{' || !s.Enter() {
-		return false
-	}
-	s.Pos++
-	s.WS()
-	if s.Peek() == '}' {
-		s.Pos++
-		s.Leave()
-		return true
+	empty, ok := s.Open('{', '}')
+	if empty || !ok {
+		return ok
 	}
 	var seen uint64
 	for {
@@ -427,17 +421,8 @@ func (d *plainDecoder) object(s *jsonscan.Scanner, p unsafe.Pointer) bool {
 		case !s.Skip():
 			return false
 		}
-		s.WS()
-		switch s.Peek() {
-		case ',':
-			s.Pos++
-			s.WS()
-		case '}':
-			s.Pos++
-			s.Leave()
-			return true
-		default:
-			return false
+		if more, ok := s.Next('}'); !more {
+			return ok
 		}
 	}
 }

@@ -244,15 +244,9 @@ func objectPtr[T any](d *envelopeDecoder, p **T, alloc func() *T, fields []field
 // (encoding/json would take it) or is not ASCII; a field seen twice goes
 // to encoding/json too.
 func object[T any](d *envelopeDecoder, x *T, fields []field[T]) bool {
-	if d.Peek() != '{' || !d.Enter() {
-		return false
-	}
-	d.Pos++
-	d.WS()
-	if d.Peek() == '}' {
-		d.Pos++
-		d.Leave()
-		return true
+	empty, ok := d.Open('{', '}')
+	if empty || !ok {
+		return ok
 	}
 	var seen uint32
 	for {
@@ -277,17 +271,8 @@ func object[T any](d *envelopeDecoder, x *T, fields []field[T]) bool {
 				return false
 			}
 		}
-		d.WS()
-		switch d.Peek() {
-		case ',':
-			d.Pos++
-			d.WS()
-		case '}':
-			d.Pos++
-			d.Leave()
-			return true
-		default:
-			return false
+		if more, ok := d.Next('}'); !more {
+			return ok
 		}
 	}
 }

@@ -116,33 +116,54 @@ func (s *Scanner) Colon() bool {
 	return true
 }
 
-// Array reads an array, calling elem with Pos at each element.
-func (s *Scanner) Array(elem func() bool) bool {
-	if s.Peek() != '[' || !s.Enter() {
-		return false
+// Open enters a container that starts with start ('{' or '[') and ends
+// with end. A container that ends at once is left again and reported
+// empty; ok is false when the next byte is not start or the nesting is too
+// deep.
+func (s *Scanner) Open(start, end byte) (empty, ok bool) {
+	if s.Peek() != start || !s.Enter() {
+		return false, false
 	}
 	s.Pos++
 	s.WS()
-	if s.Peek() == ']' {
+	if s.Peek() == end {
 		s.Pos++
 		s.Leave()
-		return true
+		return true, true
+	}
+	return false, true
+}
+
+// Next consumes what follows a member of a container that ends with end:
+// after a ',' another member is due (more); after end the container is
+// left. ok is false on anything else.
+func (s *Scanner) Next(end byte) (more, ok bool) {
+	s.WS()
+	switch s.Peek() {
+	case ',':
+		s.Pos++
+		s.WS()
+		return true, true
+	case end:
+		s.Pos++
+		s.Leave()
+		return false, true
+	}
+	return false, false
+}
+
+// Array reads an array, calling elem with Pos at each element.
+func (s *Scanner) Array(elem func() bool) bool {
+	empty, ok := s.Open('[', ']')
+	if empty || !ok {
+		return ok
 	}
 	for {
 		if !elem() {
 			return false
 		}
-		s.WS()
-		switch s.Peek() {
-		case ',':
-			s.Pos++
-			s.WS()
-		case ']':
-			s.Pos++
-			s.Leave()
-			return true
-		default:
-			return false
+		if more, ok := s.Next(']'); !more {
+			return ok
 		}
 	}
 }
@@ -151,31 +172,16 @@ func (s *Scanner) Array(elem func() bool) bool {
 func (s *Scanner) Skip() bool {
 	switch c := s.Peek(); {
 	case c == '{':
-		if !s.Enter() {
-			return false
-		}
-		s.Pos++
-		s.WS()
-		if s.Peek() == '}' {
-			s.Pos++
-			s.Leave()
-			return true
+		empty, ok := s.Open('{', '}')
+		if empty || !ok {
+			return ok
 		}
 		for {
 			if s.Peek() != '"' || !s.SkipString() || !s.Colon() || !s.Skip() {
 				return false
 			}
-			s.WS()
-			switch s.Peek() {
-			case ',':
-				s.Pos++
-				s.WS()
-			case '}':
-				s.Pos++
-				s.Leave()
-				return true
-			default:
-				return false
+			if more, ok := s.Next('}'); !more {
+				return ok
 			}
 		}
 	case c == '[':
