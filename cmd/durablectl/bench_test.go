@@ -2,10 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/acme/durable-lambda-go/bench"
@@ -60,4 +64,112 @@ func BenchmarkRunBinary(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkServeSeedInvokes measures issue 12's throughput scope: the
+// host `durablectl serve` runs (the REST endpoint, the emulator and the
+// seed workflow, ../../lambda, as a bootstrap under the Runtime API
+// emulator in its sandboxes), in memory and with a data directory, given
+// 1,000 Invokes at once over HTTP. Each iteration sends 1,000 concurrent
+// Invokes of seed:1, then waits until every execution succeeded:
+//
+//   - event: X-Amz-Invocation-Type Event, the way a durable function is
+//     meant to be started (an execution outlives a synchronous Invoke's
+//     15 minutes; the answer is 202 with the execution's ARN at once);
+//   - sync: RequestResponse, as `aws lambda invoke` does by default, from
+//     1,000 clients waiting for their results.
+//
+// executions/s is the iterations' executions over their wall time.
+// cpu-µs/execution is the CPU time of this process and of the function
+// processes (stopped and waited for after the loop) per execution;
+// service-cpu-µs/execution is this process's alone (endpoint, emulator,
+// store), read right after the loop.
+//
+//	go test -run '^$' -bench 'ServeSeedInvokes/event/(memory|bbolt)$' -benchtime 3x ./cmd/durablectl/
+func BenchmarkServeSeedInvokes(b *testing.B) {
+	for _, invocation := range []string{"event", "sync"} {
+		for _, store := range []string{"memory", "bbolt"} {
+			b.Run(invocation+"/"+store, func(b *testing.B) {
+				dataDir := ""
+				if store == "bbolt" {
+					dataDir = b.TempDir()
+				}
+				const n = 1000
+				cpu := bench.StartTreeCPU()
+				h, stop := serveSeed(b, seedBinary, dataDir)
+				client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n}}
+				defer client.CloseIdleConnections()
+				url := h.srv.URL() + "/2015-03-31/functions/seed:" + functionVersion + "/invocations"
+				round := 0
+				service := bench.StartCPU()
+				for b.Loop() {
+					if err := invokeSeeds(b.Context(), client, h, url, invocation == "event", fmt.Sprintf("r%d", round), n); err != nil {
+						b.Fatal(err)
+					}
+					round++
+				}
+				b.ReportMetric(float64(n*round)/b.Elapsed().Seconds(), "executions/s")
+				if ns, ok := service.Per(n * round); ok {
+					b.ReportMetric(ns/1e3, "service-cpu-µs/execution")
+				}
+				stop()
+				if ns, ok := cpu.Per(n * round); ok {
+					b.ReportMetric(ns/1e3, "cpu-µs/execution")
+				}
+			})
+		}
+	}
+}
+
+// invokeSeeds sends n concurrent Invokes of the seed workflow to url,
+// named prefix-i, as Event or RequestResponse invocations, and waits
+// until every execution succeeded.
+func invokeSeeds(ctx context.Context, client *http.Client, h *host, url string, event bool, prefix string, n int) error {
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() {
+			if err := invokeSeed(ctx, client, h, url, event, fmt.Sprintf("%s-%d", prefix, i)); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
+
+// invokeSeed invokes the seed workflow as the execution name and waits
+// until the execution succeeded.
+func invokeSeed(ctx context.Context, client *http.Client, h *host, url string, event bool, name string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(`{"message":"hello"}`))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("X-Amz-Durable-Execution-Name", name)
+	want := http.StatusOK
+	if event {
+		req.Header.Set("X-Amz-Invocation-Type", "Event")
+		want = http.StatusAccepted
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != want || resp.Header.Get("X-Amz-Function-Error") != "" {
+		return fmt.Errorf("invoke %s: %s %s", name, resp.Status, body)
+	}
+	out, err := h.svc.WaitForExecution(ctx, resp.Header.Get("X-Amz-Durable-Execution-Arn"))
+	if err != nil {
+		return err
+	}
+	if out.Status != wire.ExecutionStatusSucceeded {
+		return fmt.Errorf("execution %s: %s", name, out.Status)
+	}
+	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/acme/durable-lambda-go/cmd/durablectl/internal/demo"
@@ -193,26 +194,37 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
-// served starts a host on the real clock, as serve does, and drives it
-// until the test ends.
+// served starts a host of binary as the durable function "seed" on the
+// real clock, as serve does, and drives it until the test ends.
 func served(t *testing.T, binary string) *host {
 	t.Helper()
-	h, err := startHost(t.Context(), hostConfig{
-		functions: []hostedFunction{{name: "seed", binary: binary, durable: true}}, clock: emulator.RealClock(),
-		output: &bytes.Buffer{}, logger: slog.New(slog.DiscardHandler), progress: &bytes.Buffer{},
+	h, _ := serveSeed(t, binary, "")
+	return h
+}
+
+// serveSeed is served for tests and benchmarks: the host keeps its
+// executions in memory, or in the data directory dataDir when not empty.
+// stop ends Run and closes the host (stopping the function processes and
+// waiting for them); it runs at the latest when tb ends.
+func serveSeed(tb testing.TB, binary, dataDir string) (h *host, stop func()) {
+	tb.Helper()
+	h, err := startHost(tb.Context(), hostConfig{
+		functions: []hostedFunction{{name: "seed", binary: binary, durable: true}}, dataDir: dataDir, clock: emulator.RealClock(),
+		output: io.Discard, logger: slog.New(slog.DiscardHandler), progress: io.Discard,
 	})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ran := make(chan error, 1)
 	go func() { ran <- h.svc.Run(ctx) }()
-	t.Cleanup(func() {
+	stop = sync.OnceFunc(func() {
 		cancel()
-		testwait.Recv(t, "the host's Run returns after cancel", ran)
+		testwait.Recv(tb, "the host's Run returns after cancel", ran)
 		h.close()
 	})
-	return h
+	tb.Cleanup(stop)
+	return h, stop
 }
 
 // startExecution starts an execution on h and returns its ARN.
