@@ -3,7 +3,6 @@ package emulator
 import (
 	"context"
 	"encoding/json"
-	"regexp"
 	"slices"
 	"strconv"
 	"time"
@@ -162,10 +161,36 @@ func parseMarker(m string, n int) (int, error) {
 	return i, nil
 }
 
-var (
-	operationIDPattern = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
-	namePattern        = regexp.MustCompile(`^[\x20-\x7E]{1,256}$`)
-)
+// validID reports whether id is 1-64 characters of [a-zA-Z0-9_-], the
+// form of operation IDs, function names and execution names. It is the
+// checkpoint's hot path: a loop, not a regular expression.
+func validID(id string) bool {
+	if len(id) == 0 || len(id) > 64 {
+		return false
+	}
+	for i := range len(id) {
+		switch c := id[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '_', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// validName reports whether name is 1-256 printable ASCII characters
+// (0x20-0x7E), the form of operation names.
+func validName(name string) bool {
+	if len(name) == 0 || len(name) > 256 {
+		return false
+	}
+	for i := range len(name) {
+		if c := name[i]; c < 0x20 || c > 0x7E {
+			return false
+		}
+	}
+	return true
+}
 
 // allowedActions is the action × type matrix of protocol §2.5.
 var allowedActions = map[wire.OperationType][]wire.OperationAction{
@@ -251,13 +276,13 @@ func (s *Service) validateUpdates(e *execution, ups []wire.OperationUpdate) erro
 		if u.Id == "" {
 			return invalidParam("Update %d has no Id", i)
 		}
-		if !operationIDPattern.MatchString(u.Id) {
+		if !validID(u.Id) {
 			return invalidParam("Invalid operation Id %q: must be 1-64 characters of [a-zA-Z0-9-_]", u.Id)
 		}
-		if u.ParentId != "" && !operationIDPattern.MatchString(u.ParentId) {
+		if u.ParentId != "" && !validID(u.ParentId) {
 			return invalidParam("Invalid ParentId %q: must be 1-64 characters of [a-zA-Z0-9-_]", u.ParentId)
 		}
-		if u.Name != "" && !namePattern.MatchString(u.Name) {
+		if u.Name != "" && !validName(u.Name) {
 			return invalidParam("Invalid operation Name for %s: must be 1-256 printable ASCII characters", u.Id)
 		}
 		if !u.Type.Valid() {

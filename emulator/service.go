@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"maps"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -324,12 +323,10 @@ func (s *Service) release(runLoop bool) error {
 
 func (s *Service) markDirty(e *execution) { s.dirty[e] = struct{}{} }
 
-var functionNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
-
 // RegisterFunction makes fn invocable. Registering a name again replaces
 // the earlier definition for executions started afterwards.
 func (s *Service) RegisterFunction(fn Function) error {
-	if !functionNamePattern.MatchString(fn.Name) {
+	if !validID(fn.Name) {
 		return wire.NewAPIError(wire.ErrCodeInvalidParameterValue, "Invalid function name %q", fn.Name)
 	}
 	if fn.Invoker == nil {
@@ -479,8 +476,6 @@ type StartOutput struct {
 	Existing bool
 }
 
-var executionNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
-
 // StartExecution starts a durable execution of a registered durable
 // function, or returns the existing one when the name is reused with the
 // same payload (protocol §6.2). It schedules invocation #1 and never runs
@@ -529,7 +524,7 @@ func (s *Service) startLocked(fn *function, version, name string, payload []byte
 	}
 	now := s.now()
 	if name != "" {
-		if !executionNamePattern.MatchString(name) {
+		if !validID(name) {
 			return nil, false, wire.NewAPIError(wire.ErrCodeInvalidParameterValue, "Invalid durable execution name %q: must be 1-64 characters of [a-zA-Z0-9-_]", name)
 		}
 		if old, ok := s.byName[nameKey{fn.Name, name}]; ok && !old.retentionExpired(now) {

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -25,15 +26,21 @@ import (
 // the SDK decodes an absent member.
 func FromWire(ev wire.Event) types.Event {
 	var out types.Event
-	copyValue(reflect.ValueOf(&out).Elem(), reflect.ValueOf(ev))
+	eventConverter()(reflect.ValueOf(&out).Elem(), reflect.ValueOf(ev))
 	return out
 }
+
+// eventConverter is the converter of FromWire.
+var eventConverter = sync.OnceValue(func() converter {
+	return converterFor(reflect.TypeFor[types.Event](), reflect.TypeFor[wire.Event]())
+})
 
 // FromWireAll converts a history with FromWire.
 func FromWireAll(events []wire.Event) []types.Event {
 	out := make([]types.Event, len(events))
-	for i, ev := range events {
-		out[i] = FromWire(ev)
+	convert := eventConverter()
+	for i := range events {
+		convert(reflect.ValueOf(&out[i]).Elem(), reflect.ValueOf(&events[i]).Elem())
 	}
 	return out
 }
@@ -89,51 +96,158 @@ var (
 	timeType      = reflect.TypeFor[time.Time]()
 )
 
-// copyValue stores src into dst, which have the same member names: structs
-// member by member, pointers allocated as needed, scalars converted between
-// their named types (wire.OperationType to types.EventType, int to int32),
-// and a wire.Timestamp as its time.Time.
-func copyValue(dst, src reflect.Value) {
-	if src.Kind() == reflect.Pointer {
-		if src.IsNil() {
-			return
-		}
+// A converter stores a value of one type into a value of another; see
+// compile for the rules.
+type converter func(dst, src reflect.Value)
+
+// typePair keys the converter cache.
+type typePair struct{ dst, src reflect.Type }
+
+// converters caches the converter of each pair of types: the members are
+// matched by name once, not for every event.
+var converters sync.Map // typePair → converter
+
+// converterFor returns the cached converter from src to dst, compiling
+// it on first use.
+func converterFor(dst, src reflect.Type) converter {
+	key := typePair{dst, src}
+	if c, ok := converters.Load(key); ok {
+		return c.(converter)
+	}
+	c, _ := converters.LoadOrStore(key, compile(dst, src, map[typePair]*converter{}))
+	return c.(converter)
+}
+
+// compile returns the converter from src to dst: structs member by member
+// (by name, at every depth), pointers allocated as needed, scalars
+// converted between their named types (wire.OperationType to
+// types.EventType, int to int32), and a wire.Timestamp as its time.Time.
+// A nil source pointer or slice leaves dst as it is, and so does a zero
+// scalar behind a destination pointer (an absent member). Types with no
+// conversion panic when a value reaches them. building holds the
+// converters being compiled, for recursive types.
+func compile(dst, src reflect.Type, building map[typePair]*converter) converter {
+	key := typePair{dst, src}
+	if c, ok := building[key]; ok {
+		return func(d, s reflect.Value) { (*c)(d, s) }
+	}
+	c := new(converter)
+	building[key] = c
+	*c = compilePointers(dst, src, building)
+	return *c
+}
+
+// compilePointers is compile's handling of one pointer level on either
+// side around compileValue.
+func compilePointers(dst, src reflect.Type, building map[typePair]*converter) converter {
+	srcPtr, dstPtr := src.Kind() == reflect.Pointer, dst.Kind() == reflect.Pointer
+	if srcPtr {
 		src = src.Elem()
 	}
-	if dst.Kind() == reflect.Pointer {
-		if src.Kind() != reflect.Struct && src.IsZero() {
-			return // an absent scalar member
-		}
-		if dst.IsNil() {
-			dst.Set(reflect.New(dst.Type().Elem()))
-		}
+	if dstPtr {
 		dst = dst.Elem()
 	}
+	inner := compileValue(dst, src, building)
+	if !srcPtr && !dstPtr {
+		return inner
+	}
+	scalar := src.Kind() != reflect.Struct
+	return func(d, s reflect.Value) {
+		if srcPtr {
+			if s.IsNil() {
+				return
+			}
+			s = s.Elem()
+		}
+		if dstPtr {
+			if scalar && s.IsZero() {
+				return // an absent scalar member
+			}
+			if d.IsNil() {
+				d.Set(reflect.New(dst))
+			}
+			d = d.Elem()
+		}
+		inner(d, s)
+	}
+}
+
+// compileValue is compile for types that are not pointers.
+func compileValue(dst, src reflect.Type, building map[typePair]*converter) converter {
 	switch {
-	case src.Type() == timestampType && dst.Type() == timeType:
-		dst.Set(src.FieldByName("Time"))
+	case src == timestampType && dst == timeType:
+		f, _ := src.FieldByName("Time")
+		return func(d, s reflect.Value) { d.Set(s.FieldByIndex(f.Index)) }
 	case src.Kind() == reflect.Struct && dst.Kind() == reflect.Struct:
+		type member struct {
+			dst     int
+			src     []int // the index path of a promoted member, else nil
+			srcAt   int
+			nilable bool // a pointer or slice: nil leaves the member as it is
+			convert converter
+		}
+		var members []member
 		for i := range dst.NumField() {
-			f := dst.Type().Field(i)
+			f := dst.Field(i)
 			if !f.IsExported() {
 				continue
 			}
-			if s := src.FieldByName(f.Name); s.IsValid() {
-				copyValue(dst.Field(i), s)
+			if sf, ok := src.FieldByName(f.Name); ok {
+				k := sf.Type.Kind()
+				m := member{dst: i, srcAt: sf.Index[0], nilable: k == reflect.Pointer || k == reflect.Slice,
+					convert: compile(f.Type, sf.Type, building)}
+				if len(sf.Index) > 1 {
+					m.src = sf.Index
+				}
+				members = append(members, m)
+			}
+		}
+		return func(d, s reflect.Value) {
+			for _, m := range members {
+				var sv reflect.Value
+				if m.src != nil {
+					sv = s.FieldByIndex(m.src)
+				} else {
+					sv = s.Field(m.srcAt)
+				}
+				if m.nilable && sv.IsNil() {
+					continue // most of an event's detail members
+				}
+				m.convert(d.Field(m.dst), sv)
 			}
 		}
 	case src.Kind() == reflect.Slice && dst.Kind() == reflect.Slice:
-		if src.IsNil() {
-			return
+		elem := compile(dst.Elem(), src.Elem(), building)
+		return func(d, s reflect.Value) {
+			if s.IsNil() {
+				return
+			}
+			out := reflect.MakeSlice(dst, s.Len(), s.Len())
+			for i := range s.Len() {
+				elem(out.Index(i), s.Index(i))
+			}
+			d.Set(out)
 		}
-		out := reflect.MakeSlice(dst.Type(), src.Len(), src.Len())
-		for i := range src.Len() {
-			copyValue(out.Index(i), src.Index(i))
-		}
-		dst.Set(out)
-	case src.CanConvert(dst.Type()):
-		dst.Set(src.Convert(dst.Type()))
+	case src == dst:
+		return func(d, s reflect.Value) { d.Set(s) }
+	case src.Kind() == reflect.String && dst.Kind() == reflect.String:
+		return func(d, s reflect.Value) { d.SetString(s.String()) }
+	case isInt(src.Kind()) && isInt(dst.Kind()):
+		return func(d, s reflect.Value) { d.SetInt(s.Int()) }
+	case src.ConvertibleTo(dst):
+		return func(d, s reflect.Value) { d.Set(s.Convert(dst)) }
 	default:
-		panic(fmt.Sprintf("lambdahistory: no conversion from %s to %s", src.Type(), dst.Type()))
+		return func(reflect.Value, reflect.Value) {
+			panic(fmt.Sprintf("lambdahistory: no conversion from %s to %s", src, dst))
+		}
 	}
+}
+
+// isInt reports whether k is a signed integer kind.
+func isInt(k reflect.Kind) bool {
+	switch k {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return true
+	}
+	return false
 }

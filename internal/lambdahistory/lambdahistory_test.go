@@ -86,7 +86,7 @@ func TestExecutionsToWireKeepEveryMember(t *testing.T) {
 	var exec wire.Execution
 	fill(reflect.ValueOf(&exec).Elem(), &n)
 	var out lambda.GetDurableExecutionOutput
-	copyValue(reflect.ValueOf(&out).Elem(), reflect.ValueOf(exec))
+	convert(&out, exec)
 	got, err := ExecutionToWire(&out)
 	if err != nil {
 		t.Fatal(err)
@@ -98,12 +98,34 @@ func TestExecutionsToWireKeepEveryMember(t *testing.T) {
 	var list []wire.ExecutionSummary
 	fill(reflect.ValueOf(&list).Elem(), &n)
 	var sdk []types.Execution
-	copyValue(reflect.ValueOf(&sdk).Elem(), reflect.ValueOf(list))
+	convert(&sdk, list)
 	gotList, err := SummariesToWire(sdk)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(gotList, list) {
 		t.Errorf("SummariesToWire changed the list:\n got %+v\nwant %+v", gotList, list)
+	}
+}
+
+// convert stores src into *dst with the cached converter.
+func convert[D, S any](dst *D, src S) {
+	converterFor(reflect.TypeFor[D](), reflect.TypeFor[S]())(reflect.ValueOf(dst).Elem(), reflect.ValueOf(src))
+}
+
+func TestRecursiveTypes(t *testing.T) {
+	type wireNode struct {
+		Value int
+		Next  *wireNode
+	}
+	type sdkNode struct {
+		Value *int32
+		Next  *sdkNode
+	}
+	var got sdkNode
+	convert(&got, wireNode{Value: 1, Next: &wireNode{Value: 2, Next: &wireNode{}}})
+	want := sdkNode{Value: aws.Int32(1), Next: &sdkNode{Value: aws.Int32(2), Next: &sdkNode{}}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("converted %+v, want %+v", got, want)
 	}
 }
