@@ -21,12 +21,14 @@ import (
 // Over the burst — from the first start until every new execution closed
 // — it reports the running executions' steps per second against their
 // rate in the second before the burst (running-rate-%), how many of the
-// 100 progressed, and the burst's duration. In memory and on bbolt, on
-// the real clock, without a cap on concurrent invocations and with
-// Config.MaxConcurrentInvocations 100 (0 means no cap).
+// 100 progressed, the longest time one of them went without completing a
+// step during the burst (running-max-stall-s; a second's wait is their
+// rhythm), and the burst's duration. In memory and on bbolt, on the real
+// clock, without a cap on concurrent invocations (0), with
+// Config.MaxConcurrentInvocations 4 (serve's, its sandbox count) and 100.
 func BenchmarkBurst(b *testing.B) {
 	for _, store := range []string{"memory", "bbolt"} {
-		for _, limit := range []int{0, 100} {
+		for _, limit := range []int{0, 4, 100} {
 			b.Run(fmt.Sprintf("%s/max-concurrent=%d", store, limit), func(b *testing.B) {
 				for b.Loop() {
 					runBurst(b, store, limit)
@@ -40,11 +42,24 @@ func runBurst(b *testing.B, store string, limit int) {
 	const running, burst = 100, 2000
 	var steps atomic.Int64
 	progressed := make([]atomic.Int64, running)
+	// During the burst, lastStep holds when each running execution last
+	// completed a step (Unix ns), and maxStall the longest gap seen.
+	var measuring atomic.Bool
+	var maxStall atomic.Int64
+	lastStep := make([]atomic.Int64, running)
+	stalled := func(i int, now int64) {
+		gap := now - lastStep[i].Swap(now)
+		for m := maxStall.Load(); gap > m && !maxStall.CompareAndSwap(m, gap); m = maxStall.Load() {
+		}
+	}
 	ctx, svc, stop := startService(b, emulator.Config{MaxConcurrentInvocations: limit}, storeDir(b, store), func(svc *emulator.Service) error {
 		return errors.Join(
 			svc.RegisterFunction(emulator.Function{Name: "loop", Durable: true, Invoker: loopFunction(svc, func(i int) {
 				steps.Add(1)
 				progressed[i].Add(1)
+				if measuring.Load() {
+					stalled(i, time.Now().UnixNano())
+				}
 			})}),
 			svc.RegisterFunction(emulator.Function{Name: "fn", Durable: true, Invoker: stepFunction(svc)}))
 	})
@@ -67,10 +82,19 @@ func runBurst(b *testing.B, store string, limit int) {
 		at[i] = progressed[i].Load()
 	}
 	start, from := time.Now(), steps.Load()
+	for i := range lastStep {
+		lastStep[i].Store(start.UnixNano())
+	}
+	measuring.Store(true)
 	if err := runBatch(ctx, svc, "burst", burst); err != nil {
 		b.Fatal(err)
 	}
-	elapsed := time.Since(start)
+	measuring.Store(false)
+	end := time.Now()
+	elapsed := end.Sub(start)
+	for i := range lastStep {
+		stalled(i, end.UnixNano())
+	}
 	during := float64(steps.Load()-from) / elapsed.Seconds()
 	moved := 0
 	for i := range progressed {
@@ -82,6 +106,7 @@ func runBurst(b *testing.B, store string, limit int) {
 	b.ReportMetric(during, "running-steps/s-during")
 	b.ReportMetric(100*during/baseline, "running-rate-%")
 	b.ReportMetric(float64(moved), "running-progressed")
+	b.ReportMetric(time.Duration(maxStall.Load()).Seconds(), "running-max-stall-s")
 	b.ReportMetric(elapsed.Seconds(), "burst-s")
 }
 
