@@ -209,7 +209,9 @@ func (g *gatedStore) Commit(changes []Change) error {
 	if !g.held {
 		g.held = true
 		g.entered <- struct{}{}
-		<-g.gate
+		if _, err := testwait.Receive("the test releases the held commit", g.gate); err != nil {
+			return err
+		}
 	}
 	return g.memStore.Commit(changes)
 }
@@ -236,17 +238,12 @@ func TestUnencodableChangeWritesNothingQueuedWithIt(t *testing.T) {
 		}()
 		return ch
 	}
-	timeout := time.After(testwait.Deadline)
 	// x1's commit is under way; x2's start waits in the next group.
 	first := startAsync("x1")
-	select {
-	case <-store.entered:
-	case <-timeout:
-		t.Fatal("the first commit did not begin")
-	}
+	testwait.Recv(t, "the first commit begins", store.entered)
 	second := startAsync("x2")
 	var x2 string
-	for x2 == "" {
+	testwait.Until(t, "x2 is started", func() bool {
 		list, err := svc.ListExecutions(ctx, ListInput{FunctionName: "fn", ExecutionName: "x2"})
 		if err != nil {
 			t.Fatal(err)
@@ -254,12 +251,8 @@ func TestUnencodableChangeWritesNothingQueuedWithIt(t *testing.T) {
 		if len(list.DurableExecutions) == 1 {
 			x2 = list.DurableExecutions[0].DurableExecutionArn
 		}
-		select {
-		case <-timeout:
-			t.Fatal("x2 was not started")
-		case <-time.After(time.Millisecond):
-		}
-	}
+		return x2 != ""
+	})
 	// Stopping x2 at a time that cannot be encoded spoils its group.
 	clock.Set(time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC))
 	stopped := make(chan error, 1)
@@ -267,35 +260,24 @@ func TestUnencodableChangeWritesNothingQueuedWithIt(t *testing.T) {
 		_, err := svc.StopExecution(ctx, x2, nil)
 		stopped <- err
 	}()
-	for queued := false; !queued; {
+	testwait.Until(t, "StopExecution gets the lock", func() bool {
 		select {
 		case err := <-stopped:
 			stopped <- err
-			queued = true
-		case <-timeout:
-			t.Fatal("StopExecution did not get the lock")
-		case <-time.After(time.Millisecond):
-			ex, err := svc.GetExecution(ctx, x2, false)
-			queued = err != nil || ex.Status != wire.ExecutionStatusRunning
+			return true
+		default:
 		}
-	}
+		ex, err := svc.GetExecution(ctx, x2, false)
+		return err != nil || ex.Status != wire.ExecutionStatusRunning
+	})
 	clock.Set(t0)
 	close(store.gate)
 
 	var got [2]result
 	for i, ch := range []chan result{first, second} {
-		select {
-		case got[i] = <-ch:
-		case <-timeout:
-			t.Fatalf("start %d did not return", i+1)
-		}
+		got[i] = testwait.Recv(t, fmt.Sprintf("start %d returns", i+1), ch)
 	}
-	var stopErr error
-	select {
-	case stopErr = <-stopped:
-	case <-timeout:
-		t.Fatal("StopExecution did not return")
-	}
+	stopErr := testwait.Recv(t, "StopExecution returns", stopped)
 	if got[0].err != nil {
 		t.Errorf("x1, committed before: %v", got[0].err)
 	}

@@ -88,7 +88,9 @@ func TestRunDrivesConcurrentExecutions(t *testing.T) {
 func TestInvocationDeadline(t *testing.T) {
 	svc, _ := newService(t, Config{MaxInvocationAttempts: 1})
 	block := InvokerFunc(func(ctx context.Context, req InvokeRequest) ([]byte, error) {
-		<-ctx.Done()
+		if _, err := testwait.Receive("the invocation's timeout cancels it", ctx.Done()); err != nil {
+			return nil, err
+		}
 		return nil, ctx.Err()
 	})
 	if err := svc.RegisterFunction(Function{Name: "slow", Durable: true, Timeout: 20 * time.Millisecond, Invoker: block}); err != nil {
@@ -242,7 +244,9 @@ func TestShutdownAbandonsInvocation(t *testing.T) {
 	if err := svc.RegisterFunction(Function{Name: "fn", Durable: true, Invoker: InvokerFunc(func(ctx context.Context, req InvokeRequest) ([]byte, error) {
 		if calls.inc() == 1 {
 			close(started)
-			<-ctx.Done()
+			if _, err := testwait.Receive("the service's cancel reaches the invocation", ctx.Done()); err != nil {
+				return nil, err
+			}
 			return nil, ctx.Err()
 		}
 		return []byte(`{"Status":"SUCCEEDED","Result":"1"}`), nil

@@ -16,6 +16,7 @@ import (
 
 	"github.com/acme/durable-lambda-go/durable"
 	"github.com/acme/durable-lambda-go/emulator"
+	"github.com/acme/durable-lambda-go/internal/testwait"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -313,7 +314,9 @@ func TestCheckpointTimeout(t *testing.T) {
 			if n != 3 {
 				return send()
 			}
-			<-ctx.Done()
+			if _, err := testwait.Receive("the invocation's deadline ends the unanswered checkpoint call", ctx.Done()); err != nil {
+				return wire.CheckpointOutput{}, err
+			}
 			return wire.CheckpointOutput{}, context.DeadlineExceeded
 		}, 200*time.Millisecond)
 		ex := h.run(t, `"o-3"`)

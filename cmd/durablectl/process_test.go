@@ -69,7 +69,7 @@ func startServe(t *testing.T, args ...string) *serveProcess {
 	case p.url = <-found:
 	case err := <-p.exited:
 		t.Fatalf("serve exited before its banner: %v\n%s", err, p.stderr)
-	case <-time.After(testwait.Deadline):
+	case <-testwait.Context(t).Done():
 		_ = p.cmd.Process.Kill()
 		t.Fatalf("serve printed no banner in %s\n%s", testwait.Deadline, p.stderr)
 	}

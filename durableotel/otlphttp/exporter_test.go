@@ -23,6 +23,8 @@ import (
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/acme/durable-lambda-go/internal/testwait"
 )
 
 var (
@@ -187,7 +189,8 @@ func TestExportSpans(t *testing.T) {
 			if err := exp.ExportSpans(context.Background(), testSpans()); err != nil {
 				t.Fatalf("ExportSpans: %v", err)
 			}
-			r, got := <-c.requests, <-c.bodies
+			r := testwait.Recv(t, "the collector receives the request", c.requests)
+			got := testwait.Recv(t, "the collector decodes the request's body", c.bodies)
 			if r.Method != http.MethodPost || r.URL.Path != "/v1/traces" {
 				t.Errorf("request %s %s, want POST /v1/traces", r.Method, r.URL.Path)
 			}

@@ -9,6 +9,7 @@ import (
 	"github.com/acme/durable-lambda-go/bench"
 	"github.com/acme/durable-lambda-go/emulator"
 	"github.com/acme/durable-lambda-go/emulator/boltstore"
+	"github.com/acme/durable-lambda-go/internal/testwait"
 )
 
 // BenchmarkConcurrentExecutions starts 1,000 executions at once (three
@@ -28,9 +29,7 @@ func BenchmarkConcurrentExecutions(b *testing.B) {
 			round := 0
 			cpu := bench.StartCPU()
 			for b.Loop() {
-				if err := runBatch(ctx, svc, fmt.Sprintf("r%d", round), n); err != nil {
-					b.Fatal(err)
-				}
+				runBatch(b, ctx, svc, fmt.Sprintf("r%d", round), n)
 				round++
 			}
 			b.ReportMetric(float64(n*round)/b.Elapsed().Seconds(), "executions/s")
@@ -43,8 +42,9 @@ func BenchmarkConcurrentExecutions(b *testing.B) {
 
 // runBatch starts n executions of "fn:1" at once, named prefix-i, with
 // three steps each, and waits until all of them closed; someone must drive
-// the service (Run).
-func runBatch(ctx context.Context, svc *emulator.Service, prefix string, n int) error {
+// the service (Run). It fails b when one does not start or close.
+func runBatch(b *testing.B, ctx context.Context, svc *emulator.Service, prefix string, n int) {
+	b.Helper()
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
 	for i := range n {
@@ -59,9 +59,11 @@ func runBatch(ctx context.Context, svc *emulator.Service, prefix string, n int) 
 			}
 		})
 	}
-	wg.Wait()
+	testwait.Wait(b, fmt.Sprintf("the %d executions of batch %s close", n, prefix), wg.Wait)
 	close(errs)
-	return <-errs
+	if err := <-errs; err != nil {
+		b.Fatal(err)
+	}
 }
 
 // startService returns a service on cfg, in memory (dir "") or on a bbolt
@@ -90,7 +92,7 @@ func startService(b *testing.B, cfg emulator.Config, dir string, register func(*
 	go func() { ran <- svc.Run(ctx) }()
 	return ctx, svc, func() {
 		cancel()
-		<-ran
+		testwait.Recv(b, "Run returns after cancel", ran)
 		closeStore()
 	}
 }

@@ -66,7 +66,7 @@ func newStack(t testing.TB, clock emulator.Clock, run bool, cfg viewer.Config, h
 		go func() { ran <- svc.Run(ctx) }()
 		t.Cleanup(func() {
 			cancel()
-			if err := <-ran; err != nil {
+			if err := testwait.Recv(t, "Run returns after cancel", ran); err != nil {
 				t.Errorf("Run: %v", err)
 			}
 		})
