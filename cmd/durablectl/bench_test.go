@@ -14,6 +14,7 @@ import (
 
 	"github.com/acme/durable-lambda-go/bench"
 	"github.com/acme/durable-lambda-go/internal/hostbuild"
+	"github.com/acme/durable-lambda-go/internal/testwait"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -103,9 +104,7 @@ func BenchmarkServeSeedInvokes(b *testing.B) {
 				round := 0
 				service := bench.StartCPU()
 				for b.Loop() {
-					if err := invokeSeeds(b.Context(), client, h, url, invocation == "event", fmt.Sprintf("r%d", round), n); err != nil {
-						b.Fatal(err)
-					}
+					invokeSeeds(b, client, h, url, invocation == "event", fmt.Sprintf("r%d", round), n)
 					round++
 				}
 				b.ReportMetric(float64(n*round)/b.Elapsed().Seconds(), "executions/s")
@@ -123,20 +122,23 @@ func BenchmarkServeSeedInvokes(b *testing.B) {
 
 // invokeSeeds sends n concurrent Invokes of the seed workflow to url,
 // named prefix-i, as Event or RequestResponse invocations, and waits
-// until every execution succeeded.
-func invokeSeeds(ctx context.Context, client *http.Client, h *host, url string, event bool, prefix string, n int) error {
+// until every execution succeeded; it fails b when one did not.
+func invokeSeeds(b *testing.B, client *http.Client, h *host, url string, event bool, prefix string, n int) {
+	b.Helper()
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
 	for i := range n {
 		wg.Go(func() {
-			if err := invokeSeed(ctx, client, h, url, event, fmt.Sprintf("%s-%d", prefix, i)); err != nil {
+			if err := invokeSeed(b.Context(), client, h, url, event, fmt.Sprintf("%s-%d", prefix, i)); err != nil {
 				errs <- err
 			}
 		})
 	}
-	wg.Wait()
+	testwait.Wait(b, fmt.Sprintf("the %d executions of round %s succeed", n, prefix), wg.Wait)
 	close(errs)
-	return <-errs
+	if err := <-errs; err != nil {
+		b.Fatal(err)
+	}
 }
 
 // invokeSeed invokes the seed workflow as the execution name and waits
