@@ -5,17 +5,28 @@
 // answer to that event, so that work deferred to the first invocation is
 // counted too). It serves the Runtime API on a loopback port, starts the
 // binary with AWS_LAMBDA_RUNTIME_API pointing there and kills the process
-// after each start. The same server plays the durable-execution API for
-// the first invocation (AWS_ENDPOINT_URL_LAMBDA): every checkpoint is
-// acknowledged with a new token, so a durable function runs its first
-// invocation for real, through its checkpoint client.
+// after each start. The same server plays the durable-execution API
+// (AWS_ENDPOINT_URL_LAMBDA): every checkpoint is acknowledged with a new
+// token, so a durable function runs its invocations for real, through its
+// checkpoint client.
+//
+// With -event, the process then gets a second event (-warm-event, by
+// default the same one) and the second invocation is timed too: the same
+// work on a warm process. The first invocation (first /next → first
+// response) less the warm one is what only a first invocation pays; the
+// first response less the warm invocation is the cold start with the
+// work of the event taken out, comparable between a function that does
+// real work and one that does none.
 //
 // Given several binaries it starts them in turn (A B A B ...), so that a
 // machine shared with other work affects all of them alike, and prints one
 // JSON line per binary with the medians, minimums and maximums in
-// milliseconds and the ratio of its medians to the first binary's.
+// milliseconds, the ratio of its medians to the first binary's and, with
+// -event, how much more its first invocation costs than the first
+// binary's beyond the warm invocations of both.
 //
-//	go run ./bench/coldstart -n 20 -event bench/coldstart/testdata/seed-event.json /tmp/bootstrap /tmp/bare
+//	go run ./bench/coldstart -n 20 -event bench/coldstart/testdata/seed-event.json \
+//	    -warm-event bench/coldstart/testdata/seed-event-2.json /tmp/bare /tmp/bootstrap
 //
 // Build the binaries as the CDK app does (see stacks/build.go), for this
 // machine's architecture so that they can run here; bench/coldstart/bare
@@ -30,6 +41,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -50,32 +62,34 @@ const (
 func main() {
 	runs := flag.Int("n", 20, "number of cold starts of each binary")
 	timeout := flag.Duration("timeout", 10*time.Second, "how long one start may take")
-	eventFile := flag.String("event", "", "a JSON event to answer the first /next with; the first response is timed too")
+	eventFile := flag.String("event", "", "a JSON event to answer the first /next with; the first response and a second, warm invocation are timed too")
+	warmFile := flag.String("warm-event", "", "the JSON event of the warm invocation (default: the -event)")
 	flag.Parse()
 	if flag.NArg() < 1 {
-		log.Fatal("usage: coldstart [-n 20] [-timeout 10s] [-event file] path/to/bootstrap [more bootstraps]")
+		log.Fatal("usage: coldstart [-n 20] [-timeout 10s] [-event file [-warm-event file]] path/to/bootstrap [more bootstraps]")
 	}
-	var event []byte
-	if *eventFile != "" {
-		var err error
-		if event, err = os.ReadFile(*eventFile); err != nil {
+	if *warmFile != "" && *eventFile == "" {
+		log.Fatal("coldstart: -warm-event needs -event")
+	}
+	var event, warm []byte
+	for _, f := range []struct {
+		name string
+		into *[]byte
+	}{{*eventFile, &event}, {*warmFile, &warm}} {
+		if f.name == "" {
+			continue
+		}
+		b, err := os.ReadFile(f.name)
+		if err != nil {
 			log.Fatal(err)
 		}
+		*f.into = b
 	}
-	results, err := measure(flag.Args(), *runs, *timeout, event)
+	results, err := measure(flag.Args(), *runs, *timeout, event, warm)
 	if err != nil {
 		log.Fatal(err)
 	}
-	var first *summary
-	for _, r := range results {
-		s := summarize(r)
-		if first == nil {
-			first = &s
-		}
-		s.NextRatio = round(s.Next.Median / first.Next.Median)
-		if event != nil {
-			s.ResponseRatio = round(s.Response.Median / first.Response.Median)
-		}
+	for _, s := range summarizeAll(results) {
 		line, err := json.Marshal(s)
 		if err != nil {
 			log.Fatal(err)
@@ -84,11 +98,13 @@ func main() {
 	}
 }
 
-// samples are the cold starts of one binary.
+// samples are the cold starts of one binary, in milliseconds.
 type samples struct {
 	binary   string
-	next     []time.Duration // exec → first /next
-	response []time.Duration // exec → first response (with -event)
+	next     []float64 // exec → first /next
+	response []float64 // exec → first response (with events)
+	first    []float64 // first /next → first response: the first invocation
+	warm     []float64 // second /next → second response: the warm invocation
 }
 
 // stats describe a set of samples in milliseconds.
@@ -108,33 +124,76 @@ type summary struct {
 	NextRatio     float64 `json:"next_ratio_to_first"`
 	Response      *stats  `json:"response,omitempty"`
 	ResponseRatio float64 `json:"response_ratio_to_first,omitempty"`
+	// The invocations: the first, the warm one, and per start the first
+	// less the warm one (what only a first invocation pays).
+	FirstInvocation *stats `json:"first_invocation,omitempty"`
+	WarmInvocation  *stats `json:"warm_invocation,omitempty"`
+	FirstLessWarm   *stats `json:"first_less_warm,omitempty"`
+	// Per start, exec → first response less the warm invocation: the cold
+	// start with the event's work taken out, and its ratio to the first
+	// binary's.
+	ResponseLessWarm      *stats  `json:"response_less_warm,omitempty"`
+	ResponseLessWarmRatio float64 `json:"response_less_warm_ratio_to_first,omitempty"`
+	// What this binary's first invocation pays beyond the first binary's,
+	// both less their warm invocations (medians of first_less_warm): the
+	// cost deferred from its start to its first invocation.
+	DeferredToFirstMS *float64 `json:"deferred_to_first_invocation_ms,omitempty"`
 }
 
-func summarize(s samples) summary {
-	out := summary{Binary: s.binary, Runs: len(s.next), Next: statsOf(s.next)}
-	if len(s.response) > 0 {
-		r := statsOf(s.response)
-		out.Response = &r
+// summarizeAll summarizes each binary's samples, with ratios to the first
+// binary's.
+func summarizeAll(all []samples) []summary {
+	out := make([]summary, len(all))
+	for i, s := range all {
+		out[i] = summary{Binary: s.binary, Runs: len(s.next), Next: statsOf(s.next)}
+		out[i].NextRatio = ratio(out[i].Next.Median, out[0].Next.Median)
+		if len(s.response) == 0 {
+			continue
+		}
+		base := &out[0]
+		r, first, warm := statsOf(s.response), statsOf(s.first), statsOf(s.warm)
+		firstLess, respLess := statsOf(minus(s.first, s.warm)), statsOf(minus(s.response, s.warm))
+		out[i].Response, out[i].FirstInvocation, out[i].WarmInvocation = &r, &first, &warm
+		out[i].FirstLessWarm, out[i].ResponseLessWarm = &firstLess, &respLess
+		out[i].ResponseRatio = ratio(r.Median, base.Response.Median)
+		out[i].ResponseLessWarmRatio = ratio(respLess.Median, base.ResponseLessWarm.Median)
+		d := round(firstLess.Median - base.FirstLessWarm.Median)
+		out[i].DeferredToFirstMS = &d
 	}
 	return out
 }
 
-func statsOf(ds []time.Duration) stats {
-	sorted := slices.Clone(ds)
-	slices.Sort(sorted)
-	ms := make([]float64, len(sorted))
-	for i, d := range sorted {
-		ms[i] = round(float64(d.Microseconds()) / 1000)
+// minus returns a[i] - b[i], rounded to microseconds.
+func minus(a, b []float64) []float64 {
+	d := make([]float64, len(a))
+	for i := range a {
+		d[i] = round(a[i] - b[i])
 	}
-	n := len(ms)
-	med := ms[n/2]
-	if n%2 == 0 {
-		med = round((ms[n/2-1] + ms[n/2]) / 2)
-	}
-	return stats{Median: med, Min: ms[0], Max: ms[n-1], Samples: ms}
+	return d
 }
 
-func round(x float64) float64 { return float64(int64(x*1000+0.5)) / 1000 }
+func ratio(x, base float64) float64 {
+	if base == 0 {
+		return 0
+	}
+	return round(x / base)
+}
+
+func statsOf(ms []float64) stats {
+	sorted := slices.Clone(ms)
+	slices.Sort(sorted)
+	n := len(sorted)
+	med := sorted[n/2]
+	if n%2 == 0 {
+		med = round((sorted[n/2-1] + sorted[n/2]) / 2)
+	}
+	return stats{Median: med, Min: sorted[0], Max: sorted[n-1], Samples: sorted}
+}
+
+// millis returns d in milliseconds, rounded to microseconds.
+func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func round(x float64) float64 { return math.Round(x*1000) / 1000 }
 
 // arrival is a Runtime API request the server saw, and when.
 type arrival struct {
@@ -142,69 +201,77 @@ type arrival struct {
 	at       time.Time
 }
 
+// timing is one start: when its first two /next requests and responses
+// arrived, after exec; the second ones only with events.
+type timing struct {
+	next, response, next2, response2 time.Duration
+}
+
 // measure starts each binary runs times, in turn, and returns their
-// samples in the order of binaries.
-func measure(binaries []string, runs int, timeout time.Duration, event []byte) ([]samples, error) {
+// samples in the order of binaries. With an event, each start runs two
+// invocations: event, then warm (nil: event again).
+func measure(binaries []string, runs int, timeout time.Duration, event, warm []byte) ([]samples, error) {
 	if runs < 1 {
 		return nil, errors.New("coldstart: -n must be at least 1")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
+	var events [][]byte
+	if event != nil {
+		if warm == nil {
+			warm = event
+		}
+		events = [][]byte{event, warm}
 	}
-	arrivals := make(chan arrival, 4)
-	api := &runtimeAPI{arrivals: arrivals, event: event}
-	srv := &http.Server{Handler: api}
-	go srv.Serve(ln)
-	defer srv.Close()
-
 	out := make([]samples, len(binaries))
 	for i, b := range binaries {
 		out[i].binary = b
 	}
 	for range runs {
 		for i, b := range binaries {
-			api.served.Store(false)
-			next, resp, err := startOnce(b, ln.Addr().String(), arrivals, timeout, event != nil)
+			t, err := startOnce(b, timeout, events)
 			if err != nil {
 				return nil, err
 			}
-			out[i].next = append(out[i].next, next)
-			if event != nil {
+			out[i].next = append(out[i].next, millis(t.next))
+			if len(events) > 0 {
+				next, resp := millis(t.next), millis(t.response)
 				out[i].response = append(out[i].response, resp)
+				out[i].first = append(out[i].first, round(resp-next))
+				out[i].warm = append(out[i].warm, round(millis(t.response2)-millis(t.next2)))
 			}
 		}
 	}
 	return out, nil
 }
 
-// runtimeAPI serves the Runtime API requests of one start at a time: the
-// first /next gets event (or is held, without one), later ones are held
-// until the process is killed; a response or error is acknowledged. It
-// acknowledges every durable-execution checkpoint with a new token.
+// runtimeAPI serves the Runtime API requests of one start: the first
+// /next requests get the events in turn (request IDs
+// coldstart-request-1, -2), later ones are held until the process is
+// killed; a response or error is acknowledged. It acknowledges every
+// durable-execution checkpoint with a new token.
 type runtimeAPI struct {
 	arrivals chan<- arrival
-	event    []byte
-	served   atomic.Bool // the event went out in this start
+	events   [][]byte
+	served   atomic.Int64 // the /next requests so far
 	tokens   atomic.Int64
 }
 
 func (a *runtimeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == nextPath:
-		a.arrivals <- arrival{at: time.Now()}
-		if a.event == nil || a.served.Swap(true) {
+		a.arrive(r, false)
+		n := a.served.Add(1)
+		if n > int64(len(a.events)) {
 			<-r.Context().Done()
 			return
 		}
-		w.Header().Set("Lambda-Runtime-Aws-Request-Id", requestID)
+		w.Header().Set("Lambda-Runtime-Aws-Request-Id", fmt.Sprint(requestID, "-", n))
 		w.Header().Set("Lambda-Runtime-Deadline-Ms", fmt.Sprint(time.Now().Add(time.Minute).UnixMilli()))
 		w.Header().Set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:coldstart")
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(a.event)
+		_, _ = w.Write(a.events[n-1])
 	case r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, invocationPath):
 		_, _ = io.Copy(io.Discard, r.Body)
-		a.arrivals <- arrival{response: true, at: time.Now()}
+		a.arrive(r, true)
 		w.WriteHeader(http.StatusAccepted)
 	case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/checkpoint"):
 		_, _ = io.Copy(io.Discard, r.Body)
@@ -215,9 +282,30 @@ func (a *runtimeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// arrive reports a request, unless its connection is closed first (the
+// measurement is over).
+func (a *runtimeAPI) arrive(r *http.Request, response bool) {
+	select {
+	case a.arrivals <- arrival{response: response, at: time.Now()}:
+	case <-r.Context().Done():
+	}
+}
+
 // startOnce execs the binary and returns the time to its first /next and,
-// when wantResponse, to its first response.
-func startOnce(path, api string, arrivals <-chan arrival, timeout time.Duration, wantResponse bool) (next, response time.Duration, err error) {
+// with events, to its first response and to the second /next and
+// response. Each start has its own server, so that no request of an
+// earlier process, still on its way when that process was killed, counts
+// in this one.
+func startOnce(path string, timeout time.Duration, events [][]byte) (timing, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return timing{}, err
+	}
+	api := ln.Addr().String()
+	arrivals := make(chan arrival, 2*len(events)+1)
+	srv := &http.Server{Handler: &runtimeAPI{arrivals: arrivals, events: events}}
+	go srv.Serve(ln)
+	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, path)
@@ -236,38 +324,32 @@ func startOnce(path, api string, arrivals <-chan arrival, timeout time.Duration,
 	exited := make(chan error, 1)
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
-		return 0, 0, err
+		return timing{}, err
 	}
 	go func() { exited <- cmd.Wait() }()
 	defer func() {
 		_ = cmd.Process.Kill()
 		<-exited
-		// Drop what the killed process's requests left behind.
-		for {
-			select {
-			case <-arrivals:
-			default:
-				return
-			}
-		}
 	}()
-	for {
+	// The arrivals in order: /next, or a /next and a response per event.
+	var seen []time.Duration
+	for want := max(1, 2*len(events)); len(seen) < want; {
 		select {
 		case a := <-arrivals:
-			switch {
-			case a.response:
-				return next, a.at.Sub(start), nil
-			case next == 0:
-				next = a.at.Sub(start)
-				if !wantResponse {
-					return next, 0, nil
-				}
+			if a.response != (len(seen)%2 == 1) {
+				return timing{}, fmt.Errorf("coldstart: %s: Runtime API request %d is not the expected alternation of /next and responses", path, len(seen)+1)
 			}
+			seen = append(seen, a.at.Sub(start))
 		case err := <-exited:
 			exited <- err
-			return 0, 0, fmt.Errorf("coldstart: %s exited before its first Runtime API request or response: %v", path, err)
+			return timing{}, fmt.Errorf("coldstart: %s exited before its first Runtime API request or response: %v", path, err)
 		case <-ctx.Done():
-			return 0, 0, fmt.Errorf("coldstart: %s did not answer within %v", path, timeout)
+			return timing{}, fmt.Errorf("coldstart: %s did not answer within %v", path, timeout)
 		}
 	}
+	t := timing{next: seen[0]}
+	if len(events) > 0 {
+		t.response, t.next2, t.response2 = seen[1], seen[2], seen[3]
+	}
+	return t, nil
 }
