@@ -134,12 +134,9 @@ func environmentCredentials(getenv func(string) string) func() (sigv4Credentials
 
 // Checkpoint calls CheckpointDurableExecution.
 func (c *restClient) Checkpoint(ctx context.Context, in CheckpointInput) (CheckpointOutput, error) {
-	body, err := json.Marshal(in)
-	if err != nil {
-		return CheckpointOutput{}, fmt.Errorf("durable: encoding the checkpoint request: %w", err)
-	}
+	body := wire.AppendCheckpointInput(nil, &in)
 	var out CheckpointOutput
-	err = c.call(ctx, http.MethodPost, in.DurableExecutionArn, "/checkpoint", "", body, &out)
+	err := c.call(ctx, http.MethodPost, in.DurableExecutionArn, "/checkpoint", "", body, &out)
 	return out, err
 }
 
@@ -198,10 +195,20 @@ func (c *restClient) try(ctx context.Context, method, arn, suffix string, query 
 		apiErr := apiErrorOf(resp, data)
 		return apiErr.StatusCode == http.StatusTooManyRequests || apiErr.StatusCode >= 500, apiErr
 	}
-	if err := json.Unmarshal(data, out); err != nil {
+	if err := decodeAnswer(data, out); err != nil {
 		return false, fmt.Errorf("durable: decoding the answer of %s %s: %w", method, suffix, err)
 	}
 	return false, nil
+}
+
+// decodeAnswer decodes a 2xx answer into out: a checkpoint's without
+// reflection (the first checkpoint of a process builds no encoding/json
+// decoders), the others with encoding/json.
+func decodeAnswer(data []byte, out any) error {
+	if o, ok := out.(*CheckpointOutput); ok {
+		return wire.DecodeCheckpointOutput(data, o)
+	}
+	return json.Unmarshal(data, out)
 }
 
 // request builds a signed request for the execution arn. The request's

@@ -160,7 +160,7 @@ func (rt *handlerRuntime) invoke(ctx context.Context, payload []byte, body func(
 		var ce *CheckpointError
 		if errors.As(err, &ce) && ce.Scope() == ErrorScopeExecution {
 			obj := errorObjectOf(ce, rt.opts.stackTraces)
-			return encodeOutput(InvocationOutput{Status: wire.InvocationStatusFailed, Error: &obj})
+			return encodeOutput(InvocationOutput{Status: wire.InvocationStatusFailed, Error: &obj}), nil
 		}
 		return nil, err
 	}

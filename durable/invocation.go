@@ -1,7 +1,6 @@
 package durable
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -213,7 +212,7 @@ func (inv *invocation) run(body func(*execContext) ([]byte, error)) ([]byte, err
 	if err != nil {
 		return nil, err
 	}
-	return encodeOutput(resp)
+	return encodeOutput(resp), nil
 }
 
 // awaitStepBodies holds back the response of a failed invocation until the
@@ -577,12 +576,6 @@ func errorObjectBytes(obj *ErrorObject) int {
 
 // encodeOutput encodes the response envelope (without HTML escaping, like
 // the results it carries).
-func encodeOutput(o InvocationOutput) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(o); err != nil {
-		return nil, fmt.Errorf("durable: encoding the invocation response: %w", err)
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+func encodeOutput(o InvocationOutput) []byte {
+	return wire.AppendInvocationOutput(nil, &o)
 }

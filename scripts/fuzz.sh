@@ -29,6 +29,8 @@ targets=(
   "./wire FuzzTimestamp 50000"
   "./wire FuzzEpochMillis 50000"
   "./wire FuzzDecodeInvocationInput 400000"
+  "./wire FuzzDecodeCheckpointOutput 200000"
+  "./wire FuzzAppendCheckpointInput 100000"
   "./durable FuzzEnvelope 60000"
   "./durable FuzzOperationState 1500"
   "./durable FuzzPlainDecode 50000"

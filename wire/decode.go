@@ -32,9 +32,32 @@ func DecodeInvocationInput(data []byte, in *InvocationInput) error {
 	return json.Unmarshal(data, in)
 }
 
+// DecodeCheckpointOutput decodes the answer of CheckpointDurableExecution
+// into *out, which it first resets to the zero value. As with
+// DecodeInvocationInput, the result, and whether it is an error, are
+// exactly those of json.Unmarshal(data, out) on a zero CheckpointOutput,
+// and the common form is read without reflection, so that a function's
+// first checkpoint does not build encoding/json's decoders of the
+// operation types.
+func DecodeCheckpointOutput(data []byte, out *CheckpointOutput) error {
+	*out = CheckpointOutput{}
+	if decodeTop(data, out, checkpointOutputFields) {
+		return nil
+	}
+	*out = CheckpointOutput{}
+	return json.Unmarshal(data, out)
+}
+
 // decodeFast decodes the common form of an envelope; false means "use
 // encoding/json" and leaves *in in an unspecified state.
 func decodeFast(data []byte, in *InvocationInput) bool {
+	return decodeTop(data, in, invocationInputFields)
+}
+
+// decodeTop decodes the common form of a payload whose top-level object
+// has fields; false means "use encoding/json" and leaves *x in an
+// unspecified state.
+func decodeTop[T any](data []byte, x *T, fields []field[T]) bool {
 	d := envelopeDecoder{Scanner: jsonscan.Scanner{Data: data}}
 	d.WS()
 	if d.Peek() != '{' {
@@ -44,7 +67,7 @@ func decodeFast(data []byte, in *InvocationInput) bool {
 	// so the operations slice and the detail blocks are sized once.
 	d.records = countIDKeys(data)
 	d.Data = bytes.Clone(data)
-	if !object(&d, in, invocationInputFields) {
+	if !object(&d, x, fields) {
 		return false
 	}
 	d.WS()
@@ -149,12 +172,19 @@ var (
 	invocationInputFields = []field[InvocationInput]{
 		strField("DurableExecutionArn", func(x *InvocationInput) *string { return &x.DurableExecutionArn }),
 		strField("CheckpointToken", func(x *InvocationInput) *string { return &x.CheckpointToken }),
-		objField("InitialExecutionState", func(x *InvocationInput) **ExecutionState { return &x.InitialExecutionState },
-			[]field[ExecutionState]{
-				{"Operations", func(d *envelopeDecoder, x *ExecutionState) bool { return d.operations(&x.Operations) }},
-				strField("NextMarker", func(x *ExecutionState) *string { return &x.NextMarker }),
-			}),
+		objField("InitialExecutionState", func(x *InvocationInput) **ExecutionState { return &x.InitialExecutionState }, executionStateFields),
 		{"UpdatedOperationIds", func(d *envelopeDecoder, x *InvocationInput) bool { return d.stringList(&x.UpdatedOperationIds) }},
+	}
+	checkpointOutputFields = []field[CheckpointOutput]{
+		strField("CheckpointToken", func(x *CheckpointOutput) *string { return &x.CheckpointToken }),
+		{"NewExecutionState", func(d *envelopeDecoder, x *CheckpointOutput) bool {
+			// Not a pointer: null leaves it unchanged.
+			return d.Null() || d.Peek() == '{' && object(d, &x.NewExecutionState, executionStateFields)
+		}},
+	}
+	executionStateFields = []field[ExecutionState]{
+		{"Operations", func(d *envelopeDecoder, x *ExecutionState) bool { return d.operations(&x.Operations) }},
+		strField("NextMarker", func(x *ExecutionState) *string { return &x.NextMarker }),
 	}
 	errorObjectFields = []field[ErrorObject]{
 		strField("ErrorType", func(x *ErrorObject) *string { return &x.ErrorType }),
