@@ -19,6 +19,11 @@
 // `go run` build, the executable carries no symbol table and no DWARF
 // (stack traces, which use the runtime's own tables, are complete).
 //
+// Where no cp is on PATH (Windows, usually), Build runs `go build -o out
+// pkg` instead, which links the executable at every build. As go build
+// turns a package that is not main into an archive at out and succeeds,
+// Build first asks `go list` for the package's name.
+//
 // A cross-build for Lambda, with its own settings, is package stacks' job.
 package hostbuild
 
@@ -44,7 +49,8 @@ const notMainMessage = "is not a main package"
 type Error struct {
 	// Pkg is the package as Build was given it.
 	Pkg string
-	// Output is the go command's combined output: the compiler's errors.
+	// Output is what the go command printed on its standard error: the
+	// compiler's errors.
 	Output string
 	// Err is how the go command failed (usually an *exec.ExitError).
 	Err error
@@ -68,13 +74,42 @@ func Build(ctx context.Context, pkg, out string) error {
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return &Error{Pkg: pkg, Err: err}
 	}
-	cmd := exec.CommandContext(ctx, "go", "run", "-exec", "cp", pkg, out)
-	output, err := cmd.CombinedOutput()
-	if err == nil {
-		return nil
+	if _, err := exec.LookPath("cp"); err != nil {
+		return buildUncached(ctx, pkg, out)
 	}
-	if strings.Contains(string(output), notMainMessage) {
+	_, err := goCommand(ctx, pkg, "run", "-exec", "cp", pkg, out)
+	return err
+}
+
+// buildUncached is Build without cp: go build, after go list has said
+// that pkg is a main package.
+func buildUncached(ctx context.Context, pkg, out string) error {
+	name, err := goCommand(ctx, pkg, "list", "-f", "{{.Name}}", pkg)
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(name) != "main" {
 		return &Error{Pkg: pkg, Err: ErrNotMain}
 	}
-	return &Error{Pkg: pkg, Output: string(output), Err: err}
+	_, err = goCommand(ctx, pkg, "build", "-o", out, pkg)
+	return err
+}
+
+// goCommand runs the go command with args on behalf of Build(pkg) and
+// returns what it printed on its standard output. A failure is an *Error
+// with what it printed on its standard error, or with Err ErrNotMain when
+// it refused to run pkg for not being a main package.
+func goCommand(ctx context.Context, pkg string, args ...string) (string, error) {
+	var stderr strings.Builder
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Stderr = &stderr
+	stdout, err := cmd.Output()
+	switch {
+	case err == nil:
+		return string(stdout), nil
+	case strings.Contains(stderr.String(), notMainMessage):
+		return "", &Error{Pkg: pkg, Err: ErrNotMain}
+	default:
+		return "", &Error{Pkg: pkg, Output: stderr.String(), Err: err}
+	}
 }

@@ -11,7 +11,25 @@ import (
 	"github.com/acme/durable-lambda-go/internal/hostbuild"
 )
 
+// TestBuild builds main, broken, missing and library packages with cp on
+// PATH (go run -exec cp) and without it (go list, go build): PATH then
+// holds only the go command's own directory, GOROOT/bin.
 func TestBuild(t *testing.T) {
+	t.Run("cp", testBuild)
+	t.Run("no cp", func(t *testing.T) {
+		goroot, err := exec.Command("go", "env", "GOROOT").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("PATH", filepath.Join(strings.TrimSpace(string(goroot)), "bin"))
+		if cp, err := exec.LookPath("cp"); err == nil {
+			t.Fatalf("cp is still on PATH, at %s", cp)
+		}
+		testBuild(t)
+	})
+}
+
+func testBuild(t *testing.T) {
 	tests := []struct {
 		pkg        string
 		wantOutput string // substring of Error.Output; empty: success
