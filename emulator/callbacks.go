@@ -41,7 +41,7 @@ func (s *Service) applyCallback(e *execution, op *wire.Operation, u *wire.Operat
 		}))
 	case wire.OperationActionCancel:
 		op.Status = wire.OperationStatusCancelled
-		op.EndTimestamp = wire.At(now)
+		op.EndTimestamp = s.stampAt(now)
 		s.disarm(e, op.Id, TimerCallbackTimeout, TimerCallbackHeartbeat)
 	}
 }
@@ -53,7 +53,7 @@ func (s *Service) closeCallback(e *execution, op *wire.Operation, status wire.Op
 		return
 	}
 	op.Status = status
-	op.EndTimestamp = wire.At(s.now())
+	op.EndTimestamp = s.stampAt(s.now())
 	op.CallbackDetails.Result = result
 	op.CallbackDetails.Error = cloneError(errObj)
 	s.disarm(e, op.Id, TimerCallbackTimeout, TimerCallbackHeartbeat)

@@ -28,7 +28,7 @@ type ChainedInvokeOutcome struct {
 func (s *Service) applyChainedInvoke(e *execution, op *wire.Operation, u *wire.OperationUpdate, now time.Time) {
 	if u.Action == wire.OperationActionCancel {
 		op.Status = wire.OperationStatusCancelled
-		op.EndTimestamp = wire.At(now)
+		op.EndTimestamp = s.stampAt(now)
 		return
 	}
 	opts := u.ChainedInvokeOptions
@@ -126,7 +126,7 @@ func (s *Service) closeChained(e *execution, op *wire.Operation, status wire.Ope
 		return
 	}
 	op.Status = status
-	op.EndTimestamp = wire.At(s.now())
+	op.EndTimestamp = s.stampAt(s.now())
 	op.ChainedInvokeDetails.Result = result
 	op.ChainedInvokeDetails.Error = cloneError(errObj)
 	ev := opEvent("", op)

@@ -259,7 +259,7 @@ func (s *Service) validateUpdates(e *execution, ups []wire.OperationUpdate) erro
 		typ    wire.OperationType
 		status wire.OperationStatus
 	}
-	sim := map[string]simOp{}
+	sim := make(map[string]simOp, len(ups))
 	state := func(id string) (simOp, bool) {
 		if o, ok := sim[id]; ok {
 			return o, true
@@ -269,7 +269,13 @@ func (s *Service) validateUpdates(e *execution, ups []wire.OperationUpdate) erro
 		}
 		return simOp{}, false
 	}
-	seen := map[string][]wire.OperationAction{}
+	// seen counts each operation's updates in the batch and keeps the
+	// first one's action.
+	type seenOp struct {
+		first wire.OperationAction
+		n     int
+	}
+	seen := make(map[string]seenOp, len(ups))
 	newOps := 0
 	for i := range ups {
 		u := &ups[i]
@@ -306,14 +312,18 @@ func (s *Service) validateUpdates(e *execution, ups []wire.OperationUpdate) erro
 			}
 			continue
 		}
-		if prev := seen[u.Id]; len(prev) > 0 {
-			ok := len(prev) == 1 && prev[0] == wire.OperationActionStart && u.Action != wire.OperationActionStart &&
+		prev := seen[u.Id]
+		if prev.n > 0 {
+			ok := prev.n == 1 && prev.first == wire.OperationActionStart && u.Action != wire.OperationActionStart &&
 				(u.Type == wire.OperationTypeStep || u.Type == wire.OperationTypeContext)
 			if !ok {
 				return invalidParam("Operation %s appears more than once in the checkpoint", u.Id)
 			}
+		} else {
+			prev.first = u.Action
 		}
-		seen[u.Id] = append(seen[u.Id], u.Action)
+		prev.n++
+		seen[u.Id] = prev
 		if u.ParentId != "" {
 			p, ok := state(u.ParentId)
 			if !ok || p.typ != wire.OperationTypeContext {
@@ -402,8 +412,8 @@ func validateOptions(u *wire.OperationUpdate, maxPayload int) error {
 			return checkSize(u.Payload, wire.MaxInvokeInputBytes, "CHAINED_INVOKE input")
 		}
 	}
-	if err := checkSize(u.Payload, maxPayload, string(u.Type)+" output"); err != nil {
-		return err
+	if u.Payload != nil && len(*u.Payload) > maxPayload {
+		return checkSize(u.Payload, maxPayload, string(u.Type)+" output")
 	}
 	return checkErrorSize(u.Error, string(u.Type))
 }
@@ -442,7 +452,7 @@ func (s *Service) apply(e *execution, u *wire.OperationUpdate, now time.Time) {
 	op, exists := e.opIndex[u.Id]
 	if !exists {
 		op = &wire.Operation{Id: u.Id, ParentId: u.ParentId, Name: u.Name, Type: u.Type, SubType: u.SubType,
-			StartTimestamp: wire.At(now)}
+			StartTimestamp: s.stampAt(now)}
 		e.addOp(op)
 	}
 	if op.Name == "" {
@@ -484,11 +494,11 @@ func (s *Service) applyStep(e *execution, op *wire.Operation, u *wire.OperationU
 	switch u.Action {
 	case wire.OperationActionSucceed:
 		op.Status = wire.OperationStatusSucceeded
-		op.EndTimestamp = wire.At(now)
+		op.EndTimestamp = s.stampAt(now)
 		d.Result, d.Error = u.Payload, nil
 	case wire.OperationActionFail:
 		op.Status = wire.OperationStatusFailed
-		op.EndTimestamp = wire.At(now)
+		op.EndTimestamp = s.stampAt(now)
 		d.Result, d.Error = nil, cloneError(u.Error)
 	case wire.OperationActionRetry:
 		delay := u.StepOptions.NextAttemptDelaySeconds
@@ -526,14 +536,14 @@ func (s *Service) applyContext(e *execution, op *wire.Operation, u *wire.Operati
 		}))
 	case wire.OperationActionSucceed:
 		op.Status = wire.OperationStatusSucceeded
-		op.EndTimestamp = wire.At(now)
+		op.EndTimestamp = s.stampAt(now)
 		d.Result = u.Payload
 		s.emit(e, withDetails(opEvent(wire.EventContextSucceeded, op), func(ev *wire.Event) {
 			ev.ContextSucceededDetails = &wire.ResultDetails{Result: eventResult(d.Result)}
 		}))
 	case wire.OperationActionFail:
 		op.Status = wire.OperationStatusFailed
-		op.EndTimestamp = wire.At(now)
+		op.EndTimestamp = s.stampAt(now)
 		d.Error = cloneError(u.Error)
 		s.emit(e, withDetails(opEvent(wire.EventContextFailed, op), func(ev *wire.Event) {
 			ev.ContextFailedDetails = &wire.ErrorDetails{Error: eventError(d.Error)}
@@ -554,7 +564,7 @@ func (s *Service) applyWait(e *execution, op *wire.Operation, u *wire.OperationU
 		}))
 	case wire.OperationActionCancel:
 		op.Status = wire.OperationStatusCancelled
-		op.EndTimestamp = wire.At(now)
+		op.EndTimestamp = s.stampAt(now)
 		s.disarm(e, op.Id, TimerWait)
 		s.emit(e, withDetails(opEvent(wire.EventWaitCancelled, op), func(ev *wire.Event) {
 			ev.WaitCancelledDetails = &wire.ErrorDetails{Error: eventError(u.Error)}

@@ -254,7 +254,7 @@ func cloneError(e *wire.ErrorObject) *wire.ErrorObject {
 // forwards it to subscribers.
 func (s *Service) emit(e *execution, ev wire.Event) {
 	ev.EventId = len(e.events) + 1
-	ev.EventTimestamp = wire.At(s.now())
+	ev.EventTimestamp = s.stampAt(s.now())
 	e.events = append(e.events, ev)
 	if _, ok := e.opIndex[ev.Id]; ok {
 		e.st.ops[ev.Id] = struct{}{} // the operation the event reports changed
@@ -331,7 +331,7 @@ func (s *Service) terminate(e *execution, status wire.ExecutionStatus, result *s
 		e.inv.token = ""
 	}
 	op := e.executionOp()
-	op.EndTimestamp = wire.At(now)
+	op.EndTimestamp = s.stampAt(now)
 	switch status {
 	case wire.ExecutionStatusSucceeded:
 		op.Status = wire.OperationStatusSucceeded

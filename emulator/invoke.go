@@ -195,7 +195,7 @@ func (s *Service) finishInvocation(e *execution, inv *invocation, out []byte, ca
 	e.invocations = append(e.invocations, rec)
 	details := &wire.InvocationCompletedDetails{
 		StartTimestamp: wire.At(inv.start),
-		EndTimestamp:   wire.At(now),
+		EndTimestamp:   s.stampAt(now),
 		RequestId:      inv.requestID,
 	}
 	if failure != nil {

@@ -159,6 +159,9 @@ type Service struct {
 	lastSeq    int       // the start-order number of the newest execution
 	expiries   expiries  // closed executions by the end of their retention
 	tick       time.Time // the locked section's time; see now
+	// stampFor and stamp memoize stampAt's last timestamp.
+	stampFor time.Time
+	stamp    *wire.Timestamp
 
 	// notes and dirty are flushed by unlock.
 	notes []wire.StatusChangeEvent
@@ -263,6 +266,17 @@ func (s *Service) now() time.Time {
 		s.tick = s.cfg.Clock.Now()
 	}
 	return s.tick
+}
+
+// stampAt returns wire.At(t) for an operation or event the service
+// records, shared with the previous call's when t is the same: everything
+// one request records happens at one instant (see now), and recorded
+// timestamps are never modified in place.
+func (s *Service) stampAt(t time.Time) *wire.Timestamp {
+	if s.stamp == nil || !t.Equal(s.stampFor) {
+		s.stampFor, s.stamp = t, wire.At(t)
+	}
+	return s.stamp
 }
 
 // unlock releases the lock, then publishes queued status-change events

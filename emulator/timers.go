@@ -160,7 +160,7 @@ func (s *Service) fire(e *execution, t *timer) {
 			return
 		}
 		op.Status = wire.OperationStatusSucceeded
-		op.EndTimestamp = wire.At(now)
+		op.EndTimestamp = s.stampAt(now)
 		s.emit(e, withDetails(opEvent(wire.EventWaitSucceeded, op), func(ev *wire.Event) {
 			ev.WaitSucceededDetails = &wire.WaitSucceededDetails{Duration: waitDuration(op)}
 		}))

@@ -26,7 +26,7 @@ import (
 // the SDK decodes an absent member.
 func FromWire(ev wire.Event) types.Event {
 	var out types.Event
-	eventConverter()(reflect.ValueOf(&out).Elem(), reflect.ValueOf(ev))
+	eventConverter()(reflect.ValueOf(&out).Elem(), reflect.ValueOf(ev), nil)
 	return out
 }
 
@@ -35,12 +35,13 @@ var eventConverter = sync.OnceValue(func() converter {
 	return converterFor(reflect.TypeFor[types.Event](), reflect.TypeFor[wire.Event]())
 })
 
-// FromWireAll converts a history with FromWire.
+// FromWireAll converts a history with FromWire. The members the events
+// point to are allocated in blocks shared by the history's events.
 func FromWireAll(events []wire.Event) []types.Event {
 	out := make([]types.Event, len(events))
-	convert := eventConverter()
+	convert, a := eventConverter(), arena{}
 	for i := range events {
-		convert(reflect.ValueOf(&out[i]).Elem(), reflect.ValueOf(&events[i]).Elem())
+		convert(reflect.ValueOf(&out[i]).Elem(), reflect.ValueOf(&events[i]).Elem(), a)
 	}
 	return out
 }
@@ -98,7 +99,7 @@ var (
 
 // A converter stores a value of one type into a value of another; see
 // compile for the rules.
-type converter func(dst, src reflect.Value)
+type converter func(dst, src reflect.Value, a arena)
 
 // typePair keys the converter cache.
 type typePair struct{ dst, src reflect.Type }
@@ -129,7 +130,7 @@ func converterFor(dst, src reflect.Type) converter {
 func compile(dst, src reflect.Type, building map[typePair]*converter) converter {
 	key := typePair{dst, src}
 	if c, ok := building[key]; ok {
-		return func(d, s reflect.Value) { (*c)(d, s) }
+		return func(d, s reflect.Value, a arena) { (*c)(d, s, a) }
 	}
 	c := new(converter)
 	building[key] = c
@@ -152,7 +153,7 @@ func compilePointers(dst, src reflect.Type, building map[typePair]*converter) co
 		return inner
 	}
 	scalar := src.Kind() != reflect.Struct
-	return func(d, s reflect.Value) {
+	return func(d, s reflect.Value, a arena) {
 		if srcPtr {
 			if s.IsNil() {
 				return
@@ -164,11 +165,11 @@ func compilePointers(dst, src reflect.Type, building map[typePair]*converter) co
 				return // an absent scalar member
 			}
 			if d.IsNil() {
-				d.Set(reflect.New(dst))
+				d.Set(a.new(dst))
 			}
 			d = d.Elem()
 		}
-		inner(d, s)
+		inner(d, s, a)
 	}
 }
 
@@ -177,7 +178,7 @@ func compileValue(dst, src reflect.Type, building map[typePair]*converter) conve
 	switch {
 	case src == timestampType && dst == timeType:
 		f, _ := src.FieldByName("Time")
-		return func(d, s reflect.Value) { d.Set(s.FieldByIndex(f.Index)) }
+		return func(d, s reflect.Value, _ arena) { d.Set(s.FieldByIndex(f.Index)) }
 	case src.Kind() == reflect.Struct && dst.Kind() == reflect.Struct:
 		type member struct {
 			dst     int
@@ -202,7 +203,7 @@ func compileValue(dst, src reflect.Type, building map[typePair]*converter) conve
 				members = append(members, m)
 			}
 		}
-		return func(d, s reflect.Value) {
+		return func(d, s reflect.Value, a arena) {
 			for _, m := range members {
 				var sv reflect.Value
 				if m.src != nil {
@@ -213,31 +214,31 @@ func compileValue(dst, src reflect.Type, building map[typePair]*converter) conve
 				if m.nilable && sv.IsNil() {
 					continue // most of an event's detail members
 				}
-				m.convert(d.Field(m.dst), sv)
+				m.convert(d.Field(m.dst), sv, a)
 			}
 		}
 	case src.Kind() == reflect.Slice && dst.Kind() == reflect.Slice:
 		elem := compile(dst.Elem(), src.Elem(), building)
-		return func(d, s reflect.Value) {
+		return func(d, s reflect.Value, a arena) {
 			if s.IsNil() {
 				return
 			}
 			out := reflect.MakeSlice(dst, s.Len(), s.Len())
 			for i := range s.Len() {
-				elem(out.Index(i), s.Index(i))
+				elem(out.Index(i), s.Index(i), a)
 			}
 			d.Set(out)
 		}
 	case src == dst:
-		return func(d, s reflect.Value) { d.Set(s) }
+		return func(d, s reflect.Value, _ arena) { d.Set(s) }
 	case src.Kind() == reflect.String && dst.Kind() == reflect.String:
-		return func(d, s reflect.Value) { d.SetString(s.String()) }
+		return func(d, s reflect.Value, _ arena) { d.SetString(s.String()) }
 	case isInt(src.Kind()) && isInt(dst.Kind()):
-		return func(d, s reflect.Value) { d.SetInt(s.Int()) }
+		return func(d, s reflect.Value, _ arena) { d.SetInt(s.Int()) }
 	case src.ConvertibleTo(dst):
-		return func(d, s reflect.Value) { d.Set(s.Convert(dst)) }
+		return func(d, s reflect.Value, _ arena) { d.Set(s.Convert(dst)) }
 	default:
-		return func(reflect.Value, reflect.Value) {
+		return func(reflect.Value, reflect.Value, arena) {
 			panic(fmt.Sprintf("lambdahistory: no conversion from %s to %s", src, dst))
 		}
 	}
@@ -250,4 +251,37 @@ func isInt(k reflect.Kind) bool {
 		return true
 	}
 	return false
+}
+
+// An arena allocates the values a conversion's pointers point to, in
+// blocks of each type: a history of thousands of events needs a few dozen
+// allocations instead of several per event. A nil arena allocates each
+// value on its own.
+type arena map[reflect.Type]*block
+
+// A block is a slice of values of one type, handed out in order.
+type block struct {
+	values reflect.Value
+	next   int
+}
+
+// maxBlock caps the length of an arena's blocks, which double from 8.
+const maxBlock = 1024
+
+// new returns a pointer to a new zero value of type t.
+func (a arena) new(t reflect.Type) reflect.Value {
+	if a == nil {
+		return reflect.New(t)
+	}
+	b := a[t]
+	if b == nil || b.next == b.values.Len() {
+		n := 8
+		if b != nil {
+			n = min(2*b.values.Len(), maxBlock)
+		}
+		b = &block{values: reflect.MakeSlice(reflect.SliceOf(t), n, n)}
+		a[t] = b
+	}
+	b.next++
+	return b.values.Index(b.next - 1).Addr()
 }

@@ -110,7 +110,7 @@ func TestExecutionsToWireKeepEveryMember(t *testing.T) {
 
 // convert stores src into *dst with the cached converter.
 func convert[D, S any](dst *D, src S) {
-	converterFor(reflect.TypeFor[D](), reflect.TypeFor[S]())(reflect.ValueOf(dst).Elem(), reflect.ValueOf(src))
+	converterFor(reflect.TypeFor[D](), reflect.TypeFor[S]())(reflect.ValueOf(dst).Elem(), reflect.ValueOf(src), arena{})
 }
 
 func TestRecursiveTypes(t *testing.T) {
@@ -127,5 +127,28 @@ func TestRecursiveTypes(t *testing.T) {
 	want := sdkNode{Value: aws.Int32(1), Next: &sdkNode{Value: aws.Int32(2), Next: &sdkNode{}}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("converted %+v, want %+v", got, want)
+	}
+}
+
+// TestFromWireAll checks that the arena's blocks give every event its own
+// members: the history converts as its events do one by one, and changing
+// one event's member changes no other.
+func TestFromWireAll(t *testing.T) {
+	events := make([]wire.Event, 40) // more than a first block of each type
+	n := 0
+	for i := range events {
+		fill(reflect.ValueOf(&events[i]).Elem(), &n)
+	}
+	got := FromWireAll(events)
+	for i, ev := range events {
+		if want := FromWire(ev); !reflect.DeepEqual(got[i], want) {
+			t.Fatalf("event %d: FromWireAll gave %+v, FromWire %+v", i, got[i], want)
+		}
+	}
+	*got[0].Id, *got[0].EventId = "changed", -1
+	for i, ev := range got[1:] {
+		if *ev.Id == "changed" || *ev.EventId == -1 {
+			t.Fatalf("event %d shares a member with event 0", i+1)
+		}
 	}
 }
