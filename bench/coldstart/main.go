@@ -320,6 +320,9 @@ func startOnce(path string, timeout time.Duration, events [][]byte) (timing, err
 		"AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128",
 		"_HANDLER=bootstrap",
+		// As Lambda sets it: without it, the first time.Local (the first
+		// log line's timestamp) reads /etc/localtime.
+		"TZ=:UTC",
 	}
 	exited := make(chan error, 1)
 	start := time.Now()
