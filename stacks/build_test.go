@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
@@ -115,27 +116,24 @@ func TestLambdaBuild(t *testing.T) {
 // the function's packages keeps the hash, and an edit in a package the
 // function imports changes it.
 func TestAssetHashReproducible(t *testing.T) {
-	files := map[string]string{
-		"go.mod":         "module example.com/fixture\n\ngo 1.22\n",
-		"fn/main.go":     "package main\n\nimport \"example.com/fixture/used\"\n\nfunc main() { println(used.Greeting) }\n",
-		"used/used.go":   "package used\n\n// Greeting is printed.\nconst Greeting = \"hello\"\n",
-		"other/other.go": "package other\n\n// Unused is not imported by fn.\nconst Unused = 1\n",
-		"README.md":      "fixture\n",
-	}
-	write := func(mod, rel, content string) {
-		t.Helper()
-		path := filepath.Join(mod, rel)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	fixture := fstest.MapFS{
+		"go.mod":         {Data: []byte("module example.com/fixture\n\ngo 1.22\n")},
+		"fn/main.go":     {Data: []byte("package main\n\nimport \"example.com/fixture/used\"\n\nfunc main() { println(used.Greeting) }\n")},
+		"used/used.go":   {Data: []byte("package used\n\n// Greeting is printed.\nconst Greeting = \"hello\"\n")},
+		"other/other.go": {Data: []byte("package other\n\n// Unused is not imported by fn.\nconst Unused = 1\n")},
+		"README.md":      {Data: []byte("fixture\n")},
 	}
 	mod, copied := t.TempDir(), t.TempDir()
-	for rel, content := range files {
-		write(mod, rel, content)
-		write(copied, rel, content)
+	for _, dir := range []string{mod, copied} {
+		if err := os.CopyFS(dir, fixture); err != nil {
+			t.Fatal(err)
+		}
+	}
+	edit := func(rel, content string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(mod, rel), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	pkg := filepath.Join(mod, "fn")
 
@@ -146,12 +144,12 @@ func TestAssetHashReproducible(t *testing.T) {
 	if elsewhere := buildHash(t, filepath.Join(copied, "fn"), "arm64"); elsewhere != first {
 		t.Errorf("the same source in another directory: %s, here %s", elsewhere, first)
 	}
-	write(mod, "other/other.go", "package other\n\n// Unused is not imported by fn.\nconst Unused = 2\n")
-	write(mod, "README.md", "fixture, edited\n")
+	edit("other/other.go", "package other\n\n// Unused is not imported by fn.\nconst Unused = 2\n")
+	edit("README.md", "fixture, edited\n")
 	if got := buildHash(t, pkg, "arm64"); got != first {
 		t.Errorf("edit outside the function's packages changed the hash: %s, then %s", first, got)
 	}
-	write(mod, "used/used.go", "package used\n\n// Greeting is printed.\nconst Greeting = \"hello, world\"\n")
+	edit("used/used.go", "package used\n\n// Greeting is printed.\nconst Greeting = \"hello, world\"\n")
 	if got := buildHash(t, pkg, "arm64"); got == first {
 		t.Errorf("edit in a package the function imports kept the hash %s", got)
 	}
@@ -159,20 +157,14 @@ func TestAssetHashReproducible(t *testing.T) {
 
 func TestBuildErrors(t *testing.T) {
 	mod := t.TempDir()
-	for rel, content := range map[string]string{
-		"go.mod":       "module example.com/fixture\n\ngo 1.22\n",
-		"lib/lib.go":   "package lib\n\n// X is exported.\nconst X = 1\n",
-		"broken/m.go":  "package main\n\nfunc main() { undefined() }\n",
-		"empty/.keep":  "",
-		"other/doc.md": "",
-	} {
-		path := filepath.Join(mod, rel)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if err := os.CopyFS(mod, fstest.MapFS{
+		"go.mod":       {Data: []byte("module example.com/fixture\n\ngo 1.22\n")},
+		"lib/lib.go":   {Data: []byte("package lib\n\n// X is exported.\nconst X = 1\n")},
+		"broken/m.go":  {Data: []byte("package main\n\nfunc main() { undefined() }\n")},
+		"empty/.keep":  {},
+		"other/doc.md": {},
+	}); err != nil {
+		t.Fatal(err)
 	}
 	tests := []struct {
 		entry string

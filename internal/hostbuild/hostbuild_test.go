@@ -2,11 +2,13 @@ package hostbuild_test
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/acme/durable-lambda-go/internal/hostbuild"
 )
@@ -90,24 +92,19 @@ func testBuild(t *testing.T) {
 // inputs linked it before, must run the source it was built from.
 func TestBuildSeesEdits(t *testing.T) {
 	mod := t.TempDir()
-	write := func(rel, content string) {
-		t.Helper()
-		path := filepath.Join(mod, rel)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if err := os.CopyFS(mod, fstest.MapFS{
+		"go.mod":     {Data: []byte("module example.com/edits\n\ngo 1.22\n")},
+		"fn/main.go": {Data: []byte("package main\n\nimport \"example.com/edits/greet\"\n\nfunc main() { println(greet.Word()) }\n")},
+		"greet":      {Mode: fs.ModeDir | 0o755},
+	}); err != nil {
+		t.Fatal(err)
 	}
-	greet := func(word string) string {
-		return "package greet\n\n// Word is the greeting.\n//\n//go:noinline\nfunc Word() string { return \"" + word + "\" }\n"
-	}
-	write("go.mod", "module example.com/edits\n\ngo 1.22\n")
-	write("fn/main.go", "package main\n\nimport \"example.com/edits/greet\"\n\nfunc main() { println(greet.Word()) }\n")
 	t.Chdir(mod)
 	for _, word := range []string{"first", "second", "first"} {
-		write("greet/greet.go", greet(word))
+		greet := "package greet\n\n// Word is the greeting.\n//\n//go:noinline\nfunc Word() string { return \"" + word + "\" }\n"
+		if err := os.WriteFile(filepath.Join("greet", "greet.go"), []byte(greet), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		out := filepath.Join(t.TempDir(), "bootstrap")
 		if err := hostbuild.Build(t.Context(), "./fn", out); err != nil {
 			t.Fatal(err)
