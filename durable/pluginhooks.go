@@ -513,6 +513,10 @@ func (h *invocationHooks) report(ops []Operation, updated bool) {
 		if !h.reported(d) {
 			continue
 		}
+		ended := h.set.operationEnd && op.Status.Terminal() && op.Type != wire.OperationTypeExecution
+		if !ended && !h.set.operationChange {
+			continue // a start, say: no hook describes it
+		}
 		info := h.recordInfo(op, d)
 		if h.set.operationChange {
 			if changed == nil {
@@ -520,7 +524,7 @@ func (h *invocationHooks) report(ops []Operation, updated bool) {
 			}
 			changed[op.Id] = info
 		}
-		if h.set.operationEnd && op.Status.Terminal() && op.Type != wire.OperationTypeExecution {
+		if ended {
 			if !updated && h.holdEnd(op, info) {
 				continue
 			}

@@ -2,8 +2,11 @@ package durableotel_test
 
 import (
 	"context"
+	"runtime"
 	"testing"
+	"time"
 
+	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
@@ -78,37 +81,185 @@ func newBenchProcessor() sdktrace.SpanProcessor {
 }
 
 // BenchmarkSDKSpans is the OpenTelemetry SDK's own floor for what the
-// plugin emits per fresh step: two spans (an operation's and its
-// attempt's, the attempt a child with a link) with the plugin's
-// attributes, started and ended through an sdktrace TracerProvider over
-// the same processor. It reports ns and allocations per step.
+// plugin emits per fresh step, the two spans of sdkStep started and ended
+// through an sdktrace TracerProvider over the same processor. It reports
+// ns and allocations per step.
 func BenchmarkSDKSpans(b *testing.B) {
 	ctx := context.Background()
-	sp := newBenchProcessor()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sp))
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(newBenchProcessor()))
 	b.Cleanup(func() { _ = tp.Shutdown(ctx) })
 	tr := tp.Tracer(durableotel.ScopeName)
-	const arn = "arn:aws:lambda:us-east-1:123456789012:function:bench:$LATEST/durable-execution/bench/0b8e9a41-5b7e-4a53-9d9f-3c7d1a2f4e11"
 	b.ReportAllocs()
 	cpu := bench.StartCPU()
 	for b.Loop() {
-		octx, op := tr.Start(ctx, "Step step-1", trace.WithAttributes(
-			durableotel.AttrExecutionArn.String(arn),
-			durableotel.AttrOperationID.String("c4ca4238a0b92382"),
-			durableotel.AttrOperationType.String("STEP"),
-			durableotel.AttrOperationSubType.String("Step"),
-			durableotel.AttrOperationName.String("step-1"),
-		))
-		_, at := tr.Start(octx, "attempt 1", trace.WithAttributes(
-			durableotel.AttrOperationID.String("c4ca4238a0b92382"),
-			durableotel.AttrAttempt.Int(1),
-		), trace.WithLinks(trace.Link{SpanContext: op.SpanContext()}))
-		at.SetAttributes(durableotel.AttrAttemptOutcome.String("SUCCEEDED"))
-		at.End()
-		op.SetAttributes(durableotel.AttrOperationStatus.String("SUCCEEDED"), durableotel.AttrAttempt.Int(1))
-		op.End()
+		sdkStep(ctx, tr)
 	}
 	if ns, ok := cpu.Per(b.N); ok {
 		b.ReportMetric(ns, "cpu-ns/step")
 	}
+}
+
+// benchArn is the execution ARN of the floor benchmarks' spans.
+const benchArn = "arn:aws:lambda:us-east-1:123456789012:function:bench:$LATEST/durable-execution/bench/0b8e9a41-5b7e-4a53-9d9f-3c7d1a2f4e11"
+
+// sdkStep starts and ends through tr the two spans the plugin emits for a
+// fresh step, with its attributes: the operation's and its attempt's, the
+// attempt a child of the operation with a link.
+func sdkStep(ctx context.Context, tr trace.Tracer) {
+	octx, op := tr.Start(ctx, "Step step-1", trace.WithAttributes(
+		durableotel.AttrExecutionArn.String(benchArn),
+		durableotel.AttrOperationID.String("c4ca4238a0b92382"),
+		durableotel.AttrOperationType.String("STEP"),
+		durableotel.AttrOperationSubType.String("Step"),
+		durableotel.AttrOperationName.String("step-1"),
+	))
+	_, at := tr.Start(octx, "attempt 1", trace.WithAttributes(
+		durableotel.AttrOperationID.String("c4ca4238a0b92382"),
+		durableotel.AttrAttempt.Int(1),
+	), trace.WithLinks(trace.Link{SpanContext: op.SpanContext()}))
+	at.SetAttributes(durableotel.AttrAttemptOutcome.String("SUCCEEDED"))
+	at.End()
+	op.SetAttributes(durableotel.AttrOperationStatus.String("SUCCEEDED"), durableotel.AttrAttempt.Int(1))
+	op.End()
+}
+
+// BenchmarkPluginOverhead puts the plugin's cost per fresh step next to the
+// OpenTelemetry SDK's own, measured in the same loop so that the machine's
+// load weighs on every figure alike. Each iteration runs four phases, in
+// an order that rotates from one iteration to the next, each ending with
+// a flush of its span processor (as every invocation of the plugin does):
+//
+//   - none: one seq-1000 execution without a plugin (as BenchmarkPlugin);
+//   - otel: the same with the plugin over the benchmarks' batch processor
+//     and no-op exporter;
+//   - sdk: 1,000 times sdkStep's two spans through an sdktrace tracer over
+//     such a processor (BenchmarkSDKSpans): what the spans of 1,000 steps
+//     cost through the OpenTelemetry SDK's API;
+//   - processor: 2,000 finished spans (built once) handed to such a
+//     processor: its queue, its goroutine and the export alone, which any
+//     plugin handing spans to an OpenTelemetry span processor pays.
+//
+// It reports for each phase ns, CPU ns and allocations per step, and
+// extra-* (otel minus none: what the plugin adds to a step) and own-*
+// (extra minus processor: what the plugin and the SDK's hook dispatch add
+// above the span processor's cost).
+func BenchmarkPluginOverhead(b *testing.B) {
+	ctx := context.Background()
+	var c bench.Case
+	for _, bc := range bench.Cases() {
+		if bc.Name == "seq-1000" {
+			c = bc
+		}
+	}
+	steps := c.Steps
+	newProcessor := func() sdktrace.SpanProcessor {
+		sp := newBenchProcessor()
+		b.Cleanup(func() { _ = sp.Shutdown(ctx) })
+		return sp
+	}
+	execute := func(plugins ...durable.Plugin) func() {
+		client := bench.NewMemClient(true)
+		fn := c.Wrap(bench.Quiet(), durable.WithExecutionClient(client), durable.WithPlugins(plugins...))
+		return func() {
+			result, err := c.Execute(ctx, fn, client, nil)
+			if err == nil {
+				err = c.Check(result)
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	sdkSP := newProcessor()
+	tr := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sdkSP)).Tracer(durableotel.ScopeName)
+	procSP := newProcessor()
+	spans := floorSpans()
+	phases := []struct {
+		name string
+		run  func()
+	}{
+		{"none", execute()},
+		{"otel", execute(durableotel.New(newProcessor()))},
+		{"sdk", func() {
+			for range steps {
+				sdkStep(ctx, tr)
+			}
+			_ = sdkSP.ForceFlush(ctx)
+		}},
+		{"processor", func() {
+			for range steps {
+				for _, s := range spans {
+					procSP.OnEnd(s)
+				}
+			}
+			_ = procSP.ForceFlush(ctx)
+		}},
+	}
+	type totals struct {
+		wall, cpu time.Duration
+		allocs    uint64
+	}
+	sum := make([]totals, len(phases))
+	var ms runtime.MemStats
+	for i := range phases {
+		phases[i].run() // warm up: the clients' logs, the processors' goroutines
+	}
+	iter := 0
+	for b.Loop() {
+		for k := range phases {
+			p := (iter + k) % len(phases)
+			runtime.ReadMemStats(&ms)
+			mallocs := ms.Mallocs
+			cpu0, _ := bench.CPUTime()
+			t0 := time.Now()
+			phases[p].run()
+			sum[p].wall += time.Since(t0)
+			cpu1, _ := bench.CPUTime()
+			sum[p].cpu += cpu1 - cpu0
+			runtime.ReadMemStats(&ms)
+			sum[p].allocs += ms.Mallocs - mallocs
+		}
+		iter++
+	}
+	n := float64(b.N * steps)
+	per := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / n }
+	for i, p := range phases {
+		b.ReportMetric(per(sum[i].wall), p.name+"-ns/step")
+		b.ReportMetric(per(sum[i].cpu), p.name+"-cpu-ns/step")
+		b.ReportMetric(float64(sum[i].allocs)/n, p.name+"-allocs/step")
+	}
+	none, otel, proc := sum[0], sum[1], sum[3]
+	b.ReportMetric(per(otel.wall-none.wall), "extra-ns/step")
+	b.ReportMetric(per(otel.cpu-none.cpu), "extra-cpu-ns/step")
+	b.ReportMetric(per(otel.wall-none.wall-proc.wall), "own-ns/step")
+	b.ReportMetric(per(otel.cpu-none.cpu-proc.cpu), "own-cpu-ns/step")
+}
+
+// floorSpans returns the two finished spans of a fresh step, as the plugin
+// hands them to its span processor, built once.
+func floorSpans() []sdktrace.ReadOnlySpan {
+	tid := durableotel.TraceID(benchArn)
+	sc := func(sid trace.SpanID) trace.SpanContext {
+		return trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: trace.FlagsSampled})
+	}
+	const id = "c4ca4238a0b92382"
+	op := sc(durableotel.OperationSpanID(benchArn, id))
+	now := time.Now()
+	return tracetest.SpanStubs{
+		{
+			Name: "attempt 1", SpanContext: sc(durableotel.AttemptSpanID(benchArn, id, 1)), Parent: op,
+			SpanKind: trace.SpanKindInternal, StartTime: now, EndTime: now,
+			Attributes: []attribute.KeyValue{durableotel.AttrOperationID.String(id), durableotel.AttrAttempt.Int(1),
+				durableotel.AttrAttemptOutcome.String("SUCCEEDED")},
+			Links: []sdktrace.Link{{SpanContext: sc(durableotel.InvocationSpanID(benchArn, "request-1"))}},
+		},
+		{
+			Name: "Step step-1", SpanContext: op, Parent: sc(durableotel.ExecutionSpanID(benchArn)),
+			SpanKind: trace.SpanKindInternal, StartTime: now, EndTime: now,
+			Attributes: []attribute.KeyValue{durableotel.AttrExecutionArn.String(benchArn), durableotel.AttrOperationID.String(id),
+				durableotel.AttrOperationType.String("STEP"), durableotel.AttrOperationSubType.String("Step"),
+				durableotel.AttrOperationStatus.String("SUCCEEDED"), durableotel.AttrOperationName.String("step-1"),
+				durableotel.AttrAttempt.Int(1)},
+		},
+	}.Snapshots()
 }

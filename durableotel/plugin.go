@@ -101,6 +101,7 @@ type executionIDs struct {
 	arn   string
 	trace trace.TraceID
 	root  trace.SpanID
+	key   spanKey
 }
 
 // executionIDs returns the ids of the execution executionArn: those of
@@ -110,7 +111,8 @@ func (t *tracer) executionIDs(executionArn string) *executionIDs {
 	if ids := t.last.Load(); ids != nil && ids.arn == executionArn {
 		return ids
 	}
-	ids := &executionIDs{arn: executionArn, trace: TraceID(executionArn), root: ExecutionSpanID(executionArn)}
+	ids := &executionIDs{arn: executionArn, trace: TraceID(executionArn), key: spanKeyOf(executionArn)}
+	ids.root = ids.key.spanID(idExecution, "", 0)
 	t.last.Store(ids)
 	return ids
 }
@@ -121,7 +123,7 @@ func (ids *executionIDs) parentOf(parentID string) trace.SpanContext {
 	if parentID == "" {
 		return spanContext(ids.trace, ids.root)
 	}
-	return spanContext(ids.trace, OperationSpanID(ids.arn, parentID))
+	return spanContext(ids.trace, ids.key.spanID(idOperation, parentID, 0))
 }
 
 // wrapInvocation runs an invocation with its span, under the execution's
@@ -135,7 +137,7 @@ func (t *tracer) wrapInvocation(ctx context.Context, info durable.InvocationHook
 		ids := t.executionIDs(info.ExecutionArn)
 		s = &span{
 			name:   "invocation",
-			sc:     spanContext(ids.trace, InvocationSpanID(info.ExecutionArn, info.RequestID)),
+			sc:     spanContext(ids.trace, ids.key.spanID(idInvocation, info.RequestID, 0)),
 			parent: spanContext(ids.trace, ids.root),
 			kind:   trace.SpanKindServer,
 			start:  time.Now(),
@@ -260,7 +262,7 @@ func (t *tracer) operationEnd(_ context.Context, info durable.OperationHookInfo)
 	}
 	ids := t.executionIDs(info.ExecutionArn)
 	o := &operationSpan{span: span{
-		sc:     spanContext(ids.trace, OperationSpanID(info.ExecutionArn, info.ID)),
+		sc:     spanContext(ids.trace, ids.key.spanID(idOperation, info.ID, 0)),
 		parent: ids.parentOf(info.ParentID),
 		kind:   trace.SpanKindInternal,
 		start:  start,
@@ -298,13 +300,13 @@ func (t *tracer) operationEnd(_ context.Context, info durable.OperationHookInfo)
 // under the attempt. The operation's identity is on the operation's span;
 // an attempt carries what tells it apart.
 func (t *tracer) wrapAttempt(ctx context.Context, info durable.AttemptHookInfo, fn func(context.Context) (any, error)) (any, error) {
-	tid := t.executionIDs(info.ExecutionArn).trace
+	ids := t.executionIDs(info.ExecutionArn)
 	a := &attemptSpan{span: span{
 		name:   attemptName(info.Attempt),
-		sc:     spanContext(tid, AttemptSpanID(info.ExecutionArn, info.ID, info.Attempt)),
-		parent: spanContext(tid, OperationSpanID(info.ExecutionArn, info.ID)),
+		sc:     spanContext(ids.trace, ids.key.spanID(idAttempt, info.ID, info.Attempt)),
+		parent: spanContext(ids.trace, ids.key.spanID(idOperation, info.ID, 0)),
 		kind:   trace.SpanKindInternal,
-		start:  time.Now(),
+		start:  info.StartTimestamp,
 	}}
 	s := &a.span
 	s.attrs = append(a.attrBuf[:0], AttrOperationID.String(info.ID), AttrAttempt.Int(info.Attempt))
@@ -312,8 +314,7 @@ func (t *tracer) wrapAttempt(ctx context.Context, info durable.AttemptHookInfo, 
 		a.linkBuf[0] = sdktrace.Link{SpanContext: inv}
 		s.links = a.linkBuf[:]
 	}
-	a.current.sc = s.sc
-	v, err := fn(trace.ContextWithSpan(ctx, &a.current))
+	v, err := fn(trace.ContextWithSpan(ctx, a))
 	s.end = time.Now()
 	if err != nil {
 		s.attrs = append(s.attrs, AttrAttemptOutcome.String(string(durable.PluginAttemptFailed)))
@@ -338,8 +339,8 @@ func attemptName(n int) string {
 // wrapChild runs a child context's function with its operation's span as
 // the current span, so spans started in it nest under the operation.
 func (t *tracer) wrapChild(ctx context.Context, info durable.OperationHookInfo, fn func(context.Context) (any, error)) (any, error) {
-	tid := t.executionIDs(info.ExecutionArn).trace
-	return fn(trace.ContextWithSpanContext(ctx, spanContext(tid, OperationSpanID(info.ExecutionArn, info.ID))))
+	ids := t.executionIDs(info.ExecutionArn)
+	return fn(trace.ContextWithSpanContext(ctx, spanContext(ids.trace, ids.key.spanID(idOperation, info.ID, 0))))
 }
 
 // enrichLog adds the current trace and span ids to the SDK's log records.

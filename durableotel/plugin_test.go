@@ -253,3 +253,51 @@ func TestSpanTree(t *testing.T) {
 		}
 	}
 }
+
+// TestBodySpanUnderAttempt: a span the step body starts through any
+// OpenTelemetry tracer, from the StepContext, nests under the attempt's
+// span, in the execution's trace; the attempt as the body's current span
+// is non-recording.
+func TestBodySpanUnderAttempt(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	sp := sdktrace.NewSimpleSpanProcessor(exp)
+	t.Cleanup(func() { _ = sp.Shutdown(context.Background()) })
+	tr := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sp)).Tracer("user")
+	var current trace.Span
+	r := durabletest.NewLocalRunner(func(ctx durable.Context, _ string) (string, error) {
+		return durable.Step(ctx, "call", func(sc durable.StepContext) (string, error) {
+			current = trace.SpanFromContext(sc)
+			_, s := tr.Start(sc, "http")
+			s.End()
+			return "ok", nil
+		})
+	}, durable.WithPlugins(durableotel.New(sp)), durable.WithLogHandler(slog.NewTextHandler(io.Discard, nil)))
+	res, err := r.RunUntilComplete("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != durabletest.StatusSucceeded {
+		t.Fatalf("status %s (%v), want SUCCEEDED", res.Status, res.Error)
+	}
+	spans := exp.GetSpans()
+	var body, attempt tracetest.SpanStub
+	for _, s := range spans {
+		switch s.Name {
+		case "http":
+			body = s
+		case "attempt 1":
+			attempt = s
+		}
+	}
+	if !attempt.SpanContext.IsValid() || !body.SpanContext.IsValid() {
+		t.Fatalf("spans %v: want an attempt span and the body's", formatTree(spans))
+	}
+	if body.Parent.SpanID() != attempt.SpanContext.SpanID() || body.SpanContext.TraceID() != durableotel.TraceID(res.ExecutionArn) {
+		t.Errorf("body span: trace %s parent %s, want trace %s parent %s (the attempt)",
+			body.SpanContext.TraceID(), body.Parent.SpanID(), durableotel.TraceID(res.ExecutionArn), attempt.SpanContext.SpanID())
+	}
+	if current.IsRecording() || !current.SpanContext().Equal(attempt.SpanContext) {
+		t.Errorf("the body's current span: recording %v, context %v; want non-recording with the attempt's %v",
+			current.IsRecording(), current.SpanContext(), attempt.SpanContext)
+	}
+}

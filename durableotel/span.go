@@ -4,10 +4,12 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/embedded"
 	"go.opentelemetry.io/otel/trace/noop"
 )
 
@@ -36,31 +38,56 @@ type span struct {
 // (and an attempt's link), so that each is one allocation sized for it.
 type attemptSpan struct {
 	span
+	// Span is nil: it only supplies trace.Span's unexported method; the
+	// attempt is also the current span of the body's context (see the
+	// trace.Span methods below).
+	embedded.Span
 	attrBuf [4]attribute.KeyValue
 	linkBuf [1]sdktrace.Link
-	// current is the attempt as the current span of the body's context.
-	current currentSpan
 }
 
 type operationSpan struct {
 	span
-	attrBuf [9]attribute.KeyValue
+	// attrBuf holds up to eight attributes: all of a succeeded operation's
+	// (a failed one's error.type may be a ninth, on a larger array), so
+	// that the span fits the 896-byte size class.
+	attrBuf [8]attribute.KeyValue
 	// nameBuf holds the span's name when it fits (see operationName).
 	nameBuf [48]byte
 }
 
-// currentSpan is a span context as the current span of a context
-// (trace.ContextWithSpan), what trace.ContextWithSpanContext makes, but
-// held in the plugin's span instead of allocated on its own: non-recording,
-// so spans that code starts under it get their parent from it and nothing
-// else.
-type currentSpan struct {
-	noop.Span
-	sc trace.SpanContext
-}
+// The trace.Span methods of an attempt: as the current span of the body's
+// context (trace.ContextWithSpan) it is what trace.ContextWithSpanContext
+// makes, a non-recording span whose context spans the body starts get
+// their parent from, but held in the plugin's span instead of allocated on
+// its own. They do nothing: the plugin records the attempt itself.
 
-// SpanContext returns the span's context.
-func (s *currentSpan) SpanContext() trace.SpanContext { return s.sc }
+// End does nothing.
+func (a *attemptSpan) End(...trace.SpanEndOption) {}
+
+// AddEvent does nothing.
+func (a *attemptSpan) AddEvent(string, ...trace.EventOption) {}
+
+// AddLink does nothing.
+func (a *attemptSpan) AddLink(trace.Link) {}
+
+// IsRecording reports false.
+func (a *attemptSpan) IsRecording() bool { return false }
+
+// RecordError does nothing.
+func (a *attemptSpan) RecordError(error, ...trace.EventOption) {}
+
+// SetStatus does nothing.
+func (a *attemptSpan) SetStatus(codes.Code, string) {}
+
+// SetName does nothing.
+func (a *attemptSpan) SetName(string) {}
+
+// SetAttributes does nothing.
+func (a *attemptSpan) SetAttributes(...attribute.KeyValue) {}
+
+// TracerProvider returns a no-op provider, as a non-recording span does.
+func (a *attemptSpan) TracerProvider() trace.TracerProvider { return noop.NewTracerProvider() }
 
 var scope = instrumentation.Scope{Name: ScopeName}
 
