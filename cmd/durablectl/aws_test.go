@@ -13,6 +13,7 @@ import (
 
 	"github.com/acme/durable-lambda-go/cmd/durablectl/internal/lambdaclient/lambdaclienttest"
 	"github.com/acme/durable-lambda-go/emulator/httpapi"
+	"github.com/acme/durable-lambda-go/internal/testwait"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -85,7 +86,7 @@ func TestClientCommandsSignRequests(t *testing.T) {
 				}
 			}
 			for arn, want := range map[string]wire.ExecutionStatus{succeed: wire.ExecutionStatusSucceeded, fail: wire.ExecutionStatusFailed, stop: wire.ExecutionStatusStopped} {
-				if exec, err := h.svc.WaitForExecution(t.Context(), arn); err != nil || exec.Status != want {
+				if exec, err := h.svc.WaitForExecution(testwait.Context(t), arn); err != nil || exec.Status != want {
 					t.Errorf("%s: %+v, %v; want %s", arn, exec, err, want)
 				}
 			}

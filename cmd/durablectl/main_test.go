@@ -241,8 +241,8 @@ func TestClientCommands(t *testing.T) {
 	h := served(t, demoBinary)
 	url := h.srv.URL()
 	done := startExecution(t, h, "done-1", `{"name":"ed","flaky":1}`)
-	if _, err := h.svc.WaitForExecution(t.Context(), done); err != nil {
-		t.Fatal(err)
+	if _, err := h.svc.WaitForExecution(testwait.Context(t), done); err != nil {
+		t.Fatalf("WaitForExecution(%s): %v", done, err)
 	}
 	waiting := startExecution(t, h, "waiting-1", `{"name":"fa","wait":3600}`)
 
@@ -327,7 +327,7 @@ func TestCallbackCommands(t *testing.T) {
 	if code, _, stderr := cli(t, "callback", "succeed", "--endpoint", url, id, `{"by":"cli"}`); code != exitOK {
 		t.Fatalf("callback succeed: exit %d, %s", code, stderr)
 	}
-	exec, err := h.svc.WaitForExecution(t.Context(), approved)
+	exec, err := h.svc.WaitForExecution(testwait.Context(t), approved)
 	if err != nil || exec.Status != wire.ExecutionStatusSucceeded || *exec.Result != `{"approval":{"by":"cli"},"greeting":"hello gu"}` {
 		t.Errorf("after callback succeed: %+v, %v", exec, err)
 	}
@@ -340,7 +340,7 @@ func TestCallbackCommands(t *testing.T) {
 	if code, _, stderr := cli(t, "callback", "fail", id, "--endpoint", url, "--error-type", "Rejected", "--error-message", "no"); code != exitOK {
 		t.Fatalf("callback fail: exit %d, %s", code, stderr)
 	}
-	exec, err = h.svc.WaitForExecution(t.Context(), rejected)
+	exec, err = h.svc.WaitForExecution(testwait.Context(t), rejected)
 	if err != nil || exec.Status != wire.ExecutionStatusFailed || exec.Error.ErrorMessage != "no" {
 		t.Errorf("after callback fail: %+v, %v", exec, err)
 	}

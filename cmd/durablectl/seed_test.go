@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/acme/durable-lambda-go/durable/durabletest"
+	"github.com/acme/durable-lambda-go/internal/testwait"
 	"github.com/acme/durable-lambda-go/lambda/workflow"
 	"github.com/acme/durable-lambda-go/wire"
 )
@@ -58,8 +59,8 @@ func TestSeedHistoryOverHTTPMatchesTheInProcessRunner(t *testing.T) {
 	}
 	h := served(t, seedBinary)
 	arn := startExecution(t, h, "", string(input))
-	if _, err := h.svc.WaitForExecution(t.Context(), arn); err != nil {
-		t.Fatal(err)
+	if _, err := h.svc.WaitForExecution(testwait.Context(t), arn); err != nil {
+		t.Fatalf("WaitForExecution(%s): %v", arn, err)
 	}
 	c := localClient(t, h.srv.URL())
 	events, err := c.history(t.Context(), arn)

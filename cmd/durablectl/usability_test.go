@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/acme/durable-lambda-go/internal/testwait"
 )
 
 func TestFunctionName(t *testing.T) {
@@ -50,8 +52,8 @@ func TestClientCommandsTakeAName(t *testing.T) {
 	h := served(t, demoBinary)
 	url := h.srv.URL()
 	done := startExecution(t, h, "done-2", `{"name":"ed"}`)
-	if _, err := h.svc.WaitForExecution(t.Context(), done); err != nil {
-		t.Fatal(err)
+	if _, err := h.svc.WaitForExecution(testwait.Context(t), done); err != nil {
+		t.Fatalf("WaitForExecution(%s): %v", done, err)
 	}
 	waiting := startExecution(t, h, "waiting-2", `{"name":"fa","wait":3600}`)
 

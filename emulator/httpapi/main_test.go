@@ -113,9 +113,9 @@ func (s *stack) suspendedOnCallback(t *testing.T, arn string) string {
 // wait blocks until the execution closes.
 func (s *stack) wait(t *testing.T, arn string) wire.Execution {
 	t.Helper()
-	exec, err := s.svc.WaitForExecution(t.Context(), arn)
+	exec, err := s.svc.WaitForExecution(testwait.Context(t), arn)
 	if err != nil {
-		t.Fatalf("WaitForExecution: %v", err)
+		t.Fatalf("WaitForExecution(%s): %v", arn, err)
 	}
 	return exec
 }
