@@ -136,8 +136,8 @@ func (s *Service) SendCallbackHeartbeat(ctx context.Context, callbackID string) 
 	if err != nil {
 		return err
 	}
-	for _, ev := range e.events {
-		if ev.EventType == wire.EventCallbackStarted && ev.Id == op.Id {
+	for i := range e.events.len() {
+		if ev := e.events.at(i); ev.EventType == wire.EventCallbackStarted && ev.Id == op.Id {
 			if hb := ev.CallbackStartedDetails.HeartbeatTimeout; hb > 0 {
 				s.disarm(e, op.Id, TimerCallbackHeartbeat)
 				s.arm(e, TimerCallbackHeartbeat, s.now().Add(time.Duration(hb)*time.Second), op.Id)

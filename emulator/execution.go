@@ -30,7 +30,7 @@ type execution struct {
 	opIndex map[string]*wire.Operation
 	opPos   map[string]int // position in ops
 
-	events        []wire.Event
+	events        eventLog
 	statusChanges []wire.StatusChangeEvent
 	invocations   []Invocation
 	timers        []*timer
@@ -253,9 +253,9 @@ func cloneError(e *wire.ErrorObject) *wire.ErrorObject {
 // emit appends a history event, assigning its EventId and timestamp, and
 // forwards it to subscribers.
 func (s *Service) emit(e *execution, ev wire.Event) {
-	ev.EventId = len(e.events) + 1
+	ev.EventId = e.events.len() + 1
 	ev.EventTimestamp = s.stampAt(s.now())
-	e.events = append(e.events, ev)
+	e.events.add(ev)
 	if _, ok := e.opIndex[ev.Id]; ok {
 		e.st.ops[ev.Id] = struct{}{} // the operation the event reports changed
 	}
@@ -357,4 +357,52 @@ func (s *Service) terminate(e *execution, status wire.ExecutionStatus, result *s
 	if e.parent != nil {
 		s.resolveFromChild(e)
 	}
+}
+
+// eventChunk is the number of events in each chunk of an eventLog.
+const eventChunk = 256
+
+// An eventLog is an execution's history in order. Its events are kept in
+// chunks of eventChunk (all full but the last), so that recording an
+// event never copies the history before it: a history of thousands of
+// events in one slice was copied several times over as it grew.
+type eventLog struct {
+	chunks [][]wire.Event
+	n      int
+}
+
+// newEventLog returns a log of events, which it keeps.
+func newEventLog(events []wire.Event) eventLog {
+	l := eventLog{n: len(events)}
+	for i := 0; i < len(events); i += eventChunk {
+		end := min(i+eventChunk, len(events))
+		l.chunks = append(l.chunks, events[i:end:end])
+	}
+	return l
+}
+
+func (l *eventLog) len() int { return l.n }
+
+// at returns the event at index i (EventId i+1).
+func (l *eventLog) at(i int) *wire.Event { return &l.chunks[i/eventChunk][i%eventChunk] }
+
+func (l *eventLog) add(ev wire.Event) {
+	switch {
+	case len(l.chunks) == 0:
+		l.chunks = [][]wire.Event{nil} // the first chunk grows as needed
+	case l.n%eventChunk == 0:
+		l.chunks = append(l.chunks, make([]wire.Event, 0, eventChunk))
+	}
+	last := &l.chunks[len(l.chunks)-1]
+	*last = append(*last, ev)
+	l.n++
+}
+
+// clone returns the events in one new slice.
+func (l *eventLog) clone() []wire.Event {
+	out := make([]wire.Event, 0, l.n)
+	for _, c := range l.chunks {
+		out = append(out, c...)
+	}
+	return out
 }

@@ -140,7 +140,7 @@ func (s *Service) queueDirty() *commitGroup {
 		g.changes = append(g.changes, c)
 	}
 	for _, e := range dirty {
-		e.st.events, e.st.statusChanges, e.st.invocations = len(e.events), len(e.statusChanges), len(e.invocations)
+		e.st.events, e.st.statusChanges, e.st.invocations = e.events.len(), len(e.statusChanges), len(e.invocations)
 		clear(e.st.ops)
 	}
 	return g
@@ -262,8 +262,8 @@ func (e *execution) change() (Change, error) {
 			add(ListOperations, pos, e.ops[pos])
 		}
 	}
-	for i := e.st.events; i < len(e.events); i++ {
-		add(ListEvents, i, e.events[i])
+	for i := e.st.events; i < e.events.len(); i++ {
+		add(ListEvents, i, e.events.at(i))
 	}
 	for i := e.st.statusChanges; i < len(e.statusChanges); i++ {
 		add(ListStatusChanges, i, e.statusChanges[i])
@@ -445,7 +445,7 @@ func (s *Service) restore(r *record) *execution {
 		e.parent = &opRef{arn: sn.ParentARN, opID: sn.ParentOp}
 	}
 	e.status, e.end, e.result, e.err = sn.Status, sn.End, sn.Result, sn.Error
-	e.events, e.statusChanges, e.invocations = r.events, r.statusChanges, r.invocations
+	e.events, e.statusChanges, e.invocations = newEventLog(r.events), r.statusChanges, r.invocations
 	e.st.key, e.st.events, e.st.statusChanges, e.st.invocations = r.key, len(r.events), len(r.statusChanges), len(r.invocations)
 	for _, t := range sn.Timers {
 		e.timers = append(e.timers, &timer{kind: t.Kind, at: t.At, opID: t.OpID, seq: t.Seq})

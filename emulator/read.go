@@ -67,7 +67,7 @@ func (s *Service) GetExecutionHistory(ctx context.Context, in HistoryInput) (wir
 	if err != nil {
 		return wire.HistoryOutput{}, err
 	}
-	n := len(e.events)
+	n := e.events.len()
 	from, err := parseMarker(in.Marker, n)
 	if err != nil {
 		return wire.HistoryOutput{}, err
@@ -75,9 +75,9 @@ func (s *Service) GetExecutionHistory(ctx context.Context, in HistoryInput) (wir
 	to := min(from+maxItems, n)
 	out := wire.HistoryOutput{Events: make([]wire.Event, 0, to-from)}
 	for i := from; i < to; i++ {
-		ev := e.events[i]
+		ev := *e.events.at(i)
 		if in.ReverseOrder {
-			ev = e.events[n-1-i]
+			ev = *e.events.at(n - 1 - i)
 		}
 		if !in.IncludeExecutionData {
 			ev = withoutData(ev)
@@ -307,7 +307,7 @@ func (s *Service) History(arn string) ([]wire.Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	return slices.Clone(e.events), nil
+	return e.events.clone(), nil
 }
 
 // StatusChanges returns the EventBridge status-change events recorded for
