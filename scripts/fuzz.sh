@@ -30,6 +30,8 @@ targets=(
   "./wire FuzzEpochMillis 50000"
   "./wire FuzzDecodeInvocationInput 400000"
   "./wire FuzzDecodeCheckpointOutput 200000"
+  "./wire FuzzDecodeCheckpointInput 100000"
+  "./wire FuzzMarshalCheckpointOutput 100000"
   "./wire FuzzAppendCheckpointInput 100000"
   "./durable FuzzEnvelope 60000"
   "./durable FuzzOperationState 1500"

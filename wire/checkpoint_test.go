@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The checkpoint call's encoder and decoder, and the response envelope's
@@ -15,6 +16,8 @@ import (
 //
 //	go test -run '^$' -fuzz '^FuzzAppendCheckpointInput$' -fuzztime 20s ./wire
 //	go test -run '^$' -fuzz '^FuzzDecodeCheckpointOutput$' -fuzztime 20s ./wire
+//	go test -run '^$' -fuzz '^FuzzDecodeCheckpointInput$' -fuzztime 20s ./wire
+//	go test -run '^$' -fuzz '^FuzzMarshalCheckpointOutput$' -fuzztime 20s ./wire
 
 // awkwardStrings need escapes or are not valid UTF-8.
 var awkwardStrings = []string{
@@ -158,27 +161,35 @@ var checkpointOutputCases = []struct {
 	{"empty", ``, false},
 }
 
+// checkDecodeAgrees checks decode, and the fast path with fields,
+// against json.Unmarshal into a zero T on payload, and returns whether the
+// fast path took it. decode must start from zero: it is given stale.
+func checkDecodeAgrees[T any](t *testing.T, payload []byte, fields []field[T], decode func([]byte, *T) error, stale T) bool {
+	t.Helper()
+	var want T
+	wantErr := json.Unmarshal(payload, &want)
+
+	var fast T
+	tookFast := decodeTop(payload, &fast, fields)
+	if tookFast && (wantErr != nil || !reflect.DeepEqual(fast, want)) {
+		t.Fatalf("fast path on %q: %+v, encoding/json %+v (%v)", payload, fast, want, wantErr)
+	}
+	got := stale
+	err := decode(payload, &got)
+	if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
+		t.Fatalf("decoding %q: error %v, encoding/json %v", payload, err, wantErr)
+	}
+	if err == nil && !reflect.DeepEqual(got, want) {
+		t.Fatalf("decoding %q:\n got %+v\nwant %+v", payload, got, want)
+	}
+	return tookFast
+}
+
 // checkOutputAgrees checks DecodeCheckpointOutput against json.Unmarshal
 // on payload and returns whether the fast path took it.
 func checkOutputAgrees(t *testing.T, payload []byte) bool {
 	t.Helper()
-	var want CheckpointOutput
-	wantErr := json.Unmarshal(payload, &want)
-
-	var fast CheckpointOutput
-	tookFast := decodeTop(payload, &fast, checkpointOutputFields)
-	if tookFast && (wantErr != nil || !reflect.DeepEqual(fast, want)) {
-		t.Fatalf("fast path on %q: %+v, encoding/json %+v (%v)", payload, fast, want, wantErr)
-	}
-	got := CheckpointOutput{CheckpointToken: "stale"} // DecodeCheckpointOutput starts from zero
-	err := DecodeCheckpointOutput(payload, &got)
-	if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
-		t.Fatalf("DecodeCheckpointOutput(%q) error %v, encoding/json %v", payload, err, wantErr)
-	}
-	if err == nil && !reflect.DeepEqual(got, want) {
-		t.Fatalf("DecodeCheckpointOutput(%q):\n got %+v\nwant %+v", payload, got, want)
-	}
-	return tookFast
+	return checkDecodeAgrees(t, payload, checkpointOutputFields, DecodeCheckpointOutput, CheckpointOutput{CheckpointToken: "stale"})
 }
 
 func TestDecodeCheckpointOutputAgrees(t *testing.T) {
@@ -198,4 +209,193 @@ func FuzzDecodeCheckpointOutput(f *testing.F) {
 	f.Fuzz(func(t *testing.T, payload []byte) {
 		checkOutputAgrees(t, payload)
 	})
+}
+
+// checkpointInputCases are checkpoint request bodies; fast says whether
+// the fast path must take them.
+var checkpointInputCases = []struct {
+	name    string
+	payload string
+	fast    bool
+}{
+	{"step", `{"CheckpointToken":"t","Updates":[{"Id":"c4ca4238a0b92382","Name":"step-1","Type":"STEP","SubType":"Step","Action":"SUCCEED","Payload":"{\"i\":1,\"ok\":true}"}]}`, true},
+	{"whitespace", " {\n \"CheckpointToken\" : \"t\" , \"Updates\" : [ { \"Id\" : \"a\" } ] } ", true},
+	{"nulls", `{"CheckpointToken":null,"ClientToken":null,"Updates":[null,{"Id":null,"Payload":null,"Error":null,"StepOptions":{"NextAttemptDelaySeconds":null},"ContextOptions":{"ReplayChildren":null}}]}`, true},
+	{"null updates", `{"CheckpointToken":"t","Updates":null}`, true},
+	{"empty updates", `{"Updates":[]}`, true},
+	{"empty", `{}`, true},
+	{"unknown fields", `{"DurableExecutionArn":"not a field","X":[1,{"y":null}],"Updates":[{"Id":"a","Z":true}]}`, true},
+	{"arn in another case", `{"durableexecutionarn":"x"}`, true},
+	{"negative seconds", `{"Updates":[{"Id":"w","WaitOptions":{"WaitSeconds":-3}}]}`, true},
+	// Left to encoding/json: the result must still agree.
+	{"field in another case", `{"checkpointToken":"t"}`, false},
+	{"repeated field", `{"Updates":[{"Id":"a","Id":"b"}]}`, false},
+	{"fractional seconds", `{"Updates":[{"Id":"w","WaitOptions":{"WaitSeconds":1.5}}]}`, false},
+	{"seconds overflow", `{"Updates":[{"Id":"w","WaitOptions":{"WaitSeconds":99999999999999999999}}]}`, false},
+	{"updates not an array", `{"Updates":{}}`, false},
+	{"options not an object", `{"Updates":[{"Id":"a","StepOptions":"x"}]}`, false},
+	{"bool as string", `{"Updates":[{"Id":"a","ContextOptions":{"ReplayChildren":"true"}}]}`, false},
+	{"truncated", `{"Updates":[{"Id":"a"}`, false},
+	{"not an object", `[]`, false},
+	{"null", `null`, false},
+}
+
+// checkInputDecodeAgrees checks DecodeCheckpointInput against
+// json.Unmarshal on payload and returns whether the fast path took it.
+func checkInputDecodeAgrees(t *testing.T, payload []byte) bool {
+	t.Helper()
+	return checkDecodeAgrees(t, payload, checkpointInputFields, DecodeCheckpointInput, CheckpointInput{ClientToken: "stale"})
+}
+
+// TestDecodeCheckpointInputAgrees checks DecodeCheckpointInput on the
+// table and on what AppendCheckpointInput writes, which the fast path
+// must take but for the awkward strings.
+func TestDecodeCheckpointInputAgrees(t *testing.T) {
+	for _, tc := range checkpointInputCases {
+		t.Run(tc.name, func(t *testing.T) {
+			if fast := checkInputDecodeAgrees(t, []byte(tc.payload)); tc.fast && !fast {
+				t.Fatalf("the fast path fell back on %q", tc.payload)
+			}
+		})
+	}
+	for i, in := range checkpointInputs() {
+		payload := AppendCheckpointInput(nil, &in)
+		if fast := checkInputDecodeAgrees(t, payload); i < 4 && !fast {
+			t.Fatalf("the fast path fell back on %s", payload)
+		}
+	}
+}
+
+func FuzzDecodeCheckpointInput(f *testing.F) {
+	for _, tc := range checkpointInputCases {
+		f.Add([]byte(tc.payload))
+	}
+	for _, in := range checkpointInputs() {
+		f.Add(AppendCheckpointInput(nil, &in))
+	}
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		checkInputDecodeAgrees(t, payload)
+	})
+}
+
+// checkpointOutputs set every field of a checkpoint answer's records, and
+// leave each out.
+func checkpointOutputs() []CheckpointOutput {
+	at := At(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	atMillis := At(time.Date(2026, 1, 1, 0, 0, 0, 123e6, time.UTC))
+	errObj := &ErrorObject{ErrorType: "T", ErrorMessage: "<m>", ErrorData: "d", StackTrace: StackTrace{"a", "b"}}
+	all := []Operation{
+		{Id: "e", Type: OperationTypeExecution, Status: OperationStatusStarted, StartTimestamp: at,
+			ExecutionDetails: &ExecutionDetails{InputPayload: String(`{"n":1}`)}},
+		{Id: "s", ParentId: "p", Name: "step", Type: OperationTypeStep, SubType: SubTypeStep, Status: OperationStatusPending,
+			StartTimestamp: atMillis, EndTimestamp: at,
+			StepDetails: &StepDetails{Attempt: 2, NextAttemptTimestamp: atMillis, Result: String(`"r"`), Error: errObj}},
+		{Id: "w", Type: OperationTypeWait, Status: OperationStatusStarted, WaitDetails: &WaitDetails{ScheduledEndTimestamp: at}},
+		{Id: "c", Type: OperationTypeCallback, Status: OperationStatusFailed,
+			CallbackDetails: &CallbackDetails{CallbackId: "cb", Result: String("1"), Error: errObj}},
+		{Id: "i", Type: OperationTypeChainedInvoke, ChainedInvokeDetails: &ChainedInvokeDetails{Result: String(""), Error: &ErrorObject{}}},
+		{Id: "x", Type: OperationTypeContext, ContextDetails: &ContextDetails{Result: String("3"), Error: errObj, ReplayChildren: true}},
+		{Id: "empty details", ExecutionDetails: &ExecutionDetails{}, StepDetails: &StepDetails{}, WaitDetails: &WaitDetails{},
+			CallbackDetails: &CallbackDetails{}, ChainedInvokeDetails: &ChainedInvokeDetails{}, ContextDetails: &ContextDetails{}},
+		{Id: "only later members", StepDetails: &StepDetails{Error: &ErrorObject{}}, CallbackDetails: &CallbackDetails{Error: errObj},
+			ContextDetails: &ContextDetails{ReplayChildren: true}},
+		{},
+	}
+	outs := []CheckpointOutput{
+		{},
+		{CheckpointToken: "t", NewExecutionState: ExecutionState{Operations: []Operation{}}},
+		{CheckpointToken: "t", NewExecutionState: ExecutionState{Operations: all, NextMarker: "m"}},
+	}
+	for _, s := range awkwardStrings {
+		outs = append(outs, CheckpointOutput{CheckpointToken: s, NewExecutionState: ExecutionState{NextMarker: s, Operations: []Operation{
+			{Id: s, ParentId: s, Name: s, Type: OperationType(s), SubType: s, Status: OperationStatus(s),
+				StepDetails:     &StepDetails{Result: &s, Error: &ErrorObject{ErrorType: s, StackTrace: StackTrace{s}}},
+				CallbackDetails: &CallbackDetails{CallbackId: s}}}}})
+	}
+	return outs
+}
+
+func checkMarshalOutputAgrees(t *testing.T, o CheckpointOutput) {
+	t.Helper()
+	want, wantErr := json.Marshal(o)
+	got, err := MarshalCheckpointOutput(&o)
+	if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
+		t.Fatalf("MarshalCheckpointOutput(%+v) error %v, json.Marshal %v", o, err, wantErr)
+	}
+	if string(got) != string(want) {
+		t.Fatalf("MarshalCheckpointOutput(%+v):\n got %s\nwant %s", o, got, want)
+	}
+}
+
+// TestMarshalCheckpointOutputAgrees checks MarshalCheckpointOutput
+// against json.Marshal, and that in-range records take the appender.
+func TestMarshalCheckpointOutputAgrees(t *testing.T) {
+	for _, o := range checkpointOutputs() {
+		checkMarshalOutputAgrees(t, o)
+		if _, ok := appendCheckpointOutput(nil, &o); !ok {
+			t.Fatalf("appendCheckpointOutput fell back on %+v", o)
+		}
+	}
+	tooLate := At(time.Unix(millisThreshold, 0))
+	for _, op := range []Operation{
+		{Id: "a", StartTimestamp: tooLate},
+		{Id: "a", EndTimestamp: &Timestamp{time.Unix(-1, 0)}},
+		{Id: "a", StepDetails: &StepDetails{NextAttemptTimestamp: tooLate}},
+		{Id: "a", WaitDetails: &WaitDetails{ScheduledEndTimestamp: tooLate}},
+	} {
+		o := CheckpointOutput{NewExecutionState: ExecutionState{Operations: []Operation{op}}}
+		checkMarshalOutputAgrees(t, o)
+	}
+}
+
+func FuzzMarshalCheckpointOutput(f *testing.F) {
+	for _, s := range awkwardStrings {
+		f.Add(s, s, int64(1767225600123), 2, true)
+	}
+	f.Fuzz(func(t *testing.T, s1, s2 string, ms int64, n int, b bool) {
+		at := &Timestamp{time.UnixMilli(ms)}
+		checkMarshalOutputAgrees(t, CheckpointOutput{CheckpointToken: s1, NewExecutionState: ExecutionState{NextMarker: s2, Operations: []Operation{
+			{Id: s1, Name: s2, Type: OperationType(s2), Status: OperationStatus(s1), StartTimestamp: at,
+				StepDetails:    &StepDetails{Attempt: n, NextAttemptTimestamp: at, Result: &s2, Error: &ErrorObject{ErrorMessage: s1}},
+				ContextDetails: &ContextDetails{ReplayChildren: b}},
+			{Id: s2, ParentId: s1, SubType: s1, WaitDetails: &WaitDetails{ScheduledEndTimestamp: at},
+				CallbackDetails: &CallbackDetails{CallbackId: s1, Result: &s1}},
+		}}})
+	})
+}
+
+// BenchmarkEndpointCheckpointJSON is the local endpoint's JSON work per
+// step of a sequential workflow: decode the step's checkpoint request and
+// encode the answer (a new token and the step's record), by the hand
+// decoder and encoder and by encoding/json.
+func BenchmarkEndpointCheckpointJSON(b *testing.B) {
+	at := At(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	req := AppendCheckpointInput(nil, &CheckpointInput{CheckpointToken: "4c7ef9e8-8bb4-425f-a494-c5d045d62ebd", Updates: []OperationUpdate{
+		{Id: "c4ca4238a0b92382", Name: "step-1", Type: OperationTypeStep, SubType: SubTypeStep, Action: OperationActionSucceed,
+			Payload: String(`{"i":1,"ok":true}`)}}})
+	out := CheckpointOutput{CheckpointToken: "c81e728d-9d4c-4f63-a8b5-6f1e2d3c4b5a", NewExecutionState: ExecutionState{Operations: []Operation{
+		{Id: "c4ca4238a0b92382", Name: "step-1", Type: OperationTypeStep, SubType: SubTypeStep, Status: OperationStatusSucceeded,
+			StartTimestamp: at, EndTimestamp: at, StepDetails: &StepDetails{Attempt: 1, Result: String(`{"i":1,"ok":true}`)}}}}}
+	for _, bc := range []struct {
+		name   string
+		decode func([]byte, *CheckpointInput) error
+		encode func(*CheckpointOutput) ([]byte, error)
+	}{
+		{"wire", DecodeCheckpointInput, MarshalCheckpointOutput},
+		{"encoding-json", func(data []byte, in *CheckpointInput) error { return json.Unmarshal(data, in) },
+			func(o *CheckpointOutput) ([]byte, error) { return json.Marshal(o) }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				var in CheckpointInput
+				if err := bc.decode(req, &in); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := bc.encode(&out); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

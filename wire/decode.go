@@ -48,6 +48,21 @@ func DecodeCheckpointOutput(data []byte, out *CheckpointOutput) error {
 	return json.Unmarshal(data, out)
 }
 
+// DecodeCheckpointInput decodes a CheckpointDurableExecution request body
+// into *in, which it first resets to the zero value. As with
+// DecodeInvocationInput, the result, and whether it is an error, are
+// exactly those of json.Unmarshal(data, in) on a zero CheckpointInput,
+// and the common form is read without reflection: it is the local
+// endpoint's work on every step of a sequential workflow.
+func DecodeCheckpointInput(data []byte, in *CheckpointInput) error {
+	*in = CheckpointInput{}
+	if decodeTop(data, in, checkpointInputFields) {
+		return nil
+	}
+	*in = CheckpointInput{}
+	return json.Unmarshal(data, in)
+}
+
 // decodeFast decodes the common form of an envelope; false means "use
 // encoding/json" and leaves *in in an unspecified state.
 func decodeFast(data []byte, in *InvocationInput) bool {
@@ -152,6 +167,11 @@ func optStrField[T any](name string, at func(*T) **string) field[T] {
 	return field[T]{name, func(d *envelopeDecoder, x *T) bool { return d.strPtr(at(x)) }}
 }
 
+// intField decodes an int field (null leaves it unchanged).
+func intField[T any](name string, at func(*T) *int) field[T] {
+	return field[T]{name, func(d *envelopeDecoder, x *T) bool { return d.int(at(x)) }}
+}
+
 // timeField decodes a *Timestamp field (null leaves it nil).
 func timeField[T any](name string, at func(*T) **Timestamp) field[T] {
 	return field[T]{name, func(d *envelopeDecoder, x *T) bool { return d.timestamp(at(x)) }}
@@ -181,6 +201,40 @@ var (
 			// Not a pointer: null leaves it unchanged.
 			return d.Null() || d.Peek() == '{' && object(d, &x.NewExecutionState, executionStateFields)
 		}},
+	}
+	checkpointInputFields = []field[CheckpointInput]{
+		strField("CheckpointToken", func(x *CheckpointInput) *string { return &x.CheckpointToken }),
+		strField("ClientToken", func(x *CheckpointInput) *string { return &x.ClientToken }),
+		{"Updates", func(d *envelopeDecoder, x *CheckpointInput) bool {
+			return objectList(d, &x.Updates, operationUpdateFields)
+		}},
+	}
+	operationUpdateFields = []field[OperationUpdate]{
+		strField("Id", func(x *OperationUpdate) *string { return &x.Id }),
+		strField("ParentId", func(x *OperationUpdate) *string { return &x.ParentId }),
+		strField("Name", func(x *OperationUpdate) *string { return &x.Name }),
+		strField("Type", func(x *OperationUpdate) *string { return (*string)(&x.Type) }),
+		strField("SubType", func(x *OperationUpdate) *string { return &x.SubType }),
+		strField("Action", func(x *OperationUpdate) *string { return (*string)(&x.Action) }),
+		optStrField("Payload", func(x *OperationUpdate) **string { return &x.Payload }),
+		objField("Error", func(x *OperationUpdate) **ErrorObject { return &x.Error }, errorObjectFields),
+		objField("StepOptions", func(x *OperationUpdate) **StepOptions { return &x.StepOptions },
+			[]field[StepOptions]{intField("NextAttemptDelaySeconds", func(x *StepOptions) *int { return &x.NextAttemptDelaySeconds })}),
+		objField("WaitOptions", func(x *OperationUpdate) **WaitOptions { return &x.WaitOptions },
+			[]field[WaitOptions]{intField("WaitSeconds", func(x *WaitOptions) *int { return &x.WaitSeconds })}),
+		objField("CallbackOptions", func(x *OperationUpdate) **CallbackOptions { return &x.CallbackOptions },
+			[]field[CallbackOptions]{
+				intField("TimeoutSeconds", func(x *CallbackOptions) *int { return &x.TimeoutSeconds }),
+				intField("HeartbeatTimeoutSeconds", func(x *CallbackOptions) *int { return &x.HeartbeatTimeoutSeconds }),
+			}),
+		objField("ChainedInvokeOptions", func(x *OperationUpdate) **ChainedInvokeOptions { return &x.ChainedInvokeOptions },
+			[]field[ChainedInvokeOptions]{
+				strField("FunctionName", func(x *ChainedInvokeOptions) *string { return &x.FunctionName }),
+				strField("TenantId", func(x *ChainedInvokeOptions) *string { return &x.TenantId }),
+				strField("XAmznTraceId", func(x *ChainedInvokeOptions) *string { return &x.XAmznTraceId }),
+			}),
+		objField("ContextOptions", func(x *OperationUpdate) **ContextOptions { return &x.ContextOptions },
+			[]field[ContextOptions]{{"ReplayChildren", func(d *envelopeDecoder, x *ContextOptions) bool { return d.bool(&x.ReplayChildren) }}}),
 	}
 	executionStateFields = []field[ExecutionState]{
 		{"Operations", func(d *envelopeDecoder, x *ExecutionState) bool { return d.operations(&x.Operations) }},
@@ -241,18 +295,26 @@ var (
 )
 
 func (d *envelopeDecoder) operations(ops *[]Operation) bool {
+	return objectList(d, ops, operationFields)
+}
+
+// objectList decodes null (leaving *p nil) or an array of objects (or
+// nulls, left zero) that each carry an "Id" key, so that the slice is
+// sized once.
+func objectList[T any](d *envelopeDecoder, p *[]T, fields []field[T]) bool {
 	if d.Null() {
 		return true
 	}
-	list := make([]Operation, 0, d.records)
+	var zero T
+	list := make([]T, 0, d.records)
 	ok := d.Array(func() bool {
-		list = append(list, Operation{})
+		list = append(list, zero)
 		if d.Null() {
 			return true
 		}
-		return object(d, &list[len(list)-1], operationFields)
+		return object(d, &list[len(list)-1], fields)
 	})
-	*ops = list
+	*p = list
 	return ok
 }
 

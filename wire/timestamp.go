@@ -36,11 +36,17 @@ func (t Timestamp) MarshalJSON() ([]byte, error) {
 	if err := checkRange(t.Time); err != nil {
 		return nil, err
 	}
+	return t.appendJSON(nil), nil
+}
+
+// appendJSON appends t in epoch seconds, with milliseconds when there are
+// any; t must be in range.
+func (t Timestamp) appendJSON(dst []byte) []byte {
 	ms := t.UnixMilli()
 	if ms%1000 == 0 {
-		return strconv.AppendInt(nil, ms/1000, 10), nil
+		return strconv.AppendInt(dst, ms/1000, 10)
 	}
-	return strconv.AppendFloat(nil, float64(ms)/1000, 'f', -1, 64), nil
+	return strconv.AppendFloat(dst, float64(ms)/1000, 'f', -1, 64)
 }
 
 // UnmarshalJSON accepts epoch seconds, epoch milliseconds and RFC 3339.

@@ -354,16 +354,19 @@ func (h *Handler) checkpoint(w http.ResponseWriter, r *http.Request, arn string)
 	if err != nil {
 		return err
 	}
+	// Every step's request: decoded without reflection, with
+	// json.Unmarshal's result and errors.
 	var in wire.CheckpointInput
-	if err := decodeJSON(body, &in); err != nil {
-		return err
+	if err := wire.DecodeCheckpointInput(body, &in); err != nil {
+		return badJSON(err)
 	}
 	in.DurableExecutionArn = arn
 	out, err := h.svc.Checkpoint(r.Context(), in)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, out)
+	body, err = wire.MarshalCheckpointOutput(&out)
+	return writeEncoded(w, body, err)
 }
 
 // stop serves StopDurableExecution; the body, if any, is the cause.
@@ -525,9 +528,14 @@ func (h *Handler) readErrorObject(w http.ResponseWriter, r *http.Request) (*wire
 // decodeJSON decodes a request body into v.
 func decodeJSON(body []byte, v any) error {
 	if err := json.Unmarshal(body, v); err != nil {
-		return wire.NewAPIError(wire.ErrCodeInvalidParameterValue, "could not parse the request body as JSON: %v", err)
+		return badJSON(err)
 	}
 	return nil
+}
+
+// badJSON is the service's answer to a body that does not decode.
+func badJSON(err error) error {
+	return wire.NewAPIError(wire.ErrCodeInvalidParameterValue, "could not parse the request body as JSON: %v", err)
 }
 
 // boolParam parses an optional boolean query parameter.
@@ -572,6 +580,12 @@ func timeParam(q url.Values, name string) (time.Time, error) {
 // writeJSON answers 200 with v as JSON.
 func writeJSON(w http.ResponseWriter, v any) error {
 	body, err := json.Marshal(v)
+	return writeEncoded(w, body, err)
+}
+
+// writeEncoded answers 200 with body, the JSON encoding of a response,
+// or fails with err, the encoding's error.
+func writeEncoded(w http.ResponseWriter, body []byte, err error) error {
 	if err != nil {
 		return fmt.Errorf("httpapi: encoding the response: %w", err)
 	}
