@@ -30,7 +30,10 @@
 //
 // Build the binaries as the CDK app does (see stacks/build.go), for this
 // machine's architecture so that they can run here; bench/coldstart/bare
-// is the baseline, an aws-lambda-go function that does nothing.
+// is the baseline, an aws-lambda-go function that does nothing, and
+// bench/coldstart/barecalls the same plus the seed's three round trips to
+// the checkpoint endpoint (what a first invocation's first connection
+// costs any function).
 package main
 
 import (
