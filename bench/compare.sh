@@ -129,8 +129,9 @@ GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build "${build_flags[@]}" -o "$out/boot
 host_arch="$(go env GOARCH)"
 GOOS=linux GOARCH="$host_arch" CGO_ENABLED=0 go build "${build_flags[@]}" -o "$out/bootstrap-$host_arch" ./lambda
 GOOS=linux GOARCH="$host_arch" CGO_ENABLED=0 go build "${build_flags[@]}" -o "$out/bare-$host_arch" ./bench/coldstart/bare
-log "cold start: go run ./bench/coldstart -n 20 -event seed-event.json bare-$host_arch bootstrap-$host_arch (interleaved)"
-go run ./bench/coldstart -n 20 -event bench/coldstart/testdata/seed-event.json "$out/bare-$host_arch" "$out/bootstrap-$host_arch" >"$out/go-coldstart.jsonl"
+log "cold start: go run ./bench/coldstart -n 20 -event seed-event.json -warm-event seed-event-2.json bare-$host_arch bootstrap-$host_arch (interleaved)"
+go run ./bench/coldstart -n 20 -event bench/coldstart/testdata/seed-event.json -warm-event bench/coldstart/testdata/seed-event-2.json \
+  "$out/bare-$host_arch" "$out/bootstrap-$host_arch" >"$out/go-coldstart.jsonl"
 stat -c '{"bootstrap_arm64_bytes":%s}' "$out/bootstrap-arm64" >"$out/go-size.json"
 load_end="$(cut -d' ' -f1-3 /proc/loadavg)"
 log "load average at end: $load_end"
