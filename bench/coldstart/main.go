@@ -3,9 +3,10 @@
 // /2018-06-01/runtime/invocation/next, when the function is ready for its
 // first event) and, with -event, to its first response (the POST of the
 // answer to that event, so that work deferred to the first invocation is
-// counted too). It serves the Runtime API on a loopback port, starts the
-// binary with AWS_LAMBDA_RUNTIME_API pointing there and kills the process
-// after each start. The same server plays the durable-execution API
+// counted too). For each start it serves the Runtime API on a new
+// loopback port, starts the binary with AWS_LAMBDA_RUNTIME_API pointing
+// there and kills the process at the end. The same server plays the
+// durable-execution API
 // (AWS_ENDPOINT_URL_LAMBDA): every checkpoint is acknowledged with a new
 // token, so a durable function runs its invocations for real, through its
 // checkpoint client.
