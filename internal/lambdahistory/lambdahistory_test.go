@@ -1,6 +1,8 @@
 package lambdahistory
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"testing"
 	"time"
@@ -86,7 +88,7 @@ func TestExecutionsToWireKeepEveryMember(t *testing.T) {
 	var exec wire.Execution
 	fill(reflect.ValueOf(&exec).Elem(), &n)
 	var out lambda.GetDurableExecutionOutput
-	convert(&out, exec)
+	copyValue(reflect.ValueOf(&out).Elem(), reflect.ValueOf(exec))
 	got, err := ExecutionToWire(&out)
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +100,7 @@ func TestExecutionsToWireKeepEveryMember(t *testing.T) {
 	var list []wire.ExecutionSummary
 	fill(reflect.ValueOf(&list).Elem(), &n)
 	var sdk []types.Execution
-	convert(&sdk, list)
+	copyValue(reflect.ValueOf(&sdk).Elem(), reflect.ValueOf(list))
 	gotList, err := SummariesToWire(sdk)
 	if err != nil {
 		t.Fatal(err)
@@ -108,29 +110,7 @@ func TestExecutionsToWireKeepEveryMember(t *testing.T) {
 	}
 }
 
-// convert stores src into *dst with the cached converter.
-func convert[D, S any](dst *D, src S) {
-	converterFor(reflect.TypeFor[D](), reflect.TypeFor[S]())(reflect.ValueOf(dst).Elem(), reflect.ValueOf(src), arena{})
-}
-
-func TestRecursiveTypes(t *testing.T) {
-	type wireNode struct {
-		Value int
-		Next  *wireNode
-	}
-	type sdkNode struct {
-		Value *int32
-		Next  *sdkNode
-	}
-	var got sdkNode
-	convert(&got, wireNode{Value: 1, Next: &wireNode{Value: 2, Next: &wireNode{}}})
-	want := sdkNode{Value: aws.Int32(1), Next: &sdkNode{Value: aws.Int32(2), Next: &sdkNode{}}}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("converted %+v, want %+v", got, want)
-	}
-}
-
-// TestFromWireAll checks that the arena's blocks give every event its own
+// TestFromWireAll checks that the blocks give every event its own
 // members: the history converts as its events do one by one, and changing
 // one event's member changes no other.
 func TestFromWireAll(t *testing.T) {
@@ -150,5 +130,104 @@ func TestFromWireAll(t *testing.T) {
 		if *ev.Id == "changed" || *ev.EventId == -1 {
 			t.Fatalf("event %d shares a member with event 0", i+1)
 		}
+	}
+}
+
+// TestFromWireMatchesReflection checks FromWire against copyValue, which
+// matches every member by name, on events with members set at random
+// (the zero ones are absent members, which must stay nil).
+func TestFromWireMatchesReflection(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	events := make([]wire.Event, 500)
+	n := 0
+	for i := range events {
+		fillSome(reflect.ValueOf(&events[i]).Elem(), &n, rng)
+	}
+	all := FromWireAll(events)
+	for i, ev := range events {
+		var want types.Event
+		copyValue(reflect.ValueOf(&want).Elem(), reflect.ValueOf(ev))
+		if got := FromWire(ev); !reflect.DeepEqual(got, want) {
+			t.Fatalf("event %d %+v:\nFromWire = %+v\n    want   %+v", i, ev, got, want)
+		}
+		if !reflect.DeepEqual(all[i], want) {
+			t.Fatalf("event %d %+v:\nFromWireAll = %+v\n    want      %+v", i, ev, all[i], want)
+		}
+	}
+}
+
+// fillSome is fill with each member, at every depth, set with
+// probability 1/2 (a set number or string may still be zero).
+func fillSome(v reflect.Value, n *int, rng *rand.Rand) {
+	if v.Kind() != reflect.Struct || v.Type() == timestampType {
+		if rng.IntN(2) == 0 {
+			fill(v, n)
+		}
+		if v.Kind() == reflect.Pointer && !v.IsNil() && v.Elem().Kind() == reflect.Struct && v.Elem().Type() != timestampType {
+			v.Elem().SetZero()
+			fillSome(v.Elem(), n, rng)
+		}
+		return
+	}
+	for i := range v.NumField() {
+		if v.Type().Field(i).IsExported() {
+			fillSome(v.Field(i), n, rng)
+		}
+	}
+}
+
+var (
+	timestampType = reflect.TypeFor[wire.Timestamp]()
+	timeType      = reflect.TypeFor[time.Time]()
+)
+
+// copyValue is the reference conversion FromWire is checked against (and
+// builds the SDK's executions in tests): it stores src into dst, which
+// have the same member names, by reflection: structs
+// member by member, pointers allocated as needed, scalars converted between
+// their named types (wire.OperationType to types.EventType, int to int32),
+// and a wire.Timestamp as its time.Time.
+func copyValue(dst, src reflect.Value) {
+	if src.Kind() == reflect.Pointer {
+		if src.IsNil() {
+			return
+		}
+		src = src.Elem()
+	}
+	if dst.Kind() == reflect.Pointer {
+		if src.Kind() != reflect.Struct && src.IsZero() {
+			return // an absent scalar member
+		}
+		if dst.IsNil() {
+			dst.Set(reflect.New(dst.Type().Elem()))
+		}
+		dst = dst.Elem()
+	}
+	switch {
+	case src.Type() == timestampType && dst.Type() == timeType:
+		dst.Set(src.FieldByName("Time"))
+	case src.Kind() == reflect.Struct && dst.Kind() == reflect.Struct:
+		for i := range dst.NumField() {
+			f := dst.Type().Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			if s := src.FieldByName(f.Name); s.IsValid() {
+				copyValue(dst.Field(i), s)
+			}
+		}
+	case src.Kind() == reflect.Slice && dst.Kind() == reflect.Slice:
+		if src.IsNil() {
+			return
+		}
+		out := reflect.MakeSlice(dst.Type(), src.Len(), src.Len())
+		for i := range src.Len() {
+			copyValue(out.Index(i), src.Index(i))
+		}
+		dst.Set(out)
+	case src.CanConvert(dst.Type()):
+		dst.Set(src.Convert(dst.Type()))
+	default:
+		panic(fmt.Sprintf("lambdahistory: no conversion from %s to %s", src.Type(), dst.Type()))
 	}
 }
