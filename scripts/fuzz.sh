@@ -33,6 +33,7 @@ targets=(
   "./wire FuzzDecodeCheckpointInput 100000"
   "./wire FuzzMarshalCheckpointOutput 100000"
   "./wire FuzzAppendCheckpointInput 100000"
+  "./internal/jsonscan FuzzSpecial 200000"
   "./durable FuzzEnvelope 60000"
   "./durable FuzzOperationState 1500"
   "./durable FuzzPlainDecode 50000"

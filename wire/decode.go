@@ -16,10 +16,12 @@ import (
 //
 // It is the SDK's hot path on every invocation: a decoder written for the
 // envelope's shape reads the common form (exact field names, each at most
-// once per object, valid UTF-8) without reflection: every decoded string
-// is a part of one copy of data (unescaped in place), the operations
-// slice is allocated once and the records' details come from shared
-// blocks.
+// once per object, valid UTF-8) without reflection: the decoded strings
+// are copied side by side into a few shared buffers (the protocol's enum
+// values are not copied at all), the operations slice is allocated once
+// and the records' details come from shared blocks. Timestamps of the
+// same text in a row share one *Timestamp, so the decoded records are
+// read-only. data itself is only read, and not retained.
 // Anything else (a syntax error, a type mismatch, a field name in another
 // case, a repeated field, a lone surrogate, deep nesting) goes to
 // encoding/json, so rare inputs keep its exact semantics and its errors.
@@ -38,7 +40,7 @@ func DecodeInvocationInput(data []byte, in *InvocationInput) error {
 // exactly those of json.Unmarshal(data, out) on a zero CheckpointOutput,
 // and the common form is read without reflection, so that a function's
 // first checkpoint does not build encoding/json's decoders of the
-// operation types.
+// operation types. Its records are read-only, as DecodeInvocationInput's.
 func DecodeCheckpointOutput(data []byte, out *CheckpointOutput) error {
 	*out = CheckpointOutput{}
 	if decodeTop(data, out, checkpointOutputFields) {
@@ -81,7 +83,7 @@ func decodeTop[T any](data []byte, x *T, fields []field[T]) bool {
 	// Every record carries an "Id" key: an upper bound of the records,
 	// so the operations slice and the detail blocks are sized once.
 	d.records = countIDKeys(data)
-	d.Data = bytes.Clone(data)
+	d.strings.chunk = min(len(data), maxChunk)
 	if !object(&d, x, fields) {
 		return false
 	}
@@ -110,39 +112,77 @@ func countIDKeys(data []byte) int {
 // envelopeDecoder reads one payload. Its methods return false on anything
 // outside the common form.
 //
-// Its Data is the decoder's own copy of the payload. The decoded strings
-// are views of it (see text): a string is unescaped in place, over its own
-// text, and nothing is written to Data before the current position.
+// It never writes to Data, the caller's payload: the decoded strings are
+// views of strings, which holds their text.
 type envelopeDecoder struct {
 	jsonscan.Scanner
 	// records is the upper bound of operation records in Data.
 	records int
+	strings textBuffer
 	steps   block[StepDetails]
 	stamps  block[Timestamp]
 	results block[string]
+	// last is the last timestamp decoded and lastText its text: the
+	// next one of the same text shares it (records written in the same
+	// millisecond, a step's start and end).
+	last     *Timestamp
+	lastText []byte
 }
 
-// text returns Data[start:end] as a string without copying it; the bytes
-// are never written again.
-func (d *envelopeDecoder) text(start, end int) string {
-	if start == end {
+// textBuffer holds the text of decoded strings side by side in chunks of
+// up to maxChunk bytes; a chunk is never written again where a string
+// refers to it.
+type textBuffer struct {
+	free  []byte // the unused end of the current chunk
+	chunk int    // the size of a new chunk
+}
+
+// maxChunk bounds a textBuffer's chunk: what the strings of a large
+// payload leave unused at the end of their last chunk.
+const maxChunk = 32 << 10
+
+// reserve returns an empty slice with room for n bytes, for an append of
+// at most n bytes that keep then makes a string of.
+func (t *textBuffer) reserve(n int) []byte {
+	if n > cap(t.free) {
+		if n > t.chunk/2 {
+			return make([]byte, 0, n) // a chunk of its own
+		}
+		t.free = make([]byte, t.chunk)
+	}
+	return t.free[:0]
+}
+
+// keep returns b, appended to a slice from reserve, as a string and takes
+// its bytes out of the free part of the chunk.
+func (t *textBuffer) keep(b []byte) string {
+	if len(b) == 0 {
 		return ""
 	}
-	return unsafe.String(&d.Data[start], end-start)
+	if cap(t.free) > 0 && unsafe.SliceData(b) == unsafe.SliceData(t.free) {
+		t.free = t.free[len(b):]
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
-// block hands out pointers into slices of values allocated together: as
-// many as the payload may need (n), at most maxBlock at a time.
+// block hands out pointers into slices of values allocated together: each
+// allocation twice the last, from minBlock up to maxBlock, and no more
+// than the payload may need (n).
 type block[T any] struct {
 	free []T
+	size int
 }
 
-// maxBlock bounds what one allocation of a block reserves.
-const maxBlock = 512
+// minBlock and maxBlock bound what one allocation of a block reserves.
+const (
+	minBlock = 16
+	maxBlock = 512
+)
 
 func (b *block[T]) new(n int) *T {
 	if len(b.free) == 0 {
-		b.free = make([]T, min(max(n, 1), maxBlock))
+		b.size = min(max(2*b.size, minBlock), maxBlock, max(n, 1))
+		b.free = make([]T, b.size)
 	}
 	p := &b.free[0]
 	b.free = b.free[1:]
@@ -160,6 +200,12 @@ type field[T any] struct {
 // strField decodes a string field (null leaves it unchanged).
 func strField[T any](name string, at func(*T) *string) field[T] {
 	return field[T]{name, func(d *envelopeDecoder, x *T) bool { return d.str(at(x)) }}
+}
+
+// enumField decodes a string field whose value is usually one of values,
+// which it then shares instead of copying (null leaves it unchanged).
+func enumField[T any](name string, at func(*T) *string, values []string) field[T] {
+	return field[T]{name, func(d *envelopeDecoder, x *T) bool { return d.enum(at(x), values) }}
 }
 
 // optStrField decodes a *string field (null leaves it nil).
@@ -185,6 +231,17 @@ func objField[T, U any](name string, at func(*T) **U, fields []field[U]) field[T
 
 // alloc returns a new T.
 func alloc[T any]() *T { return new(T) }
+
+// The values of the enum fields of an operation.
+var (
+	operationTypes = []string{string(OperationTypeStep), string(OperationTypeContext), string(OperationTypeWait),
+		string(OperationTypeCallback), string(OperationTypeChainedInvoke), string(OperationTypeExecution)}
+	operationStatuses = []string{string(OperationStatusSucceeded), string(OperationStatusStarted), string(OperationStatusFailed),
+		string(OperationStatusPending), string(OperationStatusReady), string(OperationStatusCancelled),
+		string(OperationStatusTimedOut), string(OperationStatusStopped)}
+	subTypes = []string{SubTypeStep, SubTypeRunInChildContext, SubTypeMapIteration, SubTypeWait, SubTypeWaitForCondition,
+		SubTypeCallback, SubTypeWaitForCallback, SubTypeChainedInvoke, SubTypeParallel, SubTypeParallelBranch, SubTypeMap}
+)
 
 // The fields of each decoded type; a nested type's table is inline where
 // only one type refers to it.
@@ -261,9 +318,9 @@ var (
 		strField("Id", func(x *Operation) *string { return &x.Id }),
 		strField("ParentId", func(x *Operation) *string { return &x.ParentId }),
 		strField("Name", func(x *Operation) *string { return &x.Name }),
-		strField("Type", func(x *Operation) *string { return (*string)(&x.Type) }),
-		strField("SubType", func(x *Operation) *string { return &x.SubType }),
-		strField("Status", func(x *Operation) *string { return (*string)(&x.Status) }),
+		enumField("Type", func(x *Operation) *string { return (*string)(&x.Type) }, operationTypes),
+		enumField("SubType", func(x *Operation) *string { return &x.SubType }, subTypes),
+		enumField("Status", func(x *Operation) *string { return (*string)(&x.Status) }, operationStatuses),
 		timeField("StartTimestamp", func(x *Operation) **Timestamp { return &x.StartTimestamp }),
 		timeField("EndTimestamp", func(x *Operation) **Timestamp { return &x.EndTimestamp }),
 		objField("ExecutionDetails", func(x *Operation) **ExecutionDetails { return &x.ExecutionDetails },
@@ -308,7 +365,11 @@ func objectList[T any](d *envelopeDecoder, p *[]T, fields []field[T]) bool {
 	var zero T
 	list := make([]T, 0, d.records)
 	ok := d.Array(func() bool {
-		list = append(list, zero)
+		if len(list) == cap(list) {
+			list = append(list, zero)
+		} else {
+			list = list[:len(list)+1] // already zero
+		}
 		if d.Null() {
 			return true
 		}
@@ -406,6 +467,25 @@ func (d *envelopeDecoder) str(p *string) bool {
 	return ok
 }
 
+// enum decodes a string or null as str does, sharing the string of values
+// it spells, if any.
+func (d *envelopeDecoder) enum(p *string, values []string) bool {
+	if d.Peek() == '"' {
+		start := d.Pos + 1
+		if end := jsonscan.Special(d.Data, start); end < len(d.Data) && d.Data[end] == '"' {
+			text := d.Data[start:end]
+			for _, v := range values {
+				if string(text) == v {
+					*p = v
+					d.Pos = end + 1
+					return true
+				}
+			}
+		}
+	}
+	return d.str(p)
+}
+
 // strPtr decodes a string into a new *string, or null leaving *p nil.
 func (d *envelopeDecoder) strPtr(p **string) bool {
 	if d.Null() {
@@ -435,8 +515,7 @@ func (d *envelopeDecoder) stringList(p *[]string) bool {
 	return ok
 }
 
-// stringValue decodes a JSON string: its text, unescaped in place when it
-// has escapes or non-ASCII bytes.
+// stringValue decodes a JSON string into the decoder's text buffer.
 // Invalid UTF-8 and lone surrogates (which encoding/json replaces with
 // U+FFFD) are left to encoding/json.
 func (d *envelopeDecoder) stringValue() (string, bool) {
@@ -444,94 +523,77 @@ func (d *envelopeDecoder) stringValue() (string, bool) {
 		return "", false
 	}
 	start := d.Pos + 1
-	for i := start; i < len(d.Data); i++ {
-		switch c := d.Data[i]; {
-		case c == '"':
-			d.Pos = i + 1
-			return d.text(start, i), true
-		case c < 0x20:
-			return "", false
-		case c == '\\' || c >= utf8.RuneSelf:
-			return d.unescape(start)
-		}
+	i := jsonscan.Special(d.Data, start)
+	if i < len(d.Data) && d.Data[i] == '"' {
+		d.Pos = i + 1
+		return d.strings.keep(append(d.strings.reserve(i-start), d.Data[start:i]...)), true
 	}
-	return "", false
+	// An escape or a non-ASCII byte: find the end, then decode (the
+	// decoded text is no longer than the JSON text).
+	if !d.SkipString() {
+		return "", false
+	}
+	b, ok := appendUnescaped(d.strings.reserve(d.Pos-1-start), d.Data[start:d.Pos-1])
+	if !ok {
+		return "", false
+	}
+	return d.strings.keep(b), true
 }
 
-// unescape decodes the string whose text starts at start, in place: the
-// decoded form of every part is no longer than its text, so it is written
-// over text already read (w <= i).
-func (d *envelopeDecoder) unescape(start int) (string, bool) {
-	b := d.Data
-	w, i := start, start
-	for i < len(b) {
-		c := b[i]
+// appendUnescaped appends the decoded form of text, a JSON string's text
+// whose syntax SkipString checked, to b. Invalid UTF-8 and lone surrogates
+// are not ok.
+func appendUnescaped(b, text []byte) ([]byte, bool) {
+	for i := 0; i < len(text); {
+		c := text[i]
 		switch {
-		case c == '"':
-			d.Pos = i + 1
-			return d.text(start, w), true
-		case c < 0x20:
-			return "", false
 		case c >= utf8.RuneSelf:
-			r, n := utf8.DecodeRune(b[i:])
+			r, n := utf8.DecodeRune(text[i:])
 			if r == utf8.RuneError && n == 1 {
-				return "", false
+				return nil, false
 			}
-			w += copy(b[w:], b[i:i+n])
+			b = append(b, text[i:i+n]...)
 			i += n
 		case c != '\\':
-			j := i + 1
-			for j < len(b) && b[j] >= 0x20 && b[j] < utf8.RuneSelf && b[j] != '"' && b[j] != '\\' {
-				j++
-			}
-			w += copy(b[w:], b[i:j])
+			j := jsonscan.Special(text, i+1)
+			b = append(b, text[i:j]...)
 			i = j
 		default:
-			if i+1 >= len(b) {
-				return "", false
-			}
-			e := b[i+1]
+			e := text[i+1]
 			i += 2
 			switch e {
-			case '"', '\\', '/':
-				b[w] = e
 			case 'b':
-				b[w] = '\b'
+				e = '\b'
 			case 'f':
-				b[w] = '\f'
+				e = '\f'
 			case 'n':
-				b[w] = '\n'
+				e = '\n'
 			case 'r':
-				b[w] = '\r'
+				e = '\r'
 			case 't':
-				b[w] = '\t'
+				e = '\t'
 			case 'u':
-				r, ok := jsonscan.Hex4(b[i:])
-				if !ok {
-					return "", false
-				}
+				r, _ := jsonscan.Hex4(text[i:])
 				i += 4
 				if 0xD800 <= r && r < 0xE000 {
 					// A surrogate pair, or a lone surrogate for encoding/json.
 					lo, ok := rune(0), false
-					if r < 0xDC00 && i+6 <= len(b) && b[i] == '\\' && b[i+1] == 'u' {
-						lo, ok = jsonscan.Hex4(b[i+2:])
+					if r < 0xDC00 && i+6 <= len(text) && text[i] == '\\' && text[i+1] == 'u' {
+						lo, ok = jsonscan.Hex4(text[i+2:])
 					}
 					if !ok || lo < 0xDC00 || lo >= 0xE000 {
-						return "", false
+						return nil, false
 					}
 					r = 0x10000 + (r-0xD800)<<10 + (lo - 0xDC00)
 					i += 6
 				}
-				w += utf8.EncodeRune(b[w:], r)
+				b = utf8.AppendRune(b, r)
 				continue
-			default:
-				return "", false
 			}
-			w++
+			b = append(b, e) // '"', '\\' or '/'
 		}
 	}
-	return "", false
+	return b, true
 }
 
 // int decodes an integer literal (no fraction or exponent, which
@@ -593,17 +655,23 @@ func (d *envelopeDecoder) timestamp(p **Timestamp) bool {
 	if !d.Skip() {
 		return false
 	}
+	if text := d.Data[start:d.Pos]; d.last != nil && string(text) == string(d.lastText) {
+		*p = d.last
+		return true
+	}
 	t := d.stamps.new(2 * d.records)
 	var err error
 	if d.Data[start] == '"' {
 		err = t.UnmarshalJSON(d.Data[start:d.Pos])
 	} else {
-		// What UnmarshalJSON does with a number, without copying it.
-		err = t.setEpoch(d.text(start, d.Pos))
+		// What UnmarshalJSON does with a number, without copying it
+		// (setEpoch keeps no part of its argument).
+		err = t.setEpoch(unsafe.String(&d.Data[start], d.Pos-start))
 	}
 	if err != nil {
 		return false
 	}
 	*p = t
+	d.last, d.lastText = t, d.Data[start:d.Pos]
 	return true
 }

@@ -36,6 +36,8 @@ var decodeCases = []struct {
 	{"timestamp forms", `{"InitialExecutionState":{"Operations":[{"Id":"a","StartTimestamp":1767225600,"EndTimestamp":1767225600.5},{"Id":"b","StartTimestamp":1767225600000,"EndTimestamp":"2026-01-01T00:00:00.25Z"},{"Id":"c","WaitDetails":{"ScheduledEndTimestamp":0}}]}}`, true},
 	{"unknown fields", `{"Extra":{"a":[1,2.5e-3,-0,true,false,null,"s\u0041"],"b":{}},"InitialExecutionState":{"Operations":[{"Id":"a","Unknown":[[],[{}]]}],"More":1}}`, true},
 	{"stack trace forms", `{"InitialExecutionState":{"Operations":[{"Id":"a","StepDetails":{"Error":{"ErrorType":"E","StackTrace":["f1","f2"]}}},{"Id":"b","CallbackDetails":{"Error":{"StackTrace":"l1\nl2"}}},{"Id":"c","ChainedInvokeDetails":{"Error":{"StackTrace":null}}}]}}`, true},
+	{"long strings", `{"InitialExecutionState":{"Operations":[{"Id":"a","Name":"` + strings.Repeat("n", 20000) + `","StepDetails":{"Result":"` +
+		strings.Repeat(`\"é€`, 10000) + `"}},{"Id":"b","Type":"STEP","SubType":"MyType","Status":"SUCCEEDED"}]}}`, true},
 	{"negative attempt", `{"InitialExecutionState":{"Operations":[{"Id":"a","StepDetails":{"Attempt":-0}},{"Id":"b","StepDetails":{"Attempt":-12}}]}}`, true},
 	// Left to encoding/json: the result must still agree.
 	{"null", `null`, false},
@@ -83,6 +85,12 @@ func checkAgrees(t *testing.T, payload []byte) bool {
 	var want InvocationInput
 	wantErr := json.Unmarshal(payload, &want)
 
+	orig := bytes.Clone(payload)
+	defer func() {
+		if !bytes.Equal(payload, orig) {
+			t.Fatalf("decoding changed its input %q to %q", orig, payload)
+		}
+	}()
 	var fast InvocationInput
 	tookFast := decodeFast(payload, &fast)
 	if tookFast {
@@ -197,9 +205,13 @@ func BenchmarkDecodeInvocationInput(b *testing.B) {
 	}
 }
 
+// TestDecodeFastOnReplayEnvelope decodes replay envelopes whose strings
+// fit in one chunk of text and in several.
 func TestDecodeFastOnReplayEnvelope(t *testing.T) {
-	if !checkAgrees(t, replayEnvelope(t, 50)) {
-		t.Fatal("the fast path fell back on a replay envelope")
+	for _, n := range []int{50, 500} {
+		if !checkAgrees(t, replayEnvelope(t, n)) {
+			t.Fatalf("the fast path fell back on a replay envelope of %d steps", n)
+		}
 	}
 }
 

@@ -17,6 +17,8 @@ package jsonscan
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -93,16 +95,12 @@ func (s *Scanner) Key() ([]byte, bool) {
 		return nil, false
 	}
 	start := s.Pos + 1
-	for i := start; i < len(s.Data); i++ {
-		switch c := s.Data[i]; {
-		case c == '"':
-			s.Pos = i + 1
-			return s.Data[start:i], true
-		case c == '\\' || c < 0x20 || c >= utf8.RuneSelf:
-			return nil, false
-		}
+	i := Special(s.Data, start)
+	if i == len(s.Data) || s.Data[i] != '"' {
+		return nil, false
 	}
-	return nil, false
+	s.Pos = i + 1
+	return s.Data[start:i], true
 }
 
 // Colon consumes the ':' after a key, with the whitespace around it.
@@ -204,7 +202,11 @@ func (s *Scanner) Skip() bool {
 // Other bytes, even invalid UTF-8, are valid JSON (encoding/json decodes
 // them as U+FFFD).
 func (s *Scanner) SkipString() bool {
-	for i := s.Pos + 1; i < len(s.Data); i++ {
+	for i := s.Pos + 1; ; i++ {
+		i = Special(s.Data, i)
+		if i == len(s.Data) {
+			return false
+		}
 		switch c := s.Data[i]; {
 		case c == '"':
 			s.Pos = i + 1
@@ -228,7 +230,6 @@ func (s *Scanner) SkipString() bool {
 			}
 		}
 	}
-	return false
 }
 
 // PlainString consumes a string with no escape, no control character and
@@ -241,7 +242,11 @@ func (s *Scanner) PlainString() ([]byte, bool) {
 	}
 	start := s.Pos + 1
 	ascii := true
-	for i := start; i < len(s.Data); i++ {
+	for i := start; ; i++ {
+		i = Special(s.Data, i)
+		if i == len(s.Data) {
+			return nil, false
+		}
 		switch c := s.Data[i]; {
 		case c == '"':
 			text := s.Data[start:i]
@@ -252,11 +257,39 @@ func (s *Scanner) PlainString() ([]byte, bool) {
 			return text, true
 		case c < 0x20 || c == '\\':
 			return nil, false
-		case c >= utf8.RuneSelf:
+		default:
 			ascii = false
 		}
 	}
-	return nil, false
+}
+
+// Special returns the index of the first byte of b at or after i that a
+// string's text cannot hold as it is: a quote, a backslash, a control
+// character or a byte of a multi-byte UTF-8 sequence; len(b) when there is
+// none. It reads eight bytes at a time.
+func Special(b []byte, i int) int {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		// A byte's high bit in m is set when the byte is special: a zero
+		// byte of w^quotes or w^backslashes, a byte below 0x20, or one
+		// with its high bit set. Borrows only carry upwards, so the
+		// lowest byte flagged is special.
+		q, bs := w^(ones*'"'), w^(ones*'\\')
+		m := ((q - ones) &^ q) | ((bs - ones) &^ bs) | (w - ones*0x20) | w
+		if m &= highs; m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			return i
+		}
+	}
+	return i
 }
 
 // Number consumes a number, -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?,
