@@ -63,7 +63,7 @@ func (s *Service) Checkpoint(ctx context.Context, in wire.CheckpointInput) (_ wi
 		s.apply(e, &in.Updates[i], now)
 	}
 	inv := e.inv
-	out := wire.CheckpointOutput{NewExecutionState: wire.ExecutionState{Operations: []wire.Operation{}}}
+	out := wire.CheckpointOutput{}
 	// The changed operations in first-recorded order, found through their
 	// positions: a scan of the whole log per checkpoint would make a run
 	// of N steps cost O(N²).
@@ -74,6 +74,7 @@ func (s *Service) Checkpoint(ctx context.Context, in wire.CheckpointInput) (_ wi
 		}
 	}
 	slices.Sort(positions)
+	out.NewExecutionState.Operations = make([]wire.Operation, 0, len(positions))
 	for _, p := range positions {
 		out.NewExecutionState.Operations = append(out.NewExecutionState.Operations, cloneOp(e.ops[p]))
 	}
@@ -169,14 +170,20 @@ func validID(id string) bool {
 		return false
 	}
 	for i := range len(id) {
-		switch c := id[i]; {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '_', c == '-':
-		default:
+		if !idChars[id[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// idChars marks the bytes validID accepts.
+var idChars = func() (t [256]bool) {
+	for c := range t {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-'
+	}
+	return t
+}()
 
 // validName reports whether name is 1-256 printable ASCII characters
 // (0x20-0x7E), the form of operation names.
@@ -255,27 +262,24 @@ func (s *Service) validateUpdates(e *execution, ups []wire.OperationUpdate) erro
 	if len(ups) > MaxUpdatesPerCheckpoint {
 		return invalidParam("A checkpoint may contain at most %d updates, got %d", MaxUpdatesPerCheckpoint, len(ups))
 	}
-	type simOp struct {
+	// batch holds what the batch did so far to each operation it updates:
+	// the status it leads to, its first action and its count of updates.
+	type batchOp struct {
 		typ    wire.OperationType
 		status wire.OperationStatus
+		first  wire.OperationAction
+		n      int
 	}
-	sim := make(map[string]simOp, len(ups))
-	state := func(id string) (simOp, bool) {
-		if o, ok := sim[id]; ok {
-			return o, true
+	batch := make(map[string]batchOp, len(ups))
+	state := func(id string) (wire.OperationType, wire.OperationStatus, bool) {
+		if o, ok := batch[id]; ok {
+			return o.typ, o.status, true
 		}
 		if op, ok := e.opIndex[id]; ok {
-			return simOp{op.Type, op.Status}, true
+			return op.Type, op.Status, true
 		}
-		return simOp{}, false
+		return "", "", false
 	}
-	// seen counts each operation's updates in the batch and keeps the
-	// first one's action.
-	type seenOp struct {
-		first wire.OperationAction
-		n     int
-	}
-	seen := make(map[string]seenOp, len(ups))
 	newOps := 0
 	for i := range ups {
 		u := &ups[i]
@@ -312,31 +316,26 @@ func (s *Service) validateUpdates(e *execution, ups []wire.OperationUpdate) erro
 			}
 			continue
 		}
-		prev := seen[u.Id]
-		if prev.n > 0 {
-			ok := prev.n == 1 && prev.first == wire.OperationActionStart && u.Action != wire.OperationActionStart &&
+		b := batch[u.Id]
+		if b.n > 0 {
+			ok := b.n == 1 && b.first == wire.OperationActionStart && u.Action != wire.OperationActionStart &&
 				(u.Type == wire.OperationTypeStep || u.Type == wire.OperationTypeContext)
 			if !ok {
 				return invalidParam("Operation %s appears more than once in the checkpoint", u.Id)
 			}
-		} else {
-			prev.first = u.Action
 		}
-		prev.n++
-		seen[u.Id] = prev
 		if u.ParentId != "" {
-			p, ok := state(u.ParentId)
-			if !ok || p.typ != wire.OperationTypeContext {
+			if typ, _, ok := state(u.ParentId); !ok || typ != wire.OperationTypeContext {
 				return invalidParam("Parent operation %s of %s is not a CONTEXT operation of this execution", u.ParentId, u.Id)
 			}
 		}
-		cur, exists := state(u.Id)
-		if exists && cur.typ != u.Type {
-			return invalidParam("Operation %s has type %s, not %s", u.Id, cur.typ, u.Type)
+		typ, status, exists := state(u.Id)
+		if exists && typ != u.Type {
+			return invalidParam("Operation %s has type %s, not %s", u.Id, typ, u.Type)
 		}
-		next, ok := transition(u.Type, u.Action, cur.status)
+		next, ok := transition(u.Type, u.Action, status)
 		if !ok {
-			from := string(cur.status)
+			from := string(status)
 			if !exists {
 				from = "not started"
 			}
@@ -348,7 +347,11 @@ func (s *Service) validateUpdates(e *execution, ups []wire.OperationUpdate) erro
 		if !exists {
 			newOps++
 		}
-		sim[u.Id] = simOp{u.Type, next}
+		if b.n == 0 {
+			b.first = u.Action
+		}
+		b.typ, b.status, b.n = u.Type, next, b.n+1
+		batch[u.Id] = b
 	}
 	limit := s.cfg.MaxOperations
 	if e.maxOps > 0 {

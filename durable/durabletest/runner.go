@@ -453,6 +453,9 @@ func (r *LocalRunner[I, O]) result(ctx context.Context, arn string, capReached b
 	if ex.Status == wire.ExecutionStatusRunning {
 		res.Status = StatusPending
 	}
+	if len(ops) > 1 { // all but the EXECUTION
+		res.Operations = make([]TestOperation, 0, len(ops)-1)
+	}
 	for _, op := range ops {
 		if op.Type != wire.OperationTypeExecution {
 			res.Operations = append(res.Operations, testOperation(op))
