@@ -398,6 +398,17 @@ func (l *eventLog) add(ev wire.Event) {
 	l.n++
 }
 
+// all yields the events in order.
+func (l *eventLog) all(yield func(*wire.Event) bool) {
+	for _, c := range l.chunks {
+		for i := range c {
+			if !yield(&c[i]) {
+				return
+			}
+		}
+	}
+}
+
 // clone returns the events in one new slice.
 func (l *eventLog) clone() []wire.Event {
 	out := make([]wire.Event, 0, l.n)

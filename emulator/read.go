@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"context"
+	"iter"
 	"slices"
 	"sort"
 	"strconv"
@@ -308,6 +309,22 @@ func (s *Service) History(arn string) ([]wire.Event, error) {
 		return nil, err
 	}
 	return e.events.clone(), nil
+}
+
+// ReadHistory calls read with the length of the execution's complete
+// history and its events, with data, in EventId order, without copying
+// them: read runs holding the service's lock, so it must not call the
+// service, must not change the events and must not keep them (or
+// pointers into them) once it returns.
+func (s *Service) ReadHistory(arn string, read func(n int, events iter.Seq[*wire.Event])) error {
+	s.lock()
+	defer s.mu.Unlock()
+	e, err := s.lookup(arn)
+	if err != nil {
+		return err
+	}
+	read(e.events.len(), e.events.all)
+	return nil
 }
 
 // StatusChanges returns the EventBridge status-change events recorded for

@@ -6,12 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"log/slog"
 	"maps"
 	"reflect"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/acme/durable-lambda-go/durable"
 	"github.com/acme/durable-lambda-go/emulator"
@@ -439,7 +442,8 @@ func (r *LocalRunner[I, O]) result(ctx context.Context, arn string, capReached b
 	if err != nil {
 		return nil, err
 	}
-	events, err := r.svc.History(arn)
+	var events []types.Event
+	err = r.svc.ReadHistory(arn, func(n int, all iter.Seq[*wire.Event]) { events = lambdahistory.FromWireSeq(n, all) })
 	if err != nil {
 		return nil, err
 	}
@@ -448,7 +452,7 @@ func (r *LocalRunner[I, O]) result(ctx context.Context, arn string, capReached b
 		return nil, err
 	}
 	res := &TestResult{ExecutionArn: arn, Status: ExecutionStatus(ex.Status), RawResult: wire.Deref(ex.Result),
-		Error: testError(ex.Error), Events: lambdahistory.FromWireAll(events), Invocations: testInvocations(invs), CapReached: capReached}
+		Error: testError(ex.Error), Events: events, Invocations: testInvocations(invs), CapReached: capReached}
 	r.attachPanics(res, ex.Error, invs)
 	if ex.Status == wire.ExecutionStatusRunning {
 		res.Status = StatusPending
@@ -462,8 +466,11 @@ func (r *LocalRunner[I, O]) result(ctx context.Context, arn string, capReached b
 		}
 	}
 	if res.Status == StatusPending {
-		res.Waiting, err = r.waiting(ctx, arn, ops, events)
+		history, err := r.svc.History(arn)
 		if err != nil {
+			return nil, err
+		}
+		if res.Waiting, err = r.waiting(ctx, arn, ops, history); err != nil {
 			return nil, err
 		}
 	}

@@ -1,6 +1,7 @@
 package lambdahistory
 
 import (
+	"iter"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
@@ -17,14 +18,15 @@ func FromWire(ev wire.Event) types.Event {
 	return newConverter(1).event(&ev)
 }
 
-// FromWireAll converts a history with FromWire. The strings, numbers and
-// times the events point to are allocated in blocks shared by the
-// history's events.
-func FromWireAll(events []wire.Event) []types.Event {
-	out := make([]types.Event, len(events))
-	c := newConverter(len(events))
-	for i := range events {
-		out[i] = c.event(&events[i])
+// FromWireSeq converts a history of n events with FromWire. The strings,
+// numbers and times the events point to are allocated in blocks shared by
+// the history's events; the result shares no memory with the events but
+// their strings' bytes.
+func FromWireSeq(n int, events iter.Seq[*wire.Event]) []types.Event {
+	out := make([]types.Event, 0, n)
+	c := newConverter(n)
+	for ev := range events {
+		out = append(out, c.event(ev))
 	}
 	return out
 }

@@ -110,19 +110,19 @@ func TestExecutionsToWireKeepEveryMember(t *testing.T) {
 	}
 }
 
-// TestFromWireAll checks that the blocks give every event its own
+// TestFromWireSeq checks that the blocks give every event its own
 // members: the history converts as its events do one by one, and changing
 // one event's member changes no other.
-func TestFromWireAll(t *testing.T) {
+func TestFromWireSeq(t *testing.T) {
 	events := make([]wire.Event, 40) // more than a first block of each type
 	n := 0
 	for i := range events {
 		fill(reflect.ValueOf(&events[i]).Elem(), &n)
 	}
-	got := FromWireAll(events)
+	got := fromWireAll(events)
 	for i, ev := range events {
 		if want := FromWire(ev); !reflect.DeepEqual(got[i], want) {
-			t.Fatalf("event %d: FromWireAll gave %+v, FromWire %+v", i, got[i], want)
+			t.Fatalf("event %d: FromWireSeq gave %+v, FromWire %+v", i, got[i], want)
 		}
 	}
 	*got[0].Id, *got[0].EventId = "changed", -1
@@ -143,7 +143,7 @@ func TestFromWireMatchesReflection(t *testing.T) {
 	for i := range events {
 		fillSome(reflect.ValueOf(&events[i]).Elem(), &n, rng)
 	}
-	all := FromWireAll(events)
+	all := fromWireAll(events)
 	for i, ev := range events {
 		var want types.Event
 		copyValue(reflect.ValueOf(&want).Elem(), reflect.ValueOf(ev))
@@ -151,7 +151,7 @@ func TestFromWireMatchesReflection(t *testing.T) {
 			t.Fatalf("event %d %+v:\nFromWire = %+v\n    want   %+v", i, ev, got, want)
 		}
 		if !reflect.DeepEqual(all[i], want) {
-			t.Fatalf("event %d %+v:\nFromWireAll = %+v\n    want      %+v", i, ev, all[i], want)
+			t.Fatalf("event %d %+v:\nFromWireSeq = %+v\n    want        %+v", i, ev, all[i], want)
 		}
 	}
 }
@@ -230,4 +230,15 @@ func copyValue(dst, src reflect.Value) {
 	default:
 		panic(fmt.Sprintf("lambdahistory: no conversion from %s to %s", src.Type(), dst.Type()))
 	}
+}
+
+// fromWireAll converts events with FromWireSeq.
+func fromWireAll(events []wire.Event) []types.Event {
+	return FromWireSeq(len(events), func(yield func(*wire.Event) bool) {
+		for i := range events {
+			if !yield(&events[i]) {
+				return
+			}
+		}
+	})
 }
