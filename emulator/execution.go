@@ -122,7 +122,16 @@ func (e *execution) addOp(op *wire.Operation) {
 	e.opPos[op.Id] = len(e.ops)
 	e.ops = append(e.ops, op)
 	e.opIndex[op.Id] = op
-	e.st.ops[op.Id] = struct{}{}
+	e.markStored(op.Id)
+}
+
+// markStored records that operation id changed since the Store's last
+// commit. Executions of a service without a Store track nothing: their
+// st.ops is nil.
+func (e *execution) markStored(id string) {
+	if e.st.ops != nil {
+		e.st.ops[id] = struct{}{}
+	}
 }
 
 func (e *execution) executionOp() *wire.Operation { return e.opIndex[e.id] }
@@ -135,7 +144,7 @@ func (e *execution) retentionExpired(now time.Time) bool {
 // by the service (timer, callback, chained invoke), which must be reported
 // to the function and re-invokes it when none is in flight.
 func (e *execution) touch(opID string, external bool) {
-	e.st.ops[opID] = struct{}{}
+	e.markStored(opID)
 	if e.inv != nil {
 		e.inv.unseen[opID] = struct{}{}
 		if external {
@@ -257,7 +266,7 @@ func (s *Service) emit(e *execution, ev wire.Event) {
 	ev.EventTimestamp = s.stampAt(s.now())
 	e.events.add(ev)
 	if _, ok := e.opIndex[ev.Id]; ok {
-		e.st.ops[ev.Id] = struct{}{} // the operation the event reports changed
+		e.markStored(ev.Id) // the operation the event reports changed
 	}
 	for _, sub := range e.subs {
 		sub.push(ev)

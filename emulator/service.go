@@ -556,6 +556,9 @@ func (s *Service) startLocked(fn *function, version, name string, payload []byte
 		Function: fn.Name, Qualifier: version, Name: name, ID: id}
 	e := newExecution(arn, fn.Name, fn.DurableConfig, input, now, depth)
 	e.parent = parent
+	if s.cfg.Store == nil {
+		e.st.ops = nil // nothing to commit (see markStored)
+	}
 	s.addExecution(e)
 	e.due = true
 	s.emit(e, wire.Event{EventType: wire.EventExecutionStarted, Id: e.id, Name: e.name,
