@@ -15,7 +15,9 @@ import (
 // (ErrorDetails, ...). An empty string or number becomes a nil pointer, as
 // the SDK decodes an absent member.
 func FromWire(ev wire.Event) types.Event {
-	return newConverter(1).event(&ev)
+	var out types.Event
+	newConverter(1).event(&out, &ev)
+	return out
 }
 
 // FromWireSeq converts a history of n events with FromWire. The strings,
@@ -23,12 +25,17 @@ func FromWire(ev wire.Event) types.Event {
 // the history's events; the result shares no memory with the events but
 // their strings' bytes.
 func FromWireSeq(n int, events iter.Seq[*wire.Event]) []types.Event {
-	out := make([]types.Event, 0, n)
+	out := make([]types.Event, n)
 	c := newConverter(n)
+	i := 0
 	for ev := range events {
-		out = append(out, c.event(ev))
+		if i == len(out) {
+			out = append(out, types.Event{})
+		}
+		c.event(&out[i], ev)
+		i++
 	}
-	return out
+	return out[:i]
 }
 
 // maxBlock caps the length of a converter's blocks.
@@ -107,16 +114,16 @@ func (c *converter) time(t *wire.Timestamp) *time.Time {
 	return c.times.new(t.Time)
 }
 
-func (c *converter) event(ev *wire.Event) types.Event {
-	out := types.Event{
-		EventType:      types.EventType(ev.EventType),
-		SubType:        c.str(ev.SubType),
-		EventId:        c.int32(ev.EventId),
-		Id:             c.str(ev.Id),
-		Name:           c.str(ev.Name),
-		ParentId:       c.str(ev.ParentId),
-		EventTimestamp: c.time(ev.EventTimestamp),
-	}
+// event stores ev's conversion into out, which is zero: the members of
+// the events of a long history are written in place, not copied.
+func (c *converter) event(out *types.Event, ev *wire.Event) {
+	out.EventType = types.EventType(ev.EventType)
+	out.SubType = c.str(ev.SubType)
+	out.EventId = c.int32(ev.EventId)
+	out.Id = c.str(ev.Id)
+	out.Name = c.str(ev.Name)
+	out.ParentId = c.str(ev.ParentId)
+	out.EventTimestamp = c.time(ev.EventTimestamp)
 	if d := ev.ExecutionStartedDetails; d != nil {
 		out.ExecutionStartedDetails = &types.ExecutionStartedDetails{Input: c.input(d.Input), ExecutionTimeout: c.int32(d.ExecutionTimeout)}
 	}
@@ -192,7 +199,6 @@ func (c *converter) event(ev *wire.Event) types.Event {
 		out.InvocationCompletedDetails = &types.InvocationCompletedDetails{StartTimestamp: c.time(d.StartTimestamp),
 			EndTimestamp: c.time(d.EndTimestamp), RequestId: c.str(d.RequestId), Error: c.error(d.Error)}
 	}
-	return out
 }
 
 func (c *converter) input(in *wire.EventInput) *types.EventInput {
