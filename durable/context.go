@@ -84,6 +84,10 @@ type execContext struct {
 	// children's records: it and its descendants never checkpoint.
 	replayOnly bool
 	logger     atomic.Pointer[slog.Logger]
+	// taken is the initial record of the id nextID or nextPositional
+	// returned last (nil for a new operation), so that replayRecord
+	// need not look it up again.
+	taken *Operation
 }
 
 func newRootContext(inv *invocation) *execContext {
@@ -204,7 +208,9 @@ func (c *execContext) enqueueAsync(u OperationUpdate) error {
 func (c *execContext) nextID() string {
 	c.counter++
 	var buf [64]byte
-	return c.inv.wireID(appendPositional(buf[:0], c.positional, c.counter))
+	id, rec := c.inv.wireID(appendPositional(buf[:0], c.positional, c.counter))
+	c.taken = rec
+	return id
 }
 
 // nextPositional is nextID for an operation that opens a child context: it
@@ -212,14 +218,18 @@ func (c *execContext) nextID() string {
 func (c *execContext) nextPositional() (positional, id string) {
 	c.counter++
 	p := appendPositional(nil, c.positional, c.counter)
-	return string(p), c.inv.wireID(p)
+	id, c.taken = c.inv.wireID(p)
+	return string(p), id
 }
 
 // replayRecord returns the recorded operation for id, or nil for a new one.
 // A record of another type, subtype or name is non-determinism: the
 // execution fails and the error is returned.
 func (c *execContext) replayRecord(id string, typ OperationType, subType, name string) (*Operation, error) {
-	rec := c.inv.initial[id]
+	rec := c.taken
+	if rec == nil || rec.Id != id {
+		rec = c.inv.initial[id]
+	}
 	if rec == nil {
 		c.markLive()
 		if c.inv.hooks != nil {

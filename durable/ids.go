@@ -26,16 +26,17 @@ func wireIDOf(out *[wireIDLen]byte, positional []byte) {
 	hex.Encode(out[:], sum[:wireIDLen/2])
 }
 
-// wireID returns the wire id of a positional id: the Id string of the
-// operation's record when the invocation's initial log has one (a replayed
-// operation allocates no id), else a new string.
-func (inv *invocation) wireID(positional []byte) string {
+// wireID returns the wire id of a positional id and the operation's
+// record in the invocation's initial log, if any: the id is then the
+// record's Id string (a replayed operation allocates no id), else a new
+// string.
+func (inv *invocation) wireID(positional []byte) (string, *Operation) {
 	var out [wireIDLen]byte
 	wireIDOf(&out, positional)
 	if rec := inv.initial[string(out[:])]; rec != nil {
-		return rec.Id
+		return rec.Id, rec
 	}
-	return string(out[:])
+	return string(out[:]), nil
 }
 
 // WireID returns the wire id the SDK sends for a positional operation id

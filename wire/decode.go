@@ -402,15 +402,21 @@ func object[T any](d *envelopeDecoder, x *T, fields []field[T]) bool {
 		return ok
 	}
 	var seen uint32
+	i := -1
 	for {
-		key, ok := d.Key()
-		if !ok {
-			return false
+		// Producers write fields in one order, mostly the table's: the
+		// fields after the last one are tried first, at the key's text.
+		i = nextField(d, fields, i+1)
+		var key []byte
+		if i < 0 {
+			if key, ok = d.Key(); !ok {
+				return false
+			}
+			i = fieldIndex(fields, key)
 		}
 		if !d.Colon() {
 			return false
 		}
-		i := fieldIndex(fields, key)
 		switch {
 		case i >= 0:
 			if seen&(1<<i) != 0 || !fields[i].decode(d, x) {
@@ -428,6 +434,23 @@ func object[T any](d *envelopeDecoder, x *T, fields []field[T]) bool {
 			return ok
 		}
 	}
+}
+
+// nextField consumes the key at Pos if it is the name of one of
+// fields[from:], and returns its index; else -1, consuming nothing.
+func nextField[T any](d *envelopeDecoder, fields []field[T], from int) int {
+	if d.Peek() != '"' {
+		return -1
+	}
+	text := d.Data[d.Pos+1:]
+	for i := from; i < len(fields); i++ {
+		name := fields[i].name
+		if len(name) < len(text) && text[len(name)] == '"' && string(text[:len(name)]) == name {
+			d.Pos += len(name) + 2
+			return i
+		}
+	}
+	return -1
 }
 
 func fieldIndex[T any](fields []field[T], key []byte) int {
