@@ -88,6 +88,9 @@ type tracer struct {
 	invocations map[string]*span
 	// last holds the ids of the execution whose span came last.
 	last atomic.Pointer[executionIDs]
+	// link holds the links of the attempts run by the invocation whose
+	// attempt came last (see linksTo).
+	link atomic.Pointer[[]sdktrace.Link]
 }
 
 // emit hands a finished span to the processor.
@@ -311,8 +314,7 @@ func (t *tracer) wrapAttempt(ctx context.Context, info durable.AttemptHookInfo, 
 	s := &a.span
 	s.attrs = append(a.attrBuf[:0], AttrOperationID.String(info.ID), AttrAttempt.Int(info.Attempt))
 	if inv := trace.SpanContextFromContext(ctx); inv.IsValid() {
-		a.linkBuf[0] = sdktrace.Link{SpanContext: inv}
-		s.links = a.linkBuf[:]
+		s.links = t.linksTo(inv)
 	}
 	v, err := fn(trace.ContextWithSpan(ctx, a))
 	s.end = time.Now()
@@ -324,6 +326,18 @@ func (t *tracer) wrapAttempt(ctx context.Context, info durable.AttemptHookInfo, 
 	}
 	t.emit(s)
 	return v, err
+}
+
+// linksTo returns the links of an attempt run by the invocation inv: one
+// link to inv, shared by the attempts of that invocation (spans never
+// modify their links) instead of one per attempt.
+func (t *tracer) linksTo(inv trace.SpanContext) []sdktrace.Link {
+	if l := t.link.Load(); l != nil && (*l)[0].SpanContext.Equal(inv) {
+		return *l
+	}
+	l := []sdktrace.Link{{SpanContext: inv}}
+	t.link.Store(&l)
+	return l
 }
 
 // attemptNames are the span names of the first attempts, made once.

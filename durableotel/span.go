@@ -34,8 +34,8 @@ type span struct {
 	res        *resource.Resource
 }
 
-// attemptSpan and operationSpan hold a span with room for its attributes
-// (and an attempt's link), so that each is one allocation sized for it.
+// attemptSpan and operationSpan hold a span with room for its attributes,
+// so that each is one allocation sized for it.
 type attemptSpan struct {
 	span
 	// Span is nil: it only supplies trace.Span's unexported method; the
@@ -43,7 +43,6 @@ type attemptSpan struct {
 	// trace.Span methods below).
 	embedded.Span
 	attrBuf [4]attribute.KeyValue
-	linkBuf [1]sdktrace.Link
 }
 
 type operationSpan struct {
