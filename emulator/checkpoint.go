@@ -256,21 +256,32 @@ func transition(t wire.OperationType, a wire.OperationAction, cur wire.Operation
 	return none, false
 }
 
+// batchOp is what a checkpoint's updates did so far to one operation, as
+// validateUpdates simulates them: the status they lead to, the first one's
+// action and their count.
+type batchOp struct {
+	typ    wire.OperationType
+	status wire.OperationStatus
+	first  wire.OperationAction
+	n      int
+}
+
 // validateUpdates checks a batch as a whole against rules 1–7 of protocol
 // §3.2, simulating the statuses the batch produces in order.
 func (s *Service) validateUpdates(e *execution, ups []wire.OperationUpdate) error {
 	if len(ups) > MaxUpdatesPerCheckpoint {
 		return invalidParam("A checkpoint may contain at most %d updates, got %d", MaxUpdatesPerCheckpoint, len(ups))
 	}
-	// batch holds what the batch did so far to each operation it updates:
-	// the status it leads to, its first action and its count of updates.
-	type batchOp struct {
-		typ    wire.OperationType
-		status wire.OperationStatus
-		first  wire.OperationAction
-		n      int
-	}
-	batch := make(map[string]batchOp, len(ups))
+	// batch holds what the batch did so far to each operation it updates;
+	// the map is the service's, reused by every checkpoint (the lock is
+	// held) and emptied of this one's keys, a cost in proportion to the
+	// batch rather than to the largest batch seen.
+	batch := s.batch
+	defer func() {
+		for i := range ups {
+			delete(batch, ups[i].Id)
+		}
+	}()
 	state := func(id string) (wire.OperationType, wire.OperationStatus, bool) {
 		if o, ok := batch[id]; ok {
 			return o.typ, o.status, true

@@ -159,6 +159,8 @@ type Service struct {
 	lastSeq    int       // the start-order number of the newest execution
 	expiries   expiries  // closed executions by the end of their retention
 	tick       time.Time // the locked section's time; see now
+	// batch is validateUpdates' scratch map, kept between checkpoints.
+	batch map[string]batchOp
 	// stampFor and stamp memoize stampAt's last timestamp.
 	stampFor time.Time
 	stamp    *wire.Timestamp
@@ -242,6 +244,7 @@ func New(cfg Config) (*Service, error) {
 		callbacks:  map[string]opRef{},
 		dirty:      map[*execution]struct{}{},
 		wake:       make(chan struct{}, 1),
+		batch:      map[string]batchOp{},
 	}
 	if cfg.Store != nil {
 		if err := s.load(); err != nil {
