@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -174,4 +176,42 @@ func invokeSeed(ctx context.Context, client *http.Client, h *host, url string, e
 		return fmt.Errorf("execution %s: %s", name, out.Status)
 	}
 	return nil
+}
+
+// BenchmarkLoopbackFloor is the floor under BenchmarkRunBinary's
+// cpu-ns/step: one net/http round trip per step and nothing else. A child
+// process (testdata/loopclient) POSTs a 450-byte body over one keep-alive
+// connection to a net/http server in this process, which reads it and
+// answers 350 bytes; cpu-ns/step is the CPU of both processes per round
+// trip, the child's start included. Run it with RunBinary to compare the
+// two at the same load:
+//
+//	go test -run '^$' -bench 'RunBinary|LoopbackFloor' -benchtime 2x ./cmd/durablectl/
+func BenchmarkLoopbackFloor(b *testing.B) {
+	client := filepath.Join(b.TempDir(), "loopclient")
+	if err := hostbuild.Build(b.Context(), "./testdata/loopclient", client); err != nil {
+		b.Fatal(err)
+	}
+	answer := bytes.Repeat([]byte("y"), 350)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.Copy(io.Discard, r.Body); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(answer)
+	}))
+	defer srv.Close()
+	const n = 10000
+	cpu := bench.StartTreeCPU()
+	for b.Loop() {
+		out, err := exec.CommandContext(b.Context(), client, srv.URL+"/checkpoint", fmt.Sprint(n)).CombinedOutput()
+		if err != nil {
+			b.Fatalf("loopclient: %v\n%s", err, out)
+		}
+	}
+	if perStep, ok := cpu.Per(b.N * n); ok {
+		b.ReportMetric(perStep, "cpu-ns/step")
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/step")
 }
