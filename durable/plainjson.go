@@ -249,8 +249,11 @@ func (d *plainDecoder) decode(s *jsonscan.Scanner, p unsafe.Pointer) bool {
 	num := unsafe.String(&text[0], len(text))
 	switch d.kind {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		n, err := strconv.ParseInt(num, 10, d.bits)
-		if err != nil {
+		// Atoi reads a short integer without ParseInt's general loop;
+		// its range is then narrowed to the field's.
+		n64, err := strconv.Atoi(num)
+		n := int64(n64)
+		if err != nil || d.bits < 64 && n != n<<(64-d.bits)>>(64-d.bits) {
 			return false
 		}
 		switch d.bits {

@@ -665,6 +665,16 @@ func (d *envelopeDecoder) bool(p *bool) bool {
 	return d.Null()
 }
 
+// valueEnd reports whether c may follow a value: a separator, the end of
+// its container or whitespace.
+func valueEnd(c byte) bool {
+	switch c {
+	case ',', '}', ']', ' ', '\t', '\n', '\r':
+		return true
+	}
+	return false
+}
+
 // timestamp decodes null (leaving *p nil) or a number or string with
 // Timestamp.UnmarshalJSON, as encoding/json does.
 func (d *envelopeDecoder) timestamp(p **Timestamp) bool {
@@ -674,13 +684,16 @@ func (d *envelopeDecoder) timestamp(p **Timestamp) bool {
 	if c := d.Peek(); c != '"' && c != '-' && (c < '0' || c > '9') {
 		return false
 	}
+	if n := len(d.lastText); n > 0 && bytes.HasPrefix(d.Data[d.Pos:], d.lastText) &&
+		(d.Pos+n == len(d.Data) || valueEnd(d.Data[d.Pos+n])) {
+		// The text of the last timestamp, whole.
+		d.Pos += n
+		*p = d.last
+		return true
+	}
 	start := d.Pos
 	if !d.Skip() {
 		return false
-	}
-	if text := d.Data[start:d.Pos]; d.last != nil && string(text) == string(d.lastText) {
-		*p = d.last
-		return true
 	}
 	t := d.stamps.new(2 * d.records)
 	var err error

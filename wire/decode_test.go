@@ -34,6 +34,9 @@ var decodeCases = []struct {
 	{"null state", `{"InitialExecutionState":null,"UpdatedOperationIds":null}`, true},
 	{"empty arrays", `{"InitialExecutionState":{"Operations":[]},"UpdatedOperationIds":[]}`, true},
 	{"timestamp forms", `{"InitialExecutionState":{"Operations":[{"Id":"a","StartTimestamp":1767225600,"EndTimestamp":1767225600.5},{"Id":"b","StartTimestamp":1767225600000,"EndTimestamp":"2026-01-01T00:00:00.25Z"},{"Id":"c","WaitDetails":{"ScheduledEndTimestamp":0}}]}}`, true},
+	{"repeated timestamps", `{"InitialExecutionState":{"Operations":[{"Id":"a","StartTimestamp":1767225600,"EndTimestamp":1767225600},` +
+		`{"Id":"b","StartTimestamp":17672256001,"EndTimestamp":1767225600 },{"Id":"c","StartTimestamp":"2026-01-01T00:00:00Z",` +
+		`"EndTimestamp":"2026-01-01T00:00:00Z"},{"Id":"d","WaitDetails":{"ScheduledEndTimestamp":"2026-01-01T00:00:00Z"}}]}}`, true},
 	{"unknown fields", `{"Extra":{"a":[1,2.5e-3,-0,true,false,null,"s\u0041"],"b":{}},"InitialExecutionState":{"Operations":[{"Id":"a","Unknown":[[],[{}]]}],"More":1}}`, true},
 	{"stack trace forms", `{"InitialExecutionState":{"Operations":[{"Id":"a","StepDetails":{"Error":{"ErrorType":"E","StackTrace":["f1","f2"]}}},{"Id":"b","CallbackDetails":{"Error":{"StackTrace":"l1\nl2"}}},{"Id":"c","ChainedInvokeDetails":{"Error":{"StackTrace":null}}}]}}`, true},
 	{"long strings", `{"InitialExecutionState":{"Operations":[{"Id":"a","Name":"` + strings.Repeat("n", 20000) + `","StepDetails":{"Result":"` +
@@ -219,6 +222,21 @@ func TestCountIDKeys(t *testing.T) {
 	for _, data := range []string{``, `"Id"`, `{"Id":"I","CallbackId":"x"}`, `"Id""Id"`, `I"Id`, `"I"d"Id`, string(replayEnvelope(t, 20))} {
 		if got, want := countIDKeys([]byte(data)), bytes.Count([]byte(data), []byte(`"Id"`)); got != want {
 			t.Errorf("countIDKeys(%.40q) = %d, want %d", data, got, want)
+		}
+	}
+}
+
+// TestDecodeSharesRepeatedTimestamps checks that records written in the
+// same millisecond share one decoded timestamp.
+func TestDecodeSharesRepeatedTimestamps(t *testing.T) {
+	var in InvocationInput
+	if err := DecodeInvocationInput(replayEnvelope(t, 3), &in); err != nil {
+		t.Fatal(err)
+	}
+	ops := in.InitialExecutionState.Operations
+	for _, op := range ops[1:] {
+		if op.StartTimestamp != ops[0].StartTimestamp || op.EndTimestamp != ops[0].StartTimestamp {
+			t.Fatalf("record %s: timestamps %p and %p, want %p, the first record's", op.Id, op.StartTimestamp, op.EndTimestamp, ops[0].StartTimestamp)
 		}
 	}
 }
