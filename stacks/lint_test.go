@@ -10,6 +10,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/acme/durable-lambda-go/internal/testtool"
+	"github.com/acme/durable-lambda-go/internal/testwait"
 )
 
 // TestNag checks that cdk-nag's AwsSolutions pack (applied by NewApp) left
@@ -92,7 +93,7 @@ func TestCfnLint(t *testing.T) {
 	for _, stack := range s.stacks() {
 		args = append(args, filepath.Join(s.outdir, *stack.TemplateFile()))
 	}
-	if out, err := exec.Command(cfnLint, args...).CombinedOutput(); err != nil {
+	if out, err := exec.CommandContext(testwait.Context(t), cfnLint, args...).CombinedOutput(); err != nil {
 		t.Errorf("cfn-lint %v: %v\n%s", args, err, out)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/acme/durable-lambda-go/internal/hostbuild"
+	"github.com/acme/durable-lambda-go/internal/testwait"
 	"github.com/acme/durable-lambda-go/lint/durablelint"
 )
 
@@ -22,7 +23,7 @@ func TestCommand(t *testing.T) {
 		t.Skip("builds the command and loads packages")
 	}
 	bin := filepath.Join(t.TempDir(), "durablelint")
-	if err := hostbuild.Build(t.Context(), ".", bin); err != nil {
+	if err := hostbuild.Build(testwait.Context(t), ".", bin); err != nil {
 		t.Fatal(err)
 	}
 	gopath, err := filepath.Abs("../../lint/durablelint/testdata")
@@ -32,7 +33,7 @@ func TestCommand(t *testing.T) {
 	env := append(os.Environ(), "GOPATH="+gopath, "GO111MODULE=off", "GOWORK=off", "GOFLAGS=")
 	run := func(t *testing.T, name string, args ...string) ([]byte, int) {
 		t.Helper()
-		cmd := exec.Command(name, args...)
+		cmd := exec.CommandContext(testwait.Context(t), name, args...)
 		cmd.Env, cmd.Dir = env, filepath.Join(gopath, "src", "example.com", "corpus")
 		out, err := cmd.Output()
 		var ee *exec.ExitError

@@ -17,6 +17,7 @@ import (
 
 	"github.com/acme/durable-lambda-go/emulator"
 	"github.com/acme/durable-lambda-go/emulator/boltstore"
+	"github.com/acme/durable-lambda-go/internal/testwait"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -283,7 +284,7 @@ func TestFullFilesystem(t *testing.T) {
 	ballast := filepath.Join(dir, "ballast")
 	// Fill the filesystem, then free a little room at a time until the
 	// next start fits: every failing start must be refused cleanly.
-	if out, err := exec.Command("dd", "if=/dev/zero", "of="+ballast, "bs=64k").CombinedOutput(); err == nil {
+	if out, err := exec.CommandContext(testwait.Context(t), "dd", "if=/dev/zero", "of="+ballast, "bs=64k").CombinedOutput(); err == nil {
 		t.Fatalf("dd filled nothing? %s", out)
 	}
 	payload := []byte(`{"steps":["a"],"pad":"` + strings.Repeat("p", 200*1024) + `"}`)

@@ -11,6 +11,7 @@ import (
 	"testing/fstest"
 
 	"github.com/acme/durable-lambda-go/internal/hostbuild"
+	"github.com/acme/durable-lambda-go/internal/testwait"
 )
 
 // TestBuild builds main, broken, missing and library packages with cp on
@@ -19,7 +20,7 @@ import (
 func TestBuild(t *testing.T) {
 	t.Run("cp", testBuild)
 	t.Run("no cp", func(t *testing.T) {
-		goroot, err := exec.Command("go", "env", "GOROOT").Output()
+		goroot, err := exec.CommandContext(testwait.Context(t), "go", "env", "GOROOT").Output()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -45,7 +46,7 @@ func testBuild(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.pkg, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "bootstrap")
-			err := hostbuild.Build(t.Context(), tt.pkg, out)
+			err := hostbuild.Build(testwait.Context(t), tt.pkg, out)
 			if tt.notMain {
 				if !errors.Is(err, hostbuild.ErrNotMain) {
 					t.Errorf("Build error %v, want ErrNotMain", err)
@@ -59,7 +60,7 @@ func testBuild(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				got, err := exec.Command(out).Output()
+				got, err := exec.CommandContext(testwait.Context(t), out).Output()
 				if err != nil {
 					t.Fatalf("running the built binary: %v", err)
 				}
@@ -106,10 +107,10 @@ func TestBuildSeesEdits(t *testing.T) {
 			t.Fatal(err)
 		}
 		out := filepath.Join(t.TempDir(), "bootstrap")
-		if err := hostbuild.Build(t.Context(), "./fn", out); err != nil {
+		if err := hostbuild.Build(testwait.Context(t), "./fn", out); err != nil {
 			t.Fatal(err)
 		}
-		got, err := exec.Command(out).CombinedOutput()
+		got, err := exec.CommandContext(testwait.Context(t), out).CombinedOutput()
 		if err != nil {
 			t.Fatalf("running the built binary: %v\n%s", err, got)
 		}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/acme/durable-lambda-go/internal/testbin"
+	"github.com/acme/durable-lambda-go/internal/testwait"
 )
 
 // helloBinary is testdata/hello, built by Main before the tests run.
@@ -20,7 +21,7 @@ func TestMainBuildsBootstrap(t *testing.T) {
 	if filepath.Base(helloBinary) != "bootstrap" {
 		t.Errorf("binary %q, want one named bootstrap", helloBinary)
 	}
-	out, err := exec.Command(helloBinary).Output()
+	out, err := exec.CommandContext(testwait.Context(t), helloBinary).Output()
 	if err != nil {
 		t.Fatalf("running %s: %v", helloBinary, err)
 	}
