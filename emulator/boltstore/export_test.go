@@ -10,3 +10,7 @@ func (s *Store) WrapLog(wrap func(LogFile) LogFile) {
 	l := s.layers[len(s.layers)-1]
 	l.f = wrap(l.f)
 }
+
+// ManualFold is Options under which the store folds only when Fold or
+// Close is called, never in the background.
+func ManualFold() *Options { return &Options{manualFold: true} }

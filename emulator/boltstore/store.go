@@ -58,6 +58,11 @@ type Options struct {
 	// DefaultFoldBytes when zero. It bounds the log replayed on Open and
 	// the changes kept in memory until folded.
 	FoldBytes int64
+
+	// manualFold, set only by this package's tests, leaves every fold to
+	// Fold and Close: no background fold can remove a log file while a
+	// test looks at it.
+	manualFold bool
 }
 
 // Store is an emulator.Store in a data directory. Create it with Open and
@@ -67,6 +72,8 @@ type Store struct {
 	db        *bolt.DB
 	log       *slog.Logger
 	foldBytes int64
+	// manualFold is Options.manualFold.
+	manualFold bool
 
 	// mu guards layers and tailErr, and is held while a frame is
 	// appended to the log.
@@ -172,7 +179,7 @@ func Open(dir string, opts *Options) (*Store, error) {
 		_ = db.Close()
 		return nil, &CorruptError{Path: path, Err: err}
 	}
-	s := &Store{dir: dir, db: db, log: opts.Logger, foldBytes: opts.FoldBytes,
+	s := &Store{dir: dir, db: db, log: opts.Logger, foldBytes: opts.FoldBytes, manualFold: opts.manualFold,
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), folderDone: make(chan struct{})}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -563,6 +570,9 @@ func (s *Store) appendFrame(l *layer, frame []byte) error {
 }
 
 func (s *Store) wakeFolder() {
+	if s.manualFold {
+		return
+	}
 	select {
 	case s.wake <- struct{}{}:
 	default:
