@@ -126,11 +126,7 @@ func appendErrorObject(dst []byte, e *ErrorObject, html bool) []byte {
 		}
 		dst = append(dst, ']')
 	}
-	if len(dst) > n {
-		// Drop the first field's comma.
-		dst = append(dst[:n], dst[n+1:]...)
-	}
-	return append(dst, '}')
+	return closeObject(dst, n)
 }
 
 // appendOptString appends key and s unless s is empty (omitempty).
