@@ -1,6 +1,7 @@
 // Package jsonscan reads JSON text by hand for decoders written for one
-// shape of input: the invocation envelope (package wire) and the plain
-// result types of steps (package durable).
+// shape of input: the protocol's messages (package wire: the invocation
+// envelope, the checkpoint request and its answer) and the plain result
+// types of steps (package durable).
 //
 // A Scanner checks syntax as encoding/json does, but it knows only the
 // common form: each method returns false on anything else, and its caller
