@@ -38,8 +38,11 @@ func main() {
 			}
 			_, err = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
-			if err != nil || resp.StatusCode != http.StatusOK {
-				return nil, fmt.Errorf("barecalls: %s: %v", resp.Status, err)
+			if err != nil {
+				return nil, fmt.Errorf("barecalls: reading the checkpoint answer: %w", err)
+			}
+			if resp.StatusCode != http.StatusOK {
+				return nil, fmt.Errorf("barecalls: the checkpoint answered %s", resp.Status)
 			}
 		}
 		return in, nil
