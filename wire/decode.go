@@ -119,6 +119,8 @@ type envelopeDecoder struct {
 	// records is the upper bound of operation records in Data.
 	records int
 	strings textBuffer
+	// scratch is where a string with escapes is decoded.
+	scratch []byte
 	steps   block[StepDetails]
 	stamps  block[Timestamp]
 	results block[string]
@@ -494,15 +496,12 @@ func (d *envelopeDecoder) str(p *string) bool {
 // it spells, if any.
 func (d *envelopeDecoder) enum(p *string, values []string) bool {
 	if d.Peek() == '"' {
-		start := d.Pos + 1
-		if end := jsonscan.Special(d.Data, start); end < len(d.Data) && d.Data[end] == '"' {
-			text := d.Data[start:end]
-			for _, v := range values {
-				if string(text) == v {
-					*p = v
-					d.Pos = end + 1
-					return true
-				}
+		text := d.Data[d.Pos+1:]
+		for _, v := range values {
+			if len(v) < len(text) && text[len(v)] == '"' && string(text[:len(v)]) == v {
+				*p = v
+				d.Pos += len(v) + 2
+				return true
 			}
 		}
 	}
@@ -551,40 +550,46 @@ func (d *envelopeDecoder) stringValue() (string, bool) {
 		d.Pos = i + 1
 		return d.strings.keep(append(d.strings.reserve(i-start), d.Data[start:i]...)), true
 	}
-	// An escape or a non-ASCII byte: find the end, then decode (the
-	// decoded text is no longer than the JSON text).
-	if !d.SkipString() {
-		return "", false
-	}
-	b, ok := appendUnescaped(d.strings.reserve(d.Pos-1-start), d.Data[start:d.Pos-1])
+	// An escape or a non-ASCII byte: decoded in one pass into scratch,
+	// then copied.
+	b, end, ok := appendUnescaped(append(d.scratch[:0], d.Data[start:i]...), d.Data, i)
 	if !ok {
 		return "", false
 	}
-	return d.strings.keep(b), true
+	d.scratch, d.Pos = b, end
+	return d.strings.keep(append(d.strings.reserve(len(b)), b...)), true
 }
 
-// appendUnescaped appends the decoded form of text, a JSON string's text
-// whose syntax SkipString checked, to b. Invalid UTF-8 and lone surrogates
-// are not ok.
-func appendUnescaped(b, text []byte) ([]byte, bool) {
-	for i := 0; i < len(text); {
-		c := text[i]
+// appendUnescaped appends the decoded form of the string text at data[i:]
+// to b, up to its closing quote, and returns the index after the quote.
+// Invalid UTF-8 and lone surrogates are not ok.
+func appendUnescaped(b, data []byte, i int) (_ []byte, end int, ok bool) {
+	for i < len(data) {
+		c := data[i]
 		switch {
+		case c == '"':
+			return b, i + 1, true
+		case c < 0x20:
+			return nil, 0, false
 		case c >= utf8.RuneSelf:
-			r, n := utf8.DecodeRune(text[i:])
+			r, n := utf8.DecodeRune(data[i:])
 			if r == utf8.RuneError && n == 1 {
-				return nil, false
+				return nil, 0, false
 			}
-			b = append(b, text[i:i+n]...)
+			b = append(b, data[i:i+n]...)
 			i += n
 		case c != '\\':
-			j := jsonscan.Special(text, i+1)
-			b = append(b, text[i:j]...)
+			j := jsonscan.Special(data, i+1)
+			b = append(b, data[i:j]...)
 			i = j
 		default:
-			e := text[i+1]
+			if i+1 >= len(data) {
+				return nil, 0, false
+			}
+			e := data[i+1]
 			i += 2
 			switch e {
+			case '"', '\\', '/':
 			case 'b':
 				e = '\b'
 			case 'f':
@@ -596,27 +601,32 @@ func appendUnescaped(b, text []byte) ([]byte, bool) {
 			case 't':
 				e = '\t'
 			case 'u':
-				r, _ := jsonscan.Hex4(text[i:])
+				r, ok := jsonscan.Hex4(data[i:])
+				if !ok {
+					return nil, 0, false
+				}
 				i += 4
 				if 0xD800 <= r && r < 0xE000 {
 					// A surrogate pair, or a lone surrogate for encoding/json.
 					lo, ok := rune(0), false
-					if r < 0xDC00 && i+6 <= len(text) && text[i] == '\\' && text[i+1] == 'u' {
-						lo, ok = jsonscan.Hex4(text[i+2:])
+					if r < 0xDC00 && i+6 <= len(data) && data[i] == '\\' && data[i+1] == 'u' {
+						lo, ok = jsonscan.Hex4(data[i+2:])
 					}
 					if !ok || lo < 0xDC00 || lo >= 0xE000 {
-						return nil, false
+						return nil, 0, false
 					}
 					r = 0x10000 + (r-0xD800)<<10 + (lo - 0xDC00)
 					i += 6
 				}
 				b = utf8.AppendRune(b, r)
 				continue
+			default:
+				return nil, 0, false
 			}
-			b = append(b, e) // '"', '\\' or '/'
+			b = append(b, e)
 		}
 	}
-	return b, true
+	return nil, 0, false
 }
 
 // int decodes an integer literal (no fraction or exponent, which

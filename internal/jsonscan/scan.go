@@ -37,7 +37,8 @@ type Scanner struct {
 
 // WS skips whitespace.
 func (s *Scanner) WS() {
-	for s.Pos < len(s.Data) {
+	// One comparison for the usual case, a byte after ' '.
+	for s.Pos < len(s.Data) && s.Data[s.Pos] <= ' ' {
 		switch s.Data[s.Pos] {
 		case ' ', '\t', '\n', '\r':
 			s.Pos++
