@@ -32,7 +32,7 @@ import (
 //	go test -run '^$' -bench RunBinary -benchtime 5x ./cmd/durablectl/
 func BenchmarkRunBinary(b *testing.B) {
 	binary := filepath.Join(b.TempDir(), "bootstrap")
-	if err := hostbuild.Build(b.Context(), "./testdata/seqfn", binary); err != nil {
+	if err := hostbuild.Build(testwait.Context(b), "./testdata/seqfn", binary); err != nil {
 		b.Fatal(err)
 	}
 	for _, n := range []int{1000, 10000} {
@@ -189,7 +189,7 @@ func invokeSeed(ctx context.Context, client *http.Client, h *host, url string, e
 //	go test -run '^$' -bench 'RunBinary|LoopbackFloor' -benchtime 2x ./cmd/durablectl/
 func BenchmarkLoopbackFloor(b *testing.B) {
 	client := filepath.Join(b.TempDir(), "loopclient")
-	if err := hostbuild.Build(b.Context(), "./testdata/loopclient", client); err != nil {
+	if err := hostbuild.Build(testwait.Context(b), "./testdata/loopclient", client); err != nil {
 		b.Fatal(err)
 	}
 	answer := bytes.Repeat([]byte("y"), 350)
@@ -205,7 +205,7 @@ func BenchmarkLoopbackFloor(b *testing.B) {
 	const n = 10000
 	cpu := bench.StartTreeCPU()
 	for b.Loop() {
-		out, err := exec.CommandContext(b.Context(), client, srv.URL+"/checkpoint", fmt.Sprint(n)).CombinedOutput()
+		out, err := exec.CommandContext(testwait.Context(b), client, srv.URL+"/checkpoint", fmt.Sprint(n)).CombinedOutput()
 		if err != nil {
 			b.Fatalf("loopclient: %v\n%s", err, out)
 		}
