@@ -259,6 +259,7 @@ type runtimeAPI struct {
 	tokens   atomic.Int64
 }
 
+// ServeHTTP serves one Runtime API or checkpoint request (see runtimeAPI).
 func (a *runtimeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == nextPath:
@@ -349,7 +350,7 @@ func startOnce(path string, timeout time.Duration, events [][]byte) (timing, err
 			seen = append(seen, a.at.Sub(start))
 		case err := <-exited:
 			exited <- err
-			return timing{}, fmt.Errorf("coldstart: %s exited before its first Runtime API request or response: %v", path, err)
+			return timing{}, fmt.Errorf("coldstart: %s exited after %d of the %d Runtime API requests expected: %v", path, len(seen), want, err)
 		case <-ctx.Done():
 			return timing{}, fmt.Errorf("coldstart: %s did not answer within %v", path, timeout)
 		}

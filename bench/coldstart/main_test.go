@@ -116,7 +116,7 @@ func TestMeasureFailures(t *testing.T) {
 		runs       int
 		want       string
 	}{
-		{"exits without asking", "/bin/true", 1, "exited before its first Runtime API request"},
+		{"exits without asking", "/bin/true", 1, "exited after 0 of the 1 Runtime API requests expected"},
 		{"no runs", os.Args[0], 0, "at least 1"},
 		{"not a binary", "/nonexistent/bootstrap", 1, "no such file"},
 	}
