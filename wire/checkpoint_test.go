@@ -135,11 +135,7 @@ func TestAppendInvocationOutputAgrees(t *testing.T) {
 
 // checkpointOutputCases are answers of the checkpoint call; fast says
 // whether the fast path must take them (false: it may fall back).
-var checkpointOutputCases = []struct {
-	name    string
-	payload string
-	fast    bool
-}{
+var checkpointOutputCases = []agreeCase{
 	{"ack", `{"CheckpointToken":"token-1","NewExecutionState":{"Operations":[]}}`, true},
 	{"ack without state", `{"CheckpointToken":"t"}`, true},
 	{"no token", `{"NewExecutionState":{"Operations":[{"Id":"a","Type":"STEP","Status":"STARTED","StartTimestamp":1767225600000}]}}`, true},
@@ -193,13 +189,7 @@ func checkOutputAgrees(t *testing.T, payload []byte) bool {
 }
 
 func TestDecodeCheckpointOutputAgrees(t *testing.T) {
-	for _, tc := range checkpointOutputCases {
-		t.Run(tc.name, func(t *testing.T) {
-			if fast := checkOutputAgrees(t, []byte(tc.payload)); tc.fast && !fast {
-				t.Fatalf("the fast path fell back on %q", tc.payload)
-			}
-		})
-	}
+	testAgrees(t, checkpointOutputCases, checkOutputAgrees)
 }
 
 func FuzzDecodeCheckpointOutput(f *testing.F) {
@@ -213,11 +203,7 @@ func FuzzDecodeCheckpointOutput(f *testing.F) {
 
 // checkpointInputCases are checkpoint request bodies; fast says whether
 // the fast path must take them.
-var checkpointInputCases = []struct {
-	name    string
-	payload string
-	fast    bool
-}{
+var checkpointInputCases = []agreeCase{
 	{"step", `{"CheckpointToken":"t","Updates":[{"Id":"c4ca4238a0b92382","Name":"step-1","Type":"STEP","SubType":"Step","Action":"SUCCEED","Payload":"{\"i\":1,\"ok\":true}"}]}`, true},
 	{"whitespace", " {\n \"CheckpointToken\" : \"t\" , \"Updates\" : [ { \"Id\" : \"a\" } ] } ", true},
 	{"nulls", `{"CheckpointToken":null,"ClientToken":null,"Updates":[null,{"Id":null,"Payload":null,"Error":null,"StepOptions":{"NextAttemptDelaySeconds":null},"ContextOptions":{"ReplayChildren":null}}]}`, true},
@@ -251,13 +237,7 @@ func checkInputDecodeAgrees(t *testing.T, payload []byte) bool {
 // table and on what AppendCheckpointInput writes, which the fast path
 // must take but for the awkward strings.
 func TestDecodeCheckpointInputAgrees(t *testing.T) {
-	for _, tc := range checkpointInputCases {
-		t.Run(tc.name, func(t *testing.T) {
-			if fast := checkInputDecodeAgrees(t, []byte(tc.payload)); tc.fast && !fast {
-				t.Fatalf("the fast path fell back on %q", tc.payload)
-			}
-		})
-	}
+	testAgrees(t, checkpointInputCases, checkInputDecodeAgrees)
 	for i, in := range checkpointInputs() {
 		payload := AppendCheckpointInput(nil, &in)
 		if fast := checkInputDecodeAgrees(t, payload); i < 4 && !fast {

@@ -19,11 +19,7 @@ import (
 
 // decodeCases are envelopes and near-envelopes; fast says whether the
 // fast path must take them (false: it may fall back).
-var decodeCases = []struct {
-	name    string
-	payload string
-	fast    bool
-}{
+var decodeCases = []agreeCase{
 	{"minimal", `{"DurableExecutionArn":"arn","CheckpointToken":"t"}`, true},
 	{"whitespace", " \t\r\n{ \"DurableExecutionArn\" : \"arn\" ,\n\"CheckpointToken\":\"t\" } \n", true},
 	{"empty object", `{}`, true},
@@ -126,9 +122,23 @@ func dump(in InvocationInput) string {
 }
 
 func TestDecodeAgrees(t *testing.T) {
-	for _, tc := range decodeCases {
+	testAgrees(t, decodeCases, checkAgrees)
+}
+
+// agreeCase is a payload of a test that checks a decoder against
+// json.Unmarshal; fast says whether the fast path must take it.
+type agreeCase struct {
+	name    string
+	payload string
+	fast    bool
+}
+
+// testAgrees runs check, which checks a decoder against json.Unmarshal on
+// a payload and returns whether the fast path took it, on each case.
+func testAgrees(t *testing.T, cases []agreeCase, check func(*testing.T, []byte) bool) {
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if fast := checkAgrees(t, []byte(tc.payload)); tc.fast && !fast {
+			if fast := check(t, []byte(tc.payload)); tc.fast && !fast {
 				t.Fatalf("the fast path fell back on %q", tc.payload)
 			}
 		})
