@@ -44,8 +44,12 @@ func main() {
 		}
 		_, err = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
-		if err != nil || resp.StatusCode != http.StatusOK {
-			fmt.Fprintln(os.Stderr, resp.Status, err)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "loopclient: reading the answer:", err)
+			os.Exit(1)
+		}
+		if resp.StatusCode != http.StatusOK {
+			fmt.Fprintln(os.Stderr, "loopclient: the server answered", resp.Status)
 			os.Exit(1)
 		}
 	}
