@@ -9,9 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/acme/durable-lambda-go/cmd/durablectl/internal/cloudasm"
@@ -112,9 +110,8 @@ func startHost(ctx context.Context, cfg hostConfig) (_ *host, err error) {
 		return nil, err
 	}
 	h.mux = http.NewServeMux()
-	api := h.signalRequests(httpapi.NewHandler(h.svc, cfg.logger))
-	h.mux.Handle("/", api)
-	if h.srv, err = httpapi.Start(cfg.addr, apiFirst(api, h.mux)); err != nil {
+	h.mux.Handle("/", h.signalRequests(httpapi.NewHandler(h.svc, cfg.logger)))
+	if h.srv, err = httpapi.Start(cfg.addr, h.mux); err != nil {
 		return nil, err
 	}
 	for i, fn := range cfg.functions {
@@ -213,37 +210,6 @@ func (h *host) signalRequests(next http.Handler) http.Handler {
 			h.signalChange()
 		}
 	})
-}
-
-// apiFirst serves requests for the REST API (httpapi.IsAPIPath, with a
-// clean path) with api, which mux also serves at "/", and every other
-// request with mux: they are routed as mux would route them, without
-// mux's check of each request's escaped path (url.URL.EscapedPath
-// unescapes and escapes an execution ARN's path again, about 5% of the
-// endpoint's CPU per checkpoint).
-func apiFirst(api, mux http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := r.URL.RawPath
-		if p == "" {
-			p = r.URL.Path
-		}
-		if r.Method != http.MethodConnect && httpapi.IsAPIPath(p) && isCleanPath(p) {
-			api.ServeHTTP(w, r)
-			return
-		}
-		mux.ServeHTTP(w, r)
-	})
-}
-
-// isCleanPath reports whether ServeMux would route p as it is rather than
-// redirect to its clean form: no empty, "." or ".." segment, a trailing
-// "/" allowed.
-func isCleanPath(p string) bool {
-	c := path.Clean(p)
-	if strings.HasSuffix(p, "/") && c != "/" {
-		c += "/"
-	}
-	return c == p
 }
 
 // signalChange signals h.changed unless a signal is already pending.

@@ -153,13 +153,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Message: fmt.Sprintf("no operation serves %s %s", r.Method, r.URL.EscapedPath())})
 }
 
-// IsAPIPath reports whether the escaped path p is under one of the API
-// versions the Handler serves, so that a server that also serves other
-// paths can send such requests to the Handler first.
-func IsAPIPath(p string) bool {
-	return strings.HasPrefix(p, "/"+durableVersion+"/") || strings.HasPrefix(p, "/"+invokeVersion+"/")
-}
-
 // escapedPath returns the path of a parsed request URL as the client
 // escaped it. The parser keeps that text in RawPath whenever it differs
 // from Path's default escaping (as an execution ARN's does), so it is
