@@ -59,14 +59,8 @@ func appendUpdate(dst []byte, u *OperationUpdate) []byte {
 	dst = appendOptString(dst, `,"SubType":`, u.SubType)
 	dst = append(dst, `,"Action":`...)
 	dst = appendString(dst, string(u.Action))
-	if u.Payload != nil {
-		dst = append(dst, `,"Payload":`...)
-		dst = appendString(dst, *u.Payload)
-	}
-	if u.Error != nil {
-		dst = append(dst, `,"Error":`...)
-		dst = appendErrorObject(dst, u.Error, true)
-	}
+	dst = appendOptPayload(dst, `,"Payload":`, u.Payload)
+	dst = appendOptError(dst, u.Error)
 	if o := u.StepOptions; o != nil {
 		dst = append(dst, `,"StepOptions":{"NextAttemptDelaySeconds":`...)
 		dst = append(strconv.AppendInt(dst, int64(o.NextAttemptDelaySeconds), 10), '}')
