@@ -1,6 +1,7 @@
 package otlphttp
 
 import (
+	"encoding/binary"
 	"math"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -9,7 +10,6 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
-	"google.golang.org/protobuf/encoding/protowire"
 )
 
 // Field numbers of opentelemetry-proto's trace messages
@@ -77,6 +77,17 @@ const (
 
 	arrayValues  = 1 // ArrayValue.values
 	kvListValues = 1 // KeyValueList.values
+)
+
+// fieldNum is a protobuf field number.
+type fieldNum uint32
+
+// Protobuf wire types (the low three bits of a field's tag).
+const (
+	wireVarint  = 0
+	wireFixed64 = 1
+	wireBytes   = 2
+	wireFixed32 = 5
 )
 
 // Span flags (SpanFlags in trace.proto): the low byte holds the W3C trace
@@ -147,13 +158,13 @@ func appendRequest(b []byte, spans []sdktrace.ReadOnlySpan) []byte {
 func appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
 	sc := s.SpanContext()
 	tid, sid := sc.TraceID(), sc.SpanID()
-	b = appendBytes(b, spanTraceID, tid[:])
-	b = appendBytes(b, spanSpanID, sid[:])
+	b = appendLen(b, spanTraceID, tid[:])
+	b = appendLen(b, spanSpanID, sid[:])
 	b = appendString(b, spanTraceState, sc.TraceState().String())
 	p := s.Parent()
 	if p.IsValid() {
 		psid := p.SpanID()
-		b = appendBytes(b, spanParentSpanID, psid[:])
+		b = appendLen(b, spanParentSpanID, psid[:])
 	}
 	b = appendString(b, spanName, s.Name())
 	if k := s.SpanKind(); k != trace.SpanKindUnspecified {
@@ -175,8 +186,8 @@ func appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
 	for _, l := range s.Links() {
 		b = appendEmbedded(b, spanLinks, func(b []byte) []byte {
 			ltid, lsid := l.SpanContext.TraceID(), l.SpanContext.SpanID()
-			b = appendBytes(b, linkTraceID, ltid[:])
-			b = appendBytes(b, linkSpanID, lsid[:])
+			b = appendLen(b, linkTraceID, ltid[:])
+			b = appendLen(b, linkSpanID, lsid[:])
 			b = appendString(b, linkTraceState, l.SpanContext.TraceState().String())
 			b = appendAttributes(b, linkAttributes, l.Attributes)
 			b = appendCount(b, linkDroppedAttributes, l.DroppedAttributeCount)
@@ -208,7 +219,7 @@ func spanFlagsOf(tf trace.TraceFlags, remote bool) uint32 {
 	return flags
 }
 
-func appendAttributes(b []byte, num protowire.Number, kvs []attribute.KeyValue) []byte {
+func appendAttributes(b []byte, num fieldNum, kvs []attribute.KeyValue) []byte {
 	for _, kv := range kvs {
 		b = appendEmbedded(b, num, func(b []byte) []byte {
 			b = appendString(b, keyValueKey, string(kv.Key))
@@ -222,18 +233,16 @@ func appendAttributes(b []byte, num protowire.Number, kvs []attribute.KeyValue) 
 func appendValue(b []byte, v attribute.Value) []byte {
 	switch v.Type() {
 	case attribute.BOOL:
-		return appendVarint(b, anyBool, protowire.EncodeBool(v.AsBool()))
+		return appendVarint(b, anyBool, boolVarint(v.AsBool()))
 	case attribute.INT64:
 		return appendVarint(b, anyInt, uint64(v.AsInt64()))
 	case attribute.FLOAT64:
-		b = protowire.AppendTag(b, anyDouble, protowire.Fixed64Type)
-		return protowire.AppendFixed64(b, math.Float64bits(v.AsFloat64()))
+		b = appendTag(b, anyDouble, wireFixed64)
+		return binary.LittleEndian.AppendUint64(b, math.Float64bits(v.AsFloat64()))
 	case attribute.STRING:
-		b = protowire.AppendTag(b, anyString, protowire.BytesType)
-		return protowire.AppendString(b, v.AsString())
+		return appendLen(b, anyString, v.AsString())
 	case attribute.BYTESLICE:
-		b = protowire.AppendTag(b, anyBytes, protowire.BytesType)
-		return protowire.AppendBytes(b, v.AsByteSlice())
+		return appendLen(b, anyBytes, v.AsByteSlice())
 	case attribute.BOOLSLICE:
 		s := v.AsBoolSlice()
 		return appendArray(b, len(s), func(i int) attribute.Value { return attribute.BoolValue(s[i]) })
@@ -268,45 +277,59 @@ func appendArray(b []byte, n int, at func(int) attribute.Value) []byte {
 }
 
 // appendEmbedded appends field num holding the message that body appends.
-func appendEmbedded(b []byte, num protowire.Number, body func([]byte) []byte) []byte {
-	b = protowire.AppendTag(b, num, protowire.BytesType)
-	return protowire.AppendBytes(b, body(nil))
+func appendEmbedded(b []byte, num fieldNum, body func([]byte) []byte) []byte {
+	return appendLen(b, num, body(nil))
 }
 
 // appendString appends a string field, leaving out the empty string (the
 // proto3 default).
-func appendString(b []byte, num protowire.Number, s string) []byte {
+func appendString(b []byte, num fieldNum, s string) []byte {
 	if s == "" {
 		return b
 	}
-	b = protowire.AppendTag(b, num, protowire.BytesType)
-	return protowire.AppendString(b, s)
+	return appendLen(b, num, s)
 }
 
-func appendBytes(b []byte, num protowire.Number, v []byte) []byte {
-	b = protowire.AppendTag(b, num, protowire.BytesType)
-	return protowire.AppendBytes(b, v)
+// appendLen appends a length-delimited field: a string, bytes or an
+// embedded message.
+func appendLen[T string | []byte](b []byte, num fieldNum, v T) []byte {
+	b = appendTag(b, num, wireBytes)
+	b = binary.AppendUvarint(b, uint64(len(v)))
+	return append(b, v...)
 }
 
-func appendTime(b []byte, num protowire.Number, unixNano int64) []byte {
-	b = protowire.AppendTag(b, num, protowire.Fixed64Type)
-	return protowire.AppendFixed64(b, uint64(unixNano))
+func appendTime(b []byte, num fieldNum, unixNano int64) []byte {
+	b = appendTag(b, num, wireFixed64)
+	return binary.LittleEndian.AppendUint64(b, uint64(unixNano))
 }
 
-func appendFixed32(b []byte, num protowire.Number, v uint32) []byte {
-	b = protowire.AppendTag(b, num, protowire.Fixed32Type)
-	return protowire.AppendFixed32(b, v)
+func appendFixed32(b []byte, num fieldNum, v uint32) []byte {
+	b = appendTag(b, num, wireFixed32)
+	return binary.LittleEndian.AppendUint32(b, v)
 }
 
 // appendCount appends a uint32 count field, leaving out zero.
-func appendCount(b []byte, num protowire.Number, n int) []byte {
+func appendCount(b []byte, num fieldNum, n int) []byte {
 	if n <= 0 {
 		return b
 	}
 	return appendVarint(b, num, uint64(n))
 }
 
-func appendVarint(b []byte, num protowire.Number, v uint64) []byte {
-	b = protowire.AppendTag(b, num, protowire.VarintType)
-	return protowire.AppendVarint(b, v)
+func appendVarint(b []byte, num fieldNum, v uint64) []byte {
+	b = appendTag(b, num, wireVarint)
+	return binary.AppendUvarint(b, v)
+}
+
+// appendTag appends a field's tag: its number and wire type.
+func appendTag(b []byte, num fieldNum, wireType uint64) []byte {
+	return binary.AppendUvarint(b, uint64(num)<<3|wireType)
+}
+
+// boolVarint is a bool's varint value.
+func boolVarint(v bool) uint64 {
+	if v {
+		return 1
+	}
+	return 0
 }
