@@ -199,38 +199,6 @@ type field[T any] struct {
 	decode func(d *envelopeDecoder, x *T) bool
 }
 
-// strField decodes a string field (null leaves it unchanged).
-func strField[T any](name string, at func(*T) *string) field[T] {
-	return field[T]{name, func(d *envelopeDecoder, x *T) bool { return d.str(at(x)) }}
-}
-
-// enumField decodes a string field whose value is usually one of values,
-// which it then shares instead of copying (null leaves it unchanged).
-func enumField[T any](name string, at func(*T) *string, values []string) field[T] {
-	return field[T]{name, func(d *envelopeDecoder, x *T) bool { return d.enum(at(x), values) }}
-}
-
-// optStrField decodes a *string field (null leaves it nil).
-func optStrField[T any](name string, at func(*T) **string) field[T] {
-	return field[T]{name, func(d *envelopeDecoder, x *T) bool { return d.strPtr(at(x)) }}
-}
-
-// intField decodes an int field (null leaves it unchanged).
-func intField[T any](name string, at func(*T) *int) field[T] {
-	return field[T]{name, func(d *envelopeDecoder, x *T) bool { return d.int(at(x)) }}
-}
-
-// timeField decodes a *Timestamp field (null leaves it nil).
-func timeField[T any](name string, at func(*T) **Timestamp) field[T] {
-	return field[T]{name, func(d *envelopeDecoder, x *T) bool { return d.timestamp(at(x)) }}
-}
-
-// objField decodes a field that points to an object of type U, decoded
-// with fields (null leaves it nil).
-func objField[T, U any](name string, at func(*T) **U, fields []field[U]) field[T] {
-	return field[T]{name, func(d *envelopeDecoder, x *T) bool { return objectPtr(d, at(x), alloc[U], fields) }}
-}
-
 // alloc returns a new T.
 func alloc[T any]() *T { return new(T) }
 
@@ -245,64 +213,85 @@ var (
 		SubTypeCallback, SubTypeWaitForCallback, SubTypeChainedInvoke, SubTypeParallel, SubTypeParallelBranch, SubTypeMap}
 )
 
-// The fields of each decoded type; a nested type's table is inline where
-// only one type refers to it.
+// The fields of each decoded type. Every decode function is a func literal
+// that captures nothing, so the tables are static data: building them
+// costs the process's start nothing.
 var (
 	invocationInputFields = []field[InvocationInput]{
-		strField("DurableExecutionArn", func(x *InvocationInput) *string { return &x.DurableExecutionArn }),
-		strField("CheckpointToken", func(x *InvocationInput) *string { return &x.CheckpointToken }),
-		objField("InitialExecutionState", func(x *InvocationInput) **ExecutionState { return &x.InitialExecutionState }, executionStateFields),
+		{"DurableExecutionArn", func(d *envelopeDecoder, x *InvocationInput) bool { return d.str(&x.DurableExecutionArn) }},
+		{"CheckpointToken", func(d *envelopeDecoder, x *InvocationInput) bool { return d.str(&x.CheckpointToken) }},
+		{"InitialExecutionState", func(d *envelopeDecoder, x *InvocationInput) bool {
+			return objectPtr(d, &x.InitialExecutionState, alloc[ExecutionState], executionStateFields)
+		}},
 		{"UpdatedOperationIds", func(d *envelopeDecoder, x *InvocationInput) bool { return d.stringList(&x.UpdatedOperationIds) }},
 	}
 	checkpointOutputFields = []field[CheckpointOutput]{
-		strField("CheckpointToken", func(x *CheckpointOutput) *string { return &x.CheckpointToken }),
+		{"CheckpointToken", func(d *envelopeDecoder, x *CheckpointOutput) bool { return d.str(&x.CheckpointToken) }},
 		{"NewExecutionState", func(d *envelopeDecoder, x *CheckpointOutput) bool {
 			// Not a pointer: null leaves it unchanged.
 			return d.Null() || d.Peek() == '{' && object(d, &x.NewExecutionState, executionStateFields)
 		}},
 	}
 	checkpointInputFields = []field[CheckpointInput]{
-		strField("CheckpointToken", func(x *CheckpointInput) *string { return &x.CheckpointToken }),
-		strField("ClientToken", func(x *CheckpointInput) *string { return &x.ClientToken }),
+		{"CheckpointToken", func(d *envelopeDecoder, x *CheckpointInput) bool { return d.str(&x.CheckpointToken) }},
+		{"ClientToken", func(d *envelopeDecoder, x *CheckpointInput) bool { return d.str(&x.ClientToken) }},
 		{"Updates", func(d *envelopeDecoder, x *CheckpointInput) bool {
 			return objectList(d, &x.Updates, operationUpdateFields)
 		}},
 	}
 	operationUpdateFields = []field[OperationUpdate]{
-		strField("Id", func(x *OperationUpdate) *string { return &x.Id }),
-		strField("ParentId", func(x *OperationUpdate) *string { return &x.ParentId }),
-		strField("Name", func(x *OperationUpdate) *string { return &x.Name }),
-		strField("Type", func(x *OperationUpdate) *string { return (*string)(&x.Type) }),
-		strField("SubType", func(x *OperationUpdate) *string { return &x.SubType }),
-		strField("Action", func(x *OperationUpdate) *string { return (*string)(&x.Action) }),
-		optStrField("Payload", func(x *OperationUpdate) **string { return &x.Payload }),
-		objField("Error", func(x *OperationUpdate) **ErrorObject { return &x.Error }, errorObjectFields),
-		objField("StepOptions", func(x *OperationUpdate) **StepOptions { return &x.StepOptions },
-			[]field[StepOptions]{intField("NextAttemptDelaySeconds", func(x *StepOptions) *int { return &x.NextAttemptDelaySeconds })}),
-		objField("WaitOptions", func(x *OperationUpdate) **WaitOptions { return &x.WaitOptions },
-			[]field[WaitOptions]{intField("WaitSeconds", func(x *WaitOptions) *int { return &x.WaitSeconds })}),
-		objField("CallbackOptions", func(x *OperationUpdate) **CallbackOptions { return &x.CallbackOptions },
-			[]field[CallbackOptions]{
-				intField("TimeoutSeconds", func(x *CallbackOptions) *int { return &x.TimeoutSeconds }),
-				intField("HeartbeatTimeoutSeconds", func(x *CallbackOptions) *int { return &x.HeartbeatTimeoutSeconds }),
-			}),
-		objField("ChainedInvokeOptions", func(x *OperationUpdate) **ChainedInvokeOptions { return &x.ChainedInvokeOptions },
-			[]field[ChainedInvokeOptions]{
-				strField("FunctionName", func(x *ChainedInvokeOptions) *string { return &x.FunctionName }),
-				strField("TenantId", func(x *ChainedInvokeOptions) *string { return &x.TenantId }),
-				strField("XAmznTraceId", func(x *ChainedInvokeOptions) *string { return &x.XAmznTraceId }),
-			}),
-		objField("ContextOptions", func(x *OperationUpdate) **ContextOptions { return &x.ContextOptions },
-			[]field[ContextOptions]{{"ReplayChildren", func(d *envelopeDecoder, x *ContextOptions) bool { return d.bool(&x.ReplayChildren) }}}),
+		{"Id", func(d *envelopeDecoder, x *OperationUpdate) bool { return d.str(&x.Id) }},
+		{"ParentId", func(d *envelopeDecoder, x *OperationUpdate) bool { return d.str(&x.ParentId) }},
+		{"Name", func(d *envelopeDecoder, x *OperationUpdate) bool { return d.str(&x.Name) }},
+		{"Type", func(d *envelopeDecoder, x *OperationUpdate) bool { return d.str((*string)(&x.Type)) }},
+		{"SubType", func(d *envelopeDecoder, x *OperationUpdate) bool { return d.str(&x.SubType) }},
+		{"Action", func(d *envelopeDecoder, x *OperationUpdate) bool { return d.str((*string)(&x.Action)) }},
+		{"Payload", func(d *envelopeDecoder, x *OperationUpdate) bool { return d.strPtr(&x.Payload) }},
+		{"Error", func(d *envelopeDecoder, x *OperationUpdate) bool {
+			return objectPtr(d, &x.Error, alloc[ErrorObject], errorObjectFields)
+		}},
+		{"StepOptions", func(d *envelopeDecoder, x *OperationUpdate) bool {
+			return objectPtr(d, &x.StepOptions, alloc[StepOptions], stepOptionsFields)
+		}},
+		{"WaitOptions", func(d *envelopeDecoder, x *OperationUpdate) bool {
+			return objectPtr(d, &x.WaitOptions, alloc[WaitOptions], waitOptionsFields)
+		}},
+		{"CallbackOptions", func(d *envelopeDecoder, x *OperationUpdate) bool {
+			return objectPtr(d, &x.CallbackOptions, alloc[CallbackOptions], callbackOptionsFields)
+		}},
+		{"ChainedInvokeOptions", func(d *envelopeDecoder, x *OperationUpdate) bool {
+			return objectPtr(d, &x.ChainedInvokeOptions, alloc[ChainedInvokeOptions], chainedInvokeOptionsFields)
+		}},
+		{"ContextOptions", func(d *envelopeDecoder, x *OperationUpdate) bool {
+			return objectPtr(d, &x.ContextOptions, alloc[ContextOptions], contextOptionsFields)
+		}},
+	}
+	stepOptionsFields = []field[StepOptions]{
+		{"NextAttemptDelaySeconds", func(d *envelopeDecoder, x *StepOptions) bool { return d.int(&x.NextAttemptDelaySeconds) }},
+	}
+	waitOptionsFields = []field[WaitOptions]{
+		{"WaitSeconds", func(d *envelopeDecoder, x *WaitOptions) bool { return d.int(&x.WaitSeconds) }},
+	}
+	callbackOptionsFields = []field[CallbackOptions]{
+		{"TimeoutSeconds", func(d *envelopeDecoder, x *CallbackOptions) bool { return d.int(&x.TimeoutSeconds) }},
+		{"HeartbeatTimeoutSeconds", func(d *envelopeDecoder, x *CallbackOptions) bool { return d.int(&x.HeartbeatTimeoutSeconds) }},
+	}
+	chainedInvokeOptionsFields = []field[ChainedInvokeOptions]{
+		{"FunctionName", func(d *envelopeDecoder, x *ChainedInvokeOptions) bool { return d.str(&x.FunctionName) }},
+		{"TenantId", func(d *envelopeDecoder, x *ChainedInvokeOptions) bool { return d.str(&x.TenantId) }},
+		{"XAmznTraceId", func(d *envelopeDecoder, x *ChainedInvokeOptions) bool { return d.str(&x.XAmznTraceId) }},
+	}
+	contextOptionsFields = []field[ContextOptions]{
+		{"ReplayChildren", func(d *envelopeDecoder, x *ContextOptions) bool { return d.bool(&x.ReplayChildren) }},
 	}
 	executionStateFields = []field[ExecutionState]{
 		{"Operations", func(d *envelopeDecoder, x *ExecutionState) bool { return d.operations(&x.Operations) }},
-		strField("NextMarker", func(x *ExecutionState) *string { return &x.NextMarker }),
+		{"NextMarker", func(d *envelopeDecoder, x *ExecutionState) bool { return d.str(&x.NextMarker) }},
 	}
 	errorObjectFields = []field[ErrorObject]{
-		strField("ErrorType", func(x *ErrorObject) *string { return &x.ErrorType }),
-		strField("ErrorMessage", func(x *ErrorObject) *string { return &x.ErrorMessage }),
-		strField("ErrorData", func(x *ErrorObject) *string { return &x.ErrorData }),
+		{"ErrorType", func(d *envelopeDecoder, x *ErrorObject) bool { return d.str(&x.ErrorType) }},
+		{"ErrorMessage", func(d *envelopeDecoder, x *ErrorObject) bool { return d.str(&x.ErrorMessage) }},
+		{"ErrorData", func(d *envelopeDecoder, x *ErrorObject) bool { return d.str(&x.ErrorData) }},
 		{"StackTrace", func(d *envelopeDecoder, x *ErrorObject) bool {
 			// StackTrace has its own UnmarshalJSON, which encoding/json
 			// calls with the raw value, null included.
@@ -312,44 +301,66 @@ var (
 	}
 	stepDetailsFields = []field[StepDetails]{
 		{"Attempt", func(d *envelopeDecoder, x *StepDetails) bool { return d.int(&x.Attempt) }},
-		timeField("NextAttemptTimestamp", func(x *StepDetails) **Timestamp { return &x.NextAttemptTimestamp }),
-		optStrField("Result", func(x *StepDetails) **string { return &x.Result }),
-		objField("Error", func(x *StepDetails) **ErrorObject { return &x.Error }, errorObjectFields),
+		{"NextAttemptTimestamp", func(d *envelopeDecoder, x *StepDetails) bool { return d.timestamp(&x.NextAttemptTimestamp) }},
+		{"Result", func(d *envelopeDecoder, x *StepDetails) bool { return d.strPtr(&x.Result) }},
+		{"Error", func(d *envelopeDecoder, x *StepDetails) bool {
+			return objectPtr(d, &x.Error, alloc[ErrorObject], errorObjectFields)
+		}},
 	}
 	operationFields = []field[Operation]{
-		strField("Id", func(x *Operation) *string { return &x.Id }),
-		strField("ParentId", func(x *Operation) *string { return &x.ParentId }),
-		strField("Name", func(x *Operation) *string { return &x.Name }),
-		enumField("Type", func(x *Operation) *string { return (*string)(&x.Type) }, operationTypes),
-		enumField("SubType", func(x *Operation) *string { return &x.SubType }, subTypes),
-		enumField("Status", func(x *Operation) *string { return (*string)(&x.Status) }, operationStatuses),
-		timeField("StartTimestamp", func(x *Operation) **Timestamp { return &x.StartTimestamp }),
-		timeField("EndTimestamp", func(x *Operation) **Timestamp { return &x.EndTimestamp }),
-		objField("ExecutionDetails", func(x *Operation) **ExecutionDetails { return &x.ExecutionDetails },
-			[]field[ExecutionDetails]{optStrField("InputPayload", func(x *ExecutionDetails) **string { return &x.InputPayload })}),
+		{"Id", func(d *envelopeDecoder, x *Operation) bool { return d.str(&x.Id) }},
+		{"ParentId", func(d *envelopeDecoder, x *Operation) bool { return d.str(&x.ParentId) }},
+		{"Name", func(d *envelopeDecoder, x *Operation) bool { return d.str(&x.Name) }},
+		{"Type", func(d *envelopeDecoder, x *Operation) bool { return d.enum((*string)(&x.Type), operationTypes) }},
+		{"SubType", func(d *envelopeDecoder, x *Operation) bool { return d.enum(&x.SubType, subTypes) }},
+		{"Status", func(d *envelopeDecoder, x *Operation) bool { return d.enum((*string)(&x.Status), operationStatuses) }},
+		{"StartTimestamp", func(d *envelopeDecoder, x *Operation) bool { return d.timestamp(&x.StartTimestamp) }},
+		{"EndTimestamp", func(d *envelopeDecoder, x *Operation) bool { return d.timestamp(&x.EndTimestamp) }},
+		{"ExecutionDetails", func(d *envelopeDecoder, x *Operation) bool {
+			return objectPtr(d, &x.ExecutionDetails, alloc[ExecutionDetails], executionDetailsFields)
+		}},
 		{"StepDetails", func(d *envelopeDecoder, x *Operation) bool {
 			// Most records are steps: their details come from a block.
 			return objectPtr(d, &x.StepDetails, func() *StepDetails { return d.steps.new(d.records) }, stepDetailsFields)
 		}},
-		objField("WaitDetails", func(x *Operation) **WaitDetails { return &x.WaitDetails },
-			[]field[WaitDetails]{timeField("ScheduledEndTimestamp", func(x *WaitDetails) **Timestamp { return &x.ScheduledEndTimestamp })}),
-		objField("CallbackDetails", func(x *Operation) **CallbackDetails { return &x.CallbackDetails },
-			[]field[CallbackDetails]{
-				strField("CallbackId", func(x *CallbackDetails) *string { return &x.CallbackId }),
-				optStrField("Result", func(x *CallbackDetails) **string { return &x.Result }),
-				objField("Error", func(x *CallbackDetails) **ErrorObject { return &x.Error }, errorObjectFields),
-			}),
-		objField("ChainedInvokeDetails", func(x *Operation) **ChainedInvokeDetails { return &x.ChainedInvokeDetails },
-			[]field[ChainedInvokeDetails]{
-				optStrField("Result", func(x *ChainedInvokeDetails) **string { return &x.Result }),
-				objField("Error", func(x *ChainedInvokeDetails) **ErrorObject { return &x.Error }, errorObjectFields),
-			}),
-		objField("ContextDetails", func(x *Operation) **ContextDetails { return &x.ContextDetails },
-			[]field[ContextDetails]{
-				optStrField("Result", func(x *ContextDetails) **string { return &x.Result }),
-				objField("Error", func(x *ContextDetails) **ErrorObject { return &x.Error }, errorObjectFields),
-				{"ReplayChildren", func(d *envelopeDecoder, x *ContextDetails) bool { return d.bool(&x.ReplayChildren) }},
-			}),
+		{"WaitDetails", func(d *envelopeDecoder, x *Operation) bool {
+			return objectPtr(d, &x.WaitDetails, alloc[WaitDetails], waitDetailsFields)
+		}},
+		{"CallbackDetails", func(d *envelopeDecoder, x *Operation) bool {
+			return objectPtr(d, &x.CallbackDetails, alloc[CallbackDetails], callbackDetailsFields)
+		}},
+		{"ChainedInvokeDetails", func(d *envelopeDecoder, x *Operation) bool {
+			return objectPtr(d, &x.ChainedInvokeDetails, alloc[ChainedInvokeDetails], chainedInvokeDetailsFields)
+		}},
+		{"ContextDetails", func(d *envelopeDecoder, x *Operation) bool {
+			return objectPtr(d, &x.ContextDetails, alloc[ContextDetails], contextDetailsFields)
+		}},
+	}
+	executionDetailsFields = []field[ExecutionDetails]{
+		{"InputPayload", func(d *envelopeDecoder, x *ExecutionDetails) bool { return d.strPtr(&x.InputPayload) }},
+	}
+	waitDetailsFields = []field[WaitDetails]{
+		{"ScheduledEndTimestamp", func(d *envelopeDecoder, x *WaitDetails) bool { return d.timestamp(&x.ScheduledEndTimestamp) }},
+	}
+	callbackDetailsFields = []field[CallbackDetails]{
+		{"CallbackId", func(d *envelopeDecoder, x *CallbackDetails) bool { return d.str(&x.CallbackId) }},
+		{"Result", func(d *envelopeDecoder, x *CallbackDetails) bool { return d.strPtr(&x.Result) }},
+		{"Error", func(d *envelopeDecoder, x *CallbackDetails) bool {
+			return objectPtr(d, &x.Error, alloc[ErrorObject], errorObjectFields)
+		}},
+	}
+	chainedInvokeDetailsFields = []field[ChainedInvokeDetails]{
+		{"Result", func(d *envelopeDecoder, x *ChainedInvokeDetails) bool { return d.strPtr(&x.Result) }},
+		{"Error", func(d *envelopeDecoder, x *ChainedInvokeDetails) bool {
+			return objectPtr(d, &x.Error, alloc[ErrorObject], errorObjectFields)
+		}},
+	}
+	contextDetailsFields = []field[ContextDetails]{
+		{"Result", func(d *envelopeDecoder, x *ContextDetails) bool { return d.strPtr(&x.Result) }},
+		{"Error", func(d *envelopeDecoder, x *ContextDetails) bool {
+			return objectPtr(d, &x.Error, alloc[ErrorObject], errorObjectFields)
+		}},
+		{"ReplayChildren", func(d *envelopeDecoder, x *ContextDetails) bool { return d.bool(&x.ReplayChildren) }},
 	}
 )
 
