@@ -88,10 +88,14 @@ type execContext struct {
 	// returned last (nil for a new operation), so that replayRecord
 	// need not look it up again.
 	taken *Operation
+	// takenAt is the index in the initial log of the last record this
+	// context found (at first, of the record that opened it): the next
+	// one is looked for after it.
+	takenAt int
 }
 
 func newRootContext(inv *invocation) *execContext {
-	c := &execContext{Context: inv.ctx, inv: inv, owner: currentGoroutine()}
+	c := &execContext{Context: inv.ctx, inv: inv, owner: currentGoroutine(), takenAt: inv.execIndex}
 	c.replaying.Store(inv.replaying)
 	return c
 }
@@ -165,6 +169,7 @@ func (c *execContext) newChild(positional, parentID string, replayOnly bool) *ex
 func (c *execContext) initChild(k *execContext, positional, parentID string, replayOnly bool) {
 	k.Context, k.inv, k.positional, k.parentID, k.parent = c.Context, c.inv, positional, parentID, c
 	k.depth, k.owner, k.replayOnly = c.depth, currentGoroutine(), replayOnly || c.replayOnly
+	k.takenAt = c.takenAt
 	if parentID != c.parentID {
 		k.depth++
 	}
@@ -208,8 +213,8 @@ func (c *execContext) enqueueAsync(u OperationUpdate) error {
 func (c *execContext) nextID() string {
 	c.counter++
 	var buf [64]byte
-	id, rec := c.inv.wireID(appendPositional(buf[:0], c.positional, c.counter))
-	c.taken = rec
+	id, rec, at := c.inv.wireID(appendPositional(buf[:0], c.positional, c.counter), c.takenAt)
+	c.taken, c.takenAt = rec, at
 	return id
 }
 
@@ -218,7 +223,7 @@ func (c *execContext) nextID() string {
 func (c *execContext) nextPositional() (positional, id string) {
 	c.counter++
 	p := appendPositional(nil, c.positional, c.counter)
-	id, c.taken = c.inv.wireID(p)
+	id, c.taken, c.takenAt = c.inv.wireID(p, c.takenAt)
 	return string(p), id
 }
 
@@ -228,7 +233,7 @@ func (c *execContext) nextPositional() (positional, id string) {
 func (c *execContext) replayRecord(id string, typ OperationType, subType, name string) (*Operation, error) {
 	rec := c.taken
 	if rec == nil || rec.Id != id {
-		rec = c.inv.initial[id]
+		rec = c.inv.initial.get(id)
 	}
 	if rec == nil {
 		c.markLive()

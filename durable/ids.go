@@ -27,16 +27,16 @@ func wireIDOf(out *[wireIDLen]byte, positional []byte) {
 }
 
 // wireID returns the wire id of a positional id and the operation's
-// record in the invocation's initial log, if any: the id is then the
-// record's Id string (a replayed operation allocates no id), else a new
-// string.
-func (inv *invocation) wireID(positional []byte) (string, *Operation) {
+// record in the invocation's initial log and its index there, if any (the
+// record after index after is tried first): the id is then the record's Id
+// string (a replayed operation allocates no id), else a new string.
+func (inv *invocation) wireID(positional []byte, after int) (string, *Operation, int) {
 	var out [wireIDLen]byte
 	wireIDOf(&out, positional)
-	if rec := inv.initial[string(out[:])]; rec != nil {
-		return rec.Id, rec
+	if rec, i := inv.initial.find(string(out[:]), after); rec != nil {
+		return rec.Id, rec, i
 	}
-	return string(out[:]), nil
+	return string(out[:]), nil, after
 }
 
 // WireID returns the wire id the SDK sends for a positional operation id

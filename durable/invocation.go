@@ -72,9 +72,12 @@ type invocation struct {
 	// tenantID is the tenant of a tenant-isolated function's invocation.
 	tenantID string
 	execOp   *Operation
-	execID   string
-	// initial is the operation log at invocation start; immutable.
-	initial map[string]*Operation
+	// execIndex is execOp's index in the initial log (-1 without one):
+	// the root context's operations follow it.
+	execIndex int
+	execID    string
+	// initial is the operation log at invocation start.
+	initial records
 	// updated holds the envelope's UpdatedOperationIds; immutable.
 	updated   map[string]struct{}
 	replaying bool
@@ -119,26 +122,26 @@ type serviceWait struct {
 func newInvocation(ctx context.Context, opts *handlerOptions, client ExecutionClient, in *InvocationInput, ops []Operation, logHandler slog.Handler) *invocation {
 	own := *opts // ConfigureSerdes and ConfigureLogging change this invocation's copy
 	inv := &invocation{
-		opts:     &own,
-		client:   client,
-		ctx:      ctx,
-		arn:      in.DurableExecutionArn,
-		initial:  make(map[string]*Operation, len(ops)),
-		latest:   make(map[string]*Operation),
-		done:     make(chan struct{}),
-		rootDone: make(chan struct{}),
-		running:  1,
+		opts:      &own,
+		client:    client,
+		ctx:       ctx,
+		arn:       in.DurableExecutionArn,
+		latest:    make(map[string]*Operation),
+		done:      make(chan struct{}),
+		rootDone:  make(chan struct{}),
+		running:   1,
+		execIndex: -1,
 	}
 	inv.cond.L = &inv.mu
+	inv.initial.ops = ops
 	inv.q.token = in.CheckpointToken
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		inv.requestID, inv.fnARN, inv.tenantID = lc.AwsRequestID, lc.InvokedFunctionArn, lc.TenantID
 	}
 	for i := range ops {
-		op := &ops[i]
-		inv.initial[op.Id] = op
-		if op.Type == wire.OperationTypeExecution && inv.execOp == nil {
-			inv.execOp = op
+		if ops[i].Type == wire.OperationTypeExecution {
+			inv.execOp, inv.execIndex = &ops[i], i
+			break
 		}
 	}
 	if parsed, err := wire.ParseExecutionARN(inv.arn); err == nil {
@@ -386,7 +389,7 @@ func (inv *invocation) recordLocked(id string) *Operation {
 	if op := inv.latest[id]; op != nil {
 		return op
 	}
-	return inv.initial[id]
+	return inv.initial.get(id)
 }
 
 // waitOnService blocks the calling goroutine until the record of id

@@ -185,12 +185,13 @@ func (h *invocationHooks) buildInvocationInfo(root *execContext) {
 			h.info.ExecutionInput = v
 		}
 	}
+	initial := inv.initial.all()
 	var depths map[string]int // every depth is 0 to reported() without a limit
 	if h.set.depth != maxPluginDepth {
-		depths = recordDepths(inv.initial)
+		depths = recordDepths(initial)
 	}
-	h.info.Operations = make(map[string]OperationHookInfo, len(inv.initial))
-	for id, op := range inv.initial {
+	h.info.Operations = make(map[string]OperationHookInfo, len(initial))
+	for id, op := range initial {
 		if d := depths[id]; h.reported(d) {
 			h.info.Operations[id] = h.recordInfo(op, d)
 		}
@@ -222,7 +223,7 @@ func (h *invocationHooks) runRoot(root *execContext, body func(*execContext) ([]
 	if h.set.recordHooks && len(h.inv.updated) > 0 {
 		ops := make([]Operation, 0, len(h.inv.updated))
 		for id := range h.inv.updated {
-			if op := h.inv.initial[id]; op != nil {
+			if op := h.inv.initial.get(id); op != nil {
 				ops = append(ops, *op)
 			}
 		}
@@ -361,7 +362,7 @@ func (h *invocationHooks) recordInfo(op *Operation, depth int) OperationHookInfo
 		Type:            string(op.Type),
 		SubType:         op.SubType,
 		Status:          PluginOperationStatus(op.Status),
-		IsReplay:        h.inv.initial[op.Id] != nil,
+		IsReplay:        h.inv.initial.get(op.Id) != nil,
 		ParentID:        op.ParentId,
 		ChildrenOmitted: h.childrenOmitted(depth, op.Type),
 		StartTimestamp:  wire.TimeOf(op.StartTimestamp),
@@ -466,10 +467,7 @@ func (h *invocationHooks) loop() {
 // run handles one event; it reports whether it was the final one.
 func (h *invocationHooks) run(ev hookEvent) bool {
 	if h.known == nil {
-		h.known = make(map[string]*Operation, len(h.inv.initial))
-		for id, op := range h.inv.initial {
-			h.known[id] = op
-		}
+		h.known = h.inv.initial.all()
 	}
 	if !ev.last {
 		h.report(ev.ops, ev.updated)
@@ -630,7 +628,7 @@ func (h *invocationHooks) replayedNext(id string) bool {
 // already ended before the invocation (unless the service ended it since
 // the previous one: updated).
 func (h *invocationHooks) endsHere(id string, updated bool) bool {
-	if rec := h.inv.initial[id]; rec != nil && rec.Status.Terminal() && !updated {
+	if rec := h.inv.initial.get(id); rec != nil && rec.Status.Terminal() && !updated {
 		if _, changed := h.inv.updated[id]; !changed {
 			return false
 		}
@@ -646,7 +644,7 @@ func runHookedAttempt[O any](h *invocationHooks, c *execContext, subType string,
 	a := &attemptRun[O]{fn: fn, sc: sc}
 	a.info = AttemptHookInfo{OperationHookInfo: OperationHookInfo{
 		ExecutionArn: c.inv.arn, ID: sc.id, Name: sc.name, Type: string(wire.OperationTypeStep), SubType: subType,
-		Status: PluginOperationStarted, Attempt: sc.attempt, IsReplay: c.inv.initial[sc.id] != nil,
+		Status: PluginOperationStarted, Attempt: sc.attempt, IsReplay: c.inv.initial.get(sc.id) != nil,
 		ParentID: c.parentID, StartTimestamp: time.Now(),
 	}, Attempt: sc.attempt}
 	if h.set.attemptStart {
