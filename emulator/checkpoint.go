@@ -110,9 +110,9 @@ func copyCheckpointOutput(o wire.CheckpointOutput) wire.CheckpointOutput {
 // GetExecutionState implements GetDurableExecutionState: a page of the
 // filtered operation log (protocol §3.4). The token must be the current
 // token of the invocation in flight; it is not consumed.
-func (s *Service) GetExecutionState(ctx context.Context, in wire.GetStateInput) (wire.GetStateOutput, error) {
+func (s *Service) GetExecutionState(ctx context.Context, in wire.GetStateInput) (_ wire.GetStateOutput, err error) {
 	s.lock()
-	defer s.mu.Unlock()
+	defer s.unlockRead(&err)
 	e, err := s.lookup(in.DurableExecutionArn)
 	if err != nil {
 		return wire.GetStateOutput{}, err

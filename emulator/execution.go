@@ -48,6 +48,9 @@ type execution struct {
 	subs     []*subscription
 
 	st stored // what the Store holds of it
+	// group is the commit group of its last queued change; Run invokes it
+	// only once that group is committed (see Service.committed).
+	group *commitGroup
 }
 
 // invocation is the state of the invocation in flight.

@@ -150,14 +150,14 @@ func invocationError(err error) *wire.ErrorObject {
 	return &wire.ErrorObject{ErrorType: "Runtime.Unknown", ErrorMessage: err.Error()}
 }
 
-// execute runs a prepared invocation and processes its outcome. An
-// invocation that failed because ctx ended (the service is shutting down)
-// is abandoned rather than recorded: the execution stays due, so a
-// restarted service runs it again.
-func (s *Service) execute(ctx context.Context, c invokeCall) {
+// execute runs a prepared invocation and processes its outcome, ending
+// with release(mode). An invocation that failed because ctx ended (the
+// service is shutting down) is abandoned rather than recorded: the
+// execution stays due, so a restarted service runs it again.
+func (s *Service) execute(ctx context.Context, c invokeCall, mode releaseMode) {
 	out, err := s.call(ctx, c.fn, c.req)
 	s.lock()
-	defer s.unlock()
+	defer s.release(mode)
 	if !s.current(c.exec) {
 		return // a failed commit replaced the execution; its stored state decides
 	}
@@ -323,7 +323,7 @@ func (s *Service) RunNext(ctx context.Context) (bool, error) {
 	case job != nil:
 		s.runJob(ctx, job)
 	case e != nil:
-		s.execute(ctx, c)
+		s.execute(ctx, c, releaseAnswer)
 	default:
 		return false, nil
 	}
@@ -343,14 +343,22 @@ func (s *Service) RunDue(ctx context.Context) error {
 }
 
 // Run drives the service on its clock until ctx is done, then waits for
-// the invocations in flight and returns nil. It fires timers when due and
-// runs invocations as they become due, concurrently across executions and
-// one at a time per execution, at most Config.MaxConcurrentInvocations at
-// once (oldest execution first). With a *VirtualClock, time moves only
-// through AdvanceTo.
+// the invocations in flight, commits what they changed and returns nil.
+// It fires timers when due and runs invocations as they become due,
+// concurrently across executions and one at a time per execution, at most
+// Config.MaxConcurrentInvocations at once (oldest execution first). With
+// a *VirtualClock, time moves only through AdvanceTo.
+//
+// Run's own changes are committed lazily (see release): an invocation's
+// payload is sent once the changes of its execution are committed, and
+// the end of an invocation frees its place under the cap before its
+// outcome is committed.
 func (s *Service) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	defer func() {
+		wg.Wait()
+		_ = s.durable() // a failed commit is undone and logged; nobody waits for it
+	}()
 	for {
 		s.lock()
 		s.fireDueLocked()
@@ -368,7 +376,7 @@ func (s *Service) Run(ctx context.Context) error {
 			calls = append(calls, s.beginInvocation(e))
 		}
 		next, hasTimer := s.nextTimerAt()
-		s.release(true)
+		s.release(releaseOwn)
 		for _, job := range jobs {
 			wg.Go(func() {
 				s.runJob(ctx, job)
@@ -377,7 +385,13 @@ func (s *Service) Run(ctx context.Context) error {
 		}
 		for _, c := range calls {
 			wg.Go(func() {
-				s.execute(ctx, c)
+				// The payload shows the execution's state: it is sent once
+				// that is committed. If the commit failed, the execution
+				// was replaced by its stored state, which decides whether
+				// it is due.
+				if s.committed(c.exec) == nil {
+					s.execute(ctx, c, releaseOwn)
+				}
 				s.invocationEnded()
 			})
 		}

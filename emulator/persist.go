@@ -127,6 +127,9 @@ func (s *Service) queueDirty() *commitGroup {
 	}
 	s.pending = g
 	g.execs = append(g.execs, dirty...)
+	for _, e := range dirty {
+		e.group = g
+	}
 	if g.spoiled != nil {
 		return g
 	}
@@ -162,13 +165,12 @@ func (s *Service) awaitCommit(g *commitGroup) error {
 			return g.err
 		default:
 		}
-		if s.committing != nil {
+		if c := s.committing; c != nil {
 			// Wait for the commit under way, which may be g's.
-			committing := s.committing
 			s.mu.Unlock()
 			select {
 			case <-g.done:
-			case <-committing:
+			case <-c.done:
 			}
 			s.mu.Lock()
 			continue
@@ -183,8 +185,7 @@ func (s *Service) awaitCommit(g *commitGroup) error {
 func (s *Service) commitPending() {
 	group := s.pending
 	s.pending = nil
-	committing := make(chan struct{})
-	s.committing = committing
+	s.committing = group
 	s.mu.Unlock()
 	err := group.spoiled
 	if err == nil {
@@ -202,27 +203,68 @@ func (s *Service) commitPending() {
 		group.err = apiErr
 		if later != nil {
 			later.err = apiErr
+			later.changes, later.execs = nil, nil
 			close(later.done)
 		}
 	}
+	// Executions keep their last group (see execution.group): it need not
+	// keep what it wrote.
+	group.changes, group.execs = nil, nil
 	close(group.done)
 	s.committing = nil
-	close(committing)
 }
 
-// durable waits until every change queued so far is committed.
+// newestGroup is the last commit group queued, open or under way; nil when
+// everything queued is committed. A locked section that changed nothing
+// may still have seen changes of that group or of one before it. Must hold
+// the lock.
+func (s *Service) newestGroup() *commitGroup {
+	if s.pending != nil {
+		return s.pending
+	}
+	return s.committing
+}
+
+// durable waits until every change queued so far is committed, and
+// returns the error of the last commit group if it failed.
 func (s *Service) durable() error {
 	s.mu.Lock()
-	if g := s.pending; g != nil {
-		s.mu.Unlock()
-		return s.awaitCommit(g)
-	}
-	committing := s.committing
+	g := s.newestGroup()
 	s.mu.Unlock()
-	if committing != nil {
-		<-committing
+	if g == nil {
+		return nil
 	}
-	return nil
+	return s.awaitCommit(g)
+}
+
+// committed waits until the changes of e queued so far are committed;
+// an error means they were undone, and e was replaced by its stored
+// state.
+func (s *Service) committed(e *execution) error {
+	s.mu.Lock()
+	g := e.group
+	s.mu.Unlock()
+	if g == nil {
+		return nil
+	}
+	return s.awaitCommit(g)
+}
+
+// commitLater commits g, a group of the service's own changes that nobody
+// outside has been told of, once someone who has to tell commits it — an
+// API call's section queued after it, a read, or an invocation of one of
+// its executions (see release) — or after lazyCommitDelay at the latest;
+// then it publishes the status-change events of g's sections.
+func (s *Service) commitLater(g *commitGroup, notes []wire.StatusChangeEvent) {
+	t := time.NewTimer(s.lazyDelay)
+	select {
+	case <-g.done:
+	case <-t.C:
+	}
+	t.Stop()
+	if s.awaitCommit(g) == nil {
+		s.publish(notes)
+	}
 }
 
 // abandon undoes the changes of the executions of a failed commit and

@@ -242,14 +242,14 @@ func TestUnencodableChangeWritesNothingQueuedWithIt(t *testing.T) {
 	first := startAsync("x1")
 	testwait.Recv(t, "the first commit begins", store.entered)
 	second := startAsync("x2")
+	// A read answers only once what it shows is committed, and the commit
+	// is held: the test looks inside the service.
 	var x2 string
 	testwait.Until(t, "x2 is started", func() bool {
-		list, err := svc.ListExecutions(ctx, ListInput{FunctionName: "fn", ExecutionName: "x2"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(list.DurableExecutions) == 1 {
-			x2 = list.DurableExecutions[0].DurableExecutionArn
+		svc.mu.Lock()
+		defer svc.mu.Unlock()
+		if e, ok := svc.byName[nameKey{"fn", "x2"}]; ok {
+			x2 = e.arn
 		}
 		return x2 != ""
 	})
@@ -267,8 +267,10 @@ func TestUnencodableChangeWritesNothingQueuedWithIt(t *testing.T) {
 			return true
 		default:
 		}
-		ex, err := svc.GetExecution(ctx, x2, false)
-		return err != nil || ex.Status != wire.ExecutionStatusRunning
+		svc.mu.Lock()
+		defer svc.mu.Unlock()
+		e, ok := svc.executions[x2]
+		return !ok || e.status != wire.ExecutionStatusRunning
 	})
 	clock.Set(t0)
 	close(store.gate)

@@ -14,9 +14,9 @@ import (
 
 // GetExecution implements GetDurableExecution. With includeData false the
 // input, result and error are omitted.
-func (s *Service) GetExecution(ctx context.Context, arn string, includeData bool) (wire.Execution, error) {
+func (s *Service) GetExecution(ctx context.Context, arn string, includeData bool) (_ wire.Execution, err error) {
 	s.lock()
-	defer s.mu.Unlock()
+	defer s.unlockRead(&err)
 	e, err := s.lookup(arn)
 	if err != nil {
 		return wire.Execution{}, err
@@ -57,9 +57,9 @@ type HistoryInput struct {
 
 // GetExecutionHistory implements GetDurableExecutionHistory: events in
 // EventId order (newest first with ReverseOrder), paged by MaxItems.
-func (s *Service) GetExecutionHistory(ctx context.Context, in HistoryInput) (wire.HistoryOutput, error) {
+func (s *Service) GetExecutionHistory(ctx context.Context, in HistoryInput) (_ wire.HistoryOutput, err error) {
 	s.lock()
-	defer s.mu.Unlock()
+	defer s.unlockRead(&err)
 	e, err := s.lookup(in.ExecutionArn)
 	if err != nil {
 		return wire.HistoryOutput{}, err
@@ -175,9 +175,9 @@ type ListInput struct {
 }
 
 // ListExecutions implements ListDurableExecutionsByFunction.
-func (s *Service) ListExecutions(ctx context.Context, in ListInput) (wire.ListExecutionsOutput, error) {
+func (s *Service) ListExecutions(ctx context.Context, in ListInput) (_ wire.ListExecutionsOutput, err error) {
 	s.lock()
-	defer s.mu.Unlock()
+	defer s.unlockRead(&err)
 	fn, q, err := s.resolveFunction(in.FunctionName, in.Qualifier)
 	if err != nil {
 		return wire.ListExecutionsOutput{}, err

@@ -169,10 +169,13 @@ type Service struct {
 	notes []wire.StatusChangeEvent
 	dirty map[*execution]struct{}
 	// pending is the commit group still open for changes; committing is
-	// non-nil while a group is being committed, and closed when that ends.
+	// the group being committed, if any.
 	pending    *commitGroup
-	committing chan struct{}
-	wake       chan struct{}
+	committing *commitGroup
+	// lazyDelay bounds how long the service's own changes wait for a
+	// commit someone else leads (see release).
+	lazyDelay time.Duration
+	wake      chan struct{}
 	// inflight counts the invocations Run started that have not ended.
 	inflight int
 	// async holds the queued asynchronous invocations of plain
@@ -245,6 +248,7 @@ func New(cfg Config) (*Service, error) {
 		dirty:      map[*execution]struct{}{},
 		wake:       make(chan struct{}, 1),
 		batch:      map[string]batchOp{},
+		lazyDelay:  lazyCommitDelay,
 	}
 	if cfg.Store != nil {
 		if err := s.load(); err != nil {
@@ -285,9 +289,11 @@ func (s *Service) stampAt(t time.Time) *wire.Timestamp {
 // unlock releases the lock, then publishes queued status-change events
 // and wakes Run. Before releasing it commits the changed executions to the
 // Store; it returns the commit's error, a ServiceException, after which
-// the changes are undone. Every mutating method ends with it (or
-// unlockWith) instead of s.mu.Unlock.
-func (s *Service) unlock() error { return s.release(false) }
+// the changes are undone. A section that changed nothing waits for the
+// commit of what it may have seen instead (see release). Every method
+// that answers a caller ends with it (or unlockWith) instead of
+// s.mu.Unlock.
+func (s *Service) unlock() error { return s.release(releaseAnswer) }
 
 // unlockWith is unlock for a method returning *err: a failed commit
 // becomes the method's error.
@@ -297,45 +303,91 @@ func (s *Service) unlockWith(err *error) {
 	}
 }
 
-// release is unlock for every caller but Run's own loop, which passes
-// runLoop: it does not wake itself, and it does not wait for the disk —
-// its changes (invocations begun, timers fired) are acknowledged to
-// nobody, so their commit completes in the background, in order with
-// everything else, and a crash before it only repeats them.
-func (s *Service) release(runLoop bool) error {
+// unlockRead ends a locked section that only read, for a method returning
+// *err: it answers once what it read is committed (see release).
+func (s *Service) unlockRead(err *error) {
+	if cerr := s.release(releaseRead); cerr != nil && *err == nil {
+		*err = cerr
+	}
+}
+
+// How a locked section ends; see release.
+type releaseMode int
+
+const (
+	// releaseAnswer ends a section whose outcome is told to a caller.
+	releaseAnswer releaseMode = iota
+	// releaseRead ends a section that only read, for a caller; it does
+	// not wake Run.
+	releaseRead
+	// releaseOwn ends a section of Run's own (invocations begun, timers
+	// fired, an invocation's outcome): nobody outside is told of it.
+	releaseOwn
+)
+
+// lazyCommitDelay is how long the service's own changes may wait
+// for a commit that someone else leads (see release).
+const lazyCommitDelay = 2 * time.Millisecond
+
+// release ends a locked section. With a Store it keeps this invariant:
+// nothing is told outside the service — an API answer, an invocation
+// payload (the Runtime API's answer to a function), a status-change event,
+// a read — before every change it depends on is durably committed, so
+// that a crash can only lose changes nobody was told of.
+//
+//   - releaseAnswer and releaseRead wait until the section's changes, or
+//     if it changed nothing the changes it may have seen (the newest
+//     group, since groups commit in order), are committed; a failed
+//     commit is the section's error.
+//   - releaseOwn queues the section's changes and returns at once: they
+//     are committed with the next group someone waits for — an answer, a
+//     read, WaitForExecution, or an invocation of one of the executions,
+//     which Run starts only once that execution's changes are committed
+//     (see committed) — or after lazyDelay. A crash before that loses them
+//     as if the section had not run: an invocation that ended is run
+//     again, a timer fires again. Their status-change events are published
+//     after their commit.
+func (s *Service) release(mode releaseMode) error {
 	var group *commitGroup
-	if s.cfg.Store != nil && len(s.dirty) > 0 {
-		group = s.queueDirty()
+	if s.cfg.Store != nil {
+		if len(s.dirty) > 0 {
+			group = s.queueDirty()
+		} else if mode != releaseOwn {
+			group = s.newestGroup()
+		}
 	}
 	clear(s.dirty)
 	notes := s.notes
 	s.notes = nil
 	s.mu.Unlock()
-	finish := func() error {
-		var err error
-		if group != nil {
-			err = s.awaitCommit(group)
-		}
-		if err == nil && s.cfg.OnStatusChange != nil {
-			for _, n := range notes {
-				s.cfg.OnStatusChange(n)
-			}
-		}
-		return err
-	}
-	if runLoop {
-		if group == nil {
-			return finish()
-		}
-		go func() { _ = finish() }()
+	if mode == releaseOwn && group != nil {
+		go s.commitLater(group, notes)
 		return nil
 	}
-	err := finish()
-	select {
-	case s.wake <- struct{}{}:
-	default:
+	var err error
+	if group != nil {
+		err = s.awaitCommit(group)
+	}
+	if err == nil {
+		s.publish(notes)
+	}
+	if mode == releaseAnswer {
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
 	}
 	return err
+}
+
+// publish sends status-change events to Config.OnStatusChange.
+func (s *Service) publish(notes []wire.StatusChangeEvent) {
+	if s.cfg.OnStatusChange == nil {
+		return
+	}
+	for _, n := range notes {
+		s.cfg.OnStatusChange(n)
+	}
 }
 
 func (s *Service) markDirty(e *execution) { s.dirty[e] = struct{}{} }
