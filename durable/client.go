@@ -78,10 +78,10 @@ func newDefaultClient(getenv func(string) string) (ExecutionClient, error) {
 	if region == "" {
 		return nil, errors.New("durable: AWS_REGION is not set: the default checkpoint client needs the Lambda runtime's environment (or pass WithExecutionClient)")
 	}
-	endpoint := "https://lambda." + region + ".amazonaws.com"
+	endpoint, socket := "https://lambda."+region+".amazonaws.com", ""
 	for _, key := range []string{"AWS_ENDPOINT_URL_LAMBDA", "AWS_ENDPOINT_URL"} {
 		if u := getenv(key); u != "" {
-			endpoint = u
+			endpoint, socket = u, getenv(endpointSocketEnv)
 			break
 		}
 	}
@@ -89,11 +89,8 @@ func newDefaultClient(getenv func(string) string) (ExecutionClient, error) {
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		return nil, fmt.Errorf("durable: the Lambda endpoint %q is not an absolute URL (%v)", endpoint, err)
 	}
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.DialContext = (&net.Dialer{Timeout: clientConnectTimeout, KeepAlive: 30 * time.Second}).DialContext
-	transport.ResponseHeaderTimeout = clientResponseTimeout
 	return &restClient{
-		http:     &http.Client{Transport: transport, Timeout: clientTotalTimeout},
+		http:     httpClientFor(u, socket),
 		endpoint: u,
 		host:     hostHeader(u),
 		basePath: strings.TrimSuffix(u.EscapedPath(), "/"),
@@ -101,6 +98,29 @@ func newDefaultClient(getenv func(string) string) (ExecutionClient, error) {
 		creds:    environmentCredentials(getenv),
 		signer:   newSigV4Signer(region, signingName),
 	}, nil
+}
+
+// endpointSocketEnv names the environment variable that gives the path of
+// a Unix socket on which the endpoint override (AWS_ENDPOINT_URL_LAMBDA or
+// AWS_ENDPOINT_URL) also listens, as durablectl's local endpoint does for
+// the functions it runs. The requests are the same, addressed to the
+// override's URL; only the connection differs. Without an override it is
+// ignored.
+const endpointSocketEnv = "DURABLE_LAMBDA_ENDPOINT_SOCKET"
+
+// httpClientFor returns the HTTP client for the endpoint u: for a local
+// endpoint (see loopbackTransport), one without net/http's Transport;
+// otherwise net/http's, with the SDK's timeouts.
+func httpClientFor(u *url.URL, socket string) *http.Client {
+	if t, ok := newLoopbackTransport(u, socket); ok {
+		// The transport bounds each request by clientTotalTimeout itself:
+		// http.Client's Timeout would start a goroutine per request.
+		return &http.Client{Transport: t}
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.DialContext = (&net.Dialer{Timeout: clientConnectTimeout, KeepAlive: 30 * time.Second}).DialContext
+	transport.ResponseHeaderTimeout = clientResponseTimeout
+	return &http.Client{Transport: transport, Timeout: clientTotalTimeout}
 }
 
 // hostHeader returns the Host header of requests to u: its host, without
