@@ -88,6 +88,9 @@ func (t *loopbackTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	for {
 		c, err := t.conn(ctx)
 		if err != nil {
+			if req.Body != nil {
+				_ = req.Body.Close()
+			}
 			return nil, err
 		}
 		resp, answered, err := t.exchange(ctx, c, req)
@@ -101,12 +104,19 @@ func (t *loopbackTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		if !c.reused || answered || !closedByPeer(err) {
 			return nil, err
 		}
-		// The server closed the idle connection: send it on a new one.
-		if req.GetBody == nil {
-			return nil, err
-		}
-		if req.Body, err = req.GetBody(); err != nil {
-			return nil, err
+		// The server closed the idle connection: send the request again,
+		// with a new copy of its body, on a new one.
+		if req.Body != nil {
+			if req.GetBody == nil {
+				return nil, err
+			}
+			body, err := req.GetBody()
+			if err != nil {
+				return nil, err
+			}
+			again := *req
+			again.Body = body
+			req = &again
 		}
 	}
 }
