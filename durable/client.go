@@ -69,7 +69,9 @@ type restClient struct {
 // Lambda runtime sets: AWS_REGION, the execution role's credentials in
 // AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, and an
 // optional endpoint override in AWS_ENDPOINT_URL_LAMBDA or
-// AWS_ENDPOINT_URL (else https://lambda.<region>.amazonaws.com).
+// AWS_ENDPOINT_URL (else https://lambda.<region>.amazonaws.com), and
+// with an override, the Unix socket it also listens on in
+// DURABLE_LAMBDA_ENDPOINT_SOCKET (wire.EndpointSocketEnv).
 func newDefaultClient(getenv func(string) string) (ExecutionClient, error) {
 	region := getenv("AWS_REGION")
 	if region == "" {
@@ -81,7 +83,7 @@ func newDefaultClient(getenv func(string) string) (ExecutionClient, error) {
 	endpoint, socket := "https://lambda."+region+".amazonaws.com", ""
 	for _, key := range []string{"AWS_ENDPOINT_URL_LAMBDA", "AWS_ENDPOINT_URL"} {
 		if u := getenv(key); u != "" {
-			endpoint, socket = u, getenv(endpointSocketEnv)
+			endpoint, socket = u, getenv(wire.EndpointSocketEnv)
 			break
 		}
 	}
@@ -99,14 +101,6 @@ func newDefaultClient(getenv func(string) string) (ExecutionClient, error) {
 		signer:   newSigV4Signer(region, signingName),
 	}, nil
 }
-
-// endpointSocketEnv names the environment variable that gives the path of
-// a Unix socket on which the endpoint override (AWS_ENDPOINT_URL_LAMBDA or
-// AWS_ENDPOINT_URL) also listens, as durablectl's local endpoint does for
-// the functions it runs. The requests are the same, addressed to the
-// override's URL; only the connection differs. Without an override it is
-// ignored.
-const endpointSocketEnv = "DURABLE_LAMBDA_ENDPOINT_SOCKET"
 
 // httpClientFor returns the HTTP client for the endpoint u: for a local
 // endpoint (see loopbackTransport), one without net/http's Transport;

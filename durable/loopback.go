@@ -21,7 +21,7 @@ const maxIdleLoopbackConns = 2
 
 // loopbackTransport is the default client's transport for a local
 // endpoint: a plain-HTTP endpoint on a loopback address (an emulator such
-// as durablectl's), or a Unix socket named by DURABLE_LAMBDA_ENDPOINT_SOCKET.
+// as durablectl's), or a Unix socket named by wire.EndpointSocketEnv.
 // It speaks the same HTTP/1.1 as net/http's Transport, over kept-alive
 // connections, but writes each request and reads its answer on the
 // caller's goroutine: net/http's Transport hands every request to a

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/acme/durable-lambda-go/internal/testwait"
+	"github.com/acme/durable-lambda-go/wire"
 )
 
 func TestDefaultClientTransportByEndpoint(t *testing.T) {
@@ -28,7 +29,7 @@ func TestDefaultClientTransportByEndpoint(t *testing.T) {
 		{"http://localhost", "/tmp/endpoint.sock", true},
 	}
 	for _, tt := range tests {
-		env := map[string]string{"AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL_LAMBDA": tt.endpoint, endpointSocketEnv: tt.socket}
+		env := map[string]string{"AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL_LAMBDA": tt.endpoint, wire.EndpointSocketEnv: tt.socket}
 		c, err := newDefaultClient(func(k string) string { return env[k] })
 		if err != nil {
 			t.Fatal(err)
@@ -45,7 +46,7 @@ func TestDefaultClientTransportByEndpoint(t *testing.T) {
 	}
 	// The socket goes with an endpoint override only: the service's own
 	// endpoint is never reached through it.
-	env := map[string]string{"AWS_REGION": "us-east-1", endpointSocketEnv: "/tmp/endpoint.sock"}
+	env := map[string]string{"AWS_REGION": "us-east-1", wire.EndpointSocketEnv: "/tmp/endpoint.sock"}
 	c, err := newDefaultClient(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +117,7 @@ func TestLoopbackTransportUnixSocket(t *testing.T) {
 	srv.Start()
 	defer srv.Close()
 	env := map[string]string{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "secret",
-		"AWS_ENDPOINT_URL_LAMBDA": "http://localhost:9001", endpointSocketEnv: socket}
+		"AWS_ENDPOINT_URL_LAMBDA": "http://localhost:9001", wire.EndpointSocketEnv: socket}
 	c, err := newDefaultClient(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)

@@ -35,6 +35,14 @@ type GetStateOutput struct {
 	NextMarker string      `json:"NextMarker,omitempty"`
 }
 
+// EndpointSocketEnv names the environment variable that gives the path of
+// a Unix socket on which a local endpoint, the one AWS_ENDPOINT_URL_LAMBDA
+// (or AWS_ENDPOINT_URL) names, also listens. The SDK's default client then
+// sends the same HTTP requests, addressed to that URL, over the socket
+// instead of TCP; durablectl sets it for the functions it runs. It has no
+// effect without an endpoint override.
+const EndpointSocketEnv = "DURABLE_LAMBDA_ENDPOINT_SOCKET"
+
 // The service's exception names.
 const (
 	ErrCodeInvalidParameterValue = "InvalidParameterValueException"

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
@@ -24,10 +25,14 @@ import (
 // one `durablectl run --binary seqfn --json '{"n":N}'` in this process —
 // the emulator, its REST endpoint and Runtime API, a new bootstrap process
 // running bench.Seq with the SDK's default checkpoint client (one HTTP
-// checkpoint call per step), and the JSON output of the execution and its
-// history. cpu-ns/step is the CPU time of both processes (this one and the
-// bootstrap, which has ended and been waited for when run returns) per
-// step; the bootstrap's start is in it, once per execution.
+// checkpoint call per step, each acknowledged before the next step), and
+// the JSON output of the execution and its history. cpu-ns/step is the
+// CPU time of both processes (this one and the bootstrap, which has ended
+// and been waited for when run returns) per step; the bootstrap's start is
+// in it, once per execution. The checkpoint calls go over the endpoint's
+// Unix socket (unix: run's default) or over loopback TCP (tcp:
+// --socket=false); both are the SDK's local transport, the same HTTP/1.1
+// requests. BenchmarkLoopbackFloor is the floor of each.
 //
 //	go test -run '^$' -bench RunBinary -benchtime 5x ./cmd/durablectl/
 func BenchmarkRunBinary(b *testing.B) {
@@ -35,37 +40,45 @@ func BenchmarkRunBinary(b *testing.B) {
 	if err := hostbuild.Build(testwait.Context(b), "./testdata/seqfn", binary); err != nil {
 		b.Fatal(err)
 	}
-	for _, n := range []int{1000, 10000} {
-		b.Run(fmt.Sprintf("seq-%d", n), func(b *testing.B) {
-			args := []string{"run", "--binary", binary, "--json", "--max-operations", fmt.Sprint(n + 1), fmt.Sprintf(`{"n":%d}`, n)}
-			var stdout bytes.Buffer
-			cpu := bench.StartTreeCPU()
-			for b.Loop() {
-				stdout.Reset()
-				var stderr strings.Builder
-				if code := run(b.Context(), args, strings.NewReader(""), &stdout, &stderr); code != exitOK {
-					b.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
-				}
-			}
-			if perStep, ok := cpu.Per(b.N * n); ok {
-				b.ReportMetric(perStep, "cpu-ns/step")
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/step")
-			var res struct {
-				Execution wire.Execution
-				Events    []wire.Event
-			}
-			if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
-				b.Fatalf("the --json output: %v", err)
-			}
-			if res.Execution.Result == nil {
-				b.Fatalf("execution %s has no result", res.Execution.Status)
-			}
-			var out bench.SeqOutput
-			if err := json.Unmarshal([]byte(*res.Execution.Result), &out); err != nil || out.Steps != n {
-				b.Fatalf("result %s (%v), want %d steps", *res.Execution.Result, err, n)
-			}
-		})
+	for _, transport := range []string{"unix", "tcp"} {
+		for _, n := range []int{1000, 10000} {
+			b.Run(fmt.Sprintf("%s/seq-%d", transport, n), func(b *testing.B) {
+				benchRunBinary(b, binary, transport == "unix", n)
+			})
+		}
+	}
+}
+
+// benchRunBinary runs the seq-n execution of BenchmarkRunBinary, with the
+// endpoint's Unix socket or without.
+func benchRunBinary(b *testing.B, binary string, socket bool, n int) {
+	args := []string{"run", "--binary", binary, "--json", fmt.Sprintf("--socket=%t", socket), "--max-operations", fmt.Sprint(n + 1), fmt.Sprintf(`{"n":%d}`, n)}
+	var stdout bytes.Buffer
+	cpu := bench.StartTreeCPU()
+	for b.Loop() {
+		stdout.Reset()
+		var stderr strings.Builder
+		if code := run(b.Context(), args, strings.NewReader(""), &stdout, &stderr); code != exitOK {
+			b.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
+		}
+	}
+	if perStep, ok := cpu.Per(b.N * n); ok {
+		b.ReportMetric(perStep, "cpu-ns/step")
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/step")
+	var res struct {
+		Execution wire.Execution
+		Events    []wire.Event
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+		b.Fatalf("the --json output: %v", err)
+	}
+	if res.Execution.Result == nil {
+		b.Fatalf("execution %s has no result", res.Execution.Status)
+	}
+	var out bench.SeqOutput
+	if err := json.Unmarshal([]byte(*res.Execution.Result), &out); err != nil || out.Steps != n {
+		b.Fatalf("result %s (%v), want %d steps", *res.Execution.Result, err, n)
 	}
 }
 
@@ -179,12 +192,17 @@ func invokeSeed(ctx context.Context, client *http.Client, h *host, url string, e
 }
 
 // BenchmarkLoopbackFloor is the floor under BenchmarkRunBinary's
-// cpu-ns/step: one net/http round trip per step and nothing else. A child
+// cpu-ns/step: one HTTP round trip per step and nothing else. A child
 // process (testdata/loopclient) POSTs a 450-byte body over one keep-alive
 // connection to a net/http server in this process, which reads it and
 // answers 350 bytes; cpu-ns/step is the CPU of both processes per round
-// trip, the child's start included. Run it with RunBinary to compare the
-// two at the same load:
+// trip, the child's start included. The sub-benchmarks name the client
+// and the connection: serial-unix and serial-tcp are the SDK's local
+// transport (each request written and its answer read on the calling
+// goroutine) over a Unix socket and loopback TCP, the floors of
+// RunBinary/unix and RunBinary/tcp; nethttp-tcp is net/http's client
+// over TCP, which the SDK used before. Run it with RunBinary to compare
+// them at the same load:
 //
 //	go test -run '^$' -bench 'RunBinary|LoopbackFloor' -benchtime 2x ./cmd/durablectl/
 func BenchmarkLoopbackFloor(b *testing.B) {
@@ -202,16 +220,34 @@ func BenchmarkLoopbackFloor(b *testing.B) {
 		_, _ = w.Write(answer)
 	}))
 	defer srv.Close()
+	socket := filepath.Join(b.TempDir(), "floor.sock")
+	ln, err := net.Listen("unix", socket)
+	if err != nil {
+		b.Fatal(err)
+	}
+	go func() { _ = srv.Config.Serve(ln) }()
 	const n = 10000
-	cpu := bench.StartTreeCPU()
-	for b.Loop() {
-		out, err := exec.CommandContext(testwait.Context(b), client, srv.URL+"/checkpoint", fmt.Sprint(n)).CombinedOutput()
-		if err != nil {
-			b.Fatalf("loopclient: %v\n%s", err, out)
-		}
+	for _, tt := range []struct{ name, client, socket string }{
+		{"serial-unix", "serial", socket},
+		{"serial-tcp", "serial", ""},
+		{"nethttp-tcp", "nethttp", ""},
+	} {
+		b.Run(tt.name, func(b *testing.B) {
+			args := []string{tt.client, srv.URL + "/checkpoint", fmt.Sprint(n)}
+			if tt.socket != "" {
+				args = append(args, tt.socket)
+			}
+			cpu := bench.StartTreeCPU()
+			for b.Loop() {
+				out, err := exec.CommandContext(testwait.Context(b), client, args...).CombinedOutput()
+				if err != nil {
+					b.Fatalf("loopclient: %v\n%s", err, out)
+				}
+			}
+			if perStep, ok := cpu.Per(b.N * n); ok {
+				b.ReportMetric(perStep, "cpu-ns/step")
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/step")
+		})
 	}
-	if perStep, ok := cpu.Per(b.N * n); ok {
-		b.ReportMetric(perStep, "cpu-ns/step")
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/step")
 }

@@ -33,6 +33,7 @@ type hostConfig struct {
 	keepClosed bool   // keep closed executions past retention (virtual time)
 	limits     emulator.Limits
 	addr       string // listen address of the REST endpoint
+	socket     bool   // serve the endpoint on a Unix socket too, for the functions
 	clock      emulator.Clock
 	output     io.Writer // the functions' stdout and stderr
 	logger     *slog.Logger
@@ -114,16 +115,22 @@ func startHost(ctx context.Context, cfg hostConfig) (_ *host, err error) {
 	if h.srv, err = httpapi.Start(cfg.addr, h.mux); err != nil {
 		return nil, err
 	}
+	if cfg.socket {
+		if err := h.serveSocket(); err != nil {
+			return nil, err
+		}
+	}
 	for i, fn := range cfg.functions {
 		rt, err := runtimeapi.New(runtimeapi.Config{
-			Path:         binaries[i],
-			FunctionName: fn.name,
-			Version:      functionVersion,
-			MemoryMB:     fn.memoryMiB,
-			Endpoint:     h.srv.URL(),
-			Env:          fn.env,
-			Output:       cfg.output,
-			Logger:       cfg.logger,
+			Path:           binaries[i],
+			FunctionName:   fn.name,
+			Version:        functionVersion,
+			MemoryMB:       fn.memoryMiB,
+			Endpoint:       h.srv.URL(),
+			EndpointSocket: h.srv.Socket(),
+			Env:            fn.env,
+			Output:         cfg.output,
+			Logger:         cfg.logger,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("function %s: %w", fn.name, err)
@@ -165,13 +172,11 @@ func (h *host) build(ctx context.Context, cfg hostConfig) ([]string, error) {
 			binaries[i] = b
 			continue
 		}
-		if h.tmpDir == "" {
-			var err error
-			if h.tmpDir, err = os.MkdirTemp("", "durablectl-"); err != nil {
-				return nil, err
-			}
+		dir, err := h.workDir()
+		if err != nil {
+			return nil, err
 		}
-		b := filepath.Join(h.tmpDir, fmt.Sprint(len(built)), "bootstrap")
+		b := filepath.Join(dir, fmt.Sprint(len(built)), "bootstrap")
 		fmt.Fprintf(cfg.progress, "building %s for the host...\n", displayPackage(fn.pkg))
 		if err := hostbuild.Build(ctx, fn.pkg, b); err != nil {
 			if len(cfg.functions) > 1 {
@@ -183,6 +188,32 @@ func (h *host) build(ctx context.Context, cfg hostConfig) ([]string, error) {
 		binaries[i] = b
 	}
 	return binaries, nil
+}
+
+// workDir returns the host's temporary directory, creating it on first
+// use; close removes it.
+func (h *host) workDir() (string, error) {
+	if h.tmpDir == "" {
+		var err error
+		if h.tmpDir, err = os.MkdirTemp("", "durablectl-"); err != nil {
+			return "", err
+		}
+	}
+	return h.tmpDir, nil
+}
+
+// serveSocket serves the endpoint on a Unix socket in the host's
+// temporary directory as well, for the functions it runs
+// (runtimeapi.Config.EndpointSocket).
+func (h *host) serveSocket() error {
+	dir, err := h.workDir()
+	if err != nil {
+		return err
+	}
+	if err := h.srv.ServeUnix(filepath.Join(dir, "endpoint.sock")); err != nil {
+		return fmt.Errorf("%w (run with --socket=false to serve on TCP only)", err)
+	}
+	return nil
 }
 
 // displayPackage shortens an absolute package directory below the

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -32,6 +34,36 @@ func virtualHost(t *testing.T, dataDir string, clock *emulator.VirtualClock) (*h
 	}
 	t.Cleanup(h.close)
 	return h, localClient(t, h.srv.URL())
+}
+
+// TestHostSocket checks that a host started with socket serves its
+// endpoint on a Unix socket in its temporary directory, which close
+// removes.
+func TestHostSocket(t *testing.T) {
+	for _, socket := range []bool{true, false} {
+		h, err := startHost(t.Context(), hostConfig{
+			functions: []hostedFunction{{name: "seed", binary: demoBinary, durable: true}}, clock: emulator.RealClock(), socket: socket,
+			output: io.Discard, logger: slog.New(slog.DiscardHandler), progress: io.Discard,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := h.srv.Socket()
+		if !socket {
+			h.close()
+			if path != "" {
+				t.Errorf("socket %q without socket", path)
+			}
+			continue
+		}
+		if fi, err := os.Stat(path); err != nil || fi.Mode().Type() != os.ModeSocket || filepath.Dir(path) != h.tmpDir {
+			t.Errorf("socket %q (in %q): %v, %v", path, h.tmpDir, fi, err)
+		}
+		h.close()
+		if _, err := os.Stat(path); !os.IsNotExist(err) {
+			t.Errorf("the socket after close: %v", err)
+		}
+	}
 }
 
 // localClient returns a client of the local endpoint at url.

@@ -113,6 +113,7 @@ func TestRunExitStatusFollowsTheExecution(t *testing.T) {
 	}{
 		{"succeeds", `{"name":"a"}`, nil, exitOK, `SUCCEEDED`},
 		{"succeeds on real time", `{"name":"a"}`, []string{"--time", "real"}, exitOK, `^result: \{"greeting":"hello a","attempts":1\}$`},
+		{"succeeds over TCP only", `{"name":"a"}`, []string{"--socket=false"}, exitOK, `SUCCEEDED`},
 		{"retries exhausted", `{"name":"a","flaky":5}`, nil, exitFailed, `^error: StepError: gateway unavailable \(attempt 3\)$`},
 		{"handler error", `{"name":"a","fail":true}`, nil, exitFailed, `^error: Error: the input asked to fail$`},
 	}

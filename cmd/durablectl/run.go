@@ -21,7 +21,7 @@ const defaultPayload = `{"message":"hello from durablectl"}`
 // functionFlags are the flags that choose the hosted function.
 type functionFlags struct {
 	pkg, binary, name, dataDir string
-	logs, quarantine           bool
+	logs, quarantine, socket   bool
 	limits                     emulator.Limits
 }
 
@@ -32,6 +32,7 @@ func (f *functionFlags) register(fsFlags *flag.FlagSet) {
 	fsFlags.StringVar(&f.dataDir, "data-dir", "", "persist executions in this directory (default: memory only); one process at a time")
 	fsFlags.BoolVar(&f.quarantine, "quarantine-bad", false, "with --data-dir: move stored executions that cannot be loaded aside (into the store's quarantine) instead of failing")
 	fsFlags.BoolVar(&f.logs, "logs", false, "show the function's own output (stdout and stderr) on stderr")
+	fsFlags.BoolVar(&f.socket, "socket", true, "serve the endpoint on a Unix socket too, named to the functions in "+wire.EndpointSocketEnv+": the SDK's default client sends its calls over it instead of TCP; false: TCP only")
 	registerLimits(fsFlags, &f.limits)
 }
 
@@ -105,7 +106,7 @@ func cmdRun(ctx context.Context, e env, args []string) (int, error) {
 	}
 	h, err := startHost(ctx, hostConfig{
 		functions: []hostedFunction{fn}, dataDir: ff.dataDir, quarantine: ff.quarantine, limits: ff.limits,
-		addr: "", clock: clock, output: out, logger: slog.New(slog.DiscardHandler), progress: progressOut,
+		socket: ff.socket, addr: "", clock: clock, output: out, logger: slog.New(slog.DiscardHandler), progress: progressOut,
 	})
 	if err != nil {
 		return 0, err

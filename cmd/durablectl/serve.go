@@ -76,8 +76,8 @@ func cmdServe(ctx context.Context, e env, args []string) (int, error) {
 	}
 	h, err := startHost(ctx, hostConfig{
 		functions: functions, dataDir: ff.dataDir, quarantine: ff.quarantine, limits: ff.limits,
-		keepClosed: skipping != nil,
-		addr:       *addr, clock: clock, output: out, logger: logger, progress: e.stderr,
+		keepClosed: skipping != nil, socket: ff.socket,
+		addr: *addr, clock: clock, output: out, logger: logger, progress: e.stderr,
 	})
 	if err != nil {
 		return 0, listenError(err, *addr)

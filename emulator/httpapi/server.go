@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/acme/durable-lambda-go/wire"
@@ -42,6 +43,11 @@ type Server struct {
 	addr     net.Addr
 	served   chan struct{} // closed when Serve has returned
 	serveErr error         // what Serve returned; read after served is closed
+	// unixServes counts the Serve calls on Unix sockets; unixErrs holds
+	// what each returned, read after unixServes.Wait.
+	unixServes sync.WaitGroup
+	unixErrs   []*error
+	socket     string // the first Unix socket's path
 }
 
 // Start listens on addr (DefaultAddr when empty) and serves h in the
@@ -75,6 +81,29 @@ func Start(addr string, h http.Handler, opts ...ServerOption) (*Server, error) {
 	}()
 	return s, nil
 }
+
+// ServeUnix serves the same endpoint on a new Unix socket at path as
+// well, until Close, which removes the socket: for local clients that
+// reach it by path, such as the functions durablectl runs (see
+// wire.EndpointSocketEnv). Their requests are the same as over TCP. Call
+// it before Shutdown or Close.
+func (s *Server) ServeUnix(path string) error {
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		return fmt.Errorf("httpapi: listen on %s: %w", path, err)
+	}
+	if s.socket == "" {
+		s.socket = path
+	}
+	served := new(error)
+	s.unixErrs = append(s.unixErrs, served)
+	s.unixServes.Go(func() { *served = s.srv.Serve(awsErrorListener{ln}) })
+	return nil
+}
+
+// Socket returns the path of the Unix socket ServeUnix first listened on,
+// or "" if none.
+func (s *Server) Socket() string { return s.socket }
 
 // Addr returns the address the server listens on, with the real port.
 func (s *Server) Addr() net.Addr { return s.addr }
@@ -118,10 +147,17 @@ func (s *Server) Close() error {
 // expected http.ErrServerClosed.
 func (s *Server) wait() error {
 	<-s.served
-	if errors.Is(s.serveErr, http.ErrServerClosed) {
-		return nil
+	s.unixServes.Wait()
+	errs := []error{s.serveErr}
+	for _, served := range s.unixErrs {
+		errs = append(errs, *served)
 	}
-	return s.serveErr
+	for i, err := range errs {
+		if errors.Is(err, http.ErrServerClosed) {
+			errs[i] = nil
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // awsErrorListener wraps the connections of a listener in awsErrorConn.

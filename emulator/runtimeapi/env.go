@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/acme/durable-lambda-go/wire"
 )
 
 // Placeholder credentials handed to the function in place of its execution
@@ -51,6 +53,9 @@ func environ(cfg Config, runtimeAPI string) []string {
 	}
 	if cfg.Endpoint != "" {
 		env["AWS_ENDPOINT_URL_LAMBDA"] = cfg.Endpoint
+		if cfg.EndpointSocket != "" {
+			env[wire.EndpointSocketEnv] = cfg.EndpointSocket
+		}
 	}
 	maps.Copy(env, cfg.Env)
 	out := make([]string, 0, len(env))

@@ -31,6 +31,11 @@ type Config struct {
 	// clients use (AWS_ENDPOINT_URL_LAMBDA), typically the emulator's REST
 	// endpoint on loopback.
 	Endpoint string
+	// EndpointSocket, when set with Endpoint, is the path of a Unix socket
+	// on which that endpoint also listens: it becomes
+	// DURABLE_LAMBDA_ENDPOINT_SOCKET (wire.EndpointSocketEnv), over which
+	// the durable SDK's default client sends its calls to Endpoint.
+	EndpointSocket string
 	// Env holds extra environment variables. They are applied last and so
 	// override the ones Lambda sets.
 	Env map[string]string

@@ -80,12 +80,13 @@ func echo(t *testing.T, rt *runtimeapi.Runtime, id string) report {
 
 func TestInvokeDeliversLambdaHeadersAndEnvironment(t *testing.T) {
 	rt := newRuntime(t, runtimeapi.Config{
-		FunctionName: "echo",
-		Version:      "7",
-		MemoryMB:     256,
-		Region:       "eu-west-1",
-		Endpoint:     "http://127.0.0.1:9999",
-		Env:          map[string]string{"EXTRA": "yes", "TZ": "Europe/Paris"},
+		FunctionName:   "echo",
+		Version:        "7",
+		MemoryMB:       256,
+		Region:         "eu-west-1",
+		Endpoint:       "http://127.0.0.1:9999",
+		EndpointSocket: "/tmp/endpoint.sock",
+		Env:            map[string]string{"EXTRA": "yes", "TZ": "Europe/Paris"},
 	})
 	deadline := time.Now().Add(90 * time.Second).Truncate(time.Millisecond)
 	out, err := rt.Invoke(t.Context(), emulator.InvokeRequest{
@@ -114,6 +115,7 @@ func TestInvokeDeliversLambdaHeadersAndEnvironment(t *testing.T) {
 		"AWS_REGION":                      "eu-west-1",
 		"AWS_DEFAULT_REGION":              "eu-west-1",
 		"AWS_ENDPOINT_URL_LAMBDA":         "http://127.0.0.1:9999",
+		"DURABLE_LAMBDA_ENDPOINT_SOCKET":  "/tmp/endpoint.sock",
 		"AWS_LAMBDA_LOG_GROUP_NAME":       "/aws/lambda/echo",
 		"AWS_LAMBDA_INITIALIZATION_TYPE":  "on-demand",
 		"_HANDLER":                        "bootstrap",
