@@ -381,16 +381,24 @@ type batchResultJSON struct {
 // (results with HTML escaping, as json.Marshal writes them); the rest is
 // written directly, without reflection.
 func (r BatchResult[O]) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, 64+48*len(r.Items))
+	return r.marshalJSON(0, func(it *BatchItem[O]) ([]byte, error) { return json.Marshal(it.Result) })
+}
+
+// marshalJSON is MarshalJSON with result giving the JSON of a succeeded
+// item's result, which must be what json.Marshal gives for it; size is
+// the results' expected total length.
+func (r BatchResult[O]) marshalJSON(size int, result func(*BatchItem[O]) ([]byte, error)) ([]byte, error) {
+	b := make([]byte, 0, 64+48*len(r.Items)+size)
 	b = append(b, `{"all":[`...)
-	for i, it := range r.Items {
+	for i := range r.Items {
+		it := &r.Items[i]
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = append(b, '{')
 		switch it.Status {
 		case BatchItemSucceeded:
-			v, err := json.Marshal(it.Result)
+			v, err := result(it)
 			if err != nil {
 				return nil, err
 			}

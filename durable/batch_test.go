@@ -477,3 +477,45 @@ func TestBatchResultJSONRoundTrip(t *testing.T) {
 		t.Errorf("text decoding %v %v", r, s)
 	}
 }
+
+// TestMapRecordsJSONSerdesText checks that a map's recorded result, built
+// from its items' recorded texts, is exactly JSONSerdes's encoding of the
+// BatchResult it returns: items whose text json.Marshal would escape (HTML
+// characters, quotes, non-ASCII) or that failed, beside plain ones.
+func TestMapRecordsJSONSerdesText(t *testing.T) {
+	type item struct {
+		S string
+		N int
+	}
+	in := []string{"plain", "a<b&c>", `q"uote`, "é\u2028", "fail", ""}
+	f := newFakeClient(executionOp(`{}`))
+	var got BatchResult[item]
+	h := func(ctx Context, _ struct{}) (int, error) {
+		res, err := Map(ctx, "map", in, func(cc Context, s string, i int) (item, error) {
+			return Step(cc, "s", func(StepContext) (item, error) {
+				if s == "fail" {
+					return item{}, errors.New("<failed>")
+				}
+				return item{S: s, N: i}, nil
+			}, WithRetry(func(RetryAttempt) RetryDecision { return RetryDecision{} }))
+		}, WithCompletion(CompletionConfig{ToleratedFailureCount: intPtr(1)}))
+		got = res
+		return res.SuccessCount(), err
+	}
+	out, err := invoke(t, h, envelope(t, "t", f.log()), testOptions(f)...)
+	if err != nil || out.Status != "SUCCEEDED" || wire.Deref(out.Result) != "5" {
+		t.Fatalf("%+v %v", out, err)
+	}
+	us := f.updates()
+	last := us[len(us)-1]
+	if last.Id != WireID("1") || last.Action != wire.OperationActionSucceed {
+		t.Fatalf("last update %+v", last)
+	}
+	want, err := JSONSerdes{}.Marshal(context.Background(), SerdesContext{}, got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := wire.Deref(last.Payload); p != string(want) {
+		t.Errorf("batch payload\n%s\nwant\n%s", p, want)
+	}
+}

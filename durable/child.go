@@ -21,8 +21,11 @@ type childConfig struct {
 	serdes    Serdes
 	errMapper func(*ChildContextError) error
 	summary   func(any) string
-	subType   string
-	virtual   bool
+	// encode, when set, serializes the child's result in place of serdes,
+	// giving exactly serdes's bytes, or reports false to leave it to serdes.
+	encode  func(v any) ([]byte, bool)
+	subType string
+	virtual bool
 }
 
 // WithChildSerdes sets the Serdes of the child's result (default: the
@@ -186,13 +189,15 @@ func goChild[O any](ctx Context, op, name string, fn func(Context) (O, error), o
 	if err != nil {
 		return failedFuture[O](c.inv, err)
 	}
-	return spawnChild(r, fn, nil, 0)
+	return spawnChild(r, fn, nil, 0, nil)
 }
 
 // spawnChild runs a started child on its own goroutine and returns the
 // future of its outcome; a child whose record decides resolves at once.
-// A non-nil q watches the future at position pos.
-func spawnChild[O any](r *childRun, fn func(Context) (O, error), q *completionQueue, pos int) *Future[O] {
+// A non-nil q watches the future at position pos; a non-nil text receives
+// the result's JSON text when runChildText gives one, before the future
+// resolves.
+func spawnChild[O any](r *childRun, fn func(Context) (O, error), q *completionQueue, pos int, text *string) *Future[O] {
 	inv := r.parent.inv
 	f := newFuture[O](inv)
 	if r.recorded() {
@@ -207,8 +212,11 @@ func spawnChild[O any](r *childRun, fn func(Context) (O, error), q *completionQu
 		q.watchNew(pos, f.c)
 	}
 	inv.spawn(f.c, func() (error, bool) {
-		v, err := runChild(r, fn)
+		v, t, err := runChildText(r, fn)
 		f.value = v
+		if text != nil {
+			*text = t
+		}
 		return err, true
 	})
 	return f
@@ -279,9 +287,18 @@ func (r *childRun) context() *execContext {
 // runChild runs the child's function (unless its record decides) and
 // checkpoints its outcome.
 func runChild[O any](r *childRun, fn func(Context) (O, error)) (O, error) {
+	v, _, err := runChildText(r, fn)
+	return v, err
+}
+
+// runChildText is runChild that also returns, when the child's value is
+// fn's own and its recorded text is exactly what json.Marshal gives for it
+// (see jsonMarshalText), that text; else "".
+func runChildText[O any](r *childRun, fn func(Context) (O, error)) (O, string, error) {
 	var zero O
 	if r.recorded() {
-		return recordedChild[O](r)
+		v, err := recordedChild[O](r)
+		return v, "", err
 	}
 	k := r.context()
 	var out O
@@ -293,27 +310,38 @@ func runChild[O any](r *childRun, fn func(Context) (O, error)) (O, error) {
 	}
 	k.closed.Store(true)
 	if err != nil {
-		return zero, r.fail(err)
+		return zero, "", r.fail(err)
 	}
-	payload, err := r.cfg.serdes.Marshal(k, r.meta(), out)
+	payload, err := encodeChild(r, k, &out)
 	if err != nil {
-		return zero, r.fail(newSerdesError(r.what(), "serialize", err))
+		return zero, "", r.fail(newSerdesError(r.what(), "serialize", err))
 	}
 	var big any // the result, for the summary of one over the payload limit
 	if len(payload) > wire.MaxOperationPayloadBytes {
 		big = out
 	}
 	if err := r.succeed(payload, big); err != nil {
-		return zero, err
+		return zero, "", err
 	}
 	if keepsValue(r.parent.inv.opts.plain, r.cfg.serdes, out, payload) {
-		return out, nil // what decoding payload would give
+		return out, jsonMarshalText(payload), nil // what decoding payload would give
 	}
 	var v O
 	if err := r.cfg.serdes.Unmarshal(k, r.meta(), payload, &v); err != nil {
-		return zero, newSerdesError(r.what(), "deserialize", err)
+		return zero, "", newSerdesError(r.what(), "deserialize", err)
 	}
-	return v, nil
+	return v, "", nil
+}
+
+// encodeChild serializes the child's result: with cfg.encode when it
+// does, else with the Serdes (see encodeResult).
+func encodeChild[O any](r *childRun, k *execContext, out *O) ([]byte, error) {
+	if r.cfg.encode != nil {
+		if b, ok := r.cfg.encode(*out); ok {
+			return b, nil
+		}
+	}
+	return encodeResult(k, r.parent.inv.opts.plain, r.cfg.serdes, r.meta(), out)
 }
 
 // recordedChild returns the outcome of a finished child from its record.
@@ -351,7 +379,7 @@ func (r *childRun) succeed(payload []byte, out any) error {
 		u.Payload = &summary
 		u.ContextOptions = &wire.ContextOptions{ReplayChildren: true}
 	} else {
-		u.Payload = recordedPayload(payload)
+		u.Payload = recordedPayload(r.cfg.serdes, payload)
 	}
 	return r.parent.enqueueAsync(u)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"unsafe"
 
 	"github.com/acme/durable-lambda-go/wire"
 )
@@ -93,12 +94,15 @@ func runBatch[O any](ctx Context, spec *batchSpec, run func(k Context, i int) (O
 		return summarize(spec.kind, r, spec.cfg.summary)
 	}}
 	cfg.serdes = c.inv.opts.serdesOr(cfg.serdes)
+	d := &batchDriver[O]{spec: spec, run: run}
+	cfg.encode = d.encode
 	r, err := startChild(c, spec.name, cfg)
 	if err != nil {
 		return zero, err
 	}
+	d.batch = r
 	res, err := runChildInline(c, r, func(k Context) (BatchResult[O], error) {
-		d := &batchDriver[O]{k: k.impl(), batch: r, spec: spec, run: run}
+		d.k = k.impl()
 		if r.replayOnly {
 			return d.replay()
 		}
@@ -132,6 +136,9 @@ type batchDriver[O any] struct {
 	futs   []*Future[O]
 	cores  []*futureCore // the futures' cores, by index
 	status []BatchItemStatus
+	// texts are the items' results as json.Marshal writes them, by index,
+	// where runChildText gave them ("" elsewhere).
+	texts []string
 	// queue receives the indexes of the items as they finish.
 	queue             *completionQueue
 	running           int
@@ -152,7 +159,7 @@ func (d *batchDriver[O]) start(i int, cfg *childConfig) {
 		d.futs[i] = failedFuture[O](d.k.inv, err)
 		d.queue.watch(i, d.futs[i].c)
 	} else {
-		d.futs[i] = spawnChild(r, func(cc Context) (O, error) { return d.run(cc, i) }, d.queue, i)
+		d.futs[i] = spawnChild(r, func(cc Context) (O, error) { return d.run(cc, i) }, d.queue, i, &d.texts[i])
 	}
 	d.cores[i] = d.futs[i].c
 }
@@ -160,7 +167,7 @@ func (d *batchDriver[O]) start(i int, cfg *childConfig) {
 // drive runs the batch.
 func (d *batchDriver[O]) drive() (BatchResult[O], error) {
 	n := len(d.spec.names)
-	d.futs, d.cores, d.status = make([]*Future[O], n), make([]*futureCore, n), make([]BatchItemStatus, n)
+	d.futs, d.cores, d.status, d.texts = make([]*Future[O], n), make([]*futureCore, n), make([]BatchItemStatus, n), make([]string, n)
 	d.queue = newCompletionQueue(d.k.inv, n)
 	limit := n
 	if m := d.spec.cfg.maxConcurrency; m != nil {
@@ -191,6 +198,45 @@ func (d *batchDriver[O]) drive() (BatchResult[O], error) {
 		res.Items[i] = it
 	}
 	return res, nil
+}
+
+// encode is the batch context's childConfig.encode. With JSONSerdes it
+// writes the result's MarshalJSON text, which is what JSONSerdes gives for
+// it (compact, and JSONSerdes would undo only the HTML escapes its
+// compaction adds), reusing the items' texts instead of encoding their
+// results again. It leaves any other Serdes, and any failure to encode,
+// to the Serdes.
+func (d *batchDriver[O]) encode(v any) ([]byte, bool) {
+	if _, ok := d.batch.cfg.serdes.(JSONSerdes); !ok {
+		return nil, false
+	}
+	r, ok := v.(BatchResult[O])
+	if !ok {
+		return nil, false
+	}
+	// Only a succeeded item's text is read: an abandoned item may still
+	// be writing its own.
+	size := 0
+	for i := range r.Items {
+		if t := d.text(&r.Items[i]); t != "" {
+			size += len(t)
+		}
+	}
+	b, err := r.marshalJSON(size, func(it *BatchItem[O]) ([]byte, error) {
+		if t := d.text(it); t != "" {
+			return unsafe.Slice(unsafe.StringData(t), len(t)), nil
+		}
+		return json.Marshal(it.Result)
+	})
+	return b, err == nil
+}
+
+// text returns the JSON text of a succeeded item's result, if known.
+func (d *batchDriver[O]) text(it *BatchItem[O]) string {
+	if it.Status != BatchItemSucceeded || it.Index < 0 || it.Index >= len(d.texts) {
+		return ""
+	}
+	return d.texts[it.Index]
 }
 
 // collect waits until at least one running item has finished and records

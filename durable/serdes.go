@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"reflect"
 	"unsafe"
-
-	"github.com/acme/durable-lambda-go/wire"
 )
 
 // SerdesContext tells a [Serdes] what it is serializing.
@@ -99,14 +97,27 @@ func decodeResult[O any](ctx context.Context, plain *plainTypes, s Deserializer,
 	return slow, err
 }
 
-// recordedPayload is the Payload an update records for a serialized
-// result: none when the Serdes produced nil (a result with no value, as the
-// SDKs of other languages record an undefined result), else the bytes.
-func recordedPayload(payload []byte) *string {
+// recordedPayload is the Payload an update records for payload, which s
+// serialized: none when s produced nil (a result with no value, as the
+// SDKs of other languages record an undefined result), else its text (see
+// payloadText).
+func recordedPayload(s Serdes, payload []byte) *string {
 	if payload == nil {
 		return nil
 	}
-	return wire.String(string(payload))
+	text := payloadText(s, payload)
+	return &text
+}
+
+// jsonMarshalText returns payload, JSONSerdes's text of a value (which
+// has no escape: see plainTypes.textKept), as a string when it is also
+// what json.Marshal gives for that value: the two differ only in '<', '>'
+// and '&', which json.Marshal escapes. Else it returns "".
+func jsonMarshalText(payload []byte) string {
+	if bytes.ContainsAny(payload, "<>&") {
+		return ""
+	}
+	return unsafe.String(unsafe.SliceData(payload), len(payload))
 }
 
 // RawSerdes passes text through unchanged. It handles string, []byte and

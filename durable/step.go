@@ -210,19 +210,14 @@ func runStep[O any](c *execContext, id, name string, fn func(StepContext) (O, er
 			return zero, err
 		}
 		if attemptErr == nil {
-			// No payload when the Serdes produced none (see recordedPayload).
-			result := payloadText(s.cfg.serdes, payload)
-			recorded := &result
-			if payload == nil {
-				recorded = nil
-			}
+			recorded := recordedPayload(s.cfg.serdes, payload)
 			if err := s.succeed(recorded); err != nil {
 				return zero, err
 			}
 			if s.c.inv.opts.plain.keeps(s.cfg.serdes, reflect.TypeFor[O](), payload) {
 				return out, nil // what decoding result would give
 			}
-			return decodeStepResult[O](&s, attempt, result)
+			return decodeStepResult[O](&s, attempt, wire.Deref(recorded))
 		}
 		if attempt, err = s.failed(attempt, attemptErr); err != nil {
 			return zero, err
