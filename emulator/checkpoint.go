@@ -74,9 +74,14 @@ func (s *Service) Checkpoint(ctx context.Context, in wire.CheckpointInput) (_ wi
 		}
 	}
 	slices.Sort(positions)
-	out.NewExecutionState.Operations = make([]wire.Operation, 0, len(positions))
+	var c cloner
 	for _, p := range positions {
-		out.NewExecutionState.Operations = append(out.NewExecutionState.Operations, cloneOp(e.ops[p]))
+		c.count(e.ops[p])
+	}
+	c.alloc()
+	out.NewExecutionState.Operations = make([]wire.Operation, len(positions))
+	for i, p := range positions {
+		out.NewExecutionState.Operations[i] = c.clone(e.ops[p])
 	}
 	clear(inv.unseen)
 	clear(inv.unseenExternal)
@@ -328,19 +333,24 @@ func (s *Service) validateUpdates(e *execution, ups []wire.OperationUpdate) erro
 			continue
 		}
 		b := batch[u.Id]
-		if b.n > 0 {
+		var typ wire.OperationType
+		var status wire.OperationStatus
+		exists := b.n > 0
+		if exists {
 			ok := b.n == 1 && b.first == wire.OperationActionStart && u.Action != wire.OperationActionStart &&
 				(u.Type == wire.OperationTypeStep || u.Type == wire.OperationTypeContext)
 			if !ok {
 				return invalidParam("Operation %s appears more than once in the checkpoint", u.Id)
 			}
+			typ, status = b.typ, b.status
+		} else if op, ok := e.opIndex[u.Id]; ok {
+			typ, status, exists = op.Type, op.Status, true
 		}
 		if u.ParentId != "" {
 			if typ, _, ok := state(u.ParentId); !ok || typ != wire.OperationTypeContext {
 				return invalidParam("Parent operation %s of %s is not a CONTEXT operation of this execution", u.ParentId, u.Id)
 			}
 		}
-		typ, status, exists := state(u.Id)
 		if exists && typ != u.Type {
 			return invalidParam("Operation %s has type %s, not %s", u.Id, typ, u.Type)
 		}

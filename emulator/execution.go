@@ -3,6 +3,7 @@ package emulator
 import (
 	"time"
 
+	"github.com/acme/durable-lambda-go/internal/slab"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -210,42 +211,81 @@ func (e *execution) visibleOps() []*wire.Operation {
 
 // cloneOp returns a copy of op that shares no mutable state with it.
 func cloneOp(op *wire.Operation) wire.Operation {
-	c := *op
+	var c cloner
+	return c.clone(op)
+}
+
+// cloneOps returns copies of ops (see cloner).
+func cloneOps(ops []*wire.Operation) []wire.Operation {
+	var c cloner
+	for _, op := range ops {
+		c.count(op)
+	}
+	c.alloc()
+	out := make([]wire.Operation, len(ops))
+	for i, op := range ops {
+		out[i] = c.clone(op)
+	}
+	return out
+}
+
+// A cloner copies operations, details included. The STEP and CONTEXT
+// details of the operations counted before alloc are taken from one block
+// each, not allocated one by one: a checkpoint's response or a state page
+// copies hundreds of operations.
+type cloner struct {
+	nSteps, nContexts int
+	steps             slab.Block[wire.StepDetails]
+	contexts          slab.Block[wire.ContextDetails]
+}
+
+// count reserves room for op's details in the blocks alloc makes.
+func (c *cloner) count(op *wire.Operation) {
+	if op.StepDetails != nil {
+		c.nSteps++
+	}
+	if op.ContextDetails != nil {
+		c.nContexts++
+	}
+}
+
+// alloc sizes the blocks for the operations counted.
+func (c *cloner) alloc() {
+	c.steps, c.contexts = slab.Of[wire.StepDetails](c.nSteps), slab.Of[wire.ContextDetails](c.nContexts)
+}
+
+// clone returns a copy of op that shares no memory with it but strings.
+func (c *cloner) clone(op *wire.Operation) wire.Operation {
+	out := *op
 	if op.ExecutionDetails != nil {
 		d := *op.ExecutionDetails
-		c.ExecutionDetails = &d
+		out.ExecutionDetails = &d
 	}
 	if op.StepDetails != nil {
-		d := *op.StepDetails
+		d := c.steps.New()
+		*d = *op.StepDetails
 		d.Error = cloneError(d.Error)
-		c.StepDetails = &d
+		out.StepDetails = d
 	}
 	if op.WaitDetails != nil {
 		d := *op.WaitDetails
-		c.WaitDetails = &d
+		out.WaitDetails = &d
 	}
 	if op.CallbackDetails != nil {
 		d := *op.CallbackDetails
 		d.Error = cloneError(d.Error)
-		c.CallbackDetails = &d
+		out.CallbackDetails = &d
 	}
 	if op.ChainedInvokeDetails != nil {
 		d := *op.ChainedInvokeDetails
 		d.Error = cloneError(d.Error)
-		c.ChainedInvokeDetails = &d
+		out.ChainedInvokeDetails = &d
 	}
 	if op.ContextDetails != nil {
-		d := *op.ContextDetails
+		d := c.contexts.New()
+		*d = *op.ContextDetails
 		d.Error = cloneError(d.Error)
-		c.ContextDetails = &d
-	}
-	return c
-}
-
-func cloneOps(ops []*wire.Operation) []wire.Operation {
-	out := make([]wire.Operation, len(ops))
-	for i, op := range ops {
-		out[i] = cloneOp(op)
+		out.ContextDetails = d
 	}
 	return out
 }
@@ -268,8 +308,10 @@ func (s *Service) emit(e *execution, ev wire.Event) {
 	ev.EventId = e.events.len() + 1
 	ev.EventTimestamp = s.stampAt(s.now())
 	e.events.add(ev)
-	if _, ok := e.opIndex[ev.Id]; ok {
-		e.markStored(ev.Id) // the operation the event reports changed
+	if e.st.ops != nil { // see markStored
+		if _, ok := e.opIndex[ev.Id]; ok {
+			e.markStored(ev.Id) // the operation the event reports changed
+		}
 	}
 	for _, sub := range e.subs {
 		sub.push(ev)

@@ -284,6 +284,22 @@ func (s *Service) Operations(arn string) ([]wire.Operation, error) {
 	return cloneOps(e.ops), nil
 }
 
+// ReadOperations calls read with the execution's full operation log,
+// unfiltered, in start order, without copying it: read runs holding the
+// service's lock, so it must not call the service, must not change the
+// operations and must not keep them (or pointers into them) once it
+// returns.
+func (s *Service) ReadOperations(arn string, read func(ops []*wire.Operation)) error {
+	s.lock()
+	defer s.mu.Unlock()
+	e, err := s.lookup(arn)
+	if err != nil {
+		return err
+	}
+	read(e.ops)
+	return nil
+}
+
 // Invocations returns the execution's finished invocations in order.
 func (s *Service) Invocations(arn string) ([]Invocation, error) {
 	s.lock()

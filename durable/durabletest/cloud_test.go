@@ -18,6 +18,7 @@ import (
 	"github.com/acme/durable-lambda-go/emulator"
 	"github.com/acme/durable-lambda-go/emulator/httpapi"
 	"github.com/acme/durable-lambda-go/internal/lambdahistory"
+	"github.com/acme/durable-lambda-go/wire"
 )
 
 // TestCloudRunnerAgainstLocalEndpoint runs functions behind the local
@@ -81,8 +82,12 @@ func TestCloudRunnerAgainstLocalEndpoint(t *testing.T) {
 	if len(res.Operations) != len(ops)-1 {
 		t.Fatalf("operations = %d, want %d", len(res.Operations), len(ops)-1)
 	}
+	var locals []TestOperation
+	if err := svc.ReadOperations(res.ExecutionArn, func(all []*wire.Operation) { locals = testOperations(all) }); err != nil {
+		t.Fatal(err)
+	}
 	for i, op := range res.Operations {
-		local := testOperation(ops[i+1])
+		local := locals[i]
 		if op.ID != local.ID || op.Name != local.Name || op.Status != local.Status || op.Type != local.Type ||
 			op.StepDetails.Attempt != local.StepDetails.Attempt || op.StepDetails.Result != local.StepDetails.Result ||
 			!op.StartTime.Equal(local.StartTime) || !op.EndTime.Equal(local.EndTime) {

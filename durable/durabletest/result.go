@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/acme/durable-lambda-go/emulator"
+	"github.com/acme/durable-lambda-go/internal/slab"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -170,11 +171,44 @@ type TestWaitDetails struct {
 // IsTerminal reports whether the operation has finished.
 func (op *TestOperation) IsTerminal() bool { return wire.OperationStatus(op.Status).Terminal() }
 
-func testOperation(op wire.Operation) TestOperation {
+// testOperations converts an execution's operation log, but for the
+// EXECUTION (nil when it holds nothing else).
+func testOperations(ops []*wire.Operation) []TestOperation {
+	if len(ops) <= 1 {
+		return nil
+	}
+	steps, contexts := 0, 0
+	for _, op := range ops {
+		if op.StepDetails != nil {
+			steps++
+		}
+		if op.ContextDetails != nil {
+			contexts++
+		}
+	}
+	c := opConverter{steps: slab.Of[TestStepDetails](steps), contexts: slab.Of[TestContextDetails](contexts)}
+	out := make([]TestOperation, 0, len(ops)-1)
+	for _, op := range ops {
+		if op.Type != wire.OperationTypeExecution {
+			out = append(out, c.convert(op))
+		}
+	}
+	return out
+}
+
+// An opConverter converts operations to TestOperations, taking STEP and
+// CONTEXT details from blocks: a result holds thousands of them.
+type opConverter struct {
+	steps    slab.Block[TestStepDetails]
+	contexts slab.Block[TestContextDetails]
+}
+
+func (c *opConverter) convert(op *wire.Operation) TestOperation {
 	t := TestOperation{ID: op.Id, Name: op.Name, Status: string(op.Status), Type: string(op.Type), SubType: op.SubType,
 		ParentID: op.ParentId, StartTime: wire.TimeOf(op.StartTimestamp), EndTime: wire.TimeOf(op.EndTimestamp)}
 	if d := op.StepDetails; d != nil {
-		t.StepDetails = &TestStepDetails{Attempt: d.Attempt, NextAttemptTime: wire.TimeOf(d.NextAttemptTimestamp), Result: wire.Deref(d.Result), Error: testError(d.Error)}
+		t.StepDetails = c.steps.New()
+		*t.StepDetails = TestStepDetails{Attempt: d.Attempt, NextAttemptTime: wire.TimeOf(d.NextAttemptTimestamp), Result: wire.Deref(d.Result), Error: testError(d.Error)}
 	}
 	if d := op.CallbackDetails; d != nil {
 		t.CallbackDetails = &TestCallbackDetails{CallbackID: d.CallbackId, Result: wire.Deref(d.Result), Error: testError(d.Error)}
@@ -183,7 +217,8 @@ func testOperation(op wire.Operation) TestOperation {
 		t.InvokeDetails = &TestInvokeDetails{Result: wire.Deref(d.Result), Error: testError(d.Error)}
 	}
 	if d := op.ContextDetails; d != nil {
-		t.ContextDetails = &TestContextDetails{Result: wire.Deref(d.Result), Error: testError(d.Error), ReplayChildren: d.ReplayChildren}
+		t.ContextDetails = c.contexts.New()
+		*t.ContextDetails = TestContextDetails{Result: wire.Deref(d.Result), Error: testError(d.Error), ReplayChildren: d.ReplayChildren}
 	}
 	if d := op.WaitDetails; d != nil {
 		t.WaitDetails = &TestWaitDetails{ScheduledEndTime: wire.TimeOf(d.ScheduledEndTimestamp)}

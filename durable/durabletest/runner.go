@@ -438,8 +438,8 @@ func (r *LocalRunner[I, O]) result(ctx context.Context, arn string, capReached b
 	if err != nil {
 		return nil, err
 	}
-	ops, err := r.svc.Operations(arn)
-	if err != nil {
+	var ops []TestOperation
+	if err := r.svc.ReadOperations(arn, func(all []*wire.Operation) { ops = testOperations(all) }); err != nil {
 		return nil, err
 	}
 	var events []types.Event
@@ -452,20 +452,17 @@ func (r *LocalRunner[I, O]) result(ctx context.Context, arn string, capReached b
 		return nil, err
 	}
 	res := &TestResult{ExecutionArn: arn, Status: ExecutionStatus(ex.Status), RawResult: wire.Deref(ex.Result),
-		Error: testError(ex.Error), Events: events, Invocations: testInvocations(invs), CapReached: capReached}
+		Error: testError(ex.Error), Events: events, Invocations: testInvocations(invs), CapReached: capReached,
+		Operations: ops}
 	r.attachPanics(res, ex.Error, invs)
 	if ex.Status == wire.ExecutionStatusRunning {
 		res.Status = StatusPending
 	}
-	if len(ops) > 1 { // all but the EXECUTION
-		res.Operations = make([]TestOperation, 0, len(ops)-1)
-	}
-	for _, op := range ops {
-		if op.Type != wire.OperationTypeExecution {
-			res.Operations = append(res.Operations, testOperation(op))
-		}
-	}
 	if res.Status == StatusPending {
+		ops, err := r.svc.Operations(arn)
+		if err != nil {
+			return nil, err
+		}
 		history, err := r.svc.History(arn)
 		if err != nil {
 			return nil, err

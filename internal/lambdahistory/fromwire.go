@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
+	"github.com/acme/durable-lambda-go/internal/slab"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -48,30 +49,21 @@ const maxBlock = 1024
 // by name). The scalars the SDK's members point to are allocated in
 // blocks.
 type converter struct {
-	strs  block[string]
-	ints  block[int32]
-	bools block[bool]
-	times block[time.Time]
+	strs  slab.Block[string]
+	ints  slab.Block[int32]
+	bools slab.Block[bool]
+	times slab.Block[time.Time]
 }
 
 func newConverter(events int) *converter {
 	n := max(1, min(events, maxBlock))
-	return &converter{strs: block[string]{n: n}, ints: block[int32]{n: n}, bools: block[bool]{n: n}, times: block[time.Time]{n: n}}
+	return &converter{strs: slab.Of[string](n), ints: slab.Of[int32](n), bools: slab.Of[bool](n), times: slab.Of[time.Time](n)}
 }
 
-// A block hands out pointers to new values, allocating n at a time.
-type block[T any] struct {
-	free []T
-	n    int
-}
-
-func (b *block[T]) new(v T) *T {
-	if len(b.free) == 0 {
-		b.free = make([]T, b.n)
-	}
-	p := &b.free[0]
+// newValue returns a pointer to v, allocated in b.
+func newValue[T any](b *slab.Block[T], v T) *T {
+	p := b.New()
 	*p = v
-	b.free = b.free[1:]
 	return p
 }
 
@@ -80,7 +72,7 @@ func (c *converter) str(s string) *string {
 	if s == "" {
 		return nil
 	}
-	return c.strs.new(s)
+	return newValue(&c.strs, s)
 }
 
 // strPtr is str for an optional string.
@@ -96,7 +88,7 @@ func (c *converter) int32(n int) *int32 {
 	if n == 0 {
 		return nil
 	}
-	return c.ints.new(int32(n))
+	return newValue(&c.ints, int32(n))
 }
 
 // bool returns a pointer to true, nil for false (an absent member).
@@ -104,14 +96,14 @@ func (c *converter) bool(b bool) *bool {
 	if !b {
 		return nil
 	}
-	return c.bools.new(true)
+	return newValue(&c.bools, true)
 }
 
 func (c *converter) time(t *wire.Timestamp) *time.Time {
 	if t == nil {
 		return nil
 	}
-	return c.times.new(t.Time)
+	return newValue(&c.times, t.Time)
 }
 
 // event stores ev's conversion into out, which is zero: the members of
