@@ -85,7 +85,7 @@ func (s *Service) openCallback(callbackID string) (*execution, *wire.Operation, 
 		return nil, nil, wire.NewAPIError(wire.ErrCodeResourceNotFound, "Callback not found: %s", callbackID)
 	}
 	e := s.executions[ref.arn]
-	op := e.opIndex[ref.opID]
+	op, _ := e.lookupOp(ref.opID)
 	if e.status.Terminal() || op.Status != wire.OperationStatusStarted {
 		return nil, nil, wire.NewAPIError(wire.ErrCodeCallbackTimeout, "Callback %s has already completed or timed out", callbackID)
 	}

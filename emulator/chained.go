@@ -162,7 +162,8 @@ func (s *Service) resolveFromChild(child *execution) {
 		wire.ExecutionStatusTimedOut:  wire.OperationStatusTimedOut,
 		wire.ExecutionStatusStopped:   wire.OperationStatusStopped,
 	}[child.status]
-	s.closeChained(parent, parent.opIndex[child.parent.opID], status, child.result, child.err)
+	op, _ := parent.lookupOp(child.parent.opID)
+	s.closeChained(parent, op, status, child.result, child.err)
 	s.markDirty(parent)
 }
 
@@ -181,7 +182,7 @@ func (s *Service) ResolveChainedInvoke(ctx context.Context, arn, operationID str
 	if err != nil {
 		return err
 	}
-	op, ok := e.opIndex[operationID]
+	op, ok := e.lookupOp(operationID)
 	if !ok || op.Type != wire.OperationTypeChainedInvoke {
 		return wire.NewAPIError(wire.ErrCodeResourceNotFound, "Chained invoke %s not found in %s", operationID, arn)
 	}
@@ -216,7 +217,7 @@ func (s *Service) runPlain(ctx context.Context, job *plainJob) {
 	e := job.parent
 	e.jobs = slices.DeleteFunc(e.jobs, func(j *plainJob) bool { return j == job })
 	s.markDirty(e)
-	op := e.opIndex[job.opID]
+	op, _ := e.lookupOp(job.opID)
 	if err != nil {
 		s.closeChained(e, op, wire.OperationStatusFailed, nil, invocationError(err))
 		return

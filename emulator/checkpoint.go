@@ -291,7 +291,7 @@ func (s *Service) validateUpdates(e *execution, ups []wire.OperationUpdate) erro
 		if o, ok := batch[id]; ok {
 			return o.typ, o.status, true
 		}
-		if op, ok := e.opIndex[id]; ok {
+		if op, ok := e.lookupOp(id); ok {
 			return op.Type, op.Status, true
 		}
 		return "", "", false
@@ -343,7 +343,7 @@ func (s *Service) validateUpdates(e *execution, ups []wire.OperationUpdate) erro
 				return invalidParam("Operation %s appears more than once in the checkpoint", u.Id)
 			}
 			typ, status = b.typ, b.status
-		} else if op, ok := e.opIndex[u.Id]; ok {
+		} else if op, ok := e.lookupOp(u.Id); ok {
 			typ, status, exists = op.Type, op.Status, true
 		}
 		if u.ParentId != "" {
@@ -473,7 +473,7 @@ func (s *Service) apply(e *execution, u *wire.OperationUpdate, now time.Time) {
 		}
 		return
 	}
-	op, exists := e.opIndex[u.Id]
+	op, exists := e.lookupOp(u.Id)
 	if !exists {
 		op = &wire.Operation{Id: u.Id, ParentId: u.ParentId, Name: u.Name, Type: u.Type, SubType: u.SubType,
 			StartTimestamp: s.stampAt(now)}

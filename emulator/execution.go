@@ -27,9 +27,8 @@ type execution struct {
 	result *string
 	err    *wire.ErrorObject
 
-	ops     []*wire.Operation // first-recorded order
-	opIndex map[string]*wire.Operation
-	opPos   map[string]int // position in ops
+	ops   []*wire.Operation // first-recorded order
+	opPos map[string]int    // position in ops, by id
 
 	events        eventLog
 	statusChanges []wire.StatusChangeEvent
@@ -103,7 +102,6 @@ func newExecution(arn wire.ExecutionARN, function string, cfg wire.DurableConfig
 		depth:        depth,
 		status:       wire.ExecutionStatusRunning,
 		start:        now,
-		opIndex:      map[string]*wire.Operation{},
 		opPos:        map[string]int{},
 		clientTokens: map[string]cachedCheckpoint{},
 		updated:      map[string]struct{}{},
@@ -125,8 +123,15 @@ func newExecution(arn wire.ExecutionARN, function string, cfg wire.DurableConfig
 func (e *execution) addOp(op *wire.Operation) {
 	e.opPos[op.Id] = len(e.ops)
 	e.ops = append(e.ops, op)
-	e.opIndex[op.Id] = op
 	e.markStored(op.Id)
+}
+
+// lookupOp returns the operation id, if recorded.
+func (e *execution) lookupOp(id string) (*wire.Operation, bool) {
+	if p, ok := e.opPos[id]; ok {
+		return e.ops[p], true
+	}
+	return nil, false
 }
 
 // markStored records that operation id changed since the Store's last
@@ -138,7 +143,10 @@ func (e *execution) markStored(id string) {
 	}
 }
 
-func (e *execution) executionOp() *wire.Operation { return e.opIndex[e.id] }
+func (e *execution) executionOp() *wire.Operation {
+	op, _ := e.lookupOp(e.id)
+	return op
+}
 
 func (e *execution) retentionExpired(now time.Time) bool {
 	return e.status.Terminal() && !now.Before(e.retentionEnd())
@@ -193,7 +201,7 @@ func (e *execution) visibleOps() []*wire.Operation {
 			return v
 		}
 		v := true
-		if parent, ok := e.opIndex[op.ParentId]; ok && op.ParentId != "" && parent != op {
+		if parent, ok := e.lookupOp(op.ParentId); ok && op.ParentId != "" && parent != op {
 			v = isVisible(parent) && (!parent.Status.Terminal() ||
 				(parent.ContextDetails != nil && parent.ContextDetails.ReplayChildren))
 		}
@@ -309,7 +317,7 @@ func (s *Service) emit(e *execution, ev wire.Event) {
 	ev.EventTimestamp = s.stampAt(s.now())
 	e.events.add(ev)
 	if e.st.ops != nil { // see markStored
-		if _, ok := e.opIndex[ev.Id]; ok {
+		if _, ok := e.opPos[ev.Id]; ok {
 			e.markStored(ev.Id) // the operation the event reports changed
 		}
 	}

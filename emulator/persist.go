@@ -474,7 +474,7 @@ func (s *Service) restore(r *record) *execution {
 	arn, _ := wire.ParseExecutionARN(sn.ARN)
 	e := newExecution(arn, sn.Function, sn.Config, wire.Deref(r.ops[0].ExecutionDetails.InputPayload), sn.Start, sn.Depth)
 	e.maxOps = sn.MaxOps
-	e.ops, e.opIndex, e.opPos = nil, map[string]*wire.Operation{}, map[string]int{}
+	e.ops, e.opPos = nil, map[string]int{}
 	for i := range r.ops {
 		op := r.ops[i]
 		e.addOp(&op)

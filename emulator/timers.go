@@ -146,7 +146,7 @@ func (s *Service) fire(e *execution, t *timer) {
 		return
 	}
 	now := s.now()
-	op := e.opIndex[t.opID]
+	op, _ := e.lookupOp(t.opID)
 	switch t.kind {
 	case TimerExecutionTimeout:
 		s.terminate(e, wire.ExecutionStatusTimedOut, nil, &wire.ErrorObject{
