@@ -46,18 +46,24 @@ const maxBlock = 1024
 // for every TestResult, thousands of events for a large execution, so
 // this is written out rather than done by reflection (the package's test
 // checks it against a conversion by reflection that matches every member
-// by name). The scalars the SDK's members point to are allocated in
-// blocks.
+// by name). The scalars the SDK's members point to, and the structures
+// of step and child context events, are allocated in blocks.
 type converter struct {
-	strs  slab.Block[string]
-	ints  slab.Block[int32]
-	bools slab.Block[bool]
-	times slab.Block[time.Time]
+	strs           slab.Block[string]
+	ints           slab.Block[int32]
+	bools          slab.Block[bool]
+	times          slab.Block[time.Time]
+	results        slab.Block[types.EventResult]
+	retries        slab.Block[types.RetryDetails]
+	stepsSucceeded slab.Block[types.StepSucceededDetails]
+	ctxsSucceeded  slab.Block[types.ContextSucceededDetails]
 }
 
 func newConverter(events int) *converter {
 	n := max(1, min(events, maxBlock))
-	return &converter{strs: slab.Of[string](n), ints: slab.Of[int32](n), bools: slab.Of[bool](n), times: slab.Of[time.Time](n)}
+	return &converter{strs: slab.Of[string](n), ints: slab.Of[int32](n), bools: slab.Of[bool](n), times: slab.Of[time.Time](n),
+		results: slab.Of[types.EventResult](n), retries: slab.Of[types.RetryDetails](n),
+		stepsSucceeded: slab.Of[types.StepSucceededDetails](n), ctxsSucceeded: slab.Of[types.ContextSucceededDetails](n)}
 }
 
 // newValue returns a pointer to v, allocated in b.
@@ -135,7 +141,7 @@ func (c *converter) event(out *types.Event, ev *wire.Event) {
 		out.ContextStartedDetails = &types.ContextStartedDetails{}
 	}
 	if d := ev.ContextSucceededDetails; d != nil {
-		out.ContextSucceededDetails = &types.ContextSucceededDetails{Result: c.result(d.Result)}
+		out.ContextSucceededDetails = newValue(&c.ctxsSucceeded, types.ContextSucceededDetails{Result: c.result(d.Result)})
 	}
 	if d := ev.ContextFailedDetails; d != nil {
 		out.ContextFailedDetails = &types.ContextFailedDetails{Error: c.error(d.Error)}
@@ -153,7 +159,7 @@ func (c *converter) event(out *types.Event, ev *wire.Event) {
 		out.StepStartedDetails = &types.StepStartedDetails{}
 	}
 	if d := ev.StepSucceededDetails; d != nil {
-		out.StepSucceededDetails = &types.StepSucceededDetails{Result: c.result(d.Result), RetryDetails: c.retry(d.RetryDetails)}
+		out.StepSucceededDetails = newValue(&c.stepsSucceeded, types.StepSucceededDetails{Result: c.result(d.Result), RetryDetails: c.retry(d.RetryDetails)})
 	}
 	if d := ev.StepFailedDetails; d != nil {
 		out.StepFailedDetails = &types.StepFailedDetails{Error: c.error(d.Error), RetryDetails: c.retry(d.RetryDetails)}
@@ -204,7 +210,7 @@ func (c *converter) result(r *wire.EventResult) *types.EventResult {
 	if r == nil {
 		return nil
 	}
-	return &types.EventResult{Payload: c.strPtr(r.Payload), Truncated: c.bool(r.Truncated)}
+	return newValue(&c.results, types.EventResult{Payload: c.strPtr(r.Payload), Truncated: c.bool(r.Truncated)})
 }
 
 func (c *converter) error(e *wire.EventError) *types.EventError {
@@ -226,7 +232,7 @@ func (c *converter) retry(r *wire.RetryDetails) *types.RetryDetails {
 	if r == nil {
 		return nil
 	}
-	out := &types.RetryDetails{CurrentAttempt: int32(r.CurrentAttempt)}
+	out := newValue(&c.retries, types.RetryDetails{CurrentAttempt: int32(r.CurrentAttempt)})
 	if r.NextAttemptDelaySeconds != nil {
 		out.NextAttemptDelaySeconds = c.int32(*r.NextAttemptDelaySeconds)
 	}
