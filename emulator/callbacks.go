@@ -61,7 +61,7 @@ func (s *Service) closeCallback(e *execution, op *wire.Operation, status wire.Op
 	switch status {
 	case wire.OperationStatusSucceeded:
 		ev.EventType = wire.EventCallbackSucceeded
-		ev.CallbackSucceededDetails = &wire.ResultDetails{Result: eventResult(result)}
+		ev.CallbackSucceededDetails = &wire.ResultDetails{Result: e.eventResult(result)}
 	case wire.OperationStatusFailed:
 		ev.EventType = wire.EventCallbackFailed
 		ev.CallbackFailedDetails = &wire.ErrorDetails{Error: eventError(errObj)}

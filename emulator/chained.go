@@ -134,7 +134,7 @@ func (s *Service) closeChained(e *execution, op *wire.Operation, status wire.Ope
 	switch status {
 	case wire.OperationStatusSucceeded:
 		ev.EventType = wire.EventChainedInvokeSucceeded
-		ev.ChainedInvokeSucceededDetails = &wire.ResultDetails{Result: eventResult(result)}
+		ev.ChainedInvokeSucceededDetails = &wire.ResultDetails{Result: e.eventResult(result)}
 	case wire.OperationStatusFailed:
 		ev.EventType = wire.EventChainedInvokeFailed
 		ev.ChainedInvokeFailedDetails = errDetails

@@ -475,8 +475,8 @@ func (s *Service) apply(e *execution, u *wire.OperationUpdate, now time.Time) {
 	}
 	op, exists := e.lookupOp(u.Id)
 	if !exists {
-		op = &wire.Operation{Id: u.Id, ParentId: u.ParentId, Name: u.Name, Type: u.Type, SubType: u.SubType,
-			StartTimestamp: s.stampAt(now)}
+		op = e.blocks.ops.Value(wire.Operation{Id: u.Id, ParentId: u.ParentId, Name: u.Name, Type: u.Type, SubType: u.SubType,
+			StartTimestamp: s.stampAt(now)})
 		e.addOp(op)
 	}
 	if op.Name == "" {
@@ -502,7 +502,7 @@ func (s *Service) apply(e *execution, u *wire.OperationUpdate, now time.Time) {
 
 func (s *Service) applyStep(e *execution, op *wire.Operation, u *wire.OperationUpdate, now time.Time) {
 	if op.StepDetails == nil {
-		op.StepDetails = &wire.StepDetails{}
+		op.StepDetails = e.blocks.steps.New()
 	}
 	d := op.StepDetails
 	if u.Action == wire.OperationActionStart {
@@ -514,7 +514,7 @@ func (s *Service) applyStep(e *execution, op *wire.Operation, u *wire.OperationU
 	}
 	d.Attempt++
 	d.NextAttemptTimestamp = nil
-	retry := &wire.RetryDetails{CurrentAttempt: d.Attempt}
+	retry := e.blocks.retries.Value(wire.RetryDetails{CurrentAttempt: d.Attempt})
 	switch u.Action {
 	case wire.OperationActionSucceed:
 		op.Status = wire.OperationStatusSucceeded
@@ -540,13 +540,13 @@ func (s *Service) applyStep(e *execution, op *wire.Operation, u *wire.OperationU
 		return
 	}
 	s.emit(e, withDetails(opEvent(wire.EventStepSucceeded, op), func(ev *wire.Event) {
-		ev.StepSucceededDetails = &wire.StepSucceededDetails{Result: eventResult(d.Result), RetryDetails: retry}
+		ev.StepSucceededDetails = e.blocks.stepsSucceeded.Value(wire.StepSucceededDetails{Result: e.eventResult(d.Result), RetryDetails: retry})
 	}))
 }
 
 func (s *Service) applyContext(e *execution, op *wire.Operation, u *wire.OperationUpdate, now time.Time) {
 	if op.ContextDetails == nil {
-		op.ContextDetails = &wire.ContextDetails{}
+		op.ContextDetails = e.blocks.contexts.New()
 	}
 	d := op.ContextDetails
 	if u.ContextOptions != nil && u.ContextOptions.ReplayChildren {
@@ -563,7 +563,7 @@ func (s *Service) applyContext(e *execution, op *wire.Operation, u *wire.Operati
 		op.EndTimestamp = s.stampAt(now)
 		d.Result = u.Payload
 		s.emit(e, withDetails(opEvent(wire.EventContextSucceeded, op), func(ev *wire.Event) {
-			ev.ContextSucceededDetails = &wire.ResultDetails{Result: eventResult(d.Result)}
+			ev.ContextSucceededDetails = e.blocks.resultDetails.Value(wire.ResultDetails{Result: e.eventResult(d.Result)})
 		}))
 	case wire.OperationActionFail:
 		op.Status = wire.OperationStatusFailed

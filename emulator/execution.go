@@ -29,6 +29,9 @@ type execution struct {
 
 	ops   []*wire.Operation // first-recorded order
 	opPos map[string]int    // position in ops, by id
+	// blocks allocate the operations a checkpoint records and the
+	// details of their events.
+	blocks recordBlocks
 
 	events        eventLog
 	statusChanges []wire.StatusChangeEvent
@@ -51,6 +54,36 @@ type execution struct {
 	// group is the commit group of its last queued change; Run invokes it
 	// only once that group is committed (see Service.committed).
 	group *commitGroup
+}
+
+// recordBlocks allocate what checkpoints record, a growing number at a
+// time: an execution may record thousands of steps and child contexts.
+type recordBlocks struct {
+	ops            slab.Block[wire.Operation]
+	steps          slab.Block[wire.StepDetails]
+	contexts       slab.Block[wire.ContextDetails]
+	results        slab.Block[wire.EventResult]
+	retries        slab.Block[wire.RetryDetails]
+	stepsSucceeded slab.Block[wire.StepSucceededDetails]
+	resultDetails  slab.Block[wire.ResultDetails]
+}
+
+// The sizes of recordBlocks' blocks: the first, and the largest.
+const (
+	firstRecordBlock = 4
+	lastRecordBlock  = 256
+)
+
+func newRecordBlocks() recordBlocks {
+	return recordBlocks{
+		ops:            slab.Growing[wire.Operation](firstRecordBlock, lastRecordBlock),
+		steps:          slab.Growing[wire.StepDetails](firstRecordBlock, lastRecordBlock),
+		contexts:       slab.Growing[wire.ContextDetails](firstRecordBlock, lastRecordBlock),
+		results:        slab.Growing[wire.EventResult](firstRecordBlock, lastRecordBlock),
+		retries:        slab.Growing[wire.RetryDetails](firstRecordBlock, lastRecordBlock),
+		stepsSucceeded: slab.Growing[wire.StepSucceededDetails](firstRecordBlock, lastRecordBlock),
+		resultDetails:  slab.Growing[wire.ResultDetails](firstRecordBlock, lastRecordBlock),
+	}
 }
 
 // invocation is the state of the invocation in flight.
@@ -103,6 +136,7 @@ func newExecution(arn wire.ExecutionARN, function string, cfg wire.DurableConfig
 		status:       wire.ExecutionStatusRunning,
 		start:        now,
 		opPos:        map[string]int{},
+		blocks:       newRecordBlocks(),
 		clientTokens: map[string]cachedCheckpoint{},
 		updated:      map[string]struct{}{},
 		done:         make(chan struct{}),
@@ -332,10 +366,11 @@ func opEvent(t wire.EventType, op *wire.Operation) wire.Event {
 	return wire.Event{EventType: t, Id: op.Id, Name: op.Name, SubType: op.SubType, ParentId: op.ParentId}
 }
 
-// eventResult wraps a result for an event. The wrapper is always present
-// (Truncated:false), with or without a payload, as the service writes it.
-func eventResult(p *string) *wire.EventResult {
-	return &wire.EventResult{Payload: p}
+// eventResult wraps a result for an event of e. The wrapper is always
+// present (Truncated:false), with or without a payload, as the service
+// writes it.
+func (e *execution) eventResult(p *string) *wire.EventResult {
+	return e.blocks.results.Value(wire.EventResult{Payload: p})
 }
 
 // eventError wraps an error for an event; like eventResult, the wrapper is
@@ -398,7 +433,7 @@ func (s *Service) terminate(e *execution, status wire.ExecutionStatus, result *s
 	case wire.ExecutionStatusSucceeded:
 		op.Status = wire.OperationStatusSucceeded
 		s.emit(e, wire.Event{EventType: wire.EventExecutionSucceeded, Id: e.id, Name: e.name,
-			ExecutionSucceededDetails: &wire.ResultDetails{Result: eventResult(result)}})
+			ExecutionSucceededDetails: &wire.ResultDetails{Result: e.eventResult(result)}})
 	case wire.ExecutionStatusFailed:
 		op.Status = wire.OperationStatusFailed
 		s.emit(e, wire.Event{EventType: wire.EventExecutionFailed, Id: e.id, Name: e.name,

@@ -66,19 +66,12 @@ func newConverter(events int) *converter {
 		stepsSucceeded: slab.Of[types.StepSucceededDetails](n), ctxsSucceeded: slab.Of[types.ContextSucceededDetails](n)}
 }
 
-// newValue returns a pointer to v, allocated in b.
-func newValue[T any](b *slab.Block[T], v T) *T {
-	p := b.New()
-	*p = v
-	return p
-}
-
 // str returns a pointer to s, nil for an empty string (an absent member).
 func (c *converter) str(s string) *string {
 	if s == "" {
 		return nil
 	}
-	return newValue(&c.strs, s)
+	return c.strs.Value(s)
 }
 
 // strPtr is str for an optional string.
@@ -94,7 +87,7 @@ func (c *converter) int32(n int) *int32 {
 	if n == 0 {
 		return nil
 	}
-	return newValue(&c.ints, int32(n))
+	return c.ints.Value(int32(n))
 }
 
 // bool returns a pointer to true, nil for false (an absent member).
@@ -102,14 +95,14 @@ func (c *converter) bool(b bool) *bool {
 	if !b {
 		return nil
 	}
-	return newValue(&c.bools, true)
+	return c.bools.Value(true)
 }
 
 func (c *converter) time(t *wire.Timestamp) *time.Time {
 	if t == nil {
 		return nil
 	}
-	return newValue(&c.times, t.Time)
+	return c.times.Value(t.Time)
 }
 
 // event stores ev's conversion into out, which is zero: the members of
@@ -141,7 +134,7 @@ func (c *converter) event(out *types.Event, ev *wire.Event) {
 		out.ContextStartedDetails = &types.ContextStartedDetails{}
 	}
 	if d := ev.ContextSucceededDetails; d != nil {
-		out.ContextSucceededDetails = newValue(&c.ctxsSucceeded, types.ContextSucceededDetails{Result: c.result(d.Result)})
+		out.ContextSucceededDetails = c.ctxsSucceeded.Value(types.ContextSucceededDetails{Result: c.result(d.Result)})
 	}
 	if d := ev.ContextFailedDetails; d != nil {
 		out.ContextFailedDetails = &types.ContextFailedDetails{Error: c.error(d.Error)}
@@ -159,7 +152,7 @@ func (c *converter) event(out *types.Event, ev *wire.Event) {
 		out.StepStartedDetails = &types.StepStartedDetails{}
 	}
 	if d := ev.StepSucceededDetails; d != nil {
-		out.StepSucceededDetails = newValue(&c.stepsSucceeded, types.StepSucceededDetails{Result: c.result(d.Result), RetryDetails: c.retry(d.RetryDetails)})
+		out.StepSucceededDetails = c.stepsSucceeded.Value(types.StepSucceededDetails{Result: c.result(d.Result), RetryDetails: c.retry(d.RetryDetails)})
 	}
 	if d := ev.StepFailedDetails; d != nil {
 		out.StepFailedDetails = &types.StepFailedDetails{Error: c.error(d.Error), RetryDetails: c.retry(d.RetryDetails)}
@@ -210,7 +203,7 @@ func (c *converter) result(r *wire.EventResult) *types.EventResult {
 	if r == nil {
 		return nil
 	}
-	return newValue(&c.results, types.EventResult{Payload: c.strPtr(r.Payload), Truncated: c.bool(r.Truncated)})
+	return c.results.Value(types.EventResult{Payload: c.strPtr(r.Payload), Truncated: c.bool(r.Truncated)})
 }
 
 func (c *converter) error(e *wire.EventError) *types.EventError {
@@ -232,7 +225,7 @@ func (c *converter) retry(r *wire.RetryDetails) *types.RetryDetails {
 	if r == nil {
 		return nil
 	}
-	out := newValue(&c.retries, types.RetryDetails{CurrentAttempt: int32(r.CurrentAttempt)})
+	out := c.retries.Value(types.RetryDetails{CurrentAttempt: int32(r.CurrentAttempt)})
 	if r.NextAttemptDelaySeconds != nil {
 		out.NextAttemptDelaySeconds = c.int32(*r.NextAttemptDelaySeconds)
 	}
