@@ -262,6 +262,17 @@ type BatchResult[O any] struct {
 	Reason CompletionReason
 }
 
+// count is the number of items whose status is s.
+func (r BatchResult[O]) count(s BatchItemStatus) int {
+	n := 0
+	for i := range r.Items {
+		if r.Items[i].Status == s {
+			n++
+		}
+	}
+	return n
+}
+
 func (r BatchResult[O]) filter(s BatchItemStatus) []BatchItem[O] {
 	var out []BatchItem[O]
 	for _, it := range r.Items {
@@ -274,7 +285,7 @@ func (r BatchResult[O]) filter(s BatchItemStatus) []BatchItem[O] {
 
 // Results returns the results of the succeeded items, in index order.
 func (r BatchResult[O]) Results() []O {
-	out := []O{}
+	out := make([]O, 0, r.count(BatchItemSucceeded))
 	for _, it := range r.Items {
 		if it.Status == BatchItemSucceeded {
 			out = append(out, it.Result)
@@ -307,13 +318,13 @@ func (r BatchResult[O]) Errors() []error {
 func (r BatchResult[O]) HasFailure() bool { return r.FailureCount() > 0 }
 
 // SuccessCount is the number of succeeded items.
-func (r BatchResult[O]) SuccessCount() int { return len(r.Succeeded()) }
+func (r BatchResult[O]) SuccessCount() int { return r.count(BatchItemSucceeded) }
 
 // FailureCount is the number of failed items.
-func (r BatchResult[O]) FailureCount() int { return len(r.Failed()) }
+func (r BatchResult[O]) FailureCount() int { return r.count(BatchItemFailed) }
 
 // StartedCount is the number of abandoned items.
-func (r BatchResult[O]) StartedCount() int { return len(r.Started()) }
+func (r BatchResult[O]) StartedCount() int { return r.count(BatchItemStarted) }
 
 // TotalCount is the number of started items (whatever their status).
 func (r BatchResult[O]) TotalCount() int { return len(r.Items) }
