@@ -204,18 +204,19 @@ func validName(name string) bool {
 	return true
 }
 
-// allowedActions is the action × type matrix of protocol §2.5.
-var allowedActions = map[wire.OperationType][]wire.OperationAction{
-	wire.OperationTypeExecution:     {wire.OperationActionSucceed, wire.OperationActionFail},
-	wire.OperationTypeStep:          {wire.OperationActionStart, wire.OperationActionSucceed, wire.OperationActionFail, wire.OperationActionRetry},
-	wire.OperationTypeContext:       {wire.OperationActionStart, wire.OperationActionSucceed, wire.OperationActionFail},
-	wire.OperationTypeWait:          {wire.OperationActionStart, wire.OperationActionCancel},
-	wire.OperationTypeCallback:      {wire.OperationActionStart, wire.OperationActionCancel},
-	wire.OperationTypeChainedInvoke: {wire.OperationActionStart, wire.OperationActionCancel},
-}
-
+// actionAllowed applies the action × type matrix of protocol §2.5.
 func actionAllowed(t wire.OperationType, a wire.OperationAction) bool {
-	return slices.Contains(allowedActions[t], a)
+	switch t {
+	case wire.OperationTypeExecution:
+		return a == wire.OperationActionSucceed || a == wire.OperationActionFail
+	case wire.OperationTypeStep:
+		return a == wire.OperationActionStart || a == wire.OperationActionSucceed || a == wire.OperationActionFail || a == wire.OperationActionRetry
+	case wire.OperationTypeContext:
+		return a == wire.OperationActionStart || a == wire.OperationActionSucceed || a == wire.OperationActionFail
+	case wire.OperationTypeWait, wire.OperationTypeCallback, wire.OperationTypeChainedInvoke:
+		return a == wire.OperationActionStart || a == wire.OperationActionCancel
+	}
+	return false
 }
 
 // transition returns the status an action leads to from cur ("" = the
