@@ -28,7 +28,8 @@ import (
 // checkpoint call per step, each acknowledged before the next step), and
 // the JSON output of the execution and its history. cpu-ns/step is the
 // CPU time of both processes (this one and the bootstrap, which has ended
-// and been waited for when run returns) per step; the bootstrap's start is
+// and been waited for when run returns) per step, endpoint-cpu-ns/step
+// this process's alone; the bootstrap's start is
 // in it, once per execution. The checkpoint calls go over the endpoint's
 // Unix socket (unix: run's default) or over loopback TCP (tcp:
 // --socket=false); both are the SDK's local transport, the same HTTP/1.1
@@ -54,7 +55,7 @@ func BenchmarkRunBinary(b *testing.B) {
 func benchRunBinary(b *testing.B, binary string, socket bool, n int) {
 	args := []string{"run", "--binary", binary, "--json", fmt.Sprintf("--socket=%t", socket), "--max-operations", fmt.Sprint(n + 1), fmt.Sprintf(`{"n":%d}`, n)}
 	var stdout bytes.Buffer
-	cpu := bench.StartTreeCPU()
+	cpu, endpoint := bench.StartTreeCPU(), bench.StartCPU()
 	for b.Loop() {
 		stdout.Reset()
 		var stderr strings.Builder
@@ -62,9 +63,7 @@ func benchRunBinary(b *testing.B, binary string, socket bool, n int) {
 			b.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
 		}
 	}
-	if perStep, ok := cpu.Per(b.N * n); ok {
-		b.ReportMetric(perStep, "cpu-ns/step")
-	}
+	reportStepCPU(b, cpu, endpoint, n)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/step")
 	var res struct {
 		Execution wire.Execution
@@ -196,13 +195,13 @@ func invokeSeed(ctx context.Context, client *http.Client, h *host, url string, e
 // process (testdata/loopclient) POSTs a 450-byte body over one keep-alive
 // connection to a net/http server in this process, which reads it and
 // answers 350 bytes; cpu-ns/step is the CPU of both processes per round
-// trip, the child's start included. The sub-benchmarks name the client
-// and the connection: serial-unix and serial-tcp are the SDK's local
-// transport (each request written and its answer read on the calling
-// goroutine) over a Unix socket and loopback TCP, the floors of
-// RunBinary/unix and RunBinary/tcp; nethttp-tcp is net/http's client
-// over TCP, which the SDK used before. Run it with RunBinary to compare
-// them at the same load:
+// trip, the child's start included, endpoint-cpu-ns/step the server's.
+// The sub-benchmarks name the client and the connection: serial-unix and
+// serial-tcp are the SDK's local transport (each request written and its
+// answer read on the calling goroutine) over a Unix socket and loopback
+// TCP, the floors of RunBinary/unix and RunBinary/tcp; nethttp-tcp is
+// net/http's client over TCP, which the SDK used before. Run it with
+// RunBinary to compare them at the same load:
 //
 //	go test -run '^$' -bench 'RunBinary|LoopbackFloor' -benchtime 2x ./cmd/durablectl/
 func BenchmarkLoopbackFloor(b *testing.B) {
@@ -237,17 +236,27 @@ func BenchmarkLoopbackFloor(b *testing.B) {
 			if tt.socket != "" {
 				args = append(args, tt.socket)
 			}
-			cpu := bench.StartTreeCPU()
+			cpu, server := bench.StartTreeCPU(), bench.StartCPU()
 			for b.Loop() {
 				out, err := exec.CommandContext(testwait.Context(b), client, args...).CombinedOutput()
 				if err != nil {
 					b.Fatalf("loopclient: %v\n%s", err, out)
 				}
 			}
-			if perStep, ok := cpu.Per(b.N * n); ok {
-				b.ReportMetric(perStep, "cpu-ns/step")
-			}
+			reportStepCPU(b, cpu, server, n)
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/step")
 		})
+	}
+}
+
+// reportStepCPU reports the CPU time per step of both processes (tree,
+// cpu-ns/step) and of this one, the endpoint's side (self,
+// endpoint-cpu-ns/step); the child's is the difference.
+func reportStepCPU(b *testing.B, tree, self bench.CPUMeter, n int) {
+	if perStep, ok := tree.Per(b.N * n); ok {
+		b.ReportMetric(perStep, "cpu-ns/step")
+	}
+	if perStep, ok := self.Per(b.N * n); ok {
+		b.ReportMetric(perStep, "endpoint-cpu-ns/step")
 	}
 }
