@@ -93,14 +93,23 @@ type invocationHooks struct {
 
 	// The hook goroutine: it runs OnOperationEnd, OnOperationChange and
 	// OnInvocationEnd in the order their records arrived, so that the
-	// checkpointing that reports the records never waits for a hook.
+	// checkpointing that reports the records never waits for a hook. It
+	// is woken once per batch of events, not per event (see
+	// hookBatchLen).
 	qmu     sync.Mutex
 	queue   []hookEvent // from head on
 	head    int
 	wake    chan struct{}
+	timer   *time.Timer   // wakes the goroutine hookBatchDelay after a batch began
 	idle    chan struct{} // closed when the goroutine has run the final event
 	started bool
-	// known holds the latest record of every operation; hook goroutine only.
+	// active: the goroutine is draining the queue, or a wake-up (the
+	// timer or wake) is on its way to it.
+	active bool
+	// known holds the latest record of every CONTEXT operation (the
+	// parents: see depthOf and replayedNext), and of every other operation
+	// too when a plugin implements OnOperationChange, which reports them
+	// all; hook goroutine only.
 	known map[string]*Operation
 	// held holds the ends the service made that this invocation saw but
 	// leaves to the next one (see holdEnd); hook goroutine only.
@@ -423,20 +432,44 @@ func (h *invocationHooks) observe(ops []Operation) {
 	}
 }
 
-// enqueue adds ev to the hook goroutine's queue, starting it if needed.
+// The hook goroutine's batches. Waking a parked goroutine costs more than
+// most hooks (on a multi-core machine, the runtime wakes an idle core for
+// it), so records reach the hooks in batches: the goroutine is woken when
+// hookBatchLen events are queued, hookBatchDelay after the first event of
+// a batch, or at once for the invocation's end. An operation's end
+// therefore reaches OnOperationEnd at most hookBatchDelay after its
+// checkpoint response, and always before OnInvocationEnd.
+const (
+	hookBatchLen   = 64
+	hookBatchDelay = time.Millisecond
+)
+
+// enqueue adds ev to the hook goroutine's queue, starting it if needed,
+// and wakes it when a batch is due.
 func (h *invocationHooks) enqueue(ev hookEvent) {
 	h.qmu.Lock()
-	defer h.qmu.Unlock()
 	h.queue = append(h.queue, ev)
 	if !h.started {
 		h.started = true
 		h.wake = make(chan struct{}, 1)
 		h.idle = make(chan struct{})
+		h.timer = time.NewTimer(hookBatchDelay)
+		h.active = true
 		go h.loop()
 	}
-	select {
-	case h.wake <- struct{}{}:
-	default:
+	due := ev.last || len(h.queue)-h.head >= hookBatchLen
+	if !h.active {
+		h.active = true
+		if !due {
+			h.timer.Reset(hookBatchDelay)
+		}
+	}
+	h.qmu.Unlock()
+	if due {
+		select {
+		case h.wake <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -444,10 +477,16 @@ func (h *invocationHooks) enqueue(ev hookEvent) {
 // final one.
 func (h *invocationHooks) loop() {
 	defer close(h.idle)
-	for range h.wake {
+	for {
+		select {
+		case <-h.wake:
+		case <-h.timer.C:
+		}
 		for {
 			h.qmu.Lock()
 			if h.head == len(h.queue) {
+				h.active = false
+				h.timer.Stop()
 				h.qmu.Unlock()
 				break
 			}
@@ -458,6 +497,7 @@ func (h *invocationHooks) loop() {
 			}
 			h.qmu.Unlock()
 			if h.run(ev) {
+				h.timer.Stop()
 				return
 			}
 		}
@@ -467,7 +507,10 @@ func (h *invocationHooks) loop() {
 // run handles one event; it reports whether it was the final one.
 func (h *invocationHooks) run(ev hookEvent) bool {
 	if h.known == nil {
-		h.known = h.inv.initial.all()
+		h.known = make(map[string]*Operation)
+		for i := range h.inv.initial.ops {
+			h.remember(&h.inv.initial.ops[i])
+		}
 	}
 	if !ev.last {
 		h.report(ev.ops, ev.updated)
@@ -495,19 +538,15 @@ func (h *invocationHooks) run(ev hookEvent) bool {
 func (h *invocationHooks) report(ops []Operation, updated bool) {
 	if !updated {
 		for i := range ops {
-			h.known[ops[i].Id] = &ops[i]
+			h.remember(&ops[i])
 		}
-	}
-	var depths map[string]int
-	if h.set.depth != maxPluginDepth {
-		depths = recordDepths(h.known)
 	}
 	var changed map[string]OperationHookInfo
 	var endBuf [4]OperationHookInfo // a response reports a few records at a time
 	ends := endBuf[:0]
 	for i := range ops {
 		op := &ops[i]
-		d := depths[op.Id]
+		d := h.depthOf(op)
 		if !h.reported(d) {
 			continue
 		}
@@ -537,7 +576,7 @@ func (h *invocationHooks) report(ops []Operation, updated bool) {
 	if len(changed) > 0 {
 		all := make(map[string]OperationHookInfo, len(h.known))
 		for id, op := range h.known {
-			if d := depths[id]; h.reported(d) {
+			if d := h.depthOf(op); h.reported(d) {
 				all[id] = h.recordInfo(op, d)
 			}
 		}
@@ -549,6 +588,32 @@ func (h *invocationHooks) report(ops []Operation, updated bool) {
 		})
 	}
 	h.dispatchEnds(ends)
+}
+
+// remember records op in known if a hook needs it later: a CONTEXT
+// operation, the parent of others, or any operation when a plugin
+// implements OnOperationChange.
+func (h *invocationHooks) remember(op *Operation) {
+	if op.Type == wire.OperationTypeContext || h.set.operationChange {
+		h.known[op.Id] = op
+	}
+}
+
+// depthOf returns the depth of op (the number of its ancestors, following
+// ParentId through known), or 0 when every depth is reported.
+func (h *invocationHooks) depthOf(op *Operation) int {
+	if h.set.depth == maxPluginDepth {
+		return 0
+	}
+	d := 0
+	for parent := op.ParentId; parent != "" && d <= len(h.known); d++ {
+		p := h.known[parent]
+		if p == nil {
+			return d + 1
+		}
+		parent = p.ParentId
+	}
+	return d
 }
 
 // dispatchEnds calls OnOperationEnd for each of ends.
@@ -579,7 +644,7 @@ func (h *invocationHooks) holdEnd(op *Operation, info OperationHookInfo) bool {
 	default:
 		return false // ended by this function's own checkpoint
 	}
-	if op.Status == wire.OperationStatusCancelled || !h.replayedNext(op.Id) {
+	if op.Status == wire.OperationStatusCancelled || !h.replayedNext(op.ParentId) {
 		return false
 	}
 	if h.markEnded(op.Id) {
@@ -593,7 +658,7 @@ func (h *invocationHooks) holdEnd(op *Operation, info OperationHookInfo) bool {
 func (h *invocationHooks) releaseHidden() []OperationHookInfo {
 	var out []OperationHookInfo
 	h.held = slices.DeleteFunc(h.held, func(info OperationHookInfo) bool {
-		if h.replayedNext(info.ID) {
+		if h.replayedNext(info.ParentID) {
 			return false
 		}
 		out = append(out, info)
@@ -602,23 +667,20 @@ func (h *invocationHooks) releaseHidden() []OperationHookInfo {
 	return out
 }
 
-// replayedNext reports whether the next invocation receives the record of
-// id: whether no enclosing context has ended without ReplayChildren (the
+// replayedNext reports whether the next invocation receives the records
+// of the operations whose parent is parentID ("" at the top level):
+// whether no enclosing context has ended without ReplayChildren (the
 // service leaves such a context's children out of the operation log).
-func (h *invocationHooks) replayedNext(id string) bool {
-	for range len(h.known) {
-		op := h.known[id]
-		if op == nil || op.ParentId == "" {
-			return true
-		}
-		parent := h.known[op.ParentId]
+func (h *invocationHooks) replayedNext(parentID string) bool {
+	for range len(h.known) + 1 {
+		parent := h.known[parentID]
 		if parent == nil {
 			return true
 		}
 		if parent.Status.Terminal() && (parent.ContextDetails == nil || !parent.ContextDetails.ReplayChildren) {
 			return false
 		}
-		id = parent.Id
+		parentID = parent.ParentId
 	}
 	return true
 }
