@@ -2,6 +2,8 @@ package durableotel
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
+	"math/bits"
 	"strconv"
 
 	"go.opentelemetry.io/otel/trace"
@@ -32,9 +34,10 @@ func TraceID(executionArn string) trace.TraceID {
 
 // spanKey is the part of the span ids that depends on the execution
 // alone: the SHA-256 of its ARN, computed once per execution (see
-// tracer.executionIDs), so that a span id hashes the 32-byte key instead
-// of the ARN (about 150 bytes): one SHA-256 block instead of three for an
-// operation or attempt span.
+// tracer.executionIDs). A span id is the SipHash-2-4 of the kind of span,
+// the operation or request id and the attempt number, keyed with the
+// first 16 bytes of the span key: a keyed hash of a few dozen bytes
+// instead of a SHA-256 block per span.
 type spanKey [sha256.Size]byte
 
 // spanKeyOf returns the span key of the execution executionArn.
@@ -52,22 +55,69 @@ func arnSum(prefix, executionArn string) [sha256.Size]byte {
 
 // spanID derives a span id from the execution's key, the kind of span, and
 // the operation id or request id (and the attempt number) it stands for.
-// For an operation's 16-character wire id the input fits one SHA-256
-// block (55 bytes).
 func (k *spanKey) spanID(kind byte, id string, attempt int) trace.SpanID {
-	var buf [128]byte
-	b := append(buf[:0], k[:]...)
-	b = append(b, kind)
+	var buf [64]byte
+	b := append(buf[:0], kind)
 	b = append(b, id...)
 	b = append(b, 0)
 	b = strconv.AppendInt(b, int64(attempt), 10)
-	sum := sha256.Sum256(b)
 	var sid trace.SpanID
-	copy(sid[:], sum[:])
+	binary.LittleEndian.PutUint64(sid[:], sipHash24(binary.LittleEndian.Uint64(k[0:8]), binary.LittleEndian.Uint64(k[8:16]), b))
 	if !sid.IsValid() {
 		sid[7] = 1
 	}
 	return sid
+}
+
+// sipHash24 returns the SipHash-2-4 of msg with the key (k0, k1), as
+// specified by Aumasson and Bernstein ("SipHash: a fast short-input PRF",
+// 2012).
+func sipHash24(k0, k1 uint64, msg []byte) uint64 {
+	v0 := k0 ^ 0x736f6d6570736575
+	v1 := k1 ^ 0x646f72616e646f6d
+	v2 := k0 ^ 0x6c7967656e657261
+	v3 := k1 ^ 0x7465646279746573
+	n := len(msg)
+	for ; len(msg) >= 8; msg = msg[8:] {
+		m := binary.LittleEndian.Uint64(msg)
+		v3 ^= m
+		v0, v1, v2, v3 = sipRound(v0, v1, v2, v3)
+		v0, v1, v2, v3 = sipRound(v0, v1, v2, v3)
+		v0 ^= m
+	}
+	m := uint64(n) << 56
+	for i := len(msg) - 1; i >= 0; i-- {
+		m |= uint64(msg[i]) << (8 * i)
+	}
+	v3 ^= m
+	v0, v1, v2, v3 = sipRound(v0, v1, v2, v3)
+	v0, v1, v2, v3 = sipRound(v0, v1, v2, v3)
+	v0 ^= m
+	v2 ^= 0xff
+	v0, v1, v2, v3 = sipRound(v0, v1, v2, v3)
+	v0, v1, v2, v3 = sipRound(v0, v1, v2, v3)
+	v0, v1, v2, v3 = sipRound(v0, v1, v2, v3)
+	v0, v1, v2, v3 = sipRound(v0, v1, v2, v3)
+	return v0 ^ v1 ^ v2 ^ v3
+}
+
+// sipRound is one SipRound of SipHash.
+func sipRound(v0, v1, v2, v3 uint64) (uint64, uint64, uint64, uint64) {
+	v0 += v1
+	v1 = bits.RotateLeft64(v1, 13)
+	v1 ^= v0
+	v0 = bits.RotateLeft64(v0, 32)
+	v2 += v3
+	v3 = bits.RotateLeft64(v3, 16)
+	v3 ^= v2
+	v0 += v3
+	v3 = bits.RotateLeft64(v3, 21)
+	v3 ^= v0
+	v2 += v1
+	v1 = bits.RotateLeft64(v1, 17)
+	v1 ^= v2
+	v2 = bits.RotateLeft64(v2, 32)
+	return v0, v1, v2, v3
 }
 
 // ExecutionSpanID returns the span id of the execution's root span;
