@@ -55,8 +55,10 @@ func WithResource(res *resource.Resource) Option {
 // simple one over the SDK's in-memory exporter. The plugin calls sp.OnEnd
 // with each finished span (never OnStart: it builds spans when they end)
 // and sp.ForceFlush at the end of every invocation, before the response is
-// sent, because Lambda may freeze the process after that. The caller shuts
-// sp down.
+// sent, because Lambda may freeze the process after that. Attempt spans
+// reach sp.OnEnd in batches: with the next operation span, after 128 of
+// them, or at the end of the invocation, before the flush. The caller
+// shuts sp down.
 //
 // The contexts the plugin passes on carry the current span (the
 // invocation's to the handler, an attempt's to a step body, an operation's
@@ -91,12 +93,59 @@ type tracer struct {
 	// link holds the links of the attempts run by the invocation whose
 	// attempt came last (see linksTo).
 	link atomic.Pointer[[]sdktrace.Link]
+
+	// held holds finished attempt spans not yet handed to the processor
+	// (see hold); spare is an emptied array for the next ones.
+	heldMu      sync.Mutex
+	held, spare []*span
 }
 
 // emit hands a finished span to the processor.
 func (t *tracer) emit(s *span) {
 	s.res = t.res
 	t.sp.OnEnd(s)
+}
+
+// maxHeld is how many attempt spans hold keeps at most.
+const maxHeld = 128
+
+// hold keeps the finished attempt span s for emitHeld, which hands it to
+// the processor with the other spans held: when its operation's span (or
+// any other operation's) is emitted, on the SDK's hook goroutine, once
+// maxHeld spans are held, and at the end of every invocation, before the
+// flush. A batch span processor's goroutine then wakes once per batch of
+// spans instead of once per attempt, on the goroutine that runs the
+// step's body.
+func (t *tracer) hold(s *span) {
+	s.res = t.res
+	t.heldMu.Lock()
+	t.held = append(t.held, s)
+	full := len(t.held) >= maxHeld
+	t.heldMu.Unlock()
+	if full {
+		t.emitHeld()
+	}
+}
+
+// emitHeld hands the held attempt spans to the processor.
+func (t *tracer) emitHeld() {
+	t.heldMu.Lock()
+	batch := t.held
+	if len(batch) == 0 {
+		t.heldMu.Unlock()
+		return
+	}
+	t.held, t.spare = t.spare, nil
+	t.heldMu.Unlock()
+	for _, s := range batch {
+		t.sp.OnEnd(s)
+	}
+	clear(batch)
+	t.heldMu.Lock()
+	if t.spare == nil {
+		t.spare = batch[:0]
+	}
+	t.heldMu.Unlock()
 }
 
 // executionIDs are the ids derived from an execution's ARN alone.
@@ -166,6 +215,7 @@ func (t *tracer) invocationEnd(ctx context.Context, info durable.InvocationEndHo
 	s, wrapped := t.invocations[info.RequestID]
 	delete(t.invocations, info.RequestID)
 	t.mu.Unlock()
+	t.emitHeld()
 	if wrapped && s == nil {
 		return // the execution had ended before this invocation
 	}
@@ -294,6 +344,7 @@ func (t *tracer) operationEnd(_ context.Context, info durable.OperationHookInfo)
 		s.status = sdktrace.Status{Code: codes.Error, Description: string(info.Status)}
 		s.setError(info.Error)
 	}
+	t.emitHeld()
 	t.emit(s)
 }
 
@@ -324,7 +375,7 @@ func (t *tracer) wrapAttempt(ctx context.Context, info durable.AttemptHookInfo, 
 	} else {
 		s.attrs = append(s.attrs, AttrAttemptOutcome.String(string(durable.PluginAttemptSucceeded)))
 	}
-	t.emit(s)
+	t.hold(s)
 	return v, err
 }
 
