@@ -276,7 +276,8 @@
 // concurrent use. A hook cannot change the execution: a panic is contained
 // and logged, what a wrap hook returns is ignored (the wrapped work's
 // outcome stands), and operation ends and changes run on a goroutine of
-// their own so checkpointing never waits for them.
+// their own, woken once per batch of checkpoint responses, so
+// checkpointing never waits for them.
 // [WithPluginChildOperationsDepth] limits how deep in the tree of child
 // contexts operations are reported. Without plugins the SDK builds no hook
 // information at all.

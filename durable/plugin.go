@@ -20,6 +20,12 @@ import (
 // so a plugin must be safe for concurrent use. The hooks of several plugins
 // for one event are called one after another in registration order.
 //
+// OnOperationEnd, OnOperationChange and OnInvocationEnd run on a goroutine
+// of the invocation's own, in the order the records arrived, so that
+// checkpointing never waits for them. It is woken once per batch of
+// checkpoint responses: a record reaches these hooks within about a
+// millisecond of its response, and always before OnInvocationEnd.
+//
 // # Isolation
 //
 // A hook can never change the execution: its outcome, its checkpoints and
