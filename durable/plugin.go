@@ -23,8 +23,10 @@ import (
 // OnOperationEnd, OnOperationChange and OnInvocationEnd run on a goroutine
 // of the invocation's own, in the order the records arrived, so that
 // checkpointing never waits for them. It is woken once per batch of
-// checkpoint responses: a record reaches these hooks within about a
-// millisecond of its response, and always before OnInvocationEnd.
+// checkpoint responses (64 events, or a millisecond after the first):
+// unless earlier hooks are still running, a record reaches these hooks
+// within about a millisecond of its response, and always before
+// OnInvocationEnd.
 //
 // # Isolation
 //
