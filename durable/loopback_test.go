@@ -2,11 +2,15 @@ package durable
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -152,5 +156,49 @@ func TestLoopbackTransportCancel(t *testing.T) {
 	cancel()
 	if err := testwait.Recv(t, "the canceled call returns", done); !errors.Is(err, context.Canceled) {
 		t.Fatalf("canceled call: %v, want context.Canceled", err)
+	}
+}
+
+// TestLoopbackTransportConcurrentCalls checks that calls made at once
+// each get a connection of their own and their own answer, and that no
+// more than maxIdleLoopbackConns connections are kept afterwards.
+func TestLoopbackTransportConcurrentCalls(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var in CheckpointInput
+		if err := json.Unmarshal(body, &in); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		w.Write([]byte(`{"CheckpointToken":"` + in.CheckpointToken + `-next"}`))
+	}))
+	defer srv.Close()
+	c := testClient(t, srv)
+	var wg sync.WaitGroup
+	errs := make(chan error, 8*20)
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 20 {
+				tok := fmt.Sprintf("g%d-%d", g, i)
+				out, err := c.Checkpoint(context.Background(), CheckpointInput{DurableExecutionArn: clientTestARN, CheckpointToken: tok})
+				if err == nil && out.CheckpointToken != tok+"-next" {
+					err = fmt.Errorf("call %s answered %q", tok, out.CheckpointToken)
+				}
+				if err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	testwait.Wait(t, "the concurrent calls return", wg.Wait)
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	lt := c.http.Transport.(*loopbackTransport)
+	lt.mu.Lock()
+	defer lt.mu.Unlock()
+	if len(lt.idle) > maxIdleLoopbackConns {
+		t.Errorf("%d idle connections kept, want at most %d", len(lt.idle), maxIdleLoopbackConns)
 	}
 }
