@@ -105,32 +105,57 @@ func BenchmarkServeSeedInvokes(b *testing.B) {
 	for _, invocation := range []string{"event", "sync"} {
 		for _, store := range []string{"memory", "bbolt"} {
 			b.Run(invocation+"/"+store, func(b *testing.B) {
-				dataDir := ""
-				if store == "bbolt" {
-					dataDir = b.TempDir()
-				}
-				const n = 1000
-				cpu := bench.StartTreeCPU()
-				h, stop := serveSeed(b, seedBinary, dataDir)
-				client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n}}
-				defer client.CloseIdleConnections()
-				url := h.srv.URL() + "/2015-03-31/functions/seed:" + functionVersion + "/invocations"
-				round := 0
-				service := bench.StartCPU()
-				for b.Loop() {
-					invokeSeeds(b, client, h, url, invocation == "event", fmt.Sprintf("r%d", round), n)
-					round++
-				}
-				b.ReportMetric(float64(n*round)/b.Elapsed().Seconds(), "executions/s")
-				if ns, ok := service.Per(n * round); ok {
-					b.ReportMetric(ns/1e3, "service-cpu-µs/execution")
-				}
-				stop()
-				if ns, ok := cpu.Per(n * round); ok {
-					b.ReportMetric(ns/1e3, "cpu-µs/execution")
-				}
+				benchSeedInvokes(b, invocation == "event", store == "bbolt", 0)
 			})
 		}
+	}
+}
+
+// BenchmarkServeSeedSandboxes is BenchmarkServeSeedInvokes/event at
+// serve's --max-sandboxes 4, 8, 16 and 32, in memory and with a data
+// directory: how the cap on the function processes (and on the
+// invocations in flight) bounds each side. Compare a store with the
+// other at the same cap:
+//
+//	go test -run '^$' -bench 'ServeSeedSandboxes/sandboxes-16/' -benchtime 3x ./cmd/durablectl/
+func BenchmarkServeSeedSandboxes(b *testing.B) {
+	for _, sandboxes := range []int{4, 8, 16, 32} {
+		for _, store := range []string{"memory", "bbolt"} {
+			b.Run(fmt.Sprintf("sandboxes-%d/%s", sandboxes, store), func(b *testing.B) {
+				benchSeedInvokes(b, true, store == "bbolt", sandboxes)
+			})
+		}
+	}
+}
+
+// benchSeedInvokes runs BenchmarkServeSeedInvokes' loop on a host of the
+// seed with a data directory or in memory, running up to sandboxes
+// function processes (serve's default when 0); event chooses Event
+// Invokes over RequestResponse ones.
+func benchSeedInvokes(b *testing.B, event, bbolt bool, sandboxes int) {
+	dataDir := ""
+	if bbolt {
+		dataDir = b.TempDir()
+	}
+	const n = 1000
+	cpu := bench.StartTreeCPU()
+	h, stop := serveSeed(b, seedBinary, dataDir, sandboxes)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n}}
+	defer client.CloseIdleConnections()
+	url := h.srv.URL() + "/2015-03-31/functions/seed:" + functionVersion + "/invocations"
+	round := 0
+	service := bench.StartCPU()
+	for b.Loop() {
+		invokeSeeds(b, client, h, url, event, fmt.Sprintf("r%d", round), n)
+		round++
+	}
+	b.ReportMetric(float64(n*round)/b.Elapsed().Seconds(), "executions/s")
+	if ns, ok := service.Per(n * round); ok {
+		b.ReportMetric(ns/1e3, "service-cpu-µs/execution")
+	}
+	stop()
+	if ns, ok := cpu.Per(n * round); ok {
+		b.ReportMetric(ns/1e3, "cpu-µs/execution")
 	}
 }
 
@@ -158,9 +183,27 @@ func invokeSeeds(b *testing.B, client *http.Client, h *host, url string, event b
 // invokeSeed invokes the seed workflow as the execution name and waits
 // until the execution succeeded.
 func invokeSeed(ctx context.Context, client *http.Client, h *host, url string, event bool, name string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(`{"message":"hello"}`))
+	arn, err := invoke(ctx, client, url, event, name, `{"message":"hello"}`)
 	if err != nil {
 		return err
+	}
+	out, err := h.svc.WaitForExecution(ctx, arn)
+	if err != nil {
+		return err
+	}
+	if out.Status != wire.ExecutionStatusSucceeded {
+		return fmt.Errorf("execution %s: %s", name, out.Status)
+	}
+	return nil
+}
+
+// invoke sends one Invoke of payload to url over HTTP, as an Event or a
+// RequestResponse invocation, starting the execution name, and returns
+// the execution's ARN once the answer came.
+func invoke(ctx context.Context, client *http.Client, url string, event bool, name, payload string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(payload))
+	if err != nil {
+		return "", err
 	}
 	req.Header.Set("X-Amz-Durable-Execution-Name", name)
 	want := http.StatusOK
@@ -170,24 +213,17 @@ func invokeSeed(ctx context.Context, client *http.Client, h *host, url string, e
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return err
+		return "", err
 	}
 	body, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if err != nil {
-		return err
+		return "", err
 	}
 	if resp.StatusCode != want || resp.Header.Get("X-Amz-Function-Error") != "" {
-		return fmt.Errorf("invoke %s: %s %s", name, resp.Status, body)
+		return "", fmt.Errorf("invoke %s: %s %s", name, resp.Status, body)
 	}
-	out, err := h.svc.WaitForExecution(ctx, resp.Header.Get("X-Amz-Durable-Execution-Arn"))
-	if err != nil {
-		return err
-	}
-	if out.Status != wire.ExecutionStatusSucceeded {
-		return fmt.Errorf("execution %s: %s", name, out.Status)
-	}
-	return nil
+	return resp.Header.Get("X-Amz-Durable-Execution-Arn"), nil
 }
 
 // BenchmarkLoopbackFloor is the floor under BenchmarkRunBinary's

@@ -32,12 +32,16 @@ type hostConfig struct {
 	quarantine bool   // move bad stored executions aside instead of failing
 	keepClosed bool   // keep closed executions past retention (virtual time)
 	limits     emulator.Limits
-	addr       string // listen address of the REST endpoint
-	socket     bool   // serve the endpoint on a Unix socket too, for the functions
-	clock      emulator.Clock
-	output     io.Writer // the functions' stdout and stderr
-	logger     *slog.Logger
-	progress   io.Writer // build messages; may be io.Discard
+	// maxSandboxes caps each function's processes running at once and
+	// the invocations in flight at once (runtimeapi.DefaultMaxSandboxes
+	// when zero).
+	maxSandboxes int
+	addr         string // listen address of the REST endpoint
+	socket       bool   // serve the endpoint on a Unix socket too, for the functions
+	clock        emulator.Clock
+	output       io.Writer // the functions' stdout and stderr
+	logger       *slog.Logger
+	progress     io.Writer // build messages; may be io.Discard
 }
 
 // hostedFunction is one function to host: its code and the configuration
@@ -90,6 +94,9 @@ func startHost(ctx context.Context, cfg hostConfig) (_ *host, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.maxSandboxes <= 0 {
+		cfg.maxSandboxes = runtimeapi.DefaultMaxSandboxes
+	}
 	var store emulator.Store
 	if cfg.dataDir != "" {
 		if h.store, err = boltstore.Open(cfg.dataDir, &boltstore.Options{Logger: cfg.logger}); err != nil {
@@ -102,7 +109,7 @@ func startHost(ctx context.Context, cfg hostConfig) (_ *host, err error) {
 	// re-invocations of running ones to the back of the sandboxes' queue.
 	if h.svc, err = emulator.New(emulator.Config{Clock: cfg.clock, Logger: cfg.logger, Store: store,
 		QuarantineBad: cfg.quarantine, KeepClosed: cfg.keepClosed, Limits: cfg.limits,
-		MaxConcurrentInvocations: runtimeapi.DefaultMaxSandboxes,
+		MaxConcurrentInvocations: cfg.maxSandboxes,
 		OnStatusChange:           func(wire.StatusChangeEvent) { h.signalChange() }}); err != nil {
 		var bad *emulator.BadRecordError
 		if errors.As(err, &bad) {
@@ -126,6 +133,7 @@ func startHost(ctx context.Context, cfg hostConfig) (_ *host, err error) {
 			FunctionName:   fn.name,
 			Version:        functionVersion,
 			MemoryMB:       fn.memoryMiB,
+			MaxSandboxes:   cfg.maxSandboxes,
 			Endpoint:       h.srv.URL(),
 			EndpointSocket: h.srv.Socket(),
 			Env:            fn.env,

@@ -28,6 +28,7 @@ var (
 	callbackBinary string // the httpapi test function, which waits for a callback
 	seedBinary     string // the project's seed workflow, ../../lambda
 	crashBinary    string // testdata/crashfn: logs every run of a step body
+	loopBinary     string // testdata/loopfn: steps and waits, printing each step
 	durablectlBin  string // this command, for tests with real processes
 )
 
@@ -37,6 +38,7 @@ func TestMain(m *testing.M) {
 		&callbackBinary: "../../emulator/httpapi/testdata/fn",
 		&seedBinary:     "../../lambda",
 		&crashBinary:    "./testdata/crashfn",
+		&loopBinary:     "./testdata/loopfn",
 		&durablectlBin:  ".",
 	})
 }
@@ -114,6 +116,7 @@ func TestRunExitStatusFollowsTheExecution(t *testing.T) {
 		{"succeeds", `{"name":"a"}`, nil, exitOK, `SUCCEEDED`},
 		{"succeeds on real time", `{"name":"a"}`, []string{"--time", "real"}, exitOK, `^result: \{"greeting":"hello a","attempts":1\}$`},
 		{"succeeds over TCP only", `{"name":"a"}`, []string{"--socket=false"}, exitOK, `SUCCEEDED`},
+		{"succeeds in one sandbox", `{"name":"a","flaky":1}`, []string{"--max-sandboxes", "1"}, exitOK, `^result: \{"greeting":"hello a","attempts":2\}$`},
 		{"retries exhausted", `{"name":"a","flaky":5}`, nil, exitFailed, `^error: StepError: gateway unavailable \(attempt 3\)$`},
 		{"handler error", `{"name":"a","fail":true}`, nil, exitFailed, `^error: Error: the input asked to fail$`},
 	}
@@ -176,6 +179,8 @@ func TestUsageErrors(t *testing.T) {
 		{"show without ARN", []string{"show"}, exitUsage, "missing argument"},
 		{"too many arguments", []string{"history", "a", "b"}, exitUsage, `unexpected argument "b"`},
 		{"public address", []string{"serve", "--addr", "0.0.0.0:0"}, exitUsage, "non-loopback"},
+		{"no sandboxes", []string{"serve", "--max-sandboxes", "0"}, exitUsage, "--max-sandboxes 0: at least one sandbox is needed"},
+		{"negative sandboxes", []string{"run", "--max-sandboxes", "-2", "{}"}, exitUsage, "--max-sandboxes -2: at least one sandbox is needed"},
 		{"bad callback action", []string{"callback", "approve", "id"}, exitUsage, `unknown callback action "approve"`},
 		{"callback help", []string{"callback", "-h"}, exitOK, "durablectl callback heartbeat [flags] ID"},
 		{"callback without action", []string{"callback"}, exitUsage, "want callback succeed|fail|heartbeat ID"},
@@ -199,20 +204,30 @@ func TestUsageErrors(t *testing.T) {
 // real clock, as serve does, and drives it until the test ends.
 func served(t *testing.T, binary string) *host {
 	t.Helper()
-	h, _ := serveSeed(t, binary, "")
+	h, _ := serveSeed(t, binary, "", 0)
 	return h
 }
 
 // serveSeed is served for tests and benchmarks: the host keeps its
-// executions in memory, or in the data directory dataDir when not empty.
+// executions in memory, or in the data directory dataDir when not empty,
+// and runs up to sandboxes function processes (serve's default when 0).
 // stop ends Run and closes the host (stopping the function processes and
 // waiting for them); it runs at the latest when tb ends.
-func serveSeed(tb testing.TB, binary, dataDir string) (h *host, stop func()) {
+func serveSeed(tb testing.TB, binary, dataDir string, sandboxes int) (h *host, stop func()) {
 	tb.Helper()
-	h, err := startHost(tb.Context(), hostConfig{
-		functions: []hostedFunction{{name: "seed", binary: binary, durable: true}}, dataDir: dataDir, clock: emulator.RealClock(),
-		output: io.Discard, logger: slog.New(slog.DiscardHandler), progress: io.Discard,
+	return serveHost(tb, hostConfig{
+		functions: []hostedFunction{{name: "seed", binary: binary, durable: true}}, dataDir: dataDir, maxSandboxes: sandboxes,
+		output: io.Discard,
 	})
+}
+
+// serveHost starts the host cfg describes on the real clock, as serve
+// does (without logs or build messages), and drives it until tb ends or
+// stop is called, which ends Run and closes the host.
+func serveHost(tb testing.TB, cfg hostConfig) (h *host, stop func()) {
+	tb.Helper()
+	cfg.clock, cfg.logger, cfg.progress = emulator.RealClock(), slog.New(slog.DiscardHandler), io.Discard
+	h, err := startHost(tb.Context(), cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/acme/durable-lambda-go/emulator"
+	"github.com/acme/durable-lambda-go/emulator/runtimeapi"
 	"github.com/acme/durable-lambda-go/wire"
 )
 
@@ -23,6 +24,7 @@ type functionFlags struct {
 	pkg, binary, name, dataDir string
 	logs, quarantine, socket   bool
 	limits                     emulator.Limits
+	maxSandboxes               int
 }
 
 func (f *functionFlags) register(fsFlags *flag.FlagSet) {
@@ -33,7 +35,16 @@ func (f *functionFlags) register(fsFlags *flag.FlagSet) {
 	fsFlags.BoolVar(&f.quarantine, "quarantine-bad", false, "with --data-dir: move stored executions that cannot be loaded aside (into the store's quarantine) instead of failing")
 	fsFlags.BoolVar(&f.logs, "logs", false, "show the function's own output (stdout and stderr) on stderr")
 	fsFlags.BoolVar(&f.socket, "socket", true, "serve the endpoint on a Unix socket too, named to the functions in "+wire.EndpointSocketEnv+": the SDK's default client sends its calls over it instead of TCP; false: TCP only")
+	fsFlags.IntVar(&f.maxSandboxes, "max-sandboxes", runtimeapi.DefaultMaxSandboxes, "function processes run at once (per function), and invocations in flight at once; the rest queue, oldest execution first. Lambda runs many sandboxes at once; this bounds the local processes")
 	registerLimits(fsFlags, &f.limits)
+}
+
+// check validates the flags that parsing alone does not.
+func (f *functionFlags) check() error {
+	if f.maxSandboxes < 1 {
+		return usagef("--max-sandboxes %d: at least one sandbox is needed", f.maxSandboxes)
+	}
+	return nil
 }
 
 // function is the durable function the flags choose, with the name
@@ -63,6 +74,9 @@ func cmdRun(ctx context.Context, e env, args []string) (int, error) {
 	withTrace := fs.Bool("trace", false, "receive the function's OpenTelemetry spans (OTLP/HTTP on loopback) and print the execution's span tree; the function must trace with durableotel.FromEnv, as the seed function does")
 	pos, err := parseArgs(fs, args, 0, 1)
 	if err != nil {
+		return 0, err
+	}
+	if err := ff.check(); err != nil {
 		return 0, err
 	}
 	if *withTrace && *asJSON {
@@ -106,7 +120,7 @@ func cmdRun(ctx context.Context, e env, args []string) (int, error) {
 	}
 	h, err := startHost(ctx, hostConfig{
 		functions: []hostedFunction{fn}, dataDir: ff.dataDir, quarantine: ff.quarantine, limits: ff.limits,
-		socket: ff.socket, addr: "", clock: clock, output: out, logger: slog.New(slog.DiscardHandler), progress: progressOut,
+		maxSandboxes: ff.maxSandboxes, socket: ff.socket, addr: "", clock: clock, output: out, logger: slog.New(slog.DiscardHandler), progress: progressOut,
 	})
 	if err != nil {
 		return 0, err

@@ -36,6 +36,9 @@ func cmdServe(ctx context.Context, e env, args []string) (int, error) {
 	if _, err := parseArgs(fs, args, 0, 0); err != nil {
 		return 0, err
 	}
+	if err := ff.check(); err != nil {
+		return 0, err
+	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	oneFunction := given["function"] || given["binary"] || given["function-name"]
@@ -76,7 +79,7 @@ func cmdServe(ctx context.Context, e env, args []string) (int, error) {
 	}
 	h, err := startHost(ctx, hostConfig{
 		functions: functions, dataDir: ff.dataDir, quarantine: ff.quarantine, limits: ff.limits,
-		keepClosed: skipping != nil, socket: ff.socket,
+		keepClosed: skipping != nil, socket: ff.socket, maxSandboxes: ff.maxSandboxes,
 		addr: *addr, clock: clock, output: out, logger: logger, progress: e.stderr,
 	})
 	if err != nil {
