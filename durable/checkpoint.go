@@ -19,21 +19,16 @@ const (
 // wait (see queue). The timer ticks every fallbackTick while updates are
 // held back; a tick at which no goroutine of the invocation entered the SDK
 // since the previous one is idle. The queue is sent after parkedTicks idle
-// ticks in a row over which the process was parked, using less than
-// 1/parkedCPUShare of a tick of CPU time since the tick before (the code
-// waits for I/O, a timer or a channel: what the JavaScript SDK detects by
-// its event loop going idle; the first tick after the timer is armed only
-// takes the measure), or after busyTicks idle ticks in a row whatever the
-// code does (about a second of code computing, or of a goroutine the SDK
-// does not know about holding the others up). Counting ticks instead of
-// measuring time keeps a slow or descheduled process from sending early:
-// each tick needs the process to run. The CPU time is one system call per
-// tick (runtime/metrics could count running goroutines instead, but
-// linking it costs every process start about 0.3 ms).
+// ticks in a row at which every goroutine of the process was parked (the
+// code waits for I/O, a timer or a channel: what the JavaScript SDK
+// detects by its event loop going idle), or after busyTicks idle ticks in
+// a row whatever the code does (about a second of code computing, or of a
+// goroutine the SDK does not know about holding the others up). Counting
+// ticks instead of measuring time keeps a slow or descheduled process from
+// sending early: each tick needs the process to run.
 const (
 	defaultFallbackTick = 5 * time.Millisecond
-	parkedTicks         = 2
-	parkedCPUShare      = 20
+	parkedTicks         = 3
 	busyTicks           = 200
 )
 
@@ -82,16 +77,13 @@ type queue struct {
 	acks []ackWait
 	// The fallback timer: armed while updates are held back; seen is the
 	// invocation's progress at the last tick, idle and parked count the
-	// ticks in a row without progress (parked: with the process parked
-	// since the tick before); cpu is the process's CPU time at the last
-	// tick, when measured is set.
-	timer    *time.Timer
-	armed    bool
-	seen     uint64
-	idle     int
-	parked   int
-	cpu      time.Duration
-	measured bool
+	// ticks in a row without progress (parked: with every goroutine of the
+	// process parked).
+	timer  *time.Timer
+	armed  bool
+	seen   uint64
+	idle   int
+	parked int
 }
 
 // ackWait is a goroutine blocked until update number seq is acknowledged
@@ -273,7 +265,7 @@ func (inv *invocation) armLocked() {
 		return
 	}
 	q.armed = true
-	q.seen, q.idle, q.parked, q.measured = inv.progress, 0, 0, false
+	q.seen, q.idle, q.parked = inv.progress, 0, 0
 	if q.timer == nil {
 		q.timer = time.AfterFunc(inv.opts.fallbackTick, inv.fallbackTicked)
 		return
@@ -283,7 +275,7 @@ func (inv *invocation) armLocked() {
 
 // fallbackTicked is one tick of the fallback timer (see fallbackTick).
 func (inv *invocation) fallbackTicked() {
-	cpu, ok := processCPU()
+	parked := processParked()
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
 	q := &inv.q
@@ -294,8 +286,6 @@ func (inv *invocation) fallbackTicked() {
 		q.armed = false
 		return
 	}
-	parked := q.measured && ok && cpu-q.cpu < inv.opts.fallbackTick/parkedCPUShare
-	q.cpu, q.measured = cpu, ok
 	switch {
 	case inv.progress != q.seen:
 		q.seen, q.idle, q.parked = inv.progress, 0, 0
