@@ -229,6 +229,11 @@ type childRun struct {
 	id         string
 	name       string
 	cfg        *childConfig
+	// takenAt is the parent's takenAt once the child's id was taken: the
+	// index of the child's record in the initial log (see
+	// execContext.takenAt), read on the parent's goroutine, since the
+	// child's context may be set up on another one.
+	takenAt int
 	// k is the child's context (see context).
 	k execContext
 	// rec is the child's record (nil when new or virtual).
@@ -242,7 +247,7 @@ type childRun struct {
 // queues its START (fire-and-forget) when it is new.
 func startChild(c *execContext, name string, cfg *childConfig) (*childRun, error) {
 	positional, id := c.nextPositional()
-	r := &childRun{parent: c, positional: positional, id: id, name: name, cfg: cfg}
+	r := &childRun{parent: c, positional: positional, id: id, name: name, cfg: cfg, takenAt: c.takenAt}
 	if cfg.virtual {
 		return r, nil
 	}
@@ -280,7 +285,7 @@ func (r *childRun) context() *execContext {
 	if r.cfg.virtual {
 		parentID = r.parent.parentID
 	}
-	r.parent.initChild(&r.k, r.positional, parentID, r.replayOnly)
+	r.parent.initChild(&r.k, r.positional, parentID, r.takenAt, r.replayOnly)
 	return &r.k
 }
 

@@ -154,22 +154,18 @@ func (c *execContext) checkUse() error {
 	return nil
 }
 
-// newChild returns a context for the operations of a child whose
-// positional id is positional; they hang under parentID (the child's own
-// wire id, or for a virtual child the nearest checkpointed ancestor's). It
-// is owned by the calling goroutine until the body's goroutine claims it.
-func (c *execContext) newChild(positional, parentID string, replayOnly bool) *execContext {
-	k := &execContext{}
-	c.initChild(k, positional, parentID, replayOnly)
-	return k
-}
-
-// initChild sets up k, a zero context no other goroutine sees yet, as
-// newChild does.
-func (c *execContext) initChild(k *execContext, positional, parentID string, replayOnly bool) {
+// initChild sets up k, a zero context no other goroutine sees yet, as a
+// context for the operations of a child whose positional id is positional;
+// they hang under parentID (the child's own wire id, or for a virtual
+// child the nearest checkpointed ancestor's) and are looked for after
+// index takenAt of the initial log. k is owned by the calling goroutine
+// until the body's goroutine claims it. initChild may run on the child's
+// goroutine, so it reads none of the fields c's owner changes as it takes
+// ids.
+func (c *execContext) initChild(k *execContext, positional, parentID string, takenAt int, replayOnly bool) {
 	k.Context, k.inv, k.positional, k.parentID, k.parent = c.Context, c.inv, positional, parentID, c
 	k.depth, k.owner, k.replayOnly = c.depth, currentGoroutine(), replayOnly || c.replayOnly
-	k.takenAt = c.takenAt
+	k.takenAt = takenAt
 	if parentID != c.parentID {
 		k.depth++
 	}
@@ -177,10 +173,13 @@ func (c *execContext) initChild(k *execContext, positional, parentID string, rep
 }
 
 // shadow returns a stand-in for c that runs one operation of c (whose id
-// c already took) on another goroutine: same ids and parent, its own owner
-// and busy count. Its checkpoints stop when c closes.
-func (c *execContext) shadow() *execContext {
-	return c.newChild(c.positional, c.parentID, false)
+// c already took, with c's takenAt then) on another goroutine: same ids
+// and parent, its own owner and busy count. Its checkpoints stop when c
+// closes.
+func (c *execContext) shadow(takenAt int) *execContext {
+	k := &execContext{}
+	c.initChild(k, c.positional, c.parentID, takenAt, false)
+	return k
 }
 
 // silenced reports whether updates of c must be dropped: c or an ancestor

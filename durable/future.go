@@ -272,9 +272,10 @@ func failedFuture[O any](inv *invocation, err error) *Future[O] {
 // first awaited.
 func lazyFuture[O any](c *execContext, op func(*execContext) (O, error)) *Future[O] {
 	f := newFuture[O](c.inv)
+	takenAt := c.takenAt // on c's goroutine: the stand-in's starts later on its own
 	f.c.start = func() {
 		c.inv.spawn(f.c, func() (error, bool) {
-			sc := c.shadow()
+			sc := c.shadow(takenAt)
 			v, err := op(sc)
 			f.value = v
 			return err, !sc.IsReplaying()
