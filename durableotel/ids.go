@@ -3,9 +3,9 @@ package durableotel
 import (
 	"crypto/sha256"
 	"encoding/binary"
-	"math/bits"
 	"strconv"
 
+	"github.com/dchest/siphash"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -62,62 +62,11 @@ func (k *spanKey) spanID(kind byte, id string, attempt int) trace.SpanID {
 	b = append(b, 0)
 	b = strconv.AppendInt(b, int64(attempt), 10)
 	var sid trace.SpanID
-	binary.LittleEndian.PutUint64(sid[:], sipHash24(binary.LittleEndian.Uint64(k[0:8]), binary.LittleEndian.Uint64(k[8:16]), b))
+	binary.LittleEndian.PutUint64(sid[:], siphash.Hash(binary.LittleEndian.Uint64(k[0:8]), binary.LittleEndian.Uint64(k[8:16]), b))
 	if !sid.IsValid() {
 		sid[7] = 1
 	}
 	return sid
-}
-
-// sipHash24 returns the SipHash-2-4 of msg with the key (k0, k1), as
-// specified by Aumasson and Bernstein ("SipHash: a fast short-input PRF",
-// 2012).
-func sipHash24(k0, k1 uint64, msg []byte) uint64 {
-	v0 := k0 ^ 0x736f6d6570736575
-	v1 := k1 ^ 0x646f72616e646f6d
-	v2 := k0 ^ 0x6c7967656e657261
-	v3 := k1 ^ 0x7465646279746573
-	n := len(msg)
-	for ; len(msg) >= 8; msg = msg[8:] {
-		m := binary.LittleEndian.Uint64(msg)
-		v3 ^= m
-		v0, v1, v2, v3 = sipRound(v0, v1, v2, v3)
-		v0, v1, v2, v3 = sipRound(v0, v1, v2, v3)
-		v0 ^= m
-	}
-	m := uint64(n) << 56
-	for i := len(msg) - 1; i >= 0; i-- {
-		m |= uint64(msg[i]) << (8 * i)
-	}
-	v3 ^= m
-	v0, v1, v2, v3 = sipRound(v0, v1, v2, v3)
-	v0, v1, v2, v3 = sipRound(v0, v1, v2, v3)
-	v0 ^= m
-	v2 ^= 0xff
-	v0, v1, v2, v3 = sipRound(v0, v1, v2, v3)
-	v0, v1, v2, v3 = sipRound(v0, v1, v2, v3)
-	v0, v1, v2, v3 = sipRound(v0, v1, v2, v3)
-	v0, v1, v2, v3 = sipRound(v0, v1, v2, v3)
-	return v0 ^ v1 ^ v2 ^ v3
-}
-
-// sipRound is one SipRound of SipHash.
-func sipRound(v0, v1, v2, v3 uint64) (uint64, uint64, uint64, uint64) {
-	v0 += v1
-	v1 = bits.RotateLeft64(v1, 13)
-	v1 ^= v0
-	v0 = bits.RotateLeft64(v0, 32)
-	v2 += v3
-	v3 = bits.RotateLeft64(v3, 16)
-	v3 ^= v2
-	v0 += v3
-	v3 = bits.RotateLeft64(v3, 21)
-	v3 ^= v0
-	v2 += v1
-	v1 = bits.RotateLeft64(v1, 17)
-	v1 ^= v2
-	v2 = bits.RotateLeft64(v2, 32)
-	return v0, v1, v2, v3
 }
 
 // ExecutionSpanID returns the span id of the execution's root span;
