@@ -195,13 +195,9 @@ func (h *invocationHooks) buildInvocationInfo(root *execContext) {
 		}
 	}
 	initial := inv.initial.all()
-	var depths map[string]int // every depth is 0 to reported() without a limit
-	if h.set.depth != maxPluginDepth {
-		depths = recordDepths(initial)
-	}
 	h.info.Operations = make(map[string]OperationHookInfo, len(initial))
 	for id, op := range initial {
-		if d := depths[id]; h.reported(d) {
+		if d := h.depthIn(initial, op); h.reported(d) {
 			h.info.Operations[id] = h.recordInfo(op, d)
 		}
 	}
@@ -399,29 +395,6 @@ func (h *invocationHooks) recordInfo(op *Operation, depth int) OperationHookInfo
 	return info
 }
 
-// recordDepths returns the depth of every operation of ops: the number of
-// its ancestors, following ParentId.
-func recordDepths(ops map[string]*Operation) map[string]int {
-	depths := make(map[string]int, len(ops))
-	var depth func(id string, guard int) int
-	depth = func(id string, guard int) int {
-		if d, ok := depths[id]; ok {
-			return d
-		}
-		op := ops[id]
-		d := 0
-		if op != nil && op.ParentId != "" && guard < len(ops) {
-			d = depth(op.ParentId, guard+1) + 1
-		}
-		depths[id] = d
-		return d
-	}
-	for id := range ops {
-		depth(id, 0)
-	}
-	return depths
-}
-
 // ---- Records: operation end and change, on the hook goroutine ----
 
 // observe hands the records of a checkpoint response to the hook
@@ -599,15 +572,20 @@ func (h *invocationHooks) remember(op *Operation) {
 	}
 }
 
-// depthOf returns the depth of op (the number of its ancestors, following
-// ParentId through known), or 0 when every depth is reported.
-func (h *invocationHooks) depthOf(op *Operation) int {
+// depthOf returns the depth of op among the records in known; see
+// depthIn.
+func (h *invocationHooks) depthOf(op *Operation) int { return h.depthIn(h.known, op) }
+
+// depthIn returns the depth of op (the number of its ancestors, following
+// ParentId through ops; an ancestor missing from ops counts as a root), or
+// 0 when every depth is reported.
+func (h *invocationHooks) depthIn(ops map[string]*Operation, op *Operation) int {
 	if h.set.depth == maxPluginDepth {
 		return 0
 	}
 	d := 0
-	for parent := op.ParentId; parent != "" && d <= len(h.known); d++ {
-		p := h.known[parent]
+	for parent := op.ParentId; parent != "" && d <= len(ops); d++ {
+		p := ops[parent]
 		if p == nil {
 			return d + 1
 		}
