@@ -179,16 +179,8 @@ func (fc *futureCore) begin() {
 	}
 }
 
-// resolve records the outcome and wakes the goroutines waiting for it,
-// counting them as running again.
-func (fc *futureCore) resolve(err error, live bool) {
-	inv := fc.inv
-	inv.mu.Lock()
-	defer inv.mu.Unlock()
-	fc.resolveLocked(err, live)
-}
-
-// resolveLocked is resolve with inv.mu held.
+// resolveLocked records the outcome and wakes the goroutines waiting for
+// it, counting them as running again; inv.mu is held.
 func (fc *futureCore) resolveLocked(err error, live bool) {
 	fc.resolved, fc.err, fc.live = true, err, live
 	for _, w := range fc.watchers {

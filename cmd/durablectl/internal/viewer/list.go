@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -238,9 +237,4 @@ func formatTime(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format("2006-01-02 15:04:05.000")
-}
-
-// executionURL is the page of one execution.
-func executionURL(arn string) string {
-	return Path + "execution?" + url.Values{"arn": {arn}}.Encode()
 }
