@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,11 +19,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 )
 
-// rawExchange sends a raw request on a new connection and reads the
-// answer, failing the test if none arrives within 10 s.
-func rawExchange(t *testing.T, addr, request string) *http.Response {
+// rawExchange sends a raw request on a new connection to addr on network
+// and reads the answer, failing the test if none arrives within 10 s.
+func rawExchange(t *testing.T, network, addr, request string) *http.Response {
 	t.Helper()
-	conn, err := net.Dial("tcp", addr)
+	conn, err := net.Dial(network, addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,9 +61,20 @@ func checkAWSError(t *testing.T, resp *http.Response, status int, code string) {
 	}
 }
 
+// endpoints returns the network and address of the server's TCP
+// endpoint and of a Unix socket it serves too (ServeUnix), named as
+// subtests.
+func endpoints(t *testing.T, srv *httpapi.Server) []struct{ network, addr string } {
+	t.Helper()
+	socket := filepath.Join(t.TempDir(), "endpoint.sock")
+	if err := srv.ServeUnix(socket); err != nil {
+		t.Fatal(err)
+	}
+	return []struct{ network, addr string }{{"tcp", strings.TrimPrefix(srv.URL(), "http://")}, {"unix", socket}}
+}
+
 func TestUnparsableRequestsGetTheAWSErrorShape(t *testing.T) {
 	s := newStack(t)
-	addr := strings.TrimPrefix(s.srv.URL(), "http://")
 	tests := []struct {
 		name, request string
 		status        int
@@ -72,11 +84,15 @@ func TestUnparsableRequestsGetTheAWSErrorShape(t *testing.T) {
 		{"NUL in a header", "GET /2025-12-01/durable-executions/x HTTP/1.1\r\nHost: x\r\nX-Bad: a\x00b\r\n\r\n", 400, wire.ErrCodeInvalidRequestContent},
 		{"non-ARN execution", "GET /2025-12-01/durable-executions/not-an-arn HTTP/1.1\r\nHost: x\r\n\r\n", 400, wire.ErrCodeInvalidParameterValue},
 		{"non-JSON Invoke body", "POST /2015-03-31/functions/greeter:1/invocations HTTP/1.1\r\nHost: x\r\nX-Amz-Durable-Execution-Name: taken\r\nContent-Length: 4\r\n\r\n{bad", 400, wire.ErrCodeInvalidRequestContent},
+		{"no Host", "GET /2025-12-01/durable-executions/x HTTP/1.1\r\n\r\n", 400, wire.ErrCodeInvalidRequestContent},
+		{"headers over the limit", "GET /2025-12-01/durable-executions/x HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("a", http.DefaultMaxHeaderBytes+4096) + "\r\n\r\n", 431, wire.ErrCodeInvalidRequestContent},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			checkAWSError(t, rawExchange(t, addr, tt.request), tt.status, tt.code)
-		})
+	for _, ep := range endpoints(t, s.srv) {
+		for _, tt := range tests {
+			t.Run(ep.network+"/"+tt.name, func(t *testing.T) {
+				checkAWSError(t, rawExchange(t, ep.network, ep.addr, tt.request), tt.status, tt.code)
+			})
+		}
 	}
 	// The refused Invoke created nothing and left its name free.
 	list, err := s.client.ListDurableExecutionsByFunction(t.Context(), &lambda.ListDurableExecutionsByFunctionInput{FunctionName: aws.String(functionName)})
@@ -102,13 +118,24 @@ func TestStalledBodyTimesOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	addr := strings.TrimPrefix(srv.URL(), "http://")
+	for _, ep := range endpoints(t, srv) {
+		t.Run(ep.network, func(t *testing.T) { checkStalledRequests(t, ep.network, ep.addr) })
+	}
+}
+
+// checkStalledRequests checks that the server at addr on network answers
+// a stalled body with the service's error and closes a connection whose
+// headers stall.
+func checkStalledRequests(t *testing.T, network, addr string) {
 	t.Run("body", func(t *testing.T) {
-		resp := rawExchange(t, addr, "POST /2015-03-31/functions/f:1/invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"a\":")
+		resp := rawExchange(t, network, addr, "POST /2015-03-31/functions/f:1/invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"a\":")
 		checkAWSError(t, resp, 400, wire.ErrCodeInvalidRequestContent)
+		if resp.Header.Get("Connection") != "close" && !resp.Close {
+			t.Errorf("the answer to a stalled body keeps the connection open")
+		}
 	})
 	t.Run("headers", func(t *testing.T) {
-		conn, err := net.Dial("tcp", addr)
+		conn, err := net.Dial(network, addr)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -43,8 +43,10 @@ type Server struct {
 	addr     net.Addr
 	served   chan struct{} // closed when Serve has returned
 	serveErr error         // what Serve returned; read after served is closed
-	// unixServes counts the Serve calls on Unix sockets; unixErrs holds
-	// what each returned, read after unixServes.Wait.
+	// local serves the Unix sockets (nil before ServeUnix); unixServes
+	// counts its serve calls, and unixErrs holds what each returned, read
+	// after unixServes.Wait.
+	local      *localServer
 	unixServes sync.WaitGroup
 	unixErrs   []*error
 	socket     string // the first Unix socket's path
@@ -85,8 +87,13 @@ func Start(addr string, h http.Handler, opts ...ServerOption) (*Server, error) {
 // ServeUnix serves the same endpoint on a new Unix socket at path as
 // well, until Close, which removes the socket: for local clients that
 // reach it by path, such as the functions durablectl runs (see
-// wire.EndpointSocketEnv). Their requests are the same as over TCP. Call
-// it before Shutdown or Close.
+// wire.EndpointSocketEnv). Their requests and the answers are the same as
+// over TCP, with the same timeouts, but the socket's connections are
+// served by a lighter loop than net/http's server (see localServer): one
+// goroutine per connection reads each request, runs the handler and
+// writes the answer, and a request's context does not end when its
+// client goes away (only when the server closes). Call it before
+// Shutdown or Close.
 func (s *Server) ServeUnix(path string) error {
 	ln, err := net.Listen("unix", path)
 	if err != nil {
@@ -95,9 +102,12 @@ func (s *Server) ServeUnix(path string) error {
 	if s.socket == "" {
 		s.socket = path
 	}
+	if s.local == nil {
+		s.local = newLocalServer(s.srv)
+	}
 	served := new(error)
 	s.unixErrs = append(s.unixErrs, served)
-	s.unixServes.Go(func() { *served = s.srv.Serve(awsErrorListener{ln}) })
+	s.unixServes.Go(func() { *served = s.local.serve(ln) })
 	return nil
 }
 
@@ -130,17 +140,29 @@ func (s *Server) Exposed() bool {
 // until ctx ends; then it closes the remaining connections (a synchronous
 // Invoke may be waiting for an execution that will not finish).
 func (s *Server) Shutdown(ctx context.Context) error {
+	// The socket's requests in flight are waited for alongside the TCP
+	// ones.
+	local := make(chan error, 1)
+	if s.local != nil {
+		go func() { local <- s.local.shutdown(ctx) }()
+	} else {
+		local <- nil
+	}
 	err := s.srv.Shutdown(ctx)
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		err = s.srv.Close()
 	}
-	return errors.Join(err, s.wait())
+	return errors.Join(err, <-local, s.wait())
 }
 
 // Close closes the listener and every connection at once. Calling it
 // again, or after Shutdown, is harmless.
 func (s *Server) Close() error {
-	return errors.Join(s.srv.Close(), s.wait())
+	var local error
+	if s.local != nil {
+		local = s.local.close()
+	}
+	return errors.Join(s.srv.Close(), local, s.wait())
 }
 
 // wait waits for Serve to return and reports its error, unless it is the
@@ -190,17 +212,24 @@ func (c *awsErrorConn) Write(p []byte) (int, error) {
 	if !ok {
 		return c.Conn.Write(p)
 	}
+	if _, err := c.Conn.Write(goErrorAnswer(status, msg)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// goErrorAnswer is the whole answer, in the service's JSON error shape,
+// to a request that Go's HTTP server (or the socket's loop) refuses
+// before any handler runs, with the status and message it would have
+// written as text; the connection closes after it.
+func goErrorAnswer(status int, msg string) []byte {
 	code := wire.ErrCodeInvalidRequestContent
 	if status >= 500 {
 		code = wire.ErrCodeService
 	}
 	body, _ := json.Marshal(errorBody{Type: code, Fault: faultOf(status), Message: msg})
-	resp := fmt.Sprintf("HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n%s: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
+	return fmt.Appendf(nil, "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n%s: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
 		status, http.StatusText(status), headerErrorType, code, len(body), body)
-	if _, err := c.Conn.Write([]byte(resp)); err != nil {
-		return 0, err
-	}
-	return len(p), nil
 }
 
 // parseGoError recognizes net/http's own error answer and returns its
