@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -193,5 +197,28 @@ func TestSummarizeAll(t *testing.T) {
 	}
 	if want := `{"bootstrap":"ours","runs":1,"next":{"median_ms":3,"min_ms":3,"max_ms":3,"samples_ms":[3]},"next_ratio_to_first":1.5}`; string(line) != want {
 		t.Errorf("without an event:\n got %s\nwant %s", line, want)
+	}
+}
+
+// TestCopyExecutable checks that the copy measure starts has the binary's
+// bytes and is executable, and that an existing file is not overwritten.
+func TestCopyExecutable(t *testing.T) {
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "src"), filepath.Join(dir, "dst")
+	if err := os.WriteFile(src, []byte("#!/bin/sh\nexit 0\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := copyExecutable(dst, src); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(dst)
+	if err != nil || string(got) != "#!/bin/sh\nexit 0\n" {
+		t.Fatalf("copy = %q, %v; want the source's bytes", got, err)
+	}
+	if err := exec.Command(dst).Run(); err != nil {
+		t.Errorf("running the copy: %v", err)
+	}
+	if err := copyExecutable(dst, src); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("copying onto an existing file: %v, want fs.ErrExist", err)
 	}
 }
