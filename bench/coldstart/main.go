@@ -30,10 +30,10 @@
 //	    -warm-event bench/coldstart/testdata/seed-event-2.json /tmp/bare /tmp/bootstrap
 //
 // Each binary is started from a copy that measure writes into a temporary
-// directory, so that all of them are files written the same way, with
-// write(2) as Lambda's unpacking of a deployment package writes them. A
+// directory, so that all of them are files written the same way, as an
+// unzip of a deployment package writes them (not through a mapping). A
 // binary as go build leaves it (the linker writes it through a shared
-// memory mapping) started 11-16% slower on this benchmark's VM (Linux 6.18,
+// memory mapping) started 8-16% slower on this benchmark's VM (Linux 6.18,
 // ext4) than a byte-identical copy made with cp, so two builds compared
 // in place would differ by how their files were written as much as by
 // their code.
