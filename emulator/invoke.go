@@ -406,6 +406,7 @@ func (s *Service) Run(ctx context.Context) error {
 func (s *Service) invocationEnded() {
 	s.mu.Lock()
 	s.inflight--
+	s.wakeGatherers()
 	s.mu.Unlock()
 	select {
 	case s.wake <- struct{}{}:

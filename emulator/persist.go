@@ -146,7 +146,17 @@ func (s *Service) queueDirty() *commitGroup {
 		e.st.events, e.st.statusChanges, e.st.invocations = e.events.len(), len(e.statusChanges), len(e.invocations)
 		clear(e.st.ops)
 	}
+	s.wakeGatherers()
 	return g
+}
+
+// wakeGatherers tells the leaders that gather (see gather) that the open
+// group or the invocations in flight changed. Must hold the lock.
+func (s *Service) wakeGatherers() {
+	if s.joined != nil {
+		close(s.joined)
+		s.joined = nil
+	}
 }
 
 // awaitCommit waits until g is committed and returns its error. Whoever
@@ -156,8 +166,19 @@ func (s *Service) queueDirty() *commitGroup {
 // failed commit (or a spoiled group) also fails the group queued after
 // it, which builds on it, and puts all their executions back to their
 // stored state — which is final then: no other commit is under way.
+//
+// Before it leads a commit, a waiter gathers (see gather): while
+// invocations in flight have queued nothing in the open group, it waits
+// for them to join it, at most as long as the last commit took.
 func (s *Service) awaitCommit(g *commitGroup) error {
 	s.mu.Lock()
+	var gatherUntil time.Time
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
 	for {
 		select {
 		case <-g.done:
@@ -175,8 +196,53 @@ func (s *Service) awaitCommit(g *commitGroup) error {
 			s.mu.Lock()
 			continue
 		}
+		if gatherUntil.IsZero() {
+			gatherUntil = time.Now().Add(min(s.lastCommit, maxGather))
+		}
+		if joined := s.gather(g, gatherUntil); joined != nil {
+			if timer == nil {
+				timer = time.NewTimer(time.Until(gatherUntil))
+			}
+			s.mu.Unlock()
+			select {
+			case <-g.done:
+			case <-joined:
+			case <-timer.C:
+			}
+			s.mu.Lock()
+			continue
+		}
 		s.commitPending()
 	}
+}
+
+// maxGather bounds how long a commit's leader gathers.
+const maxGather = 2 * time.Millisecond
+
+// gather decides whether the leader of the open group g waits for more
+// sections to join it before it commits: group commit gathers only the
+// sections that arrive while a commit is under way, so when a commit
+// answers several invocations at once, the first of them to checkpoint
+// again would otherwise commit alone and the others would wait for it
+// — and for their own commit after it. It waits, until the time until,
+// while fewer executions of g are invoked than there are invocations in
+// flight (a plain function's invocation never joins, so it only bounds
+// the wait): it returns the channel closed when a section joins, or nil
+// to commit now. Must hold the lock.
+func (s *Service) gather(g *commitGroup, until time.Time) <-chan struct{} {
+	invoked := 0
+	for _, e := range g.execs {
+		if e.inv != nil {
+			invoked++
+		}
+	}
+	if invoked >= s.inflight || !time.Now().Before(until) {
+		return nil
+	}
+	if s.joined == nil {
+		s.joined = make(chan struct{})
+	}
+	return s.joined
 }
 
 // commitPending commits the open group, which is not empty. Must hold the
@@ -188,10 +254,14 @@ func (s *Service) commitPending() {
 	s.committing = group
 	s.mu.Unlock()
 	err := group.spoiled
+	var took time.Duration
 	if err == nil {
+		start := time.Now()
 		err = s.cfg.Store.Commit(group.changes)
+		took = time.Since(start)
 	}
 	s.mu.Lock()
+	s.lastCommit = took
 	if err != nil {
 		later := s.pending
 		s.pending = nil

@@ -172,6 +172,12 @@ type Service struct {
 	// the group being committed, if any.
 	pending    *commitGroup
 	committing *commitGroup
+	// joined is closed when a locked section queues changes into the
+	// open group, or an invocation ends, while a commit's leader gathers
+	// (see gather); nil when nobody gathers.
+	joined chan struct{}
+	// lastCommit is how long the last Store commit took (see gather).
+	lastCommit time.Duration
 	// lazyDelay bounds how long the service's own changes wait for a
 	// commit someone else leads (see release).
 	lazyDelay time.Duration
