@@ -3,6 +3,8 @@ package durableotel_test
 import (
 	"context"
 	"runtime"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -36,8 +38,10 @@ func BenchmarkPlugin(b *testing.B) {
 		for _, mode := range []string{"none", "otel"} {
 			b.Run(c.Name+"/"+mode, func(b *testing.B) {
 				opts := []durable.HandlerOption{bench.Quiet()}
+				var exp *countingExporter
 				if mode == "otel" {
-					sp := newBenchProcessor()
+					var sp sdktrace.SpanProcessor
+					sp, exp = newBenchProcessor()
 					b.Cleanup(func() { _ = sp.Shutdown(ctx) })
 					opts = append(opts, durable.WithPlugins(durableotel.New(sp)))
 				}
@@ -64,6 +68,9 @@ func BenchmarkPlugin(b *testing.B) {
 				if err := c.Check(result); err != nil {
 					b.Fatal(err)
 				}
+				if exp != nil && c.ReplaySteps == 0 && strings.HasPrefix(c.Name, "seq-") {
+					checkExported(b, exp, b.N, c.Steps)
+				}
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*c.Steps), "ns/step")
 				if ns, ok := cpu.Per(b.N * c.Steps); ok {
 					b.ReportMetric(ns, "cpu-ns/step")
@@ -74,11 +81,41 @@ func BenchmarkPlugin(b *testing.B) {
 }
 
 // newBenchProcessor is the span processor of the benchmarks: the batch
-// processor FromEnv uses, over the SDK's no-op exporter, blocking when its
-// queue is full instead of dropping spans.
-func newBenchProcessor() sdktrace.SpanProcessor {
-	return sdktrace.NewBatchSpanProcessor(tracetest.NewNoopExporter(), sdktrace.WithBlocking())
+// processor FromEnv sets up (not blocking: a full queue drops spans) over
+// a no-op exporter that counts the spans it gets. Its queue holds more
+// spans than an invocation of the benchmarks' cases emits, and every
+// invocation ends with a flush, so no span is dropped: the benchmarks
+// check that with exported.
+func newBenchProcessor() (sdktrace.SpanProcessor, *countingExporter) {
+	exp := &countingExporter{}
+	return sdktrace.NewBatchSpanProcessor(exp, sdktrace.WithMaxQueueSize(1<<14)), exp
 }
+
+// checkExported fails b unless exp got every span of runs fresh
+// executions of steps sequential steps in one invocation each: an
+// operation span and an attempt span per step, the invocation's and the
+// execution's.
+func checkExported(b *testing.B, exp *countingExporter, runs, steps int) {
+	b.Helper()
+	if got, want := exp.exported(), int64(runs*(2*steps+2)); got != want {
+		b.Fatalf("%d spans exported, want %d: the processor dropped spans", got, want)
+	}
+}
+
+// countingExporter is a no-op exporter that counts the spans exported.
+type countingExporter struct{ spans atomic.Int64 }
+
+// ExportSpans counts spans.
+func (e *countingExporter) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySpan) error {
+	e.spans.Add(int64(len(spans)))
+	return nil
+}
+
+// Shutdown does nothing.
+func (e *countingExporter) Shutdown(context.Context) error { return nil }
+
+// exported returns how many spans were exported.
+func (e *countingExporter) exported() int64 { return e.spans.Load() }
 
 // BenchmarkSDKSpans is the OpenTelemetry SDK's own floor for what the
 // plugin emits per fresh step, the two spans of sdkStep started and ended
@@ -86,7 +123,8 @@ func newBenchProcessor() sdktrace.SpanProcessor {
 // ns and allocations per step.
 func BenchmarkSDKSpans(b *testing.B) {
 	ctx := context.Background()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(newBenchProcessor()))
+	sp, _ := newBenchProcessor()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sp))
 	b.Cleanup(func() { _ = tp.Shutdown(ctx) })
 	tr := tp.Tracer(durableotel.ScopeName)
 	b.ReportAllocs()
@@ -152,10 +190,10 @@ func BenchmarkPluginOverhead(b *testing.B) {
 		}
 	}
 	steps := c.Steps
-	newProcessor := func() sdktrace.SpanProcessor {
-		sp := newBenchProcessor()
+	newProcessor := func() (sdktrace.SpanProcessor, *countingExporter) {
+		sp, exp := newBenchProcessor()
 		b.Cleanup(func() { _ = sp.Shutdown(ctx) })
-		return sp
+		return sp, exp
 	}
 	execute := func(plugins ...durable.Plugin) func() {
 		client := bench.NewMemClient(true)
@@ -170,16 +208,17 @@ func BenchmarkPluginOverhead(b *testing.B) {
 			}
 		}
 	}
-	sdkSP := newProcessor()
+	otelSP, otelExp := newProcessor()
+	sdkSP, _ := newProcessor()
 	tr := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sdkSP)).Tracer(durableotel.ScopeName)
-	procSP := newProcessor()
+	procSP, _ := newProcessor()
 	spans := floorSpans()
 	phases := []struct {
 		name string
 		run  func()
 	}{
 		{"none", execute()},
-		{"otel", execute(durableotel.New(newProcessor()))},
+		{"otel", execute(durableotel.New(otelSP))},
 		{"sdk", func() {
 			for range steps {
 				sdkStep(ctx, tr)
@@ -221,6 +260,7 @@ func BenchmarkPluginOverhead(b *testing.B) {
 		}
 		iter++
 	}
+	checkExported(b, otelExp, b.N+1, steps) // with the warm-up
 	n := float64(b.N * steps)
 	per := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / n }
 	for i, p := range phases {
