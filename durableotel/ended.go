@@ -46,7 +46,7 @@ func ExecutionEnded(ctx context.Context, sp sdktrace.SpanProcessor, ev wire.Stat
 		o(t)
 	}
 	status := string(d.Status)
-	s := executionSpan(spanContext(TraceID(d.DurableExecutionArn), ExecutionSpanID(d.DurableExecutionArn)), d.DurableExecutionArn, status, start, end)
+	s := executionSpan(newExecutionIDs(d.DurableExecutionArn), status, start, end)
 	s.status = sdktrace.Status{Code: codes.Error, Description: "execution " + status}
 	s.attrs = append(s.attrs, AttrErrorType.String(status))
 	t.emit(s)

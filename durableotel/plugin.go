@@ -163,19 +163,25 @@ func (t *tracer) executionIDs(executionArn string) *executionIDs {
 	if ids := t.last.Load(); ids != nil && ids.arn == executionArn {
 		return ids
 	}
-	ids := &executionIDs{arn: executionArn, trace: TraceID(executionArn), key: spanKeyOf(executionArn)}
-	ids.root = ids.key.spanID(idExecution, "", 0)
+	ids := newExecutionIDs(executionArn)
 	t.last.Store(ids)
 	return ids
 }
 
-// parentOf returns the span context of the operation parentID, or of the
+// newExecutionIDs derives the ids of the execution executionArn.
+func newExecutionIDs(executionArn string) *executionIDs {
+	ids := &executionIDs{arn: executionArn, trace: TraceID(executionArn), key: spanKeyOf(executionArn)}
+	ids.root = ids.key.spanID(idExecution, "", 0)
+	return ids
+}
+
+// parentOf returns the span id of the operation parentID, or of the
 // execution's root span for a top-level operation.
-func (ids *executionIDs) parentOf(parentID string) trace.SpanContext {
+func (ids *executionIDs) parentOf(parentID string) trace.SpanID {
 	if parentID == "" {
-		return spanContext(ids.trace, ids.root)
+		return ids.root
 	}
-	return spanContext(ids.trace, ids.key.spanID(idOperation, parentID, 0))
+	return ids.key.spanID(idOperation, parentID, 0)
 }
 
 // wrapInvocation runs an invocation with its span, under the execution's
@@ -189,8 +195,9 @@ func (t *tracer) wrapInvocation(ctx context.Context, info durable.InvocationHook
 		ids := t.executionIDs(info.ExecutionArn)
 		s = &span{
 			name:   "invocation",
-			sc:     spanContext(ids.trace, ids.key.spanID(idInvocation, info.RequestID, 0)),
-			parent: spanContext(ids.trace, ids.root),
+			ids:    ids,
+			id:     ids.key.spanID(idInvocation, info.RequestID, 0),
+			parent: ids.root,
 			kind:   trace.SpanKindServer,
 			start:  time.Now(),
 		}
@@ -199,7 +206,7 @@ func (t *tracer) wrapInvocation(ctx context.Context, info durable.InvocationHook
 			AttrRequestID.String(info.RequestID),
 			AttrInvocationFirst.Bool(info.IsFirstInvocation),
 		)
-		ctx = trace.ContextWithSpanContext(ctx, s.sc)
+		ctx = trace.ContextWithSpanContext(ctx, s.SpanContext())
 	}
 	t.mu.Lock()
 	if t.invocations == nil {
@@ -265,16 +272,16 @@ func (t *tracer) executionEnd(info durable.InvocationEndHookInfo) {
 		start = now
 	}
 	ids := t.executionIDs(info.ExecutionArn)
-	s := executionSpan(spanContext(ids.trace, ids.root), info.ExecutionArn, string(info.Status), start, now)
+	s := executionSpan(ids, string(info.Status), start, now)
 	s.setError(info.ExecutionError)
 	t.emit(s)
 }
 
-// executionSpan is the root span sc of the execution executionArn, which
-// ended with status.
-func executionSpan(sc trace.SpanContext, executionArn, status string, start, end time.Time) *span {
-	s := &span{name: "execution", sc: sc, kind: trace.SpanKindInternal, start: start, end: end}
-	s.attrs = append(make([]attribute.KeyValue, 0, 3), AttrExecutionArn.String(executionArn), AttrExecutionStatus.String(status))
+// executionSpan is the root span of the execution ids, which ended with
+// status.
+func executionSpan(ids *executionIDs, status string, start, end time.Time) *span {
+	s := &span{name: "execution", ids: ids, id: ids.root, kind: trace.SpanKindInternal, start: start, end: end}
+	s.attrs = append(make([]attribute.KeyValue, 0, 3), AttrExecutionArn.String(ids.arn), AttrExecutionStatus.String(status))
 	return s
 }
 
@@ -315,7 +322,8 @@ func (t *tracer) operationEnd(_ context.Context, info durable.OperationHookInfo)
 	}
 	ids := t.executionIDs(info.ExecutionArn)
 	o := &operationSpan{span: span{
-		sc:     spanContext(ids.trace, ids.key.spanID(idOperation, info.ID, 0)),
+		ids:    ids,
+		id:     ids.key.spanID(idOperation, info.ID, 0),
 		parent: ids.parentOf(info.ParentID),
 		kind:   trace.SpanKindInternal,
 		start:  start,
@@ -357,8 +365,9 @@ func (t *tracer) wrapAttempt(ctx context.Context, info durable.AttemptHookInfo, 
 	ids := t.executionIDs(info.ExecutionArn)
 	a := &attemptSpan{span: span{
 		name:   attemptName(info.Attempt),
-		sc:     spanContext(ids.trace, ids.key.spanID(idAttempt, info.ID, info.Attempt)),
-		parent: spanContext(ids.trace, ids.key.spanID(idOperation, info.ID, 0)),
+		ids:    ids,
+		id:     ids.key.spanID(idAttempt, info.ID, info.Attempt),
+		parent: ids.key.spanID(idOperation, info.ID, 0),
 		kind:   trace.SpanKindInternal,
 		start:  info.StartTimestamp,
 	}}
