@@ -681,28 +681,24 @@ func (h *invocationHooks) endsHere(id string, updated bool) bool {
 // runHookedAttempt runs one attempt of the step or condition check sc
 // inside the attempt hooks.
 func runHookedAttempt[O any](h *invocationHooks, c *execContext, subType string, fn func(StepContext) (O, error), sc *stepContext) (O, error) {
-	a := &attemptRun[O]{fn: fn, sc: sc}
-	a.info = AttemptHookInfo{OperationHookInfo: OperationHookInfo{
-		ExecutionArn: c.inv.arn, ID: sc.id, Name: sc.name, Type: string(wire.OperationTypeStep), SubType: subType,
-		Status: PluginOperationStarted, Attempt: sc.attempt, IsReplay: c.inv.initial.get(sc.id) != nil,
-		ParentID: c.parentID, StartTimestamp: time.Now(),
-	}, Attempt: sc.attempt}
+	a := &attemptRun[O]{fn: fn, attempt: attemptSource{c: c, sc: sc, subType: subType, start: time.Now()}}
 	if h.set.attemptStart {
+		info := a.attempt.info()
 		h.each("OnOperationAttemptStart", func(p *Plugin) {
 			if p.OnOperationAttemptStart != nil {
-				p.OnOperationAttemptStart(c, a.info)
+				p.OnOperationAttemptStart(c, info)
 			}
 		})
 	}
 	var err error
 	if h.set.wrapAttempt {
-		a.chain.attempt = &a.info
+		a.chain.attempt = &a.attempt
 		_, err = h.runWrapped(&a.chain, wrapAttemptHook, sc.Context, a)
 	} else {
 		a.out, err = fn(sc)
 	}
 	if h.set.attemptEnd {
-		end := AttemptEndHookInfo{OperationHookInfo: a.info.OperationHookInfo, Attempt: sc.attempt, Outcome: PluginAttemptSucceeded}
+		end := AttemptEndHookInfo{OperationHookInfo: a.attempt.info().OperationHookInfo, Attempt: sc.attempt, Outcome: PluginAttemptSucceeded}
 		end.EndTimestamp = time.Now()
 		if err != nil {
 			end.Outcome, end.Error = PluginAttemptFailed, err
@@ -719,24 +715,45 @@ func runHookedAttempt[O any](h *invocationHooks, c *execContext, subType string,
 	return a.out, err
 }
 
-// attemptRun is one hooked attempt: its info, and the step body as the
-// work of the WrapOperationAttemptFn chain. It is one allocation.
+// attemptSource is what an attempt's AttemptHookInfo is made of. The info
+// is built on the stack for each hook that gets it, from these few fields,
+// instead of held in the attempt's allocation (224 bytes of it).
+type attemptSource struct {
+	c       *execContext
+	sc      *stepContext
+	subType string
+	start   time.Time
+}
+
+// info returns the attempt's AttemptHookInfo.
+func (s *attemptSource) info() AttemptHookInfo {
+	c, sc := s.c, s.sc
+	return AttemptHookInfo{OperationHookInfo: OperationHookInfo{
+		ExecutionArn: c.inv.arn, ID: sc.id, Name: sc.name, Type: string(wire.OperationTypeStep), SubType: s.subType,
+		Status: PluginOperationStarted, Attempt: sc.attempt, IsReplay: c.inv.initial.get(sc.id) != nil,
+		ParentID: c.parentID, StartTimestamp: s.start,
+	}, Attempt: sc.attempt}
+}
+
+// attemptRun is one hooked attempt: what its info is made of, and the
+// step body as the work of the WrapOperationAttemptFn chain. It is one
+// allocation.
 type attemptRun[O any] struct {
-	chain wrapChain
-	info  AttemptHookInfo
-	fn    func(StepContext) (O, error)
-	sc    *stepContext
-	out   O
+	chain   wrapChain
+	attempt attemptSource
+	fn      func(StepContext) (O, error)
+	out     O
 }
 
 // run runs the body with the hook's context values in front of the SDK's
 // (see stepContext.Value).
 func (a *attemptRun[O]) run(sdk, hook context.Context) (any, error) {
+	sc := a.attempt.sc
 	if hook != nil && !sameContext(sdk, hook) {
-		a.sc.values = hook
+		sc.values = hook
 	}
 	var err error
-	a.out, err = a.fn(a.sc)
+	a.out, err = a.fn(sc)
 	return a.out, err
 }
 
@@ -859,7 +876,7 @@ type wrapChain struct {
 	h    *invocationHooks
 	kind wrapKind
 	// The info the hooks get: the one of kind.
-	attempt *AttemptHookInfo
+	attempt *attemptSource
 	child   *OperationHookInfo
 
 	w      workOnce
@@ -933,7 +950,7 @@ func (ch *wrapChain) callHook(i int, ctx context.Context, fn wrapBody) {
 	case wrapInvocationHook:
 		_, _ = p.WrapInvocation(ctx, ch.h.info, fn)
 	case wrapAttemptHook:
-		_, _ = p.WrapOperationAttemptFn(ctx, *ch.attempt, fn)
+		_, _ = p.WrapOperationAttemptFn(ctx, ch.attempt.info(), fn)
 	default:
 		_, _ = p.WrapChildContextFn(ctx, *ch.child, fn)
 	}
