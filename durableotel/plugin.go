@@ -377,7 +377,10 @@ func (t *tracer) wrapAttempt(ctx context.Context, info durable.AttemptHookInfo, 
 		s.links = t.linksTo(inv)
 	}
 	v, err := fn(trace.ContextWithSpan(ctx, a))
-	s.end = time.Now()
+	// The start plus the time elapsed on the monotonic clock, as the
+	// OpenTelemetry SDK ends its spans: one clock reading instead of
+	// time.Now's two.
+	s.end = s.start.Add(time.Since(s.start))
 	if err != nil {
 		s.attrs = append(s.attrs, AttrAttemptOutcome.String(string(durable.PluginAttemptFailed)))
 		s.setError(err)
