@@ -256,7 +256,7 @@ func (w *conditionRun[S]) run(check func(StepContext, S) (S, error)) (S, error) 
 func (w *conditionRun[S]) attempt(check func(StepContext, S) (S, error), attempt int, state S) (S, *string, WaitDecision, error) {
 	var zero S
 	sc := &stepContext{Context: w.c.Context, inv: w.c.inv, id: w.id, name: w.name, attempt: attempt}
-	out, err := runStepBody(w.c, wire.SubTypeWaitForCondition, func(sc StepContext) (S, error) { return check(sc, state) }, sc)
+	out, err := runStepBody(w.c, wire.SubTypeWaitForCondition, func(sc StepContext) (S, error) { return check(sc, state) }, sc, time.Time{})
 	if err != nil {
 		return zero, nil, WaitDecision{}, err
 	}

@@ -679,9 +679,12 @@ func (h *invocationHooks) endsHere(id string, updated bool) bool {
 // ---- Attempts ----
 
 // runHookedAttempt runs one attempt of the step or condition check sc
-// inside the attempt hooks.
-func runHookedAttempt[O any](h *invocationHooks, c *execContext, subType string, fn func(StepContext) (O, error), sc *stepContext) (O, error) {
-	a := &attemptRun[O]{fn: fn, attempt: attemptSource{c: c, sc: sc, subType: subType, start: time.Now()}}
+// inside the attempt hooks; start is its start, or zero for now.
+func runHookedAttempt[O any](h *invocationHooks, c *execContext, subType string, fn func(StepContext) (O, error), sc *stepContext, start time.Time) (O, error) {
+	if start.IsZero() {
+		start = time.Now()
+	}
+	a := &attemptRun[O]{fn: fn, attempt: attemptSource{c: c, sc: sc, subType: subType, start: start}}
 	if h.set.attemptStart {
 		info := a.attempt.info()
 		h.each("OnOperationAttemptStart", func(p *Plugin) {

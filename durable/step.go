@@ -237,7 +237,13 @@ func runStepAttempt[O any](s *stepRun, fn func(StepContext) (O, error), attempt 
 	if err := s.start(); err != nil {
 		return out, nil, nil, err
 	}
-	out, bodyErr := runStepBody(s.c, s.cfg.subType, fn, &stepContext{Context: s.c.Context, inv: s.c.inv, id: s.id, name: s.name, attempt: attempt})
+	// The first attempt of a new step starts when the step does (resume
+	// read the clock), unless START is checkpointed before it runs.
+	var start time.Time
+	if attempt == 1 && s.fresh && s.cfg.semantics != AtMostOncePerRetry {
+		start = s.started
+	}
+	out, bodyErr := runStepBody(s.c, s.cfg.subType, fn, &stepContext{Context: s.c.Context, inv: s.c.inv, id: s.id, name: s.name, attempt: attempt}, start)
 	if bodyErr != nil {
 		return out, nil, bodyErr, nil
 	}
@@ -267,8 +273,9 @@ func decodeStepResult[O any](s *stepRun, attempts int, result string) (O, error)
 
 // runStepBody runs fn with the context marked busy, so that using the
 // enclosing Context inside the body is detected, inside the plugins'
-// attempt hooks when there are any. subType is the operation's.
-func runStepBody[O any](c *execContext, subType string, fn func(StepContext) (O, error), sc *stepContext) (O, error) {
+// attempt hooks when there are any. subType is the operation's; start is
+// the attempt's start for the hooks when the caller knows it (zero: now).
+func runStepBody[O any](c *execContext, subType string, fn func(StepContext) (O, error), sc *stepContext, start time.Time) (O, error) {
 	if !c.inv.enterStepBody() {
 		var zero O
 		return zero, errSuspended
@@ -278,7 +285,7 @@ func runStepBody[O any](c *execContext, subType string, fn func(StepContext) (O,
 	c.busy++
 	defer func() { c.busy-- }()
 	if h := c.hooksAt(); h != nil && h.set.attemptHooks {
-		return runHookedAttempt(h, c, subType, fn, sc)
+		return runHookedAttempt(h, c, subType, fn, sc, start)
 	}
 	return fn(sc)
 }
@@ -292,6 +299,8 @@ type stepRun struct {
 	started time.Time
 	// needStart: the next attempt must checkpoint START first.
 	needStart bool
+	// fresh: the step has no record; started is when it began.
+	fresh bool
 	// interrupted: the next attempt is an at-most-once attempt found
 	// STARTED, which fails without running.
 	interrupted bool
@@ -313,7 +322,7 @@ func (s *stepRun) update(action OperationAction) OperationUpdate {
 func (s *stepRun) resume(rec *Operation) (attempt int, replayed bool, err error) {
 	s.needStart = true
 	if rec == nil {
-		s.started = time.Now()
+		s.started, s.fresh = time.Now(), true
 		return 1, false, nil
 	}
 	finished := 0
