@@ -888,7 +888,8 @@ type wrapChain struct {
 }
 
 // wrapLayer is one plugin's wrap hook in a chain; its call (handed to the
-// hook as fn) runs the next layer at most once.
+// hook as fn) runs the next layer at most once. Every layer's outcome is
+// the work's (see enter), so a layer keeps none of its own.
 type wrapLayer struct {
 	ch     *wrapChain
 	plugin int // index in the plugin list
@@ -897,8 +898,6 @@ type wrapLayer struct {
 	fn     wrapBody
 	mu     sync.Mutex
 	done   bool
-	res    any
-	err    error
 }
 
 // runWrapped runs work inside the wrap hooks of kind (the first plugin
@@ -984,44 +983,40 @@ func (ch *wrapChain) enter(k int, ctx context.Context) (any, error) {
 }
 
 // call runs the layer's next layer, once; a nil ctx is the layer's own.
+// A later call returns the work's outcome so far.
 func (l *wrapLayer) call(ctx context.Context) (any, error) {
 	l.mu.Lock()
 	if l.done {
-		defer l.mu.Unlock()
-		return l.res, l.err
+		l.mu.Unlock()
+		return l.ch.w.result()
 	}
 	l.done = true
 	l.mu.Unlock()
 	if ctx == nil {
 		ctx = l.ctx
 	}
-	res, err := l.ch.enter(l.next, ctx)
-	l.mu.Lock()
-	l.res, l.err = res, err
-	l.mu.Unlock()
-	return res, err
+	return l.ch.enter(l.next, ctx)
 }
 
 // workOnce is the innermost work of a wrap chain.
 type workOnce struct {
-	work        wrapWork
-	sdk         context.Context
-	stackTraces bool
+	work wrapWork
+	sdk  context.Context
 
-	mu       sync.Mutex
-	entered  bool
-	finished bool
-	res      any
-	err      error
-	panicVal any
-	isPanic  bool
+	mu  sync.Mutex
+	res any
+	err error
+	// panicVal is work's panic (a *PanicError), nil unless it panicked.
+	panicVal    any
+	entered     bool
+	stackTraces bool
 }
 
 func (w *workOnce) call(ctx context.Context) (any, error) {
 	w.mu.Lock()
 	if w.entered {
 		defer w.mu.Unlock()
-		if w.isPanic {
+		if w.panicVal != nil {
 			panic(w.panicVal)
 		}
 		return w.res, w.err
@@ -1044,23 +1039,30 @@ func (w *workOnce) call(ctx context.Context) (any, error) {
 			pe = newPanicError(v, w.stackTraces)
 		}
 		w.mu.Lock()
-		w.isPanic, w.panicVal = true, pe
+		w.panicVal = pe
 		w.mu.Unlock()
 		panic(pe)
 	}()
 	res, err := w.work.run(w.sdk, ctx)
 	finished = true
 	w.mu.Lock()
-	w.finished, w.res, w.err = true, res, err
+	w.res, w.err = res, err
 	w.mu.Unlock()
 	return res, err
+}
+
+// result returns work's outcome so far: zero until it has returned.
+func (w *workOnce) result() (any, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.res, w.err
 }
 
 // panicked reports whether work panicked.
 func (w *workOnce) panicked() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.isPanic
+	return w.panicVal != nil
 }
 
 // repanic raises work's panic again, after a hook swallowed it.
@@ -1079,7 +1081,7 @@ func (w *workOnce) outcome(ctx context.Context) (any, error) {
 		return w.call(ctx)
 	}
 	w.repanic()
-	return w.res, w.err
+	return w.result()
 }
 
 // mergeContext returns the context wrapped work runs with: sdk's
