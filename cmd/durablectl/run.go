@@ -416,9 +416,14 @@ func driveReal(ctx context.Context, h *host, arn string) error {
 	return err
 }
 
-// writeJSON prints v indented.
+// writeJSON prints v indented, as a json.Encoder with SetIndent("", "  ")
+// does.
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	compact, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	out := appendIndented(make([]byte, 0, len(compact)+len(compact)/2), compact, "  ")
+	_, err = w.Write(append(out, '\n'))
+	return err
 }
