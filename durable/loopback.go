@@ -2,7 +2,6 @@ package durable
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -134,7 +133,7 @@ func (t *loopbackTransport) exchange(ctx context.Context, c *loopbackConn, req *
 	}
 	stop := context.AfterFunc(ctx, func() { _ = c.conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
-	if err := req.Write(c.w); err != nil {
+	if err := writeRequest(c.w, req); err != nil {
 		return nil, false, err
 	}
 	if err := c.w.Flush(); err != nil {
@@ -143,18 +142,13 @@ func (t *loopbackTransport) exchange(ctx context.Context, c *loopbackConn, req *
 	if _, err := c.r.Peek(1); err != nil {
 		return nil, false, err
 	}
-	resp, err := http.ReadResponse(c.r, req)
-	if err != nil {
-		return nil, true, err
-	}
-	data, err := io.ReadAll(resp.Body)
+	resp, err := readResponse(c.r, req)
 	if err != nil {
 		return nil, true, err
 	}
 	if !stop() {
 		return nil, true, context.Cause(ctx)
 	}
-	resp.Body = io.NopCloser(bytes.NewReader(data))
 	if resp.Close {
 		_ = c.conn.Close()
 	} else {
