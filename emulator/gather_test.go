@@ -2,6 +2,11 @@ package emulator
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -80,5 +85,159 @@ func TestGatherIsBounded(t *testing.T) {
 	}
 	if _, _, ok := store.committedState(t, got.out.ExecutionArn); !ok {
 		t.Errorf("StartExecution answered before its execution was stored")
+	}
+}
+
+// keyFailStore is a memStore whose next commit, once armed, waits until
+// the test opens its gate, and which fails the first commit that holds
+// changes of every execution in failKeys, storing none of them.
+type keyFailStore struct {
+	*memStore
+	mu       sync.Mutex
+	gate     chan struct{} // non-nil: the next commit waits for it to close
+	entered  chan struct{} // receives when a commit waits on gate
+	failKeys []string
+	failed   int // commits failed for failKeys
+}
+
+func (s *keyFailStore) Commit(changes []Change) error {
+	s.mu.Lock()
+	gate := s.gate
+	s.gate = nil
+	fail := len(s.failKeys) > 0
+	for _, k := range s.failKeys {
+		fail = fail && slices.ContainsFunc(changes, func(c Change) bool { return c.Key == k })
+	}
+	if fail {
+		s.failKeys = nil
+		s.failed++
+	}
+	s.mu.Unlock()
+	if gate != nil {
+		s.entered <- struct{}{}
+		if _, err := testwait.Receive("the test opens the gate", gate); err != nil {
+			return err
+		}
+	}
+	if fail {
+		return errDiskFull
+	}
+	return s.memStore.Commit(changes)
+}
+
+// TestFailedGroupCommitFailsEverySection: the checkpoints of three
+// invocations in flight wait behind a commit under way in one group; the
+// group's commit fails, so each of the three is answered with a
+// ServiceException and none of them is stored; their executions are put
+// back to their stored state, invoked again, and succeed once the store
+// commits again — with what they acknowledged stored.
+func TestFailedGroupCommitFailsEverySection(t *testing.T) {
+	ctx := testwait.Context(t)
+	store := &keyFailStore{memStore: newMemStore(), entered: make(chan struct{}, 1)}
+	svc, _ := newService(t, Config{Store: store, MaxConcurrentInvocations: 3})
+	release := make(chan struct{})
+	var mu sync.Mutex
+	runs := map[string]int{}
+	var checkpointErrs []error
+	host(t, svc, "fn", func(f *fake) (wire.InvocationOutput, error) {
+		if op, ok := f.op("s"); ok && op.Status == wire.OperationStatusSucceeded {
+			return succeeded(wire.Deref(op.StepDetails.Result)), nil
+		}
+		mu.Lock()
+		runs[f.arn]++
+		first := runs[f.arn] == 1
+		mu.Unlock()
+		if first {
+			if _, err := testwait.Receive("the test lets the steps checkpoint", release); err != nil {
+				return wire.InvocationOutput{}, err
+			}
+		}
+		if _, err := f.checkpoint(stepStart("s"), stepSucceed("s", `"done"`)); err != nil {
+			mu.Lock()
+			checkpointErrs = append(checkpointErrs, err)
+			mu.Unlock()
+			return wire.InvocationOutput{}, err
+		}
+		return succeeded(`"done"`), nil
+	})
+	host(t, svc, "other", func(f *fake) (wire.InvocationOutput, error) { return succeeded("1"), nil })
+	runService(t, svc)
+
+	var arns []string
+	for i := range 3 {
+		out, err := svc.StartExecution(ctx, StartInput{FunctionName: "fn:$LATEST", ExecutionName: fmt.Sprintf("x%d", i)})
+		if err != nil {
+			t.Fatalf("StartExecution: %v", err)
+		}
+		arns = append(arns, out.ExecutionArn)
+	}
+	testwait.Until(t, "the three invocations are in flight and everything is committed", func() bool {
+		mu.Lock()
+		n := len(runs)
+		mu.Unlock()
+		svc.mu.Lock()
+		defer svc.mu.Unlock()
+		return n == 3 && svc.newestGroup() == nil
+	})
+
+	// A commit under way: another execution's start, held at the gate.
+	gate := make(chan struct{})
+	store.mu.Lock()
+	store.gate = gate
+	store.mu.Unlock()
+	blocker := make(chan error, 1)
+	go func() {
+		_, err := svc.StartExecution(ctx, StartInput{FunctionName: "other:$LATEST", ExecutionName: "blocker"})
+		blocker <- err
+	}()
+	testwait.Recv(t, "the blocker's commit is under way", store.entered)
+	close(release)
+	var keys []string
+	testwait.Until(t, "the three checkpoints wait in the open group", func() bool {
+		svc.mu.Lock()
+		defer svc.mu.Unlock()
+		keys = keys[:0]
+		for _, arn := range arns {
+			e := svc.executions[arn]
+			if svc.pending == nil || e == nil || !slices.Contains(svc.pending.execs, e) {
+				return false
+			}
+			keys = append(keys, e.st.key)
+		}
+		return true
+	})
+	store.mu.Lock()
+	store.failKeys = keys
+	store.mu.Unlock()
+	close(gate)
+
+	if err := testwait.Recv(t, "the blocker's start returns", blocker); err != nil {
+		t.Errorf("the blocker's start, committed before the failed group: %v", err)
+	}
+	for _, arn := range arns {
+		out, err := svc.WaitForExecution(ctx, arn)
+		if err != nil || out.Status != wire.ExecutionStatusSucceeded || wire.Deref(out.Result) != `"done"` {
+			t.Fatalf("execution %s = %s %q, %v; want SUCCEEDED \"done\"", arn, out.Status, wire.Deref(out.Result), err)
+		}
+		status, ops, ok := store.committedState(t, arn)
+		if !ok || status != wire.ExecutionStatusSucceeded || ops["s"] != wire.OperationStatusSucceeded {
+			t.Errorf("stored %s: %s, step %s, found %v; want SUCCEEDED with the step", arn, status, ops["s"], ok)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if store.failed != 1 || len(checkpointErrs) != 3 {
+		t.Fatalf("%d failed commits, %d failed checkpoints; want 1 and 3", store.failed, len(checkpointErrs))
+	}
+	for _, err := range checkpointErrs {
+		var apiErr *wire.APIError
+		if !errors.As(err, &apiErr) || apiErr.Code != wire.ErrCodeService || !strings.Contains(apiErr.Message, "no space left on device") {
+			t.Errorf("checkpoint error = %v, want a ServiceException naming the store's failure", err)
+		}
+	}
+	for _, arn := range arns {
+		if runs[arn] != 2 {
+			t.Errorf("execution %s ran its step %d times, want 2: once failed, once stored", arn, runs[arn])
+		}
 	}
 }
