@@ -358,12 +358,18 @@ func (inv *invocation) finishLocked(o outcome) {
 // observeLocked records operations reported by a checkpoint response and
 // wakes the goroutines waiting for them.
 func (inv *invocation) observeLocked(ops []Operation) {
-	if inv.hooks != nil {
-		inv.hooks.observe(ops)
-	}
+	var repeated []bool // see hookEvent.repeated
 	woke := false
 	for i := range ops {
 		op := &ops[i]
+		if inv.hooks != nil && op.Status.Terminal() {
+			if prev := inv.latest[op.Id]; prev != nil && prev.Status.Terminal() {
+				if repeated == nil {
+					repeated = make([]bool, len(ops))
+				}
+				repeated[i] = true
+			}
+		}
 		inv.latest[op.Id] = op
 		for j := 0; j < len(inv.waits); {
 			w := inv.waits[j]
@@ -377,6 +383,9 @@ func (inv *invocation) observeLocked(ops []Operation) {
 			close(w.ch)
 			woke = true
 		}
+	}
+	if inv.hooks != nil {
+		inv.hooks.observe(ops, repeated)
 	}
 	if woke {
 		inv.kickPollerLocked()

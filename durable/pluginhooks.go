@@ -86,7 +86,9 @@ type invocationHooks struct {
 	info InvocationHookInfo
 
 	mu sync.Mutex
-	// ended holds the operations whose OnOperationEnd was dispatched.
+	// ended holds the operations of the initial log whose OnOperationEnd
+	// was dispatched, and those whose end is held for the next invocation
+	// (see endsHere and holdEnd).
 	ended map[string]struct{}
 	// result is the handler's value, for OnInvocationEnd.
 	result any
@@ -121,11 +123,14 @@ type invocationHooks struct {
 // of the invocation (last; final is OnInvocationEnd's info, closing says
 // that the execution ended).
 type hookEvent struct {
-	ops     []Operation
-	updated bool
-	last    bool
-	closing bool
-	final   *InvocationEndHookInfo
+	ops []Operation
+	// repeated marks the records of ops that repeat an end an earlier
+	// record of this invocation's responses reported (nil: none does).
+	repeated []bool
+	updated  bool
+	last     bool
+	closing  bool
+	final    *InvocationEndHookInfo
 }
 
 func newInvocationHooks(set *pluginSet, inv *invocation) *invocationHooks {
@@ -398,10 +403,12 @@ func (h *invocationHooks) recordInfo(op *Operation, depth int) OperationHookInfo
 // ---- Records: operation end and change, on the hook goroutine ----
 
 // observe hands the records of a checkpoint response to the hook
-// goroutine. Called with the invocation's lock held; it only queues.
-func (h *invocationHooks) observe(ops []Operation) {
+// goroutine, with those that repeat an end already reported (see
+// hookEvent.repeated). Called with the invocation's lock held; it only
+// queues.
+func (h *invocationHooks) observe(ops []Operation, repeated []bool) {
 	if h.set.recordHooks && len(ops) > 0 {
-		h.enqueue(hookEvent{ops: ops})
+		h.enqueue(hookEvent{ops: ops, repeated: repeated})
 	}
 }
 
@@ -486,7 +493,7 @@ func (h *invocationHooks) run(ev hookEvent) bool {
 		}
 	}
 	if !ev.last {
-		h.report(ev.ops, ev.updated)
+		h.report(ev.ops, ev.repeated, ev.updated)
 		return false
 	}
 	if ev.closing {
@@ -505,10 +512,10 @@ func (h *invocationHooks) run(ev hookEvent) bool {
 }
 
 // report dispatches OnOperationChange for changed records and
-// OnOperationEnd for those that reached a terminal status. updated marks
-// the changes made between invocations, whose records are in the initial
-// log.
-func (h *invocationHooks) report(ops []Operation, updated bool) {
+// OnOperationEnd for those that reached a terminal status, but for those
+// repeated marks (see hookEvent.repeated). updated marks the changes made
+// between invocations, whose records are in the initial log.
+func (h *invocationHooks) report(ops []Operation, repeated []bool, updated bool) {
 	if !updated {
 		for i := range ops {
 			h.remember(&ops[i])
@@ -523,7 +530,8 @@ func (h *invocationHooks) report(ops []Operation, updated bool) {
 		if !h.reported(d) {
 			continue
 		}
-		ended := h.set.operationEnd && op.Status.Terminal() && op.Type != wire.OperationTypeExecution
+		ended := h.set.operationEnd && op.Status.Terminal() && op.Type != wire.OperationTypeExecution &&
+			(repeated == nil || !repeated[i])
 		if !ended && !h.set.operationChange {
 			continue // a start, say: no hook describes it
 		}
@@ -666,9 +674,16 @@ func (h *invocationHooks) replayedNext(parentID string) bool {
 // endsHere reports whether the terminal record of id is reported as its
 // end now: once per invocation, and never for an operation that had
 // already ended before the invocation (unless the service ended it since
-// the previous one: updated).
+// the previous one: updated). The end of an operation the invocation
+// started takes no entry in ended: report skips the records that repeat
+// it (hookEvent.repeated), and OnOperationStart asks about records of
+// the initial log only.
 func (h *invocationHooks) endsHere(id string, updated bool) bool {
-	if rec := h.inv.initial.get(id); rec != nil && rec.Status.Terminal() && !updated {
+	rec := h.inv.initial.get(id)
+	if rec == nil && !updated {
+		return true
+	}
+	if rec != nil && rec.Status.Terminal() && !updated {
 		if _, changed := h.inv.updated[id]; !changed {
 			return false
 		}
