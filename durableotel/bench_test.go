@@ -21,8 +21,9 @@ import (
 // BenchmarkPlugin measures what the plugin adds per step: each case of
 // bench.Cases (the SDK alone, an in-memory client, as BenchmarkSDK in
 // package durable) runs without a plugin ("none") and with the plugin over
-// a batch span processor (as FromEnv sets up; blocking, so that no span is
-// dropped) over the SDK's no-op exporter ("otel"). The difference of their ns/step (or cpu-ns/step) is
+// the benchmarks' batch span processor (newBenchProcessor: as FromEnv sets
+// it up, over a no-op exporter; the seq cases check that no span was
+// dropped) ("otel"). The difference of their ns/step (or cpu-ns/step) is
 // the plugin's cost: two spans per fresh step (the operation and its
 // attempt), none per replayed step. Both modes use a client that answers
 // checkpoints with the changed records, as the service does (operation
