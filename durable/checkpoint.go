@@ -114,7 +114,7 @@ func (inv *invocation) addLocked(u OperationUpdate) uint64 {
 	q.sizes = append(q.sizes, size)
 	q.pendingBytes += size
 	q.enqueued++
-	inv.progress++
+	inv.progress.Add(1)
 	return q.enqueued
 }
 
@@ -265,7 +265,7 @@ func (inv *invocation) armLocked() {
 		return
 	}
 	q.armed = true
-	q.seen, q.idle, q.parked = inv.progress, 0, 0
+	q.seen, q.idle, q.parked = inv.progress.Load(), 0, 0
 	if q.timer == nil {
 		q.timer = time.AfterFunc(inv.opts.fallbackTick, inv.fallbackTicked)
 		return
@@ -286,9 +286,9 @@ func (inv *invocation) fallbackTicked() {
 		q.armed = false
 		return
 	}
-	switch {
-	case inv.progress != q.seen:
-		q.seen, q.idle, q.parked = inv.progress, 0, 0
+	switch p := inv.progress.Load(); {
+	case p != q.seen:
+		q.seen, q.idle, q.parked = p, 0, 0
 	case parked:
 		q.idle++
 		q.parked++

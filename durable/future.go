@@ -231,7 +231,7 @@ func (c *execContext) takeResolved(q *completionQueue) ([]int, error) {
 func (inv *invocation) spawn(fc *futureCore, body func() (err error, live bool)) {
 	inv.mu.Lock()
 	inv.running++
-	inv.progress++
+	inv.progress.Add(1)
 	inv.mu.Unlock()
 	go func() {
 		growStack()

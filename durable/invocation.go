@@ -89,19 +89,23 @@ type invocation struct {
 	// hooks calls the plugins' hooks (nil without plugins).
 	hooks *invocationHooks
 
-	mu      sync.Mutex
-	cond    sync.Cond
-	q       queue
-	latest  map[string]*Operation
-	running int
-	// stepBodies counts the step bodies running now (see enterStepBody).
-	stepBodies int
+	mu   sync.Mutex
+	cond sync.Cond
+	q    queue
+	// latest indexes by id the records of the checkpoint responses
+	// observed before unindexed (see latestLocked).
+	latest    map[string]*Operation
+	unindexed [][]Operation
+	running   int
+	// stepBodies counts the step bodies running now (see enterStepBody;
+	// atomic, read without the lock).
+	stepBodies atomic.Int64
 	waits      []*serviceWait
 	// progress counts the moments a goroutine of the invocation entered
 	// the SDK (queued an update, blocked, started a goroutine or a step
 	// body, or returned from one); the checkpoint queue's fallback timer
-	// watches it.
-	progress uint64
+	// watches it. Atomic: step bodies count without the lock.
+	progress atomic.Uint64
 	out      outcome
 	done     chan struct{} // closed when the outcome is decided
 	// rootDone is closed when the handler goroutine has returned.
@@ -238,33 +242,35 @@ func (inv *invocation) awaitStepBodies() {
 		inv.mu.Unlock()
 	})
 	defer stop()
-	for inv.stepBodies > 0 && inv.ctx.Err() == nil {
+	for inv.stepBodies.Load() > 0 && inv.ctx.Err() == nil {
 		inv.cond.Wait()
 	}
 }
 
 // enterStepBody admits a step body unless the invocation's outcome is
 // decided: a body started after that could run beside the next
-// invocation. Each admitted body must call exitStepBody.
+// invocation. Each admitted body must call exitStepBody. It takes no
+// lock: the count goes up before the outcome is read, and the outcome is
+// decided before awaitStepBodies reads the count, so either the body is
+// refused or awaitStepBodies sees it.
 func (inv *invocation) enterStepBody() bool {
-	inv.mu.Lock()
-	defer inv.mu.Unlock()
-	if inv.out.kind != outcomeNone {
+	inv.stepBodies.Add(1)
+	if inv.ended.Load() {
+		inv.exitStepBody()
 		return false
 	}
-	inv.stepBodies++
-	inv.progress++
+	inv.progress.Add(1)
 	return true
 }
 
-// exitStepBody records that an admitted step body returned.
+// exitStepBody records that an admitted step body returned, waking
+// awaitStepBodies after the last one once the outcome is decided.
 func (inv *invocation) exitStepBody() {
-	inv.mu.Lock()
-	defer inv.mu.Unlock()
-	inv.stepBodies--
-	inv.progress++
-	if inv.stepBodies == 0 {
+	inv.progress.Add(1)
+	if inv.stepBodies.Add(-1) == 0 && inv.ended.Load() {
+		inv.mu.Lock()
 		inv.cond.Broadcast()
+		inv.mu.Unlock()
 	}
 }
 
@@ -356,21 +362,34 @@ func (inv *invocation) finishLocked(o outcome) {
 }
 
 // observeLocked records operations reported by a checkpoint response and
-// wakes the goroutines waiting for them.
+// wakes the goroutines waiting for them. Without plugins the records are
+// indexed by id only when one is looked up (see latestLocked): a map's
+// items are reported by thousands, and usually nobody asks for them.
 func (inv *invocation) observeLocked(ops []Operation) {
 	var repeated []bool // see hookEvent.repeated
-	woke := false
-	for i := range ops {
-		op := &ops[i]
-		if inv.hooks != nil && op.Status.Terminal() {
-			if prev := inv.latest[op.Id]; prev != nil && prev.Status.Terminal() {
-				if repeated == nil {
-					repeated = make([]bool, len(ops))
+	if inv.hooks != nil {
+		// The hooks are told which records repeat an end already
+		// reported: each record is compared with its predecessor as it
+		// arrives.
+		inv.indexLocked()
+		for i := range ops {
+			op := &ops[i]
+			if op.Status.Terminal() {
+				if prev := inv.latest[op.Id]; prev != nil && prev.Status.Terminal() {
+					if repeated == nil {
+						repeated = make([]bool, len(ops))
+					}
+					repeated[i] = true
 				}
-				repeated[i] = true
 			}
+			inv.latest[op.Id] = op
 		}
-		inv.latest[op.Id] = op
+	} else if len(ops) > 0 {
+		inv.unindexed = append(inv.unindexed, ops)
+	}
+	woke := false
+	for i := 0; i < len(ops) && len(inv.waits) > 0; i++ {
+		op := &ops[i]
 		for j := 0; j < len(inv.waits); {
 			w := inv.waits[j]
 			if w.id != op.Id || !w.ready(op) {
@@ -392,10 +411,29 @@ func (inv *invocation) observeLocked(ops []Operation) {
 	}
 }
 
+// latestLocked returns the latest record of id a checkpoint response of
+// this invocation reported, or nil.
+func (inv *invocation) latestLocked(id string) *Operation {
+	inv.indexLocked()
+	return inv.latest[id]
+}
+
+// indexLocked indexes the responses' records observed since the last call,
+// in order, so that a later response's record wins.
+func (inv *invocation) indexLocked() {
+	for _, ops := range inv.unindexed {
+		for i := range ops {
+			inv.latest[ops[i].Id] = &ops[i]
+		}
+	}
+	clear(inv.unindexed)
+	inv.unindexed = inv.unindexed[:0]
+}
+
 // record returns the latest known record of id: from a checkpoint response
 // of this invocation, else from the initial log.
 func (inv *invocation) recordLocked(id string) *Operation {
-	if op := inv.latest[id]; op != nil {
+	if op := inv.latestLocked(id); op != nil {
 		return op
 	}
 	return inv.initial.get(id)
@@ -411,7 +449,7 @@ func (inv *invocation) waitOnService(id string, until time.Time, ready func(*Ope
 		inv.mu.Unlock()
 		return nil, errSuspended
 	}
-	if op := inv.latest[id]; op != nil && ready(op) {
+	if op := inv.latestLocked(id); op != nil && ready(op) {
 		inv.mu.Unlock()
 		return op, nil
 	}
@@ -433,7 +471,7 @@ func (inv *invocation) waitOnService(id string, until time.Time, ready func(*Ope
 // operation waits on the service.
 func (inv *invocation) blockLocked() {
 	inv.running--
-	inv.progress++
+	inv.progress.Add(1)
 	inv.settleLocked()
 	if inv.running > 0 && len(inv.waits) > 0 {
 		inv.kickPollerLocked()

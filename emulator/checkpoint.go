@@ -67,13 +67,7 @@ func (s *Service) Checkpoint(ctx context.Context, in wire.CheckpointInput) (_ wi
 	// The changed operations in first-recorded order, found through their
 	// positions: a scan of the whole log per checkpoint would make a run
 	// of N steps cost O(N²).
-	positions := make([]int, 0, len(inv.unseen))
-	for id := range inv.unseen {
-		if p, ok := e.opPos[id]; ok {
-			positions = append(positions, p)
-		}
-	}
-	slices.Sort(positions)
+	positions := inv.unseen.appendTo(make([]int, 0, inv.unseen.len()))
 	var c cloner
 	for _, p := range positions {
 		c.count(e.ops[p])
@@ -83,7 +77,7 @@ func (s *Service) Checkpoint(ctx context.Context, in wire.CheckpointInput) (_ wi
 	for i, p := range positions {
 		out.NewExecutionState.Operations[i] = c.clone(e.ops[p])
 	}
-	clear(inv.unseen)
+	inv.unseen.clear()
 	clear(inv.unseenExternal)
 	if e.closing == nil && !e.status.Terminal() {
 		inv.token = s.cfg.NewID()
@@ -474,10 +468,14 @@ func (s *Service) apply(e *execution, u *wire.OperationUpdate, now time.Time) {
 		}
 		return
 	}
-	op, exists := e.lookupOp(u.Id)
-	if !exists {
+	pos, exists := e.opPos[u.Id]
+	var op *wire.Operation
+	if exists {
+		op = e.ops[pos]
+	} else {
 		op = e.blocks.ops.Value(wire.Operation{Id: u.Id, ParentId: u.ParentId, Name: u.Name, Type: u.Type, SubType: u.SubType,
 			StartTimestamp: s.stampAt(now)})
+		pos = len(e.ops)
 		e.addOp(op)
 	}
 	if op.Name == "" {
@@ -486,7 +484,7 @@ func (s *Service) apply(e *execution, u *wire.OperationUpdate, now time.Time) {
 	if op.SubType == "" {
 		op.SubType = u.SubType
 	}
-	defer e.touch(op.Id, false)
+	defer e.touchAt(pos, op.Id, false)
 	switch u.Type {
 	case wire.OperationTypeStep:
 		s.applyStep(e, op, u, now)

@@ -91,9 +91,10 @@ type invocation struct {
 	requestID string
 	start     time.Time
 	token     string // the only token accepted next; "" once withheld
-	// unseen holds operations changed since the last response to this
-	// invocation; unseenExternal the subset changed by the service.
-	unseen         map[string]struct{}
+	// unseen holds the positions of the operations changed since the last
+	// response to this invocation; unseenExternal the ids of the subset
+	// changed by the service.
+	unseen         opSet
 	unseenExternal map[string]struct{}
 }
 
@@ -190,9 +191,21 @@ func (e *execution) retentionExpired(now time.Time) bool {
 // by the service (timer, callback, chained invoke), which must be reported
 // to the function and re-invokes it when none is in flight.
 func (e *execution) touch(opID string, external bool) {
+	pos, ok := e.opPos[opID]
+	if !ok {
+		pos = -1
+	}
+	e.touchAt(pos, opID, external)
+}
+
+// touchAt is touch for the operation at position pos of the log (-1: an
+// id the log does not hold).
+func (e *execution) touchAt(pos int, opID string, external bool) {
 	e.markStored(opID)
 	if e.inv != nil {
-		e.inv.unseen[opID] = struct{}{}
+		if pos >= 0 {
+			e.inv.unseen.add(pos)
+		}
 		if external {
 			e.inv.unseenExternal[opID] = struct{}{}
 		}

@@ -29,7 +29,6 @@ func (s *Service) beginInvocation(e *execution) invokeCall {
 		requestID:      s.cfg.NewID(),
 		start:          now,
 		token:          s.cfg.NewID(),
-		unseen:         map[string]struct{}{},
 		unseenExternal: map[string]struct{}{},
 	}
 	e.inv = inv
