@@ -185,23 +185,37 @@ func goChild[O any](ctx Context, op, name string, fn func(Context) (O, error), o
 	if err != nil {
 		return failedFuture[O](c.inv, err)
 	}
-	r, err := startChild(c, name, cfg)
-	if err != nil {
+	t := &childTask[O]{fn: fn}
+	if err := t.r.start(c, name, cfg); err != nil {
 		return failedFuture[O](c.inv, err)
 	}
-	return spawnChild(r, fn, nil, 0, nil)
+	return spawnChild(t, nil, 0)
+}
+
+// childTask is a started child context to run on its own goroutine: its
+// run, its future and its function, allocated together (a map starts
+// thousands). The function is fn or, when fn is nil, item with index.
+type childTask[O any] struct {
+	f     Future[O]
+	r     childRun
+	fn    func(Context) (O, error)
+	item  func(Context, int) (O, error)
+	index int
+	// text, when set, receives the result's JSON text when runChildText
+	// gives one, before the future resolves.
+	text *string
 }
 
 // spawnChild runs a started child on its own goroutine and returns the
 // future of its outcome; a child whose record decides resolves at once.
-// A non-nil q watches the future at position pos; a non-nil text receives
-// the result's JSON text when runChildText gives one, before the future
-// resolves.
-func spawnChild[O any](r *childRun, fn func(Context) (O, error), q *completionQueue, pos int, text *string) *Future[O] {
-	inv := r.parent.inv
-	f := newFuture[O](inv)
-	if r.recorded() {
-		v, err := recordedChild[O](r)
+// A non-nil q watches the future at position pos.
+func spawnChild[O any](t *childTask[O], q *completionQueue, pos int) *Future[O] {
+	inv := t.r.parent.inv
+	f := &t.f
+	f.own.inv = inv
+	f.c = &f.own
+	if t.r.recorded() {
+		v, err := recordedChild[O](&t.r)
 		f.value, f.own.resolved, f.own.err = v, true, err
 		if q != nil {
 			q.watch(pos, f.c)
@@ -211,15 +225,22 @@ func spawnChild[O any](r *childRun, fn func(Context) (O, error), q *completionQu
 	if q != nil {
 		q.watchNew(pos, f.c)
 	}
-	inv.spawn(f.c, func() (error, bool) {
-		v, t, err := runChildText(r, fn)
-		f.value = v
-		if text != nil {
-			*text = t
-		}
-		return err, true
-	})
+	inv.spawn(f.c, t)
 	return f
+}
+
+// run runs the child's function (see spawn).
+func (t *childTask[O]) run() (err error, live bool) {
+	fn := t.fn
+	if fn == nil {
+		fn = func(k Context) (O, error) { return t.item(k, t.index) }
+	}
+	v, text, err := runChildText(&t.r, fn)
+	t.f.value = v
+	if t.text != nil {
+		*t.text = text
+	}
+	return err, true
 }
 
 // childRun is the non-generic part of one child context.
@@ -246,21 +267,30 @@ type childRun struct {
 // startChild takes the child's id at the call site, checks its record and
 // queues its START (fire-and-forget) when it is new.
 func startChild(c *execContext, name string, cfg *childConfig) (*childRun, error) {
+	r := &childRun{}
+	if err := r.start(c, name, cfg); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// start is startChild for a zero childRun r.
+func (r *childRun) start(c *execContext, name string, cfg *childConfig) error {
 	positional, id := c.nextPositional()
-	r := &childRun{parent: c, positional: positional, id: id, name: name, cfg: cfg, takenAt: c.takenAt}
+	*r = childRun{parent: c, positional: positional, id: id, name: name, cfg: cfg, takenAt: c.takenAt}
 	if cfg.virtual {
-		return r, nil
+		return nil
 	}
 	rec, err := c.replayRecord(id, wire.OperationTypeContext, cfg.subType, name)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	r.rec = rec
 	if rec == nil {
-		return r, c.enqueueAsync(r.update(wire.OperationActionStart))
+		return c.enqueueAsync(r.update(wire.OperationActionStart))
 	}
 	r.replayOnly = rec.Status == wire.OperationStatusSucceeded && rec.ContextDetails != nil && rec.ContextDetails.ReplayChildren
-	return r, nil
+	return nil
 }
 
 func (r *childRun) update(action OperationAction) OperationUpdate {

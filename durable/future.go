@@ -228,7 +228,7 @@ func (c *execContext) takeResolved(q *completionQueue) ([]int, error) {
 // until body returns, and then resolves fc with body's outcome (the
 // future's value is set by body). A panic in body is an invocation
 // failure, and fc stays pending.
-func (inv *invocation) spawn(fc *futureCore, body func() (err error, live bool)) {
+func (inv *invocation) spawn(fc *futureCore, body spawnBody) {
 	inv.mu.Lock()
 	inv.running++
 	inv.progress.Add(1)
@@ -247,10 +247,21 @@ func (inv *invocation) spawn(fc *futureCore, body func() (err error, live bool))
 			inv.mu.Unlock()
 		}()
 		defer inv.recoverPanic(&returned)
-		err, live = body()
+		err, live = body.run()
 		returned = true
 	}()
 }
+
+// spawnBody is what spawn runs: a function (spawnFunc) or a child
+// context's task, which needs no closure of its own.
+type spawnBody interface {
+	run() (err error, live bool)
+}
+
+// spawnFunc is a function spawn runs.
+type spawnFunc func() (err error, live bool)
+
+func (f spawnFunc) run() (error, bool) { return f() }
 
 // failedFuture returns a future that is already resolved with err.
 func failedFuture[O any](inv *invocation, err error) *Future[O] {
@@ -266,12 +277,12 @@ func lazyFuture[O any](c *execContext, op func(*execContext) (O, error)) *Future
 	f := newFuture[O](c.inv)
 	takenAt := c.takenAt // on c's goroutine: the stand-in's starts later on its own
 	f.c.start = func() {
-		c.inv.spawn(f.c, func() (error, bool) {
+		c.inv.spawn(f.c, spawnFunc(func() (error, bool) {
 			sc := c.shadow(takenAt)
 			v, err := op(sc)
 			f.value = v
 			return err, !sc.IsReplaying()
-		})
+		}))
 	}
 	return f
 }

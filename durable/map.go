@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
 	"unsafe"
 
 	"github.com/acme/durable-lambda-go/wire"
@@ -32,12 +33,32 @@ func Map[I, O any](ctx Context, name string, items []I, fn func(ctx Context, ite
 	if err != nil {
 		return BatchResult[O]{}, err
 	}
-	for i := range items {
-		if spec.names[i] == "" {
-			spec.names[i] = "map-item-" + strconv.Itoa(i)
-		}
-	}
+	defaultNames(spec.names, "map-item-")
 	return runBatch(ctx, spec, func(k Context, i int) (O, error) { return fn(k, items[i], i) })
+}
+
+// defaultNames gives each item of names without one (empty) the name
+// prefix followed by its index. The names share one string: a map may
+// have thousands of items.
+func defaultNames(names []string, prefix string) {
+	var b strings.Builder
+	b.Grow(len(names) * (len(prefix) + 4))
+	ends := make([]int, len(names))
+	var num [20]byte
+	for i := range names {
+		if names[i] == "" {
+			b.WriteString(prefix)
+			b.Write(strconv.AppendInt(num[:0], int64(i), 10))
+		}
+		ends[i] = b.Len()
+	}
+	all, start := b.String(), 0
+	for i := range names {
+		if names[i] == "" {
+			names[i] = all[start:ends[i]]
+		}
+		start = ends[i]
+	}
 }
 
 // batchSpec describes one Map or Parallel call.
@@ -154,12 +175,12 @@ func (d *batchDriver[O]) itemConfig() *childConfig {
 func (d *batchDriver[O]) start(i int, cfg *childConfig) {
 	d.status[i] = BatchItemStarted
 	d.running++
-	r, err := startChild(d.k, d.spec.names[i], cfg)
-	if err != nil {
+	t := &childTask[O]{item: d.run, index: i, text: &d.texts[i]}
+	if err := t.r.start(d.k, d.spec.names[i], cfg); err != nil {
 		d.futs[i] = failedFuture[O](d.k.inv, err)
 		d.queue.watch(i, d.futs[i].c)
 	} else {
-		d.futs[i] = spawnChild(r, func(cc Context) (O, error) { return d.run(cc, i) }, d.queue, i, &d.texts[i])
+		d.futs[i] = spawnChild(t, d.queue, i)
 	}
 	d.cores[i] = d.futs[i].c
 }
