@@ -75,6 +75,9 @@ type queue struct {
 	// acks are the goroutines blocked until an update is acknowledged, in
 	// the order of their updates.
 	acks []ackWait
+	// free are signalled, drained channels for ackWait.ch (buffered, so
+	// that signalling never blocks).
+	free []chan struct{}
 	// The fallback timer: armed while updates are held back; seen is the
 	// invocation's progress at the last tick, idle and parked count the
 	// ticks in a row without progress (parked: with every goroutine of the
@@ -87,8 +90,10 @@ type queue struct {
 }
 
 // ackWait is a goroutine blocked until update number seq is acknowledged
-// (or the queue fails or stops). ch is made only when the goroutine has to
-// park: the one that sends the update itself usually finds it acknowledged.
+// (or the queue fails or stops). ch, which receives one signal, is taken
+// only when the goroutine has to park (the one that sends the update
+// itself usually finds it acknowledged), from the queue's free channels:
+// the goroutine puts it back once woken.
 type ackWait struct {
 	seq uint64
 	ch  chan struct{}
@@ -145,11 +150,17 @@ func (inv *invocation) awaitAckLocked(seq uint64) error {
 	q.acks = append(q.acks, ackWait{seq: seq})
 	inv.blockLocked()
 	if i := q.ackIndex(seq); i >= 0 {
-		ch := make(chan struct{})
+		var ch chan struct{}
+		if n := len(q.free); n > 0 {
+			ch, q.free = q.free[n-1], q.free[:n-1]
+		} else {
+			ch = make(chan struct{}, 1)
+		}
 		q.acks[i].ch = ch
 		inv.mu.Unlock()
 		<-ch
 		inv.mu.Lock()
+		q.free = append(q.free, ch)
 	}
 	switch {
 	case q.acked >= seq:
@@ -181,7 +192,7 @@ func (inv *invocation) releaseAcksLocked() {
 	n := 0
 	for n < len(q.acks) && (all || q.acks[n].seq <= q.acked) {
 		if ch := q.acks[n].ch; ch != nil {
-			close(ch)
+			ch <- struct{}{} // its one signal: the buffer is empty
 		}
 		n++
 	}
