@@ -274,22 +274,38 @@ func (s *Service) validateUpdates(e *execution, ups []wire.OperationUpdate) erro
 	}
 	// batch holds what the batch did so far to each operation it updates;
 	// the map is the service's, reused by every checkpoint (the lock is
-	// held) and emptied of this one's keys, a cost in proportion to the
-	// batch rather than to the largest batch seen.
+	// held) and emptied afterwards at a cost in proportion to the batch
+	// rather than to the largest batch seen: cleared whole when the batch
+	// is at least a quarter of that one (clearing costs the map's size),
+	// else by deleting this batch's keys.
 	batch := s.batch
+	s.batchMax = max(s.batchMax, len(ups))
 	defer func() {
+		if len(ups)*4 >= s.batchMax {
+			clear(batch)
+			return
+		}
 		for i := range ups {
 			delete(batch, ups[i].Id)
 		}
 	}()
-	state := func(id string) (wire.OperationType, wire.OperationStatus, bool) {
+	// parent and parentOK cache the last parent checked: the operations
+	// of a batch often share their parent (a map's items, a child's
+	// steps). An operation's type never changes and, once it exists, it
+	// goes on existing, so the answer stands for the whole batch.
+	parent, parentOK := "", false
+	isContext := func(id string) bool {
+		if id == parent {
+			return parentOK
+		}
+		var typ wire.OperationType
 		if o, ok := batch[id]; ok {
-			return o.typ, o.status, true
+			typ = o.typ
+		} else if op, ok := e.lookupOp(id); ok {
+			typ = op.Type
 		}
-		if op, ok := e.lookupOp(id); ok {
-			return op.Type, op.Status, true
-		}
-		return "", "", false
+		parent, parentOK = id, typ == wire.OperationTypeContext
+		return parentOK
 	}
 	newOps := 0
 	for i := range ups {
@@ -342,7 +358,7 @@ func (s *Service) validateUpdates(e *execution, ups []wire.OperationUpdate) erro
 			typ, status, exists = op.Type, op.Status, true
 		}
 		if u.ParentId != "" {
-			if typ, _, ok := state(u.ParentId); !ok || typ != wire.OperationTypeContext {
+			if !isContext(u.ParentId) {
 				return invalidParam("Parent operation %s of %s is not a CONTEXT operation of this execution", u.ParentId, u.Id)
 			}
 		}

@@ -159,8 +159,10 @@ type Service struct {
 	lastSeq    int       // the start-order number of the newest execution
 	expiries   expiries  // closed executions by the end of their retention
 	tick       time.Time // the locked section's time; see now
-	// batch is validateUpdates' scratch map, kept between checkpoints.
-	batch map[string]batchOp
+	// batch is validateUpdates' scratch map, kept between checkpoints;
+	// batchMax is the most updates it has held.
+	batch    map[string]batchOp
+	batchMax int
 	// stampFor and stamp memoize stampAt's last timestamp.
 	stampFor time.Time
 	stamp    *wire.Timestamp
