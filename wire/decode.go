@@ -426,9 +426,9 @@ func object[T any](d *envelopeDecoder, x *T, fields []field[T]) bool {
 				return false
 			}
 			i = fieldIndex(fields, key)
-		}
-		if !d.Colon() {
-			return false
+			if !d.Colon() {
+				return false
+			}
 		}
 		switch {
 		case i >= 0:
@@ -443,14 +443,21 @@ func object[T any](d *envelopeDecoder, x *T, fields []field[T]) bool {
 				return false
 			}
 		}
+		// A comma and the next key's quote, with no whitespace around
+		// them, in one step.
+		if p := d.Pos; p+1 < len(d.Data) && d.Data[p] == ',' && d.Data[p+1] == '"' {
+			d.Pos++
+			continue
+		}
 		if more, ok := d.Next('}'); !more {
 			return ok
 		}
 	}
 }
 
-// nextField consumes the key at Pos if it is the name of one of
-// fields[from:], and returns its index; else -1, consuming nothing.
+// nextField consumes the key at Pos and the colon after it if the key is
+// the name of one of fields[from:], and returns its index; else -1,
+// consuming nothing.
 func nextField[T any](d *envelopeDecoder, fields []field[T], from int) int {
 	if d.Peek() != '"' {
 		return -1
@@ -458,8 +465,19 @@ func nextField[T any](d *envelopeDecoder, fields []field[T], from int) int {
 	text := d.Data[d.Pos+1:]
 	for i := from; i < len(fields); i++ {
 		name := fields[i].name
-		if len(name) < len(text) && text[len(name)] == '"' && string(text[:len(name)]) == name {
+		if len(name)+1 < len(text) && text[len(name)] == '"' && string(text[:len(name)]) == name {
+			if text[len(name)+1] == ':' {
+				// The usual key, quote and colon, then the value.
+				d.Pos += len(name) + 3
+				d.WS()
+				return i
+			}
+			start := d.Pos
 			d.Pos += len(name) + 2
+			if !d.Colon() {
+				d.Pos = start
+				return -1
+			}
 			return i
 		}
 	}

@@ -23,6 +23,7 @@ var decodeCases = []agreeCase{
 	{"minimal", `{"DurableExecutionArn":"arn","CheckpointToken":"t"}`, true},
 	{"whitespace", " \t\r\n{ \"DurableExecutionArn\" : \"arn\" ,\n\"CheckpointToken\":\"t\" } \n", true},
 	{"empty object", `{}`, true},
+	{"whitespace in records", "{\"InitialExecutionState\":{\"Operations\":[{\"Id\" :\"a\", \"Name\": \"n\" ,\"Type\"\t: \"STEP\",\n\"StepDetails\":{ \"Attempt\" :1 , \"Result\":\"r\"} },{\"Id\":\"b\" }]}}", true},
 	{"every field", everyField, true},
 	{"escapes", `{"CheckpointToken":"a\"b\\c\/d\b\f\n\r\t\u00e9\u20ac\ud83d\ude00","InitialExecutionState":{"Operations":[{"Id":"x","StepDetails":{"Result":"\"quoted\""}}]}}`, true},
 	{"utf-8 text", `{"CheckpointToken":"héllo €","InitialExecutionState":{"Operations":[{"Id":"é"}]}}`, true},
