@@ -211,8 +211,7 @@ func (c *execContext) enqueueAsync(u OperationUpdate) error {
 // follow program order.
 func (c *execContext) nextID() string {
 	c.counter++
-	var buf [64]byte
-	id, rec, at := c.inv.wireID(appendPositional(buf[:0], c.positional, c.counter), c.takenAt)
+	id, rec, at := c.inv.wireID(c.positional, c.counter, c.takenAt)
 	c.taken, c.takenAt = rec, at
 	return id
 }
@@ -221,9 +220,8 @@ func (c *execContext) nextID() string {
 // also returns the positional id, the prefix of the child's operations.
 func (c *execContext) nextPositional() (positional, id string) {
 	c.counter++
-	p := appendPositional(nil, c.positional, c.counter)
-	id, c.taken, c.takenAt = c.inv.wireID(p, c.takenAt)
-	return string(p), id
+	id, c.taken, c.takenAt = c.inv.wireID(c.positional, c.counter, c.takenAt)
+	return string(appendPositional(nil, c.positional, c.counter)), id
 }
 
 // replayRecord returns the recorded operation for id, or nil for a new one.

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"reflect"
 	"runtime"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -309,6 +311,35 @@ func TestWireIDVectors(t *testing.T) {
 	c := &execContext{positional: "3-2", inv: &invocation{}}
 	if got := c.nextID(); got != WireID("3-2-1") {
 		t.Errorf("child id %s", got)
+	}
+}
+
+// TestRootIDs checks the wire ids rootIDs keeps against WireID, read and
+// grown by several goroutines at once, and that the root's operations past
+// maxRootIDs are hashed.
+func TestRootIDs(t *testing.T) {
+	var r rootIDs
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for n := 1; n <= 300; n++ {
+				if got, want := r.get(n), WireID(strconv.Itoa(n)); got != want {
+					t.Errorf("root id %d = %s, want %s", n, got, want)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if got := r.get(maxRootIDs + 1); got != "" {
+		t.Errorf("root id %d kept: %s", maxRootIDs+1, got)
+	}
+	c := &execContext{inv: &invocation{opts: &handlerOptions{rootIDs: &r}}}
+	for _, n := range []int{1, 2, maxRootIDs + 1} {
+		c.counter = n - 1
+		if got, want := c.nextID(), WireID(strconv.Itoa(n)); got != want {
+			t.Errorf("root operation %d: id %s, want %s", n, got, want)
+		}
 	}
 }
 

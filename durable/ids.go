@@ -4,6 +4,8 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"strconv"
+	"sync"
+	"sync/atomic"
 )
 
 // wireIDLen is the length of a wire id: the first 16 hex characters of the
@@ -26,17 +28,72 @@ func wireIDOf(out *[wireIDLen]byte, positional []byte) {
 	hex.Encode(out[:], sum[:wireIDLen/2])
 }
 
-// wireID returns the wire id of a positional id and the operation's
-// record in the invocation's initial log and its index there, if any (the
-// record after index after is tried first): the id is then the record's Id
-// string (a replayed operation allocates no id), else a new string.
-func (inv *invocation) wireID(positional []byte, after int) (string, *Operation, int) {
-	var out [wireIDLen]byte
-	wireIDOf(&out, positional)
-	if rec, i := inv.initial.find(string(out[:]), after); rec != nil {
+// maxRootIDs bounds the root operations whose wire ids rootIDs keeps
+// (16 bytes of text and a 16-byte string header each: 512 KiB at most).
+const maxRootIDs = 1 << 14
+
+// rootIDs keeps the wire ids of the root context's first operations,
+// positional ids "1", "2", ...: the same in every execution of a handler,
+// so that a warm process replaying (or running) them again looks each one
+// up by its number instead of hashing it. The Wrap's invocations share it;
+// safe for concurrent use.
+type rootIDs struct {
+	mu sync.Mutex
+	// ids holds the wire ids of operations 1..len(*ids). It only grows:
+	// a new slice is published with the ids appended, and no element a
+	// reader may see is written again.
+	ids atomic.Pointer[[]string]
+}
+
+// get returns the wire id of the root's n-th operation (n >= 1), or ""
+// when n is beyond maxRootIDs.
+func (r *rootIDs) get(n int) string {
+	if p := r.ids.Load(); p != nil && n <= len(*p) {
+		return (*p)[n-1]
+	}
+	if n > maxRootIDs {
+		return ""
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var ids []string
+	if p := r.ids.Load(); p != nil {
+		ids = *p
+	}
+	for len(ids) < n {
+		var out [wireIDLen]byte
+		var buf [20]byte
+		wireIDOf(&out, strconv.AppendInt(buf[:0], int64(len(ids)+1), 10))
+		ids = append(ids, string(out[:]))
+	}
+	r.ids.Store(&ids)
+	return ids[n-1]
+}
+
+// wireID returns the wire id of the n-th operation (1-based) of the
+// context whose positional id is prefix, and the operation's record in the
+// invocation's initial log and its index there, if any (the record after
+// index after is tried first): the id is then the record's Id string (a
+// replayed operation allocates no id), else the id computed, or kept by
+// rootIDs.
+func (inv *invocation) wireID(prefix string, n, after int) (string, *Operation, int) {
+	var id string
+	if prefix == "" {
+		id = inv.opts.rootIDs.get(n)
+	}
+	if id == "" {
+		var buf [64]byte
+		var out [wireIDLen]byte
+		wireIDOf(&out, appendPositional(buf[:0], prefix, n))
+		if rec, i := inv.initial.find(string(out[:]), after); rec != nil {
+			return rec.Id, rec, i
+		}
+		return string(out[:]), nil, after
+	}
+	if rec, i := inv.initial.find(id, after); rec != nil {
 		return rec.Id, rec, i
 	}
-	return string(out[:]), nil, after
+	return id, nil, after
 }
 
 // WireID returns the wire id the SDK sends for a positional operation id

@@ -56,11 +56,13 @@ type handlerOptions struct {
 	pluginSet *pluginSet
 	// plain remembers the result types a fresh step need not decode.
 	plain *plainTypes
+	// rootIDs keeps the wire ids of the root context's operations.
+	rootIDs *rootIDs
 }
 
 func newHandlerOptions(opts []HandlerOption) *handlerOptions {
 	o := &handlerOptions{serdes: JSONSerdes{}, stackTraces: true, fallbackTick: defaultFallbackTick, pluginDepth: maxPluginDepth,
-		plain: &plainTypes{}}
+		plain: &plainTypes{}, rootIDs: &rootIDs{}}
 	for _, opt := range opts {
 		opt.applyHandler(o)
 	}
