@@ -407,12 +407,19 @@ func (d *plainDecoder) object(s *jsonscan.Scanner, p unsafe.Pointer) bool {
 		return ok
 	}
 	var seen uint64
+	i := -1
 	for {
-		key, ok := s.Key()
-		if !ok || !s.Colon() {
-			return false
+		// The text mostly has the fields in their order (encoding/json
+		// writes them so): the fields after the last one are tried first,
+		// at the key's text.
+		i = d.nextField(s, i+1)
+		var key []byte
+		if i < 0 {
+			if key, ok = s.Key(); !ok || !s.Colon() {
+				return false
+			}
+			i = d.field(key)
 		}
-		i := d.field(key)
 		switch {
 		case i >= 0:
 			if seen&(1<<i) != 0 || !d.fields[i].dec.decode(s, unsafe.Add(p, d.fields[i].offset)) {
@@ -424,10 +431,25 @@ func (d *plainDecoder) object(s *jsonscan.Scanner, p unsafe.Pointer) bool {
 		case !s.Skip():
 			return false
 		}
+		if s.CommaKey() {
+			continue
+		}
 		if more, ok := s.Next('}'); !more {
 			return ok
 		}
 	}
+}
+
+// nextField consumes the key at s's position and the colon after it if
+// the key is the name of one of the fields from index from on, and returns
+// its index; else -1, consuming nothing.
+func (d *plainDecoder) nextField(s *jsonscan.Scanner, from int) int {
+	for i := from; i < len(d.fields); i++ {
+		if s.FieldKey(d.fields[i].name) {
+			return i
+		}
+	}
+	return -1
 }
 
 // field returns the index of the field named key, or -1.

@@ -119,8 +119,6 @@ type envelopeDecoder struct {
 	// records is the upper bound of operation records in Data.
 	records int
 	strings textBuffer
-	// scratch is where a string with escapes is decoded.
-	scratch []byte
 	steps   block[StepDetails]
 	stamps  block[Timestamp]
 	results block[string]
@@ -445,10 +443,7 @@ func object[T any](d *envelopeDecoder, x *T, fields []field[T]) bool {
 				return false
 			}
 		}
-		// A comma and the next key's quote, with no whitespace around
-		// them, in one step.
-		if p := d.Pos; p+1 < len(d.Data) && d.Data[p] == ',' && d.Data[p+1] == '"' {
-			d.Pos++
+		if d.CommaKey() {
 			continue
 		}
 		if more, ok := d.Next('}'); !more {
@@ -464,22 +459,8 @@ func nextField[T any](d *envelopeDecoder, fields []field[T], from int) int {
 	if d.Peek() != '"' {
 		return -1
 	}
-	text := d.Data[d.Pos+1:]
 	for i := from; i < len(fields); i++ {
-		name := fields[i].name
-		if len(name)+1 < len(text) && text[len(name)] == '"' && string(text[:len(name)]) == name {
-			if text[len(name)+1] == ':' {
-				// The usual key, quote and colon, then the value.
-				d.Pos += len(name) + 3
-				d.WS()
-				return i
-			}
-			start := d.Pos
-			d.Pos += len(name) + 2
-			if !d.Colon() {
-				d.Pos = start
-				return -1
-			}
+		if d.FieldKey(fields[i].name) {
 			return i
 		}
 	}
@@ -581,15 +562,22 @@ func (d *envelopeDecoder) stringValue() (string, bool) {
 		d.Pos = i + 1
 		return d.strings.keep(append(d.strings.reserve(i-start), d.Data[start:i]...)), true
 	}
-	// An escape or a non-ASCII byte: decoded in one pass into scratch,
-	// then copied.
-	b, end, ok := appendUnescaped(append(d.scratch[:0], d.Data[start:i]...), d.Data, i)
+	// An escape or a non-ASCII byte: decoded in one pass into the text
+	// buffer, with room for the text so far and escapedSlack more bytes
+	// (a longer string grows into an allocation of its own, which keep
+	// leaves out of the buffer).
+	b, end, ok := appendUnescaped(append(d.strings.reserve(i-start+escapedSlack), d.Data[start:i]...), d.Data, i)
 	if !ok {
 		return "", false
 	}
-	d.scratch, d.Pos = b, end
-	return d.strings.keep(append(d.strings.reserve(len(b)), b...)), true
+	d.Pos = end
+	return d.strings.keep(b), true
 }
+
+// escapedSlack is the room stringValue reserves for the rest of a string
+// after its first escape or non-ASCII byte: a short serialized result
+// such as {\"i\":1,\"ok\":true} fits.
+const escapedSlack = 64
 
 // appendUnescaped appends the decoded form of the string text at data[i:]
 // to b, up to its closing quote, and returns the index after the quote.

@@ -105,6 +105,41 @@ func (s *Scanner) Key() ([]byte, bool) {
 	return s.Data[start:i], true
 }
 
+// FieldKey consumes the key at Pos and the colon after it, with the
+// whitespace around the colon, if the key is name spelled exactly (name
+// needs no escapes), and reports whether it did; else it consumes nothing.
+func (s *Scanner) FieldKey(name string) bool {
+	text := s.Data[s.Pos:]
+	n := len(name)
+	if len(text) < n+3 || text[0] != '"' || text[n+1] != '"' || string(text[1:n+1]) != name {
+		return false
+	}
+	if text[n+2] == ':' {
+		// The usual key, quote and colon, then the value.
+		s.Pos += n + 3
+		s.WS()
+		return true
+	}
+	start := s.Pos
+	s.Pos += n + 2
+	if !s.Colon() {
+		s.Pos = start
+		return false
+	}
+	return true
+}
+
+// CommaKey consumes a ',' that the quote of the next key follows at once,
+// the usual separator of an object's members, and reports whether it did
+// (else Next reads the separator).
+func (s *Scanner) CommaKey() bool {
+	if s.Pos+1 < len(s.Data) && s.Data[s.Pos] == ',' && s.Data[s.Pos+1] == '"' {
+		s.Pos++
+		return true
+	}
+	return false
+}
+
 // Colon consumes the ':' after a key, with the whitespace around it.
 func (s *Scanner) Colon() bool {
 	s.WS()
