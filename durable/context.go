@@ -244,7 +244,7 @@ func (c *execContext) replayRecord(id string, typ OperationType, subType, name s
 		c.inv.fail(err)
 		return nil, err
 	}
-	if _, ok := c.inv.updated[id]; ok {
+	if c.inv.isUpdated(id) {
 		c.markLive()
 	}
 	if c.inv.hooks != nil {

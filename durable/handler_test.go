@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"reflect"
 	"runtime"
 	"strconv"
@@ -394,5 +395,23 @@ func TestGoexitFailsTheInvocation(t *testing.T) {
 				t.Fatalf("got %+v, %v; want an invocation failure", out, err)
 			}
 		})
+	}
+}
+
+// TestIsUpdated checks isUpdated against the envelope's
+// UpdatedOperationIds, with few ids (compared one by one) and many (looked
+// up in the map).
+func TestIsUpdated(t *testing.T) {
+	for _, n := range []int{0, 1, fewUpdatedIDs, fewUpdatedIDs + 1, 40} {
+		in := InvocationInput{DurableExecutionArn: testARN, CheckpointToken: "t"}
+		for i := range n {
+			in.UpdatedOperationIds = append(in.UpdatedOperationIds, WireID(strconv.Itoa(i+1)))
+		}
+		inv := newInvocation(context.Background(), newHandlerOptions(nil), nil, &in, nil, slog.DiscardHandler)
+		for i := range n + 2 {
+			if got, want := inv.isUpdated(WireID(strconv.Itoa(i+1))), i < n; got != want {
+				t.Errorf("%d ids: isUpdated(id of %d) = %v, want %v", n, i+1, got, want)
+			}
+		}
 	}
 }

@@ -79,8 +79,11 @@ type invocation struct {
 	// initial is the operation log at invocation start.
 	initial records
 	// updated holds the envelope's UpdatedOperationIds; immutable.
-	updated   map[string]struct{}
-	replaying bool
+	updated map[string]struct{}
+	// updatedIDs is the envelope's UpdatedOperationIds as sent (see
+	// isUpdated); immutable.
+	updatedIDs []string
+	replaying  bool
 	// logHandler is the handler's configured log handler; logBase adds
 	// the invocation's attributes to it (or to ConfigureLogging's).
 	logHandler slog.Handler
@@ -154,6 +157,7 @@ func newInvocation(ctx context.Context, opts *handlerOptions, client ExecutionCl
 	if inv.execOp != nil {
 		inv.execID = inv.execOp.Id
 	}
+	inv.updatedIDs = in.UpdatedOperationIds
 	if len(in.UpdatedOperationIds) > 0 {
 		inv.updated = make(map[string]struct{}, len(in.UpdatedOperationIds))
 		for _, id := range in.UpdatedOperationIds {
@@ -167,6 +171,27 @@ func newInvocation(ctx context.Context, opts *handlerOptions, client ExecutionCl
 	inv.logHandler = logHandler
 	inv.setLogHandler(logHandler)
 	return inv
+}
+
+// fewUpdatedIDs is how many UpdatedOperationIds isUpdated compares one by
+// one rather than hashing the id.
+const fewUpdatedIDs = 8
+
+// isUpdated reports whether the service changed the operation id since the
+// last invocation (the envelope's UpdatedOperationIds has it). Every
+// replayed operation asks; the ids are usually few, and comparing them is
+// cheaper than hashing id for the map.
+func (inv *invocation) isUpdated(id string) bool {
+	if len(inv.updatedIDs) > fewUpdatedIDs {
+		_, ok := inv.updated[id]
+		return ok
+	}
+	for _, u := range inv.updatedIDs {
+		if u == id {
+			return true
+		}
+	}
+	return false
 }
 
 // setLogHandler makes h the handler of the invocation's loggers, with the

@@ -683,10 +683,8 @@ func (h *invocationHooks) endsHere(id string, updated bool) bool {
 	if rec == nil && !updated {
 		return true
 	}
-	if rec != nil && rec.Status.Terminal() && !updated {
-		if _, changed := h.inv.updated[id]; !changed {
-			return false
-		}
+	if rec != nil && rec.Status.Terminal() && !updated && !h.inv.isUpdated(id) {
+		return false
 	}
 	return h.markEnded(id)
 }

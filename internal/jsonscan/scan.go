@@ -117,7 +117,9 @@ func (s *Scanner) FieldKey(name string) bool {
 	if text[n+2] == ':' {
 		// The usual key, quote and colon, then the value.
 		s.Pos += n + 3
-		s.WS()
+		if len(text) == n+3 || text[n+3] <= ' ' {
+			s.WS()
+		}
 		return true
 	}
 	start := s.Pos
