@@ -383,13 +383,21 @@ var jsonExtra = func() (t [256]uint8) {
 func (inv *invocation) sendLocked() {
 	q := &inv.q
 	n := batchLen(q.sizes)
-	q.inflight = append(q.inflight[:0], q.pending[:n]...)
 	for _, size := range q.sizes[:n] {
 		q.pendingBytes -= size
 	}
-	rest := copy(q.pending, q.pending[n:])
-	clear(q.pending[rest:])
-	q.pending = q.pending[:rest]
+	if n == len(q.pending) {
+		// The whole queue goes: it becomes the batch in flight, and the
+		// last batch's array (cleared when it was acknowledged) the
+		// queue, rather than copying the updates and clearing the queue
+		// (each a write barrier per pointer while the GC marks).
+		q.inflight, q.pending = q.pending, q.inflight[:0]
+	} else {
+		q.inflight = append(q.inflight[:0], q.pending[:n]...)
+		rest := copy(q.pending, q.pending[n:])
+		clear(q.pending[rest:])
+		q.pending = q.pending[:rest]
+	}
 	q.sizes = q.sizes[:copy(q.sizes, q.sizes[n:])]
 	terminal := n > 0 && q.inflight[n-1].Type == wire.OperationTypeExecution
 	q.sending = true
