@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 	"unsafe"
 
@@ -22,10 +23,14 @@ import (
 // each type's answer.
 type plainTypes struct {
 	known sync.Map // reflect.Type → *plainType
+	// last is the type looked up last: a workflow's steps mostly return
+	// one type, which is then found without hashing it.
+	last atomic.Pointer[plainType]
 }
 
 // plainType is what plainTypes knows of one type.
 type plainType struct {
+	typ reflect.Type
 	// keeps: the type is plain (plainJSON).
 	keeps bool
 	// self: the type has its own encoding and answers for each value
@@ -38,15 +43,20 @@ type plainType struct {
 
 // lookup returns what p knows of t, working it out on first use.
 func (p *plainTypes) lookup(t reflect.Type) *plainType {
-	if v, ok := p.known.Load(t); ok {
-		return v.(*plainType)
+	if pt := p.last.Load(); pt != nil && pt.typ == t {
+		return pt
 	}
-	pt := &plainType{keeps: plainJSON(t, 0), self: t.Implements(jsonKeptType)}
-	if pt.keeps {
-		pt.dec = newPlainDecoder(t)
+	v, ok := p.known.Load(t)
+	if !ok {
+		pt := &plainType{typ: t, keeps: plainJSON(t, 0), self: t.Implements(jsonKeptType)}
+		if pt.keeps {
+			pt.dec = newPlainDecoder(t)
+		}
+		v, _ = p.known.LoadOrStore(t, pt)
 	}
-	v, _ := p.known.LoadOrStore(t, pt)
-	return v.(*plainType)
+	pt := v.(*plainType)
+	p.last.Store(pt)
+	return pt
 }
 
 // keeps reports whether decoding payload, serdes's encoding of a value of
