@@ -1088,13 +1088,15 @@ func (w *workOnce) repanic() {
 // outcome returns work's outcome, running it with ctx if no hook did.
 func (w *workOnce) outcome(ctx context.Context) (any, error) {
 	w.mu.Lock()
-	entered := w.entered
+	entered, panicVal, res, err := w.entered, w.panicVal, w.res, w.err
 	w.mu.Unlock()
 	if !entered {
 		return w.call(ctx)
 	}
-	w.repanic()
-	return w.result()
+	if panicVal != nil {
+		panic(panicVal)
+	}
+	return res, err
 }
 
 // mergeContext returns the context wrapped work runs with: sdk's
