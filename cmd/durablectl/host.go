@@ -117,13 +117,14 @@ func startHost(ctx context.Context, cfg hostConfig) (_ *host, err error) {
 		}
 		return nil, err
 	}
+	api := h.signalRequests(httpapi.NewHandler(h.svc, cfg.logger))
 	h.mux = http.NewServeMux()
-	h.mux.Handle("/", h.signalRequests(httpapi.NewHandler(h.svc, cfg.logger)))
+	h.mux.Handle("/", api)
 	if h.srv, err = httpapi.Start(cfg.addr, h.mux); err != nil {
 		return nil, err
 	}
 	if cfg.socket {
-		if err := h.serveSocket(); err != nil {
+		if err := h.serveSocket(api); err != nil {
 			return nil, err
 		}
 	}
@@ -210,15 +211,16 @@ func (h *host) workDir() (string, error) {
 	return h.tmpDir, nil
 }
 
-// serveSocket serves the endpoint on a Unix socket in the host's
+// serveSocket serves the REST API api on a Unix socket in the host's
 // temporary directory as well, for the functions it runs
-// (runtimeapi.Config.EndpointSocket).
-func (h *host) serveSocket() error {
+// (runtimeapi.Config.EndpointSocket): the functions call the API alone,
+// so their requests skip the mux (and what serve adds to it).
+func (h *host) serveSocket(api http.Handler) error {
 	dir, err := h.workDir()
 	if err != nil {
 		return err
 	}
-	if err := h.srv.ServeUnix(filepath.Join(dir, "endpoint.sock")); err != nil {
+	if err := h.srv.ServeUnix(filepath.Join(dir, "endpoint.sock"), api); err != nil {
 		return fmt.Errorf("%w (run with --socket=false to serve on TCP only)", err)
 	}
 	return nil

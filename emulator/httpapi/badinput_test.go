@@ -67,7 +67,7 @@ func checkAWSError(t *testing.T, resp *http.Response, status int, code string) {
 func endpoints(t *testing.T, srv *httpapi.Server) []struct{ network, addr string } {
 	t.Helper()
 	socket := filepath.Join(t.TempDir(), "endpoint.sock")
-	if err := srv.ServeUnix(socket); err != nil {
+	if err := srv.ServeUnix(socket, nil); err != nil {
 		t.Fatal(err)
 	}
 	return []struct{ network, addr string }{{"tcp", strings.TrimPrefix(srv.URL(), "http://")}, {"unix", socket}}

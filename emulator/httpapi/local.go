@@ -40,7 +40,6 @@ import (
 // next request, recovering a handler's panic, and answering a request
 // that does not parse with the service's JSON error shape.
 type localServer struct {
-	handler           http.Handler
 	readHeaderTimeout time.Duration
 	idleTimeout       time.Duration
 	maxHeaderBytes    int
@@ -55,8 +54,8 @@ type localServer struct {
 	served    sync.WaitGroup // the connections' goroutines
 }
 
-// newLocalServer returns a localServer of srv's handler, timeouts and
-// header limit.
+// newLocalServer returns a localServer with srv's timeouts, header limit
+// and error log.
 func newLocalServer(srv *http.Server) *localServer {
 	ctx, cancel := context.WithCancel(context.Background())
 	maxHeader := srv.MaxHeaderBytes
@@ -68,16 +67,16 @@ func newLocalServer(srv *http.Server) *localServer {
 		idle = srv.ReadTimeout
 	}
 	return &localServer{
-		handler: srv.Handler, readHeaderTimeout: srv.ReadHeaderTimeout, idleTimeout: idle,
+		readHeaderTimeout: srv.ReadHeaderTimeout, idleTimeout: idle,
 		maxHeaderBytes: maxHeader, errorLog: srv.ErrorLog, ctx: ctx, cancel: cancel,
 		listeners: map[net.Listener]struct{}{}, conns: map[*localConn]bool{},
 	}
 }
 
-// serve accepts connections on ln until close or shutdown and returns
-// http.ErrServerClosed then; it retries failed accepts that may pass (too
-// many open files) as net/http does.
-func (s *localServer) serve(ln net.Listener) error {
+// serve accepts connections on ln and serves h on them until close or
+// shutdown, and returns http.ErrServerClosed then; it retries failed
+// accepts that may pass (too many open files) as net/http does.
+func (s *localServer) serve(ln net.Listener, h http.Handler) error {
 	if !s.track(ln) {
 		_ = ln.Close()
 		return http.ErrServerClosed
@@ -99,7 +98,7 @@ func (s *localServer) serve(ln net.Listener) error {
 			return err
 		}
 		backoff = 0
-		lc := newLocalConn(s, c)
+		lc := newLocalConn(s, c, h)
 		if !s.setIdle(lc, true) {
 			_ = c.Close()
 			continue
@@ -213,9 +212,10 @@ func (s *localServer) logf(format string, args ...any) {
 // loop or the handler asked for and bounds what a request's headers may
 // take.
 type localConn struct {
-	srv  *localServer
-	conn net.Conn
-	br   *bufio.Reader
+	srv     *localServer
+	conn    net.Conn
+	handler http.Handler
+	br      *bufio.Reader
 	// deadline is the read deadline wanted for the next read from conn,
 	// applied the deadline conn has.
 	deadline, applied time.Time
@@ -225,12 +225,13 @@ type localConn struct {
 	// tooLarge is set when the headers hit remain.
 	tooLarge bool
 	resp     localResponse
-	keys     []string // the answer's header names, sorted
+	keys     []string         // the answer's header names, sorted
+	rest     io.LimitedReader // what the handler left of a body, discarded
 }
 
-// newLocalConn returns the connection c of s.
-func newLocalConn(s *localServer, c net.Conn) *localConn {
-	lc := &localConn{srv: s, conn: c, remain: -1}
+// newLocalConn returns the connection c of s, serving h.
+func newLocalConn(s *localServer, c net.Conn, h http.Handler) *localConn {
+	lc := &localConn{srv: s, conn: c, handler: h, remain: -1}
 	lc.br = bufio.NewReader(lc)
 	lc.resp.conn = lc
 	return lc
@@ -331,12 +332,12 @@ func (c *localConn) serveRequest(req *http.Request) bool {
 	w.reset(req)
 	switch expect := req.Header.Get("Expect"); {
 	case expect == "":
-		c.srv.handler.ServeHTTP(w, req)
+		c.handler.ServeHTTP(w, req)
 	case strings.EqualFold(expect, "100-continue") && req.ProtoAtLeast(1, 1):
 		if _, err := io.WriteString(c.conn, "HTTP/1.1 100 Continue\r\n\r\n"); err != nil {
 			return false
 		}
-		c.srv.handler.ServeHTTP(w, req)
+		c.handler.ServeHTTP(w, req)
 	default:
 		// net/http's server answers an empty 417 and closes.
 		w.WriteHeader(http.StatusExpectationFailed)
@@ -350,7 +351,8 @@ func (c *localConn) serveRequest(req *http.Request) bool {
 		// net/http's server does) so that the next request starts
 		// where it should; a larger rest closes the connection.
 		c.deadline = after(c.srv.readHeaderTimeout)
-		if n, err := io.CopyN(io.Discard, req.Body, 256<<10+1); n > 256<<10 || err != nil && !errors.Is(err, io.EOF) {
+		c.rest = io.LimitedReader{R: req.Body, N: 256<<10 + 1}
+		if n, err := io.Copy(io.Discard, &c.rest); n > 256<<10 || err != nil {
 			keepAlive = false
 		}
 	}
@@ -363,8 +365,8 @@ func (c *localConn) serveRequest(req *http.Request) bool {
 }
 
 // writeAnswer writes the handler's answer in one write: the status line,
-// its headers in net/http's order (sorted), Date, Content-Length and the
-// body.
+// its headers in net/http's order (sorted), then Date and Content-Length
+// unless the handler set them, and the body.
 func (c *localConn) writeAnswer(w *localResponse, keepAlive bool) error {
 	status := w.status
 	if status == 0 {
@@ -375,14 +377,8 @@ func (c *localConn) writeAnswer(w *localResponse, keepAlive bool) error {
 		h.Set("Connection", "close")
 	}
 	bodyAllowed := status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
-	if bodyAllowed {
-		if _, ok := h["Content-Type"]; !ok && len(w.body) > 0 {
-			h.Set("Content-Type", http.DetectContentType(w.body))
-		}
-		h.Set("Content-Length", strconv.Itoa(len(w.body)))
-	}
-	if _, ok := h["Date"]; !ok {
-		h["Date"] = []string{time.Now().UTC().Format(http.TimeFormat)}
+	if _, ok := h["Content-Type"]; !ok && bodyAllowed && len(w.body) > 0 {
+		h.Set("Content-Type", http.DetectContentType(w.body))
 	}
 	out := append(w.out[:0], "HTTP/1.1 "...)
 	out = strconv.AppendInt(out, int64(status), 10)
@@ -401,6 +397,14 @@ func (c *localConn) writeAnswer(w *localResponse, keepAlive bool) error {
 			out = appendHeaderValue(out, v)
 			out = append(out, "\r\n"...)
 		}
+	}
+	if _, ok := h["Date"]; !ok {
+		out = append(out, "Date: "...)
+		out = append(time.Now().UTC().AppendFormat(out, http.TimeFormat), "\r\n"...)
+	}
+	if _, ok := h["Content-Length"]; !ok && bodyAllowed {
+		out = append(out, "Content-Length: "...)
+		out = append(strconv.AppendInt(out, int64(len(w.body)), 10), "\r\n"...)
 	}
 	out = append(out, "\r\n"...)
 	if bodyAllowed && w.req.Method != http.MethodHead {

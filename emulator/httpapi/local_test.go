@@ -25,7 +25,7 @@ func socketServer(t *testing.T, h http.Handler, opts ...httpapi.ServerOption) (*
 	}
 	t.Cleanup(func() { _ = srv.Close() })
 	socket := filepath.Join(t.TempDir(), "endpoint.sock")
-	if err := srv.ServeUnix(socket); err != nil {
+	if err := srv.ServeUnix(socket, nil); err != nil {
 		t.Fatal(err)
 	}
 	return srv, socket
@@ -242,4 +242,21 @@ func TestSocketCloseCancelsRequests(t *testing.T) {
 		t.Errorf("the request's context ended with %v", err)
 	}
 	c.closed()
+}
+
+func TestSocketServesItsOwnHandler(t *testing.T) {
+	srv, socket := socketServer(t, echo)
+	own := filepath.Join(t.TempDir(), "own.sock")
+	if err := srv.ServeUnix(own, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "own")
+	})); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ socket, want string }{{socket, "GET /a "}, {own, "own"}} {
+		c := dialRaw(t, tt.socket)
+		c.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+		if resp, body := c.answer(); resp.StatusCode != http.StatusOK || body != tt.want {
+			t.Errorf("%s: %s %q, want %q", filepath.Base(tt.socket), resp.Status, body, tt.want)
+		}
+	}
 }

@@ -87,14 +87,16 @@ func Start(addr string, h http.Handler, opts ...ServerOption) (*Server, error) {
 // ServeUnix serves the same endpoint on a new Unix socket at path as
 // well, until Close, which removes the socket: for local clients that
 // reach it by path, such as the functions durablectl runs (see
-// wire.EndpointSocketEnv). Their requests and the answers are the same as
-// over TCP, with the same timeouts, but the socket's connections are
+// wire.EndpointSocketEnv). It serves h there, or the server's handler
+// when h is nil: a host can give its functions the REST API alone, without
+// what else its handler serves. The requests and the answers are the same
+// as over TCP, with the same timeouts, but the socket's connections are
 // served by a lighter loop than net/http's server (see localServer): one
 // goroutine per connection reads each request, runs the handler and
 // writes the answer, and a request's context does not end when its
 // client goes away (only when the server closes). Call it before
 // Shutdown or Close.
-func (s *Server) ServeUnix(path string) error {
+func (s *Server) ServeUnix(path string, h http.Handler) error {
 	ln, err := net.Listen("unix", path)
 	if err != nil {
 		return fmt.Errorf("httpapi: listen on %s: %w", path, err)
@@ -107,7 +109,10 @@ func (s *Server) ServeUnix(path string) error {
 	}
 	served := new(error)
 	s.unixErrs = append(s.unixErrs, served)
-	s.unixServes.Go(func() { *served = s.local.serve(ln) })
+	if h == nil {
+		h = s.srv.Handler
+	}
+	s.unixServes.Go(func() { *served = s.local.serve(ln, h) })
 	return nil
 }
 

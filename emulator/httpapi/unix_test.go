@@ -26,7 +26,7 @@ func TestServeUnix(t *testing.T) {
 	}
 	defer srv.Close()
 	socket := filepath.Join(t.TempDir(), "endpoint.sock")
-	if err := srv.ServeUnix(socket); err != nil {
+	if err := srv.ServeUnix(socket, nil); err != nil {
 		t.Fatal(err)
 	}
 	if srv.Socket() != socket {
