@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // wireIDLen is the length of a wire id: the first 16 hex characters of the
@@ -60,11 +61,20 @@ func (r *rootIDs) get(n int) string {
 	if p := r.ids.Load(); p != nil {
 		ids = *p
 	}
-	for len(ids) < n {
-		var out [wireIDLen]byte
+	if n <= len(ids) {
+		return ids[n-1]
+	}
+	// Twice as many as kept (at least n), their text in one allocation:
+	// a process's first executions hash each id once and publish the ids
+	// a few times, not once per operation.
+	from := len(ids)
+	to := min(max(n, 2*from), maxRootIDs)
+	text := make([]byte, (to-from)*wireIDLen)
+	for k := from; k < to; k++ {
+		out := (*[wireIDLen]byte)(text[(k-from)*wireIDLen:])
 		var buf [20]byte
-		wireIDOf(&out, strconv.AppendInt(buf[:0], int64(len(ids)+1), 10))
-		ids = append(ids, string(out[:]))
+		wireIDOf(out, strconv.AppendInt(buf[:0], int64(k+1), 10))
+		ids = append(ids, unsafe.String(&out[0], wireIDLen))
 	}
 	r.ids.Store(&ids)
 	return ids[n-1]
