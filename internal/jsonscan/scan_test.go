@@ -54,3 +54,59 @@ func FuzzSpecial(f *testing.F) {
 		}
 	})
 }
+
+// TestFieldKey checks which keys FieldKey takes for the name "Id" and
+// where it leaves the scanner: after the colon and the whitespace after
+// it, or where it started.
+func TestFieldKey(t *testing.T) {
+	for _, tc := range []struct {
+		data string
+		ok   bool
+		pos  int
+	}{
+		{`"Id":"x"`, true, 5},
+		{`"Id": "x"`, true, 6},
+		{`"Id" :` + "\n\t" + `"x"`, true, 8},
+		{`"Id":`, true, 5},
+		{`"Id"`, false, 0},
+		{`"Id" x`, false, 0},
+		{`"Id","x"`, false, 0},
+		{`"Ids":1`, false, 0},
+		{`"id":1`, false, 0},
+		{`"I":1`, false, 0},
+		{`Id:1`, false, 0},
+		{`"I\u0064":1`, false, 0},
+		{``, false, 0},
+	} {
+		s := Scanner{Data: []byte(tc.data)}
+		if ok := s.FieldKey("Id"); ok != tc.ok || s.Pos != tc.pos {
+			t.Errorf("FieldKey(\"Id\") on %q = %v at %d, want %v at %d", tc.data, ok, s.Pos, tc.ok, tc.pos)
+		}
+	}
+}
+
+// TestCommaKey checks that CommaKey takes a comma only when a key's quote
+// follows it at once.
+func TestCommaKey(t *testing.T) {
+	for _, tc := range []struct {
+		data string
+		ok   bool
+	}{
+		{`,"a"`, true},
+		{`,"`, true},
+		{`, "a"`, false},
+		{`,}`, false},
+		{`,`, false},
+		{`}`, false},
+		{``, false},
+	} {
+		s := Scanner{Data: []byte(tc.data)}
+		want := 0
+		if tc.ok {
+			want = 1
+		}
+		if ok := s.CommaKey(); ok != tc.ok || s.Pos != want {
+			t.Errorf("CommaKey on %q = %v at %d, want %v at %d", tc.data, ok, s.Pos, tc.ok, want)
+		}
+	}
+}
