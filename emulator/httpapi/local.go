@@ -216,8 +216,8 @@ type localConn struct {
 	conn    net.Conn
 	handler http.Handler
 	br      *bufio.Reader
-	// deadline is the read deadline wanted for the next read from conn,
-	// applied the deadline conn has.
+	// deadline is the read deadline wanted for the next read from conn;
+	// applied is the one conn has.
 	deadline, applied time.Time
 	// remain is what the request's headers may still read from conn;
 	// negative while the body is read (the handler bounds it).
