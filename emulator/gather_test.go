@@ -26,8 +26,8 @@ func TestGatherWaitsForInvocationsInFlight(t *testing.T) {
 	later := time.Now().Add(time.Hour)
 	svc.mu.Lock()
 	defer svc.mu.Unlock()
-	svc.inflight = 2
-	defer func() { svc.inflight = 0 }()
+	svc.invoking = 2
+	defer func() { svc.invoking = 0 }()
 
 	joined := svc.gather(g, later)
 	if joined == nil {
@@ -42,11 +42,16 @@ func TestGatherWaitsForInvocationsInFlight(t *testing.T) {
 	default:
 		t.Error("the leader is not woken when the group or the invocations in flight change")
 	}
-	svc.inflight = 1
+	svc.invoking = 1
 	if svc.gather(g, later) != nil {
 		t.Error("the leader waits although every invocation in flight joined its group")
 	}
-	svc.inflight = 2
+	svc.inflight = 3 // and two plain functions' invocations, which never join
+	if svc.gather(g, later) != nil {
+		t.Error("the leader waits for plain functions' invocations in flight")
+	}
+	svc.inflight = 0
+	svc.invoking = 2
 	if svc.gather(g, time.Now()) != nil {
 		t.Error("the leader waits after its time is up")
 	}
@@ -61,12 +66,12 @@ func TestGatherIsBounded(t *testing.T) {
 	svc, _ := newService(t, Config{Store: store})
 	host(t, svc, "fn", func(f *fake) (wire.InvocationOutput, error) { return succeeded("1"), nil })
 	svc.mu.Lock()
-	svc.inflight = 1
+	svc.invoking = 1
 	svc.lastCommit = time.Hour
 	svc.mu.Unlock()
 	t.Cleanup(func() {
 		svc.mu.Lock()
-		svc.inflight = 0
+		svc.invoking = 0
 		svc.mu.Unlock()
 	})
 

@@ -373,13 +373,14 @@ func (s *Service) Run(ctx context.Context) error {
 				break
 			}
 			calls = append(calls, s.beginInvocation(e))
+			s.invoking++
 		}
 		next, hasTimer := s.nextTimerAt()
 		s.release(releaseOwn)
 		for _, job := range jobs {
 			wg.Go(func() {
 				s.runJob(ctx, job)
-				s.invocationEnded()
+				s.invocationEnded(false)
 			})
 		}
 		for _, c := range calls {
@@ -391,7 +392,7 @@ func (s *Service) Run(ctx context.Context) error {
 				if s.committed(c.exec) == nil {
 					s.execute(ctx, c, releaseOwn)
 				}
-				s.invocationEnded()
+				s.invocationEnded(true)
 			})
 		}
 		if !s.sleep(ctx, next, hasTimer) {
@@ -400,11 +401,15 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 }
 
-// invocationEnded counts an invocation Run started as ended and wakes Run,
-// which may start another under MaxConcurrentInvocations.
-func (s *Service) invocationEnded() {
+// invocationEnded counts an invocation Run started as ended (durable: of
+// a durable execution) and wakes Run, which may start another under
+// MaxConcurrentInvocations.
+func (s *Service) invocationEnded(durable bool) {
 	s.mu.Lock()
 	s.inflight--
+	if durable {
+		s.invoking--
+	}
 	s.wakeGatherers()
 	s.mu.Unlock()
 	select {

@@ -225,9 +225,9 @@ const maxGather = 2 * time.Millisecond
 // answers several invocations at once, the first of them to checkpoint
 // again would otherwise commit alone and the others would wait for it
 // — and for their own commit after it. It waits, until the time until,
-// while fewer executions of g are invoked than there are invocations in
-// flight (a plain function's invocation never joins, so it only bounds
-// the wait): it returns the channel closed when a section joins, or nil
+// while fewer executions of g are invoked than there are invocations of
+// durable executions in flight (a plain function's invocation never
+// joins, so it is not counted): it returns the channel closed when a section joins, or nil
 // to commit now. Must hold the lock.
 func (s *Service) gather(g *commitGroup, until time.Time) <-chan struct{} {
 	invoked := 0
@@ -236,7 +236,7 @@ func (s *Service) gather(g *commitGroup, until time.Time) <-chan struct{} {
 			invoked++
 		}
 	}
-	if invoked >= s.inflight || !time.Now().Before(until) {
+	if invoked >= s.invoking || !time.Now().Before(until) {
 		return nil
 	}
 	if s.joined == nil {

@@ -184,8 +184,10 @@ type Service struct {
 	// commit someone else leads (see release).
 	lazyDelay time.Duration
 	wake      chan struct{}
-	// inflight counts the invocations Run started that have not ended.
-	inflight int
+	// inflight counts the invocations Run started that have not ended;
+	// invoking counts those of them that invoke a durable execution (a
+	// plain function's never checkpoints, see gather).
+	inflight, invoking int
 	// async holds the queued asynchronous invocations of plain
 	// functions (Invoke with Async), oldest first.
 	async []*plainJob
