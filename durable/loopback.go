@@ -12,6 +12,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/acme/durable-lambda-go/internal/rawsock"
 )
 
 // maxIdleLoopbackConns is how many kept-alive connections a
@@ -178,7 +180,11 @@ func (t *loopbackTransport) conn(ctx context.Context) (*loopbackConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &loopbackConn{conn: conn, r: bufio.NewReader(conn), w: bufio.NewWriter(conn)}, nil
+	// Reads and writes without the scheduler's syscall accounts (see
+	// package rawsock): one round trip per step would wake the runtime's
+	// monitor thread each time.
+	raw := rawsock.Wrap(conn)
+	return &loopbackConn{conn: raw, r: bufio.NewReader(raw), w: bufio.NewWriter(raw)}, nil
 }
 
 // put keeps c for a later request, or closes it when enough are kept.

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/acme/durable-lambda-go/internal/rawsock"
 )
 
 // localServer serves a Handler on the connections of local listeners
@@ -231,7 +233,10 @@ type localConn struct {
 
 // newLocalConn returns the connection c of s, serving h.
 func newLocalConn(s *localServer, c net.Conn, h http.Handler) *localConn {
-	lc := &localConn{srv: s, conn: c, handler: h, remain: -1}
+	// Reads and writes without the scheduler's syscall accounts (see
+	// package rawsock): a function's round trip per step would wake the
+	// runtime's monitor thread each time.
+	lc := &localConn{srv: s, conn: rawsock.Wrap(c), handler: h, remain: -1}
 	lc.br = bufio.NewReader(lc)
 	lc.resp.conn = lc
 	return lc
