@@ -132,8 +132,15 @@ type envelopeDecoder struct {
 // textBuffer holds the text of decoded strings side by side in chunks of
 // up to maxChunk bytes; a chunk is never written again where a string
 // refers to it.
+//
+// The current chunk's free part is its bytes from used on, and a block's
+// free values its values from used on: taking bytes or values moves an
+// integer, not a slice, so that no pointer is written per decoded string
+// or record (while the GC marks, every pointer written costs a write
+// barrier).
 type textBuffer struct {
-	free  []byte // the unused end of the current chunk
+	buf   []byte // the current chunk
+	used  int    // the bytes of buf that strings refer to
 	chunk int    // the size of a new chunk
 }
 
@@ -146,13 +153,13 @@ const maxChunk = 8 << 10
 // reserve returns an empty slice with room for n bytes, for an append of
 // at most n bytes that keep then makes a string of.
 func (t *textBuffer) reserve(n int) []byte {
-	if n > cap(t.free) {
+	if n > len(t.buf)-t.used {
 		if n > t.chunk/2 {
 			return make([]byte, 0, n) // a chunk of its own
 		}
-		t.free = make([]byte, t.chunk)
+		t.buf, t.used = make([]byte, t.chunk), 0
 	}
-	return t.free[:0]
+	return t.buf[t.used:t.used]
 }
 
 // keep returns b, appended to a slice from reserve, as a string and takes
@@ -161,8 +168,8 @@ func (t *textBuffer) keep(b []byte) string {
 	if len(b) == 0 {
 		return ""
 	}
-	if cap(t.free) > 0 && unsafe.SliceData(b) == unsafe.SliceData(t.free) {
-		t.free = t.free[len(b):]
+	if t.used < len(t.buf) && unsafe.SliceData(b) == &t.buf[t.used] {
+		t.used += len(b)
 	}
 	return unsafe.String(unsafe.SliceData(b), len(b))
 }
@@ -171,8 +178,8 @@ func (t *textBuffer) keep(b []byte) string {
 // allocation twice the last, from minBlock up to maxBlock, and no more
 // than the payload may need (n).
 type block[T any] struct {
-	free []T
-	size int
+	buf  []T // the current allocation
+	used int // the values of buf handed out
 }
 
 // minBlock and maxBlock bound what one allocation of a block reserves.
@@ -182,12 +189,11 @@ const (
 )
 
 func (b *block[T]) new(n int) *T {
-	if len(b.free) == 0 {
-		b.size = min(max(2*b.size, minBlock), maxBlock, max(n, 1))
-		b.free = make([]T, b.size)
+	if b.used == len(b.buf) {
+		b.buf, b.used = make([]T, min(max(2*len(b.buf), minBlock), maxBlock, max(n, 1))), 0
 	}
-	p := &b.free[0]
-	b.free = b.free[1:]
+	p := &b.buf[b.used]
+	b.used++
 	return p
 }
 
