@@ -376,25 +376,28 @@ func (d *envelopeDecoder) operations(ops *[]Operation) bool {
 
 // objectList decodes null (leaving *p nil) or an array of objects (or
 // nulls, left zero) that each carry an "Id" key, so that the slice is
-// sized once.
+// sized once. The elements decoded so far are counted apart from the
+// slice, whose header is written only when it grows: no pointer is
+// written per element (while the GC marks, each costs a write barrier).
 func objectList[T any](d *envelopeDecoder, p *[]T, fields []field[T]) bool {
 	if d.Null() {
 		return true
 	}
 	var zero T
-	list := make([]T, 0, d.records)
+	list := make([]T, d.records)
+	n := 0
 	ok := d.Array(func() bool {
-		if len(list) == cap(list) {
+		if n == len(list) {
 			list = append(list, zero)
-		} else {
-			list = list[:len(list)+1] // already zero
+			list = list[:cap(list)] // zero beyond the old length
 		}
+		n++
 		if d.Null() {
 			return true
 		}
-		return object(d, &list[len(list)-1], fields)
+		return object(d, &list[n-1], fields)
 	})
-	*p = list
+	*p = list[:n]
 	return ok
 }
 
