@@ -13,4 +13,8 @@
 // return at once (EAGAIN when they would block, and the netpoller waits
 // then): they can be made with syscall.RawSyscall, which the scheduler
 // does not account.
+//
+// Wrap does so on Linux; elsewhere, and in builds with the race detector
+// (which needs syscall.Read and syscall.Write to see the order a socket's
+// messages give), it returns the connection as it is.
 package rawsock
