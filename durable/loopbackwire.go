@@ -95,7 +95,7 @@ func hasLineBreak(s string) bool { return strings.ContainsAny(s, "\r\n\x00") }
 // readResponse reads an answer to req from r with its whole body. When
 // the answer's status line and headers have arrived whole (the endpoint
 // writes an answer in one write) and it is a plain HTTP/1.1 answer with a
-// Content-Length, it parses them itself, slicing every header name and
+// Content-Length of at most maxPlainBody, it parses them itself, slicing every header name and
 // value from one string; any other answer it leaves to http.ReadResponse.
 func readResponse(r *bufio.Reader, req *http.Request) (*http.Response, error) {
 	resp, ok := parsePlainResponse(r, req)
@@ -120,6 +120,10 @@ func readResponse(r *bufio.Reader, req *http.Request) (*http.Response, error) {
 	resp.Body = io.NopCloser(bytes.NewReader(data))
 	return resp, nil
 }
+
+// maxPlainBody bounds the body readResponse reads into one allocation of
+// the length the answer claims; a larger one it reads as it arrives.
+const maxPlainBody = 64 << 20
 
 // parsePlainResponse parses the status line and headers buffered in r,
 // and consumes them, when they are whole and plain (see readResponse);
@@ -153,7 +157,7 @@ func parsePlainResponse(r *bufio.Reader, req *http.Request) (*http.Response, boo
 			return nil, false
 		case "Content-Length":
 			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil || n < 0 || resp.ContentLength >= 0 {
+			if err != nil || n < 0 || n > maxPlainBody || resp.ContentLength >= 0 {
 				return nil, false
 			}
 			resp.ContentLength = n

@@ -3,6 +3,7 @@ package durable
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -154,5 +155,16 @@ func TestReadResponseAsReadResponse(t *testing.T) {
 					want.Status, want.StatusCode, want.Close, want.ContentLength, want.Header, wantBody, wantErr)
 			}
 		}
+	}
+}
+
+// TestReadResponseClaimedLength: an answer that claims a body larger than
+// maxPlainBody is read as it arrives, not into one allocation of what it
+// claims; cut short, it is an error.
+func TestReadResponseClaimedLength(t *testing.T) {
+	br := bufio.NewReader(strings.NewReader("HTTP/1.1 200 OK\r\nContent-Length: 1099511627776\r\n\r\nshort"))
+	_, _ = br.Peek(1)
+	if _, err := readResponse(br, &http.Request{Method: http.MethodGet}); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("readResponse: %v, want %v", err, io.ErrUnexpectedEOF)
 	}
 }
