@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -98,6 +99,10 @@ func TestNothingToldBeforeItIsCommitted(t *testing.T) {
 			}
 		}
 	}
+	// waiting counts the invocations that ended PENDING: until every
+	// first invocation has, the clock stays (its checks compare what
+	// it was shown with what the store holds now).
+	var waiting atomic.Int32
 	host(t, svc, "fn", func(f *fake) (wire.InvocationOutput, error) {
 		shown(f, fmt.Sprintf("the payload of invocation %d", f.n))
 		for _, step := range []struct {
@@ -121,6 +126,7 @@ func TestNothingToldBeforeItIsCommitted(t *testing.T) {
 				shown(f, "the answer to checkpoint "+step.next.Id)
 			}
 			if op, _ := f.op(step.next.Id); op.Status != wire.OperationStatusSucceeded {
+				waiting.Add(1)
 				return pending, nil
 			}
 		}
@@ -133,7 +139,9 @@ func TestNothingToldBeforeItIsCommitted(t *testing.T) {
 	for i := range arns {
 		arns[i] = start(t, svc, "fn", "{}")
 	}
-	testwait.Until(t, "every execution waits", func() bool { return len(svc.Timers()) == 2*n }) // a wait and the execution timeout each
+	testwait.Until(t, "every execution waits", func() bool { // a wait and the execution timeout each
+		return waiting.Load() == n && len(svc.Timers()) == 2*n
+	})
 	// The waits end; Run fires them in its own section and invokes the
 	// executions again, with payloads that show the waits SUCCEEDED.
 	clock.Set(t0.Add(11 * time.Second))
