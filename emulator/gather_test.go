@@ -143,6 +143,10 @@ func TestFailedGroupCommitFailsEverySection(t *testing.T) {
 	release := make(chan struct{})
 	var mu sync.Mutex
 	runs := map[string]int{}
+	// active counts the invocations running: a failed commit puts an
+	// execution back to its stored state, and Run may invoke it again
+	// before the failed invocation has returned its error.
+	active := 0
 	var checkpointErrs []error
 	host(t, svc, "fn", func(f *fake) (wire.InvocationOutput, error) {
 		if op, ok := f.op("s"); ok && op.Status == wire.OperationStatusSucceeded {
@@ -151,7 +155,13 @@ func TestFailedGroupCommitFailsEverySection(t *testing.T) {
 		mu.Lock()
 		runs[f.arn]++
 		first := runs[f.arn] == 1
+		active++
 		mu.Unlock()
+		defer func() {
+			mu.Lock()
+			active--
+			mu.Unlock()
+		}()
 		if first {
 			if _, err := testwait.Receive("the test lets the steps checkpoint", release); err != nil {
 				return wire.InvocationOutput{}, err
@@ -229,6 +239,11 @@ func TestFailedGroupCommitFailsEverySection(t *testing.T) {
 			t.Errorf("stored %s: %s, step %s, found %v; want SUCCEEDED with the step", arn, status, ops["s"], ok)
 		}
 	}
+	testwait.Until(t, "every invocation has returned", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return active == 0
+	})
 	mu.Lock()
 	defer mu.Unlock()
 	if store.failed != 1 || len(checkpointErrs) != 3 {
