@@ -64,20 +64,7 @@ func (c *Conn) Read(p []byte) (int, error) {
 // read is the raw read of Read; it reports false when the socket has
 // nothing to read yet.
 func (c *Conn) read(fd uintptr) bool {
-	for {
-		n, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&c.rbuf[0])), uintptr(len(c.rbuf)))
-		switch e {
-		case syscall.EINTR:
-			continue
-		case syscall.EAGAIN:
-			return false
-		case 0:
-			c.rn = int(n)
-		default:
-			c.rerr = e
-		}
-		return true
-	}
+	return rawIO(syscall.SYS_READ, fd, c.rbuf, &c.rn, &c.rerr)
 }
 
 // Write writes the whole of p, as net.Conn's Write.
@@ -103,17 +90,25 @@ func (c *Conn) Write(p []byte) (int, error) {
 // cannot take any of wbuf yet, and true once some of it was written
 // (or the write failed).
 func (c *Conn) write(fd uintptr) bool {
+	return rawIO(syscall.SYS_WRITE, fd, c.wbuf, &c.wn, &c.werr)
+}
+
+// rawIO makes the read or write trap on fd with buf, retrying when a
+// signal interrupts it. It reports false when the socket is not ready
+// (EAGAIN); otherwise it sets *n to the bytes moved or *errno to the
+// error, and reports true.
+func rawIO(trap, fd uintptr, buf []byte, n *int, errno *syscall.Errno) bool {
 	for {
-		n, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&c.wbuf[0])), uintptr(len(c.wbuf)))
+		r, _, e := syscall.RawSyscall(trap, fd, uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)))
 		switch e {
 		case syscall.EINTR:
 			continue
 		case syscall.EAGAIN:
 			return false
 		case 0:
-			c.wn = int(n)
+			*n = int(r)
 		default:
-			c.werr = e
+			*errno = e
 		}
 		return true
 	}
