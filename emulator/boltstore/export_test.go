@@ -14,3 +14,13 @@ func (s *Store) WrapLog(wrap func(LogFile) LogFile) {
 // ManualFold is Options under which the store folds only when Fold or
 // Close is called, never in the background.
 func ManualFold() *Options { return &Options{manualFold: true} }
+
+// FramesEnd returns where the frames of the log file at path end; an
+// error when anything but zeros follows them.
+func FramesEnd(path string) (int64, error) {
+	l, err := readLog(path, 0, false)
+	if err != nil {
+		return 0, err
+	}
+	return l.size, nil
+}

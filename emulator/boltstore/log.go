@@ -72,7 +72,11 @@ type layer struct {
 	// others.
 	f logFile
 	// size is where the next frame goes: the end of the last whole frame.
-	size    int64
+	size int64
+	// alloc is how far the file holds zeros written ahead of the frames
+	// to come (see Store.appendFrame): the bytes from size to alloc are
+	// zeros.
+	alloc   int64
 	changes []emulator.Change
 }
 
@@ -92,7 +96,7 @@ type itemKey struct {
 }
 
 func newLayer(gen uint64, path string) *layer {
-	return &layer{gen: gen, path: path, size: int64(len(logMagic))}
+	return &layer{gen: gen, path: path, size: int64(len(logMagic)), alloc: int64(len(logMagic))}
 }
 
 // empty reports whether the layer's file holds no frame.
@@ -337,11 +341,12 @@ func (d *decoder) bytes() []byte {
 }
 
 // readLog reads the log file at path into a layer; nil when the file was
-// created but a crash cut it short before its first frame. A damaged or
-// incomplete frame is a write that a crash cut short when it is in the
-// newest file (last): the file is cut back to the frames before it, which
-// are all a Commit acknowledged. Anywhere else it is damage, and so is a
-// file that is not a log.
+// created but a crash cut it short before its first frame. The frames end
+// where only zeros follow: those written ahead of the frames to come. A
+// damaged or incomplete frame is a write that a crash cut short when it is
+// in the newest file (last): the file is cut back to the frames before it,
+// which are all a Commit acknowledged. Anywhere else it is damage, and so
+// is a file that is not a log.
 func readLog(path string, gen uint64, last bool) (*layer, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -360,6 +365,11 @@ func readLog(path string, gen uint64, last bool) (*layer, error) {
 	}
 	off := len(logMagic)
 	for off < len(data) {
+		if data[off] == 0 && len(bytes.TrimLeft(data[off:], "\x00")) == 0 {
+			// A frame's length is never 0: these are the zeros written
+			// ahead.
+			break
+		}
 		changes, n, err := nextFrame(data[off:])
 		if err != nil {
 			if !last {

@@ -175,37 +175,69 @@ func TestLogFoldsInTheBackground(t *testing.T) {
 }
 
 // TestLogCrashMidWrite: a frame that a crash cut short at the end of the
-// newest log file was never acknowledged; Open cuts it off and goes on.
+// newest log file's frames, over the zeros written ahead or past the
+// file's end, was never acknowledged; Open cuts it off and goes on.
 func TestLogCrashMidWrite(t *testing.T) {
 	dir := t.TempDir()
 	s := open(t, dir)
 	commitAll(t, s, commits[:2])
 	for _, tail := range []string{"\x05", "\x40\x00\x00\x00\x01\x02\x03\x04partial", strings.Repeat("\x00", 100)} {
-		crashed := crashCopy(t, dir)
-		files := logFiles(t, crashed)
-		last := files[len(files)-1]
-		size := fileSize(t, last)
-		f, err := os.OpenFile(last, os.O_APPEND|os.O_WRONLY, 0)
-		if err != nil {
-			t.Fatal(err)
+		for _, pastEnd := range []bool{false, true} {
+			crashed := crashCopy(t, dir)
+			files := logFiles(t, crashed)
+			last := files[len(files)-1]
+			frames := framesOf(t, last)
+			if pastEnd {
+				// As an append leaves it when the zeros did not fit.
+				if err := os.Truncate(last, int64(len(frames))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			f, err := os.OpenFile(last, os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _ = f.WriteAt([]byte(tail), int64(len(frames)))
+			_ = f.Close()
+			crashMidWrite(t, crashed, last, frames, tail)
 		}
-		_, _ = f.WriteString(tail)
-		_ = f.Close()
-		// Open wakes a background fold of the replayed log, which would
-		// remove the file whose cut this checks: fold only on Close.
-		again, err := boltstore.Open(crashed, boltstore.ManualFold())
-		if err != nil {
-			t.Fatalf("Open: %v", err)
-		}
-		t.Cleanup(func() { _ = again.Close() })
-		checkStore(t, fmt.Sprintf("after a crash that left %q", tail), again, want(2))
-		if got := fileSize(t, last); got != size {
-			t.Errorf("the cut log is %d bytes, want %d", got, size)
-		}
-		commitAll(t, again, commits[2:])
-		_ = again.Close()
-		checkStore(t, "reopened", open(t, crashed), want(3))
 	}
+}
+
+// framesOf returns the frames of the log file at path, without the zeros
+// after them; it fails t when anything else follows them.
+func framesOf(t *testing.T, path string) string {
+	t.Helper()
+	end, err := boltstore.FramesEnd(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b[:end])
+}
+
+// crashMidWrite opens the store in crashed, whose newest log file last
+// holds frames and then tail, and checks that it holds commits[:2], that
+// tail is cut off and that the next commits go on.
+func crashMidWrite(t *testing.T, crashed, last, frames, tail string) {
+	t.Helper()
+	// Open wakes a background fold of the replayed log, which would
+	// remove the file whose cut this checks: fold only on Close.
+	again, err := boltstore.Open(crashed, boltstore.ManualFold())
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { _ = again.Close() })
+	checkStore(t, fmt.Sprintf("after a crash that left %q", tail), again, want(2))
+	if got := framesOf(t, last); got != frames {
+		t.Errorf("the cut log holds %q, want %q", got, frames)
+	}
+	commitAll(t, again, commits[2:])
+	_ = again.Close()
+	checkStore(t, "reopened", open(t, crashed), want(3))
 }
 
 // TestDamagedLog: a log file that is not one, or whose frame is damaged
@@ -225,9 +257,17 @@ func TestDamagedLog(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			b[len(b)-3] ^= 0xff
+			b[len(framesOf(t, files[0]))-3] ^= 0xff
 			writeFile(t, files[0], string(b))
 		}, "checksum mismatch"},
+		{"a byte in the zeros after an older log's frames", func(t *testing.T, files []string) {
+			b, err := os.ReadFile(files[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			b[len(b)-3] = 1
+			writeFile(t, files[0], string(b))
+		}, "frame at byte"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -83,6 +83,9 @@ type Store struct {
 	layers []*layer
 	// frame is the buffer Commit encodes its frame in.
 	frame []byte
+	// zeros is what extends the newest log file ahead of its frames (see
+	// appendFrame); allocated with the first extension.
+	zeros []byte
 	// tailErr is set when a failed append left bytes after the last whole
 	// frame that could not be cut off: no frame is appended until they
 	// are.
@@ -539,10 +542,20 @@ func (s *Store) Commit(changes []emulator.Change) error {
 	return nil
 }
 
-// appendFrame writes frame at the end of l's file and fsyncs it. Must
+// writeAheadBytes is how far past a frame that reaches beyond the zeros in the
+// log file appendFrame extends the file with zeros. A frame written over
+// zeros already in the file changes neither its length nor its blocks, so
+// that its fsync writes the data and commits nothing to ext4's journal,
+// while an append's fsync does both: 24 KB frames took 185-277 µs (p50)
+// and 100-130 µs of CPU to sync over zeros, against 324-1,185 µs and
+// 165-290 µs appended (1,800 each, load 12-16).
+const writeAheadBytes = 1 << 20
+
+// appendFrame writes frame at the end of l's frames and fsyncs it. Must
 // hold mu.
 func (s *Store) appendFrame(l *layer, frame []byte) error {
 	cut := func() error {
+		l.alloc = l.size
 		err := l.f.Truncate(l.size)
 		if err == nil {
 			err = l.f.Sync()
@@ -555,7 +568,11 @@ func (s *Store) appendFrame(l *layer, frame []byte) error {
 		}
 		s.tailErr = nil
 	}
+	end := l.size + int64(len(frame))
 	_, err := l.f.WriteAt(frame, l.size)
+	if err == nil && end > l.alloc {
+		s.writeAhead(l, end)
+	}
 	if err == nil {
 		err = l.f.Sync()
 	}
@@ -565,8 +582,27 @@ func (s *Store) appendFrame(l *layer, frame []byte) error {
 		}
 		return fmt.Errorf("boltstore: writing to the log %s: %w", l.path, err)
 	}
-	l.size += int64(len(frame))
+	l.size = end
 	return nil
+}
+
+// writeAhead extends l's file with writeAheadBytes zeros from end, where the
+// frame being appended ends, for the next frames to overwrite (the fsync
+// of the frame makes them durable too). Only the speed of those commits
+// depends on it: when the zeros do not fit, they are cut off again, so
+// that they take no room the frames need. Must hold mu.
+func (s *Store) writeAhead(l *layer, end int64) {
+	if s.zeros == nil {
+		s.zeros = make([]byte, writeAheadBytes)
+	}
+	if _, err := l.f.WriteAt(s.zeros, end); err != nil {
+		l.alloc = end
+		if err := l.f.Truncate(end); err != nil {
+			s.log.Warn("boltstore: cutting off the zeros that did not fit after the log's end", "log", l.path, "err", err)
+		}
+		return
+	}
+	l.alloc = end + writeAheadBytes
 }
 
 func (s *Store) wakeFolder() {
