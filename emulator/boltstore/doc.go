@@ -27,9 +27,12 @@
 // frame and fsyncs it before it returns: a change the emulator
 // acknowledged survives a crash or a kill -9. That is all a request
 // waits for — one write and one fsync per group of concurrent commits
-// (see emulator.Store), and no B+tree work. A failed write (a full disk)
-// is cut off the log, so that nothing of it is read back, not even after
-// a crash.
+// (see emulator.Store), and no B+tree work. The log file is extended
+// with zeros ahead of its frames, a megabyte at a time, so that most
+// frames overwrite zeros and their fsync changes no metadata of the file
+// (no journal commit); the frames end where only zeros follow. A failed
+// write (a full disk) is cut off the log, so that nothing of it is read
+// back, not even after a crash.
 //
 // # Folding
 //
