@@ -542,13 +542,13 @@ func (s *Store) Commit(changes []emulator.Change) error {
 	return nil
 }
 
-// writeAheadBytes is how far past a frame that reaches beyond the zeros in the
-// log file appendFrame extends the file with zeros. A frame written over
-// zeros already in the file changes neither its length nor its blocks, so
-// that its fsync writes the data and commits nothing to ext4's journal,
-// while an append's fsync does both: 24 KB frames took 185-277 µs (p50)
-// and 100-130 µs of CPU to sync over zeros, against 324-1,185 µs and
-// 165-290 µs appended (1,800 each, load 12-16).
+// writeAheadBytes is how far past a frame that reaches beyond the zeros
+// in the log file appendFrame extends the file with zeros. A frame
+// written over zeros already in the file changes neither its length nor
+// its blocks, so that its fsync writes the data and commits nothing to
+// ext4's journal, while an append's fsync does both: 24 KB frames took
+// 185-277 µs (p50) and 100-130 µs of CPU to sync over zeros, against
+// 324-1,185 µs and 165-290 µs appended (1,800 each, load 12-16).
 const writeAheadBytes = 1 << 20
 
 // appendFrame writes frame at the end of l's frames and fsyncs it. Must
@@ -586,11 +586,11 @@ func (s *Store) appendFrame(l *layer, frame []byte) error {
 	return nil
 }
 
-// writeAhead extends l's file with writeAheadBytes zeros from end, where the
-// frame being appended ends, for the next frames to overwrite (the fsync
-// of the frame makes them durable too). Only the speed of those commits
-// depends on it: when the zeros do not fit, they are cut off again, so
-// that they take no room the frames need. Must hold mu.
+// writeAhead extends l's file with writeAheadBytes zeros from end, where
+// the frame being appended ends, for the next frames to overwrite (the
+// fsync of the frame makes them durable too). Only the speed of those
+// commits depends on it: when the zeros do not fit, they are cut off
+// again, so that they take no room the frames need. Must hold mu.
 func (s *Store) writeAhead(l *layer, end int64) {
 	if s.zeros == nil {
 		s.zeros = make([]byte, writeAheadBytes)
