@@ -48,7 +48,7 @@ func ExecutionEnded(ctx context.Context, sp sdktrace.SpanProcessor, ev wire.Stat
 	status := string(d.Status)
 	s := executionSpan(newExecutionIDs(d.DurableExecutionArn), status, start, end)
 	s.status = sdktrace.Status{Code: codes.Error, Description: "execution " + status}
-	s.attrs = append(s.attrs, AttrErrorType.String(status))
+	s.errType = status
 	t.emit(s)
 	if err := sp.ForceFlush(ctx); err != nil {
 		return true, fmt.Errorf("durableotel: flushing the root span of %s: %w", d.DurableExecutionArn, err)

@@ -201,7 +201,7 @@ func (t *tracer) wrapInvocation(ctx context.Context, info durable.InvocationHook
 			kind:   trace.SpanKindServer,
 			start:  time.Now(),
 		}
-		s.attrs = append(make([]attribute.KeyValue, 0, 5),
+		s.attrs = append(make([]attribute.KeyValue, 0, 4),
 			AttrExecutionArn.String(info.ExecutionArn),
 			AttrRequestID.String(info.RequestID),
 			AttrInvocationFirst.Bool(info.IsFirstInvocation),
@@ -281,7 +281,7 @@ func (t *tracer) executionEnd(info durable.InvocationEndHookInfo) {
 // status.
 func executionSpan(ids *executionIDs, status string, start, end time.Time) *span {
 	s := &span{name: "execution", ids: ids, id: ids.root, kind: trace.SpanKindInternal, start: start, end: end}
-	s.attrs = append(make([]attribute.KeyValue, 0, 3), AttrExecutionArn.String(ids.arn), AttrExecutionStatus.String(status))
+	s.attrs = append(make([]attribute.KeyValue, 0, 2), AttrExecutionArn.String(ids.arn), AttrExecutionStatus.String(status))
 	return s
 }
 
@@ -329,25 +329,11 @@ func (t *tracer) operationEnd(_ context.Context, info durable.OperationHookInfo)
 		start:  start,
 		end:    end,
 	}}
+	o.opID, o.name, o.typ, o.subType, o.parentID = info.ID, info.Name, info.Type, info.SubType, info.ParentID
+	o.status, o.attempt = info.Status, info.Attempt
 	s := &o.span
+	s.fields = o
 	s.name = operationName(&info, o.nameBuf[:])
-	attrs := append(o.attrBuf[:0],
-		AttrExecutionArn.String(info.ExecutionArn),
-		AttrOperationID.String(info.ID),
-		AttrOperationType.String(info.Type),
-		AttrOperationSubType.String(info.SubType),
-		AttrOperationStatus.String(string(info.Status)),
-	)
-	if info.Name != "" {
-		attrs = append(attrs, AttrOperationName.String(info.Name))
-	}
-	if info.ParentID != "" {
-		attrs = append(attrs, AttrOperationParentID.String(info.ParentID))
-	}
-	if info.Attempt > 0 {
-		attrs = append(attrs, AttrAttempt.Int(info.Attempt))
-	}
-	s.attrs = attrs
 	if info.Status != durable.PluginOperationSucceeded {
 		s.status = sdktrace.Status{Code: codes.Error, Description: string(info.Status)}
 		s.setError(info.Error)
@@ -372,7 +358,8 @@ func (t *tracer) wrapAttempt(ctx context.Context, info durable.AttemptHookInfo, 
 		start:  info.StartTimestamp,
 	}}
 	s := &a.span
-	s.attrs = append(a.attrBuf[:0], AttrOperationID.String(info.ID), AttrAttempt.Int(info.Attempt))
+	s.fields = a
+	a.opID, a.attempt = info.ID, info.Attempt
 	if inv := trace.SpanContextFromContext(ctx); inv.IsValid() {
 		s.links = t.linksTo(inv)
 	}
@@ -382,10 +369,10 @@ func (t *tracer) wrapAttempt(ctx context.Context, info durable.AttemptHookInfo, 
 	// time.Now's two.
 	s.end = s.start.Add(time.Since(s.start))
 	if err != nil {
-		s.attrs = append(s.attrs, AttrAttemptOutcome.String(string(durable.PluginAttemptFailed)))
+		a.outcome = durable.PluginAttemptFailed
 		s.setError(err)
 	} else {
-		s.attrs = append(s.attrs, AttrAttemptOutcome.String(string(durable.PluginAttemptSucceeded)))
+		a.outcome = durable.PluginAttemptSucceeded
 	}
 	t.hold(s)
 	return v, err
@@ -436,7 +423,7 @@ func (s *span) setError(err error) {
 		return
 	}
 	s.status = sdktrace.Status{Code: codes.Error, Description: err.Error()}
-	s.attrs = append(s.attrs, AttrErrorType.String(errorType(err)))
+	s.errType = errorType(err)
 }
 
 func errorType(err error) string {

@@ -11,6 +11,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/embedded"
 	"go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/acme/durable-lambda-go/durable"
 )
 
 // span is a finished span the plugin hands to the span processor. The
@@ -33,33 +35,98 @@ type span struct {
 	id, parent trace.SpanID
 	kind       trace.SpanKind
 	start, end time.Time
-	attrs      []attribute.KeyValue
-	links      []sdktrace.Link
-	status     sdktrace.Status
-	res        *resource.Resource
+	// attrs are the attributes of an invocation's or the execution's span;
+	// fields, when set, makes those of an operation or attempt span from
+	// the few strings they are made of, when an exporter asks (see
+	// AppendAttributes); errType, when set, is the last one (error.type).
+	attrs   []attribute.KeyValue
+	fields  attrFields
+	errType string
+	links   []sdktrace.Link
+	status  sdktrace.Status
+	res     *resource.Resource
 }
 
-// attemptSpan and operationSpan hold a span with room for its attributes,
-// so that each is one allocation sized for it.
+// attrFields makes the attributes of an operation or attempt span.
+type attrFields interface {
+	appendAttrs(dst []attribute.KeyValue) []attribute.KeyValue
+}
+
+// attemptSpan and operationSpan are spans with what their attributes are
+// made of, each one allocation. Their attributes are made when an exporter
+// asks for them: a step's two spans carry ten attribute.KeyValue of 64
+// bytes, made of strings the hook infos already hold, and making them when
+// each attempt and operation ended put 768 + 416 bytes on the heap per
+// step instead of 384 + 288, which the garbage collector then paid for.
+// An exporter that appends them (package otlphttp, see AppendAttributes)
+// makes no slice for them at all.
 type attemptSpan struct {
 	span
 	// Span is nil: it only supplies trace.Span's unexported method; the
 	// attempt is also the current span of the body's context (see the
 	// trace.Span methods below).
 	embedded.Span
-	// attrBuf holds the three attributes of an attempt; a failed one's
-	// error.type, a fourth, moves them to a larger array.
-	attrBuf [3]attribute.KeyValue
+	opID    string
+	attempt int
+	outcome durable.PluginAttemptOutcome
+}
+
+// appendAttrs appends the attempt's attributes but error.type.
+func (a *attemptSpan) appendAttrs(dst []attribute.KeyValue) []attribute.KeyValue {
+	return append(dst, AttrOperationID.String(a.opID), AttrAttempt.Int(a.attempt), AttrAttemptOutcome.String(string(a.outcome)))
 }
 
 type operationSpan struct {
 	span
-	// attrBuf holds up to eight attributes: all of a succeeded operation's
-	// (a failed one's error.type may be a ninth, on a larger array), so
-	// that the span fits the 896-byte size class.
-	attrBuf [8]attribute.KeyValue
+	opID, name, typ, subType, parentID string
+	status                             durable.PluginOperationStatus
+	attempt                            int
 	// nameBuf holds the span's name when it fits (see operationName).
 	nameBuf [48]byte
+}
+
+// appendAttrs appends the operation's attributes but error.type.
+func (o *operationSpan) appendAttrs(dst []attribute.KeyValue) []attribute.KeyValue {
+	dst = append(dst,
+		AttrExecutionArn.String(o.ids.arn),
+		AttrOperationID.String(o.opID),
+		AttrOperationType.String(o.typ),
+		AttrOperationSubType.String(o.subType),
+		AttrOperationStatus.String(string(o.status)),
+	)
+	if o.name != "" {
+		dst = append(dst, AttrOperationName.String(o.name))
+	}
+	if o.parentID != "" {
+		dst = append(dst, AttrOperationParentID.String(o.parentID))
+	}
+	if o.attempt > 0 {
+		dst = append(dst, AttrAttempt.Int(o.attempt))
+	}
+	return dst
+}
+
+// AppendAttributes appends the span's attributes to dst, as Attributes
+// returns them, and returns the extended slice: an exporter that reuses
+// dst from one span to the next (package otlphttp) makes no slice per span.
+func (s *span) AppendAttributes(dst []attribute.KeyValue) []attribute.KeyValue {
+	dst = append(dst, s.attrs...)
+	if s.fields != nil {
+		dst = s.fields.appendAttrs(dst)
+	}
+	if s.errType != "" {
+		dst = append(dst, AttrErrorType.String(s.errType))
+	}
+	return dst
+}
+
+// Attributes returns the span's attributes, made anew on each call for an
+// operation or attempt span (see AppendAttributes).
+func (s *span) Attributes() []attribute.KeyValue {
+	if s.fields == nil && s.errType == "" {
+		return s.attrs
+	}
+	return s.AppendAttributes(make([]attribute.KeyValue, 0, len(s.attrs)+9))
 }
 
 // The trace.Span methods of an attempt: as the current span of the body's
@@ -102,7 +169,6 @@ func (s *span) SpanContext() trace.SpanContext              { return spanContext
 func (s *span) SpanKind() trace.SpanKind                    { return s.kind }
 func (s *span) StartTime() time.Time                        { return s.start }
 func (s *span) EndTime() time.Time                          { return s.end }
-func (s *span) Attributes() []attribute.KeyValue            { return s.attrs }
 func (s *span) Links() []sdktrace.Link                      { return s.links }
 func (s *span) Events() []sdktrace.Event                    { return nil }
 func (s *span) Status() sdktrace.Status                     { return s.status }

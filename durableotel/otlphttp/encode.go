@@ -120,6 +120,7 @@ func appendRequest(b []byte, spans []sdktrace.ReadOnlySpan) []byte {
 	var resources []*resource.Resource
 	scopes := map[*resource.Resource][]instrumentation.Scope{}
 	groups := map[scopeKey][]sdktrace.ReadOnlySpan{}
+	var attrs []attribute.KeyValue // reused by appendSpan
 	for _, s := range spans {
 		res, sc := s.Resource(), s.InstrumentationScope()
 		k := keyOf(res, sc)
@@ -144,7 +145,7 @@ func appendRequest(b []byte, spans []sdktrace.ReadOnlySpan) []byte {
 						return appendAttributes(b, scopeAttributes, sc.Attributes.ToSlice())
 					})
 					for _, s := range groups[keyOf(res, sc)] {
-						b = appendEmbedded(b, scopeSpansSpans, func(b []byte) []byte { return appendSpan(b, s) })
+						b = appendEmbedded(b, scopeSpansSpans, func(b []byte) []byte { return appendSpan(b, s, &attrs) })
 					}
 					return appendString(b, scopeSpansSchemaURL, sc.SchemaURL)
 				})
@@ -155,7 +156,17 @@ func appendRequest(b []byte, spans []sdktrace.ReadOnlySpan) []byte {
 	return b
 }
 
-func appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
+// attributeAppender is a span that appends its attributes to a slice, as
+// the durableotel plugin's spans do: they make their attributes when asked,
+// and the encoder reuses one slice for all of them instead of the slice
+// Attributes would make per span.
+type attributeAppender interface {
+	AppendAttributes(dst []attribute.KeyValue) []attribute.KeyValue
+}
+
+// appendSpan appends s; scratch is reused for the attributes of an
+// attributeAppender.
+func appendSpan(b []byte, s sdktrace.ReadOnlySpan, scratch *[]attribute.KeyValue) []byte {
 	sc := s.SpanContext()
 	tid, sid := sc.TraceID(), sc.SpanID()
 	b = appendLen(b, spanTraceID, tid[:])
@@ -172,7 +183,13 @@ func appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
 	}
 	b = appendTime(b, spanStartTime, s.StartTime().UnixNano())
 	b = appendTime(b, spanEndTime, s.EndTime().UnixNano())
-	b = appendAttributes(b, spanAttributes, s.Attributes())
+	if a, ok := s.(attributeAppender); ok {
+		*scratch = a.AppendAttributes((*scratch)[:0])
+		b = appendAttributes(b, spanAttributes, *scratch)
+		clear(*scratch) // drop the references to the span's strings
+	} else {
+		b = appendAttributes(b, spanAttributes, s.Attributes())
+	}
 	b = appendCount(b, spanDroppedAttributes, s.DroppedAttributes())
 	for _, ev := range s.Events() {
 		b = appendEmbedded(b, spanEvents, func(b []byte) []byte {

@@ -282,3 +282,31 @@ func TestConfigFromEnv(t *testing.T) {
 		})
 	}
 }
+
+// appenderSpan has its attributes only through AppendAttributes, as the
+// durableotel plugin's spans have them without a slice of their own.
+type appenderSpan struct{ sdktrace.ReadOnlySpan }
+
+// Attributes returns nothing: the encoder must use AppendAttributes.
+func (s appenderSpan) Attributes() []attribute.KeyValue { return nil }
+
+// AppendAttributes appends the wrapped span's attributes.
+func (s appenderSpan) AppendAttributes(dst []attribute.KeyValue) []attribute.KeyValue {
+	return append(dst, s.ReadOnlySpan.Attributes()...)
+}
+
+// TestAttributeAppender: spans that append their attributes encode as
+// those that return them, the reused slice notwithstanding.
+func TestAttributeAppender(t *testing.T) {
+	spans := testSpans()
+	wrapped := make([]sdktrace.ReadOnlySpan, 0, 2*len(spans))
+	for range 2 {
+		for _, s := range spans {
+			wrapped = append(wrapped, appenderSpan{s})
+		}
+	}
+	want := appendRequest(nil, append(spans, spans...))
+	if got := appendRequest(nil, wrapped); string(got) != string(want) {
+		t.Fatalf("encoded with AppendAttributes:\n%x\nwant:\n%x", got, want)
+	}
+}
