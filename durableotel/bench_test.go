@@ -2,6 +2,7 @@ package durableotel_test
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -163,14 +164,21 @@ func sdkStep(ctx context.Context, tr trace.Tracer) {
 }
 
 // BenchmarkPluginOverhead puts the plugin's cost per fresh step next to the
-// OpenTelemetry SDK's own, measured in the same loop so that the machine's
-// load weighs on every figure alike. Each iteration runs four phases, in
-// an order that rotates from one iteration to the next, each ending with
-// a flush of its span processor (as every invocation of the plugin does):
+// OpenTelemetry SDK's own and to its parts, measured in the same loop so
+// that the machine's load weighs on every figure alike. Each iteration
+// runs six phases, in an order that rotates from one iteration to the
+// next, each ending with a flush of its span processor (as every
+// invocation of the plugin does):
 //
 //   - none: one seq-1000 execution without a plugin (as BenchmarkPlugin);
 //   - otel: the same with the plugin over the benchmarks' batch processor
 //     and no-op exporter;
+//   - hooks: the same with a plugin whose OnOperationEnd does nothing and
+//     whose WrapOperationAttemptFn only calls fn: what the SDK's dispatch
+//     of the two hooks the plugin uses per step costs;
+//   - spans: the plugin's own hooks called directly, 1,000 times a step's
+//     WrapOperationAttemptFn and OnOperationEnd, over such a processor:
+//     what the plugin's spans cost without the SDK;
 //   - sdk: 1,000 times sdkStep's two spans through an sdktrace tracer over
 //     such a processor (BenchmarkSDKSpans): what the spans of 1,000 steps
 //     cost through the OpenTelemetry SDK's API;
@@ -179,9 +187,9 @@ func sdkStep(ctx context.Context, tr trace.Tracer) {
 //     plugin handing spans to an OpenTelemetry span processor pays.
 //
 // It reports for each phase ns, CPU ns and allocations per step, and
-// extra-* (otel minus none: what the plugin adds to a step) and own-*
+// extra-* (otel minus none: what the plugin adds to a step), own-*
 // (extra minus processor: what the plugin and the SDK's hook dispatch add
-// above the span processor's cost).
+// above the span processor's cost) and dispatch-cpu (hooks minus none).
 func BenchmarkPluginOverhead(b *testing.B) {
 	ctx := context.Background()
 	var c bench.Case
@@ -214,12 +222,39 @@ func BenchmarkPluginOverhead(b *testing.B) {
 	tr := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sdkSP)).Tracer(durableotel.ScopeName)
 	procSP, _ := newProcessor()
 	spans := floorSpans()
+	nopHooks := durable.Plugin{
+		OnOperationEnd: func(context.Context, durable.OperationHookInfo) {},
+		WrapOperationAttemptFn: func(ctx context.Context, _ durable.AttemptHookInfo, fn func(context.Context) (any, error)) (any, error) {
+			return fn(ctx)
+		},
+	}
+	spansSP, _ := newProcessor()
+	direct := durableotel.New(spansSP)
+	invocation := trace.ContextWithSpanContext(ctx, trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: durableotel.TraceID(benchArn), SpanID: durableotel.InvocationSpanID(benchArn, "request-1"), TraceFlags: trace.FlagsSampled,
+	}))
+	body := func(context.Context) (any, error) { return nil, nil }
+	opIDs := make([]string, steps)
+	for i := range opIDs {
+		opIDs[i] = fmt.Sprintf("%016x", i)
+	}
 	phases := []struct {
 		name string
 		run  func()
 	}{
 		{"none", execute()},
 		{"otel", execute(durableotel.New(otelSP))},
+		{"hooks", execute(nopHooks)},
+		{"spans", func() {
+			for _, id := range opIDs {
+				info := durable.OperationHookInfo{ExecutionArn: benchArn, ID: id, Name: "step", Type: "STEP", SubType: "Step",
+					Status: durable.PluginOperationStarted, Attempt: 1, StartTimestamp: time.Now()}
+				_, _ = direct.WrapOperationAttemptFn(invocation, durable.AttemptHookInfo{OperationHookInfo: info, Attempt: 1}, body)
+				info.Status, info.EndTimestamp = durable.PluginOperationSucceeded, time.Now()
+				direct.OnOperationEnd(ctx, info)
+			}
+			_ = spansSP.ForceFlush(ctx)
+		}},
 		{"sdk", func() {
 			for range steps {
 				sdkStep(ctx, tr)
@@ -269,7 +304,8 @@ func BenchmarkPluginOverhead(b *testing.B) {
 		b.ReportMetric(per(sum[i].cpu), p.name+"-cpu-ns/step")
 		b.ReportMetric(float64(sum[i].allocs)/n, p.name+"-allocs/step")
 	}
-	none, otel, proc := sum[0], sum[1], sum[3]
+	none, otel, hooks, proc := sum[0], sum[1], sum[2], sum[5]
+	b.ReportMetric(per(hooks.cpu-none.cpu), "dispatch-cpu-ns/step")
 	b.ReportMetric(per(otel.wall-none.wall), "extra-ns/step")
 	b.ReportMetric(per(otel.cpu-none.cpu), "extra-cpu-ns/step")
 	b.ReportMetric(per(otel.wall-none.wall-proc.wall), "own-ns/step")
