@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/acme/durable-lambda-go/wire"
 )
@@ -38,17 +39,30 @@ func FuzzAppendIndented(f *testing.F) {
 // TestWriteJSONAsTheEncoder checks that writeJSON writes what a
 // json.Encoder with SetIndent("", "  ") writes, HTML escapes included.
 func TestWriteJSONAsTheEncoder(t *testing.T) {
-	v := runResult{Events: []wire.Event{{EventType: "StepStarted", Id: "<a&b>"}}}
-	var got, want bytes.Buffer
-	if err := writeJSON(&got, v); err != nil {
-		t.Fatal(err)
-	}
-	enc := json.NewEncoder(&want)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		t.Fatal(err)
-	}
-	if got.String() != want.String() {
-		t.Errorf("writeJSON:\n%s\nthe encoder:\n%s", got.String(), want.String())
+	at := wire.At(time.Date(2026, 1, 1, 0, 0, 0, 5e6, time.UTC))
+	result := `{"i":1,"ok":true}`
+	for _, v := range []any{
+		runResult{Events: []wire.Event{{EventType: "StepStarted", Id: "<a&b>"}}},
+		runResult{},
+		runResult{Execution: wire.Execution{DurableExecutionArn: "arn", Status: wire.ExecutionStatusSucceeded, StartTimestamp: at, Result: &result},
+			Events: []wire.Event{
+				{EventType: wire.EventStepStarted, EventId: 1, Id: "s", EventTimestamp: at, StepStartedDetails: &wire.EmptyDetails{}},
+				{EventType: wire.EventStepSucceeded, EventId: 2, Id: "s", EventTimestamp: at,
+					StepSucceededDetails: &wire.StepSucceededDetails{Result: &wire.EventResult{Payload: &result}, RetryDetails: &wire.RetryDetails{CurrentAttempt: 1}}},
+			}},
+		wire.HistoryOutput{Events: []wire.Event{{EventType: "StepStarted"}}},
+	} {
+		var got, want bytes.Buffer
+		if err := writeJSON(&got, v); err != nil {
+			t.Fatal(err)
+		}
+		enc := json.NewEncoder(&want)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(v); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != want.String() {
+			t.Errorf("writeJSON:\n%s\nthe encoder:\n%s", got.String(), want.String())
+		}
 	}
 }
