@@ -7,14 +7,27 @@ package main
 // its scanner, which stepped through every byte with a call and was most
 // of the time `run --json` spent writing a long history.
 func appendIndented(dst, src []byte, indent string) []byte {
-	depth := 0
-	needIndent := false // after [ or {, until their first element
+	in := indenter{indent: indent}
+	return in.append(dst, src)
+}
+
+// indenter is appendIndented over a document given in pieces, none of
+// which ends inside a string: it keeps the depth between them, so that a
+// long document can be indented and written piece by piece.
+type indenter struct {
+	indent     string
+	depth      int
+	needIndent bool // after [ or {, until their first element
+}
+
+// append appends the next piece of the document, indented.
+func (in *indenter) append(dst, src []byte) []byte {
 	for i := 0; i < len(src); i++ {
 		c := src[i]
-		if needIndent && c != ']' && c != '}' {
-			needIndent = false
-			depth++
-			dst = appendNewline(dst, indent, depth)
+		if in.needIndent && c != ']' && c != '}' {
+			in.needIndent = false
+			in.depth++
+			dst = appendNewline(dst, in.indent, in.depth)
 		}
 		switch c {
 		case '"':
@@ -22,19 +35,19 @@ func appendIndented(dst, src []byte, indent string) []byte {
 			dst = append(dst, src[i:end]...)
 			i = end - 1
 		case '[', '{':
-			needIndent = true
+			in.needIndent = true
 			dst = append(dst, c)
 		case ',':
 			dst = append(dst, c)
-			dst = appendNewline(dst, indent, depth)
+			dst = appendNewline(dst, in.indent, in.depth)
 		case ':':
 			dst = append(dst, c, ' ')
 		case ']', '}':
-			if needIndent {
-				needIndent = false
+			if in.needIndent {
+				in.needIndent = false
 			} else {
-				depth--
-				dst = appendNewline(dst, indent, depth)
+				in.depth--
+				dst = appendNewline(dst, in.indent, in.depth)
 			}
 			dst = append(dst, c)
 		default:

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -41,7 +42,13 @@ func FuzzAppendIndented(f *testing.F) {
 func TestWriteJSONAsTheEncoder(t *testing.T) {
 	at := wire.At(time.Date(2026, 1, 1, 0, 0, 0, 5e6, time.UTC))
 	result := `{"i":1,"ok":true}`
+	long := runResult{Execution: wire.Execution{DurableExecutionArn: "long"}}
+	for i := range 1000 { // longer than streamChunk, in pieces
+		long.Events = append(long.Events, wire.Event{EventType: wire.EventStepSucceeded, EventId: i + 1, Id: "<s>", Name: fmt.Sprint("step-", i),
+			EventTimestamp: at, StepSucceededDetails: &wire.StepSucceededDetails{Result: &wire.EventResult{Payload: &result}}})
+	}
 	for _, v := range []any{
+		long,
 		runResult{Events: []wire.Event{{EventType: "StepStarted", Id: "<a&b>"}}},
 		runResult{},
 		runResult{Execution: wire.Execution{DurableExecutionArn: "arn", Status: wire.ExecutionStatusSucceeded, StartTimestamp: at, Result: &result},

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"slices"
 	"sync"
 	"time"
 
@@ -417,45 +416,60 @@ func driveReal(ctx context.Context, h *host, arn string) error {
 	return err
 }
 
-// jsonAppender is a value that appends its compact JSON, as json.Marshal
-// writes it, faster than json.Marshal.
-type jsonAppender interface {
-	appendJSON(dst []byte) ([]byte, error)
+// jsonStreamer is a value that writes itself as writeJSON writes it,
+// piece by piece.
+type jsonStreamer interface {
+	writeIndented(w io.Writer) error
 }
 
-// appendJSON appends r as json.Marshal writes it, its events without
-// reflection: a run's history has two events per step.
-func (r runResult) appendJSON(dst []byte) ([]byte, error) {
+// streamChunk is how much indented output writeIndented gathers before
+// writing it.
+const streamChunk = 32 << 10
+
+// writeIndented writes r as writeJSON writes it, its events without
+// reflection (wire.AppendEvent) and in pieces of about streamChunk
+// bytes: a run's history has two events per step, and neither its
+// compact text nor its indented text is built whole. An error (a
+// timestamp json.Marshal refuses) leaves what was written before it.
+func (r runResult) writeIndented(w io.Writer) error {
 	exec, err := json.Marshal(r.Execution)
 	if err != nil {
-		return dst, err
+		return err
 	}
-	dst = append(append(dst, `{"Execution":`...), exec...)
+	in := indenter{indent: "  "}
+	compact := append(append(make([]byte, 0, 1024), `{"Execution":`...), exec...)
 	if r.Events == nil {
-		return append(dst, `,"Events":null}`...), nil
+		compact = append(compact, `,"Events":null}`...)
+		_, err = w.Write(append(in.append(nil, compact), '\n'))
+		return err
 	}
-	dst = append(slices.Grow(dst, 200*len(r.Events)), `,"Events":[`...)
+	out := in.append(make([]byte, 0, streamChunk+4096), append(compact, `,"Events":[`...))
 	for i := range r.Events {
+		compact = compact[:0]
 		if i > 0 {
-			dst = append(dst, ',')
+			compact = append(compact, ',')
 		}
-		if dst, err = wire.AppendEvent(dst, &r.Events[i]); err != nil {
-			return dst, err
+		if compact, err = wire.AppendEvent(compact, &r.Events[i]); err != nil {
+			return err
+		}
+		if out = in.append(out, compact); len(out) >= streamChunk {
+			if _, err := w.Write(out); err != nil {
+				return err
+			}
+			out = out[:0]
 		}
 	}
-	return append(dst, "]}"...), nil
+	_, err = w.Write(append(in.append(out, []byte("]}")), '\n'))
+	return err
 }
 
 // writeJSON prints v indented, as a json.Encoder with SetIndent("", "  ")
 // does.
 func writeJSON(w io.Writer, v any) error {
-	var compact []byte
-	var err error
-	if a, ok := v.(jsonAppender); ok {
-		compact, err = a.appendJSON(nil)
-	} else {
-		compact, err = json.Marshal(v)
+	if s, ok := v.(jsonStreamer); ok {
+		return s.writeIndented(w)
 	}
+	compact, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
