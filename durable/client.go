@@ -57,6 +57,10 @@ type restClient struct {
 	region   string
 	creds    func() (sigv4Credentials, error)
 	signer   *sigv4Signer
+	// unsigned: the requests go over the Unix socket of a local endpoint
+	// (wire.EndpointSocketEnv), which only local processes reach and
+	// which does not authenticate them, so they carry no signature.
+	unsigned bool
 
 	// paths caches the escaped path prefix of the last execution.
 	paths struct {
@@ -99,6 +103,7 @@ func newDefaultClient(getenv func(string) string) (ExecutionClient, error) {
 		region:   region,
 		creds:    environmentCredentials(getenv),
 		signer:   newSigV4Signer(region, signingName),
+		unsigned: socket != "",
 	}, nil
 }
 
@@ -225,14 +230,10 @@ func decodeAnswer(data []byte, out any) error {
 	return json.Unmarshal(data, out)
 }
 
-// request builds a signed request for the execution arn. The request's
-// URL carries the escaped path in Opaque, so that neither net/http nor
-// the signer escapes or parses it again.
+// request builds a request for the execution arn, signed unless
+// c.unsigned. The request's URL carries the escaped path in Opaque, so
+// that neither net/http nor the signer escapes or parses it again.
 func (c *restClient) request(ctx context.Context, method, arn, suffix string, query string, body []byte) (*http.Request, error) {
-	creds, err := c.creds()
-	if err != nil {
-		return nil, err
-	}
 	path := c.executionPath(arn) + suffix
 	u := &url.URL{Scheme: c.endpoint.Scheme, Host: c.endpoint.Host, Opaque: path, RawQuery: query}
 	req := &http.Request{Method: method, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
@@ -245,7 +246,13 @@ func (c *restClient) request(ctx context.Context, method, arn, suffix string, qu
 		req.Body = io.NopCloser(bytes.NewReader(body))
 		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	}
-	c.signer.sign(req.Header, r, creds, time.Now())
+	if !c.unsigned {
+		creds, err := c.creds()
+		if err != nil {
+			return nil, err
+		}
+		c.signer.sign(req.Header, r, creds, time.Now())
+	}
 	return req.WithContext(ctx), nil
 }
 

@@ -106,6 +106,8 @@ func TestLoopbackTransportReusesAndRedials(t *testing.T) {
 	}
 }
 
+// TestLoopbackTransportUnixSocket checks that a request over the socket
+// is addressed to the endpoint's URL and carries no SigV4 signature.
 func TestLoopbackTransportUnixSocket(t *testing.T) {
 	socket := filepath.Join(t.TempDir(), "endpoint.sock")
 	ln, err := net.Listen("unix", socket)
@@ -114,13 +116,13 @@ func TestLoopbackTransportUnixSocket(t *testing.T) {
 	}
 	var host atomic.Value
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		host.Store(r.Host + " " + r.URL.EscapedPath())
+		host.Store(r.Host + " " + r.URL.EscapedPath() + " " + r.Header.Get("Authorization") + r.Header.Get("X-Amz-Date") + r.Header.Get("X-Amz-Security-Token"))
 		w.Write([]byte(`{"CheckpointToken":"next"}`))
 	}))
 	srv.Listener = ln
 	srv.Start()
 	defer srv.Close()
-	env := map[string]string{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "secret",
+	env := map[string]string{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_SESSION_TOKEN": "token",
 		"AWS_ENDPOINT_URL_LAMBDA": "http://localhost:9001", wire.EndpointSocketEnv: socket}
 	c, err := newDefaultClient(func(k string) string { return env[k] })
 	if err != nil {
@@ -130,7 +132,7 @@ func TestLoopbackTransportUnixSocket(t *testing.T) {
 	if err != nil || out.CheckpointToken != "next" {
 		t.Fatalf("Checkpoint = %+v, %v", out, err)
 	}
-	want := "localhost:9001 /2025-12-01/durable-executions/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Af%3A%24LATEST%2Fdurable-execution%2Fn%2Fid/checkpoint"
+	want := "localhost:9001 /2025-12-01/durable-executions/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Af%3A%24LATEST%2Fdurable-execution%2Fn%2Fid/checkpoint " // and no signature
 	if got := host.Load(); got != want {
 		t.Errorf("request %q, want %q", got, want)
 	}

@@ -39,8 +39,11 @@ type GetStateOutput struct {
 // a Unix socket on which a local endpoint, the one AWS_ENDPOINT_URL_LAMBDA
 // (or AWS_ENDPOINT_URL) names, also listens. The SDK's default client then
 // sends the same HTTP requests, addressed to that URL, over the socket
-// instead of TCP; durablectl sets it for the functions it runs. It has no
-// effect without an endpoint override.
+// instead of TCP, but without a SigV4 signature (no Authorization,
+// X-Amz-Date or X-Amz-Security-Token): only local processes reach the
+// socket, and the endpoint does not authenticate them. durablectl sets it
+// for the functions it runs. It has no effect without an endpoint
+// override.
 const EndpointSocketEnv = "DURABLE_LAMBDA_ENDPOINT_SOCKET"
 
 // The service's exception names.
