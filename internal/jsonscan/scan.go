@@ -21,6 +21,7 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // MaxDepth bounds the nesting a Scanner follows (encoding/json allows
@@ -111,7 +112,25 @@ func (s *Scanner) Key() ([]byte, bool) {
 func (s *Scanner) FieldKey(name string) bool {
 	text := s.Data[s.Pos:]
 	n := len(name)
-	if len(text) < n+3 || text[0] != '"' || text[n+1] != '"' || string(text[1:n+1]) != name {
+	if len(text) < n+3 || text[0] != '"' || text[n+1] != '"' {
+		return false
+	}
+	// Names of 4 to 16 bytes, nearly all of a protocol's, are compared
+	// here as two overlapping words, as memequal does, without its call:
+	// FieldKey runs for every field decoded.
+	key, want := text[1:n+1], unsafe.Slice(unsafe.StringData(name), n)
+	switch {
+	case n >= 8 && n <= 16:
+		if binary.LittleEndian.Uint64(key) != binary.LittleEndian.Uint64(want) ||
+			binary.LittleEndian.Uint64(key[n-8:]) != binary.LittleEndian.Uint64(want[n-8:]) {
+			return false
+		}
+	case n >= 4 && n < 8:
+		if binary.LittleEndian.Uint32(key) != binary.LittleEndian.Uint32(want) ||
+			binary.LittleEndian.Uint32(key[n-4:]) != binary.LittleEndian.Uint32(want[n-4:]) {
+			return false
+		}
+	case string(key) != name:
 		return false
 	}
 	if text[n+2] == ':' {

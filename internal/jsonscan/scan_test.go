@@ -85,6 +85,26 @@ func TestFieldKey(t *testing.T) {
 	}
 }
 
+// TestFieldKeyEveryLength checks FieldKey on names of every length up to
+// 20 (its comparison depends on the length), against the key spelled
+// exactly and against the key with any one byte changed.
+func TestFieldKeyEveryLength(t *testing.T) {
+	const letters = "NextAttemptTimestampX"
+	for n := 1; n <= 20; n++ {
+		name := letters[:n]
+		if s := (Scanner{Data: []byte(`"` + name + `":1`)}); !s.FieldKey(name) || s.Pos != n+3 {
+			t.Errorf("FieldKey(%q) on its own key = false or at %d", name, s.Pos)
+		}
+		for at := range n {
+			key := []byte(name)
+			key[at] ^= 0x20
+			if s := (Scanner{Data: []byte(`"` + string(key) + `":1`)}); s.FieldKey(name) || s.Pos != 0 {
+				t.Errorf("FieldKey(%q) on %q = true or at %d", name, key, s.Pos)
+			}
+		}
+	}
+}
+
 // TestCommaKey checks that CommaKey takes a comma only when a key's quote
 // follows it at once.
 func TestCommaKey(t *testing.T) {
