@@ -376,7 +376,7 @@ func encodeChild[O any](r *childRun, k *execContext, out *O) ([]byte, error) {
 			return b, nil
 		}
 	}
-	return encodeResult(k, r.parent.inv.opts.plain, r.cfg.serdes, r.meta(), out)
+	return encodeResult(k, r.parent.inv.opts.plain, r.cfg.serdes, r.meta(), out, nil)
 }
 
 // recordedChild returns the outcome of a finished child from its record.
@@ -414,7 +414,7 @@ func (r *childRun) succeed(payload []byte, out any) error {
 		u.Payload = &summary
 		u.ContextOptions = &wire.ContextOptions{ReplayChildren: true}
 	} else {
-		u.Payload = recordedPayload(r.cfg.serdes, payload)
+		u.Payload = recordedPayload(r.cfg.serdes, payload, nil)
 	}
 	return r.parent.enqueueAsync(u)
 }

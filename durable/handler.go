@@ -72,7 +72,7 @@ func Wrap[I, O any](handler Handler[I, O], opts ...HandlerOption) func(context.C
 				c.inv.hooks.setResult(out)
 			}
 			// The result uses ConfigureSerdes's choice, if the handler made one.
-			b, err := encodeResult(c, c.inv.opts.plain, c.inv.opts.serdes, meta, &out)
+			b, err := encodeResult(c, c.inv.opts.plain, c.inv.opts.serdes, meta, &out, nil)
 			if err != nil {
 				return nil, newSerdesError("execution result", "serialize", err)
 			}

@@ -129,8 +129,9 @@ func (p *plainTypes) decode(serdes Deserializer, t reflect.Type, data string, ou
 // whether it wrote it: serdes is JSONSerdes, t is plain with no float
 // in it, and every string in the value is printable ASCII without '"' or
 // '\\'. The text is exactly what JSONSerdes.Marshal gives. When it reports
-// false, the caller serializes the value with serdes.
-func (p *plainTypes) encode(serdes Serdes, t reflect.Type, v unsafe.Pointer) ([]byte, bool) {
+// false, the caller serializes the value with serdes. The text is
+// appended to dst[:0] when dst has room (cap > 0), else to a new buffer.
+func (p *plainTypes) encode(serdes Serdes, t reflect.Type, v unsafe.Pointer, dst []byte) ([]byte, bool) {
 	if p == nil {
 		return nil, false
 	}
@@ -141,7 +142,10 @@ func (p *plainTypes) encode(serdes Serdes, t reflect.Type, v unsafe.Pointer) ([]
 	if dec == nil || !dec.encodable {
 		return nil, false
 	}
-	return dec.encode(make([]byte, 0, 64), v)
+	if cap(dst) == 0 {
+		dst = make([]byte, 0, 64)
+	}
+	return dec.encode(dst[:0], v)
 }
 
 // plainDecoder decodes the JSON text of a plain type (plainJSON) in the

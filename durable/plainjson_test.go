@@ -290,11 +290,15 @@ func checkPlainEncode[T any](t *testing.T, p *plainTypes, v T) bool {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, ok := p.encode(JSONSerdes{}, reflect.TypeFor[T](), unsafe.Pointer(&v))
+	got, ok := p.encode(JSONSerdes{}, reflect.TypeFor[T](), unsafe.Pointer(&v), nil)
 	if ok && string(got) != string(want) {
 		t.Errorf("%#v: plain encoder wrote %s, JSONSerdes %s", v, got, want)
 	}
-	if b, err := encodeResult(t.Context(), p, JSONSerdes{}, SerdesContext{}, &v); err != nil || string(b) != string(want) {
+	// Into a short buffer of the caller's, which it outgrows or not.
+	if got, ok := p.encode(JSONSerdes{}, reflect.TypeFor[T](), unsafe.Pointer(&v), []byte("[1,2,3,4]")); ok && string(got) != string(want) {
+		t.Errorf("%#v: plain encoder wrote %s into a buffer, JSONSerdes %s", v, got, want)
+	}
+	if b, err := encodeResult(t.Context(), p, JSONSerdes{}, SerdesContext{}, &v, nil); err != nil || string(b) != string(want) {
 		t.Errorf("%#v: encodeResult wrote %s (%v), JSONSerdes %s", v, b, err, want)
 	}
 	return ok

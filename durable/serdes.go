@@ -64,11 +64,11 @@ func unmarshalString(ctx context.Context, s Deserializer, meta SerdesContext, da
 	return s.Unmarshal(ctx, meta, []byte(data), v)
 }
 
-// encodeResult serializes *v with s: with plain (see plainTypes.encode)
-// when it can, else with s.Marshal. Either way the text and the error are
-// those of s.
-func encodeResult[O any](ctx context.Context, plain *plainTypes, s Serdes, meta SerdesContext, v *O) ([]byte, error) {
-	if b, ok := plain.encode(s, reflect.TypeFor[O](), unsafe.Pointer(v)); ok {
+// encodeResult serializes *v with s: with plain (see plainTypes.encode,
+// which writes into dst when it has room) when it can, else with
+// s.Marshal. Either way the text and the error are those of s.
+func encodeResult[O any](ctx context.Context, plain *plainTypes, s Serdes, meta SerdesContext, v *O, dst []byte) ([]byte, error) {
+	if b, ok := plain.encode(s, reflect.TypeFor[O](), unsafe.Pointer(v), dst); ok {
 		return b, nil
 	}
 	return s.Marshal(ctx, meta, *v)
@@ -100,13 +100,16 @@ func decodeResult[O any](ctx context.Context, plain *plainTypes, s Deserializer,
 // recordedPayload is the Payload an update records for payload, which s
 // serialized: none when s produced nil (a result with no value, as the
 // SDKs of other languages record an undefined result), else its text (see
-// payloadText).
-func recordedPayload(s Serdes, payload []byte) *string {
+// payloadText), kept in *slot, or in a new string when slot is nil.
+func recordedPayload(s Serdes, payload []byte, slot *string) *string {
 	if payload == nil {
 		return nil
 	}
-	text := payloadText(s, payload)
-	return &text
+	if slot == nil {
+		slot = new(string)
+	}
+	*slot = payloadText(s, payload)
+	return slot
 }
 
 // jsonMarshalText returns payload, JSONSerdes's text of a value (which

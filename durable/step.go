@@ -205,12 +205,11 @@ func runStep[O any](c *execContext, id, name string, fn func(StepContext) (O, er
 		return decodeStepResult[O](&s, attempt, *rec.StepDetails.Result)
 	}
 	for {
-		out, payload, attemptErr, err := runStepAttempt(&s, fn, attempt)
+		out, payload, recorded, attemptErr, err := runStepAttempt(&s, fn, attempt)
 		if err != nil {
 			return zero, err
 		}
 		if attemptErr == nil {
-			recorded := recordedPayload(s.cfg.serdes, payload)
 			if err := s.succeed(recorded); err != nil {
 				return zero, err
 			}
@@ -226,16 +225,17 @@ func runStep[O any](c *execContext, id, name string, fn func(StepContext) (O, er
 }
 
 // runStepAttempt makes one attempt of a step: it checkpoints START when needed
-// and runs the body, returning its result and the serialized result or the attempt's
+// and runs the body, returning its result, the serialized result and the
+// Payload its SUCCEED update records (see recordedPayload), or the attempt's
 // failure (attemptErr, which goes through the retry strategy). An
 // interrupted at-most-once attempt fails without running. err is an SDK
 // failure (a checkpoint, the suspension signal) that ends the step.
-func runStepAttempt[O any](s *stepRun, fn func(StepContext) (O, error), attempt int) (out O, payload []byte, attemptErr, err error) {
+func runStepAttempt[O any](s *stepRun, fn func(StepContext) (O, error), attempt int) (out O, payload []byte, recorded *string, attemptErr, err error) {
 	if s.interrupted {
-		return out, nil, newStepInterruptedError(s.name, attempt), nil
+		return out, nil, nil, newStepInterruptedError(s.name, attempt), nil
 	}
 	if err := s.start(); err != nil {
-		return out, nil, nil, err
+		return out, nil, nil, nil, err
 	}
 	// The first attempt of a new step starts when the step does (resume
 	// read the clock), unless START is checkpointed before it runs.
@@ -243,15 +243,26 @@ func runStepAttempt[O any](s *stepRun, fn func(StepContext) (O, error), attempt 
 	if attempt == 1 && s.fresh && s.cfg.semantics != AtMostOncePerRetry {
 		start = s.started
 	}
-	out, bodyErr := runStepBody(s.c, s.cfg.subType, fn, &stepContext{Context: s.c.Context, inv: s.c.inv, id: s.id, name: s.name, attempt: attempt}, start)
+	a := &stepAttempt{stepContext: stepContext{Context: s.c.Context, inv: s.c.inv, id: s.id, name: s.name, attempt: attempt}}
+	out, bodyErr := runStepBody(s.c, s.cfg.subType, fn, &a.stepContext, start)
 	if bodyErr != nil {
-		return out, nil, bodyErr, nil
+		return out, nil, nil, bodyErr, nil
 	}
-	payload, merr := encodeResult(s.c, s.c.inv.opts.plain, s.cfg.serdes, s.meta(), &out)
+	payload, merr := encodeResult(s.c, s.c.inv.opts.plain, s.cfg.serdes, s.meta(), &out, a.text[:])
 	if merr != nil {
-		return out, nil, newSerdesError(s.what(), "serialize", merr), nil
+		return out, nil, nil, newSerdesError(s.what(), "serialize", merr), nil
 	}
-	return out, payload, nil, nil
+	return out, payload, recordedPayload(s.cfg.serdes, payload, &a.result), nil, nil
+}
+
+// stepAttempt is one attempt's allocation: its StepContext, and the
+// serialized result that its SUCCEED update records, whose text is in
+// text when it fits (a small result then costs no allocation of its own).
+// text is written once, before result refers to it.
+type stepAttempt struct {
+	stepContext
+	result string
+	text   [64]byte
 }
 
 // decodeStepResult deserializes a step's checkpointed result. A fresh step
