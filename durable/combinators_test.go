@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -262,9 +263,29 @@ func TestJoin(t *testing.T) {
 		if fail != (joinErr != nil) || fail && (!errors.As(joinErr, &ce) || ce.ErrorType != errTypeCombinator || ce.Message != "sub failed") {
 			t.Errorf("fail=%v: %v", fail, joinErr)
 		}
+		// Join's own update comes after every update of what it waited
+		// for: both awaitables when they succeed, the failed one when one
+		// fails (Join fails at once, so the step may still finish later).
 		us := f.updates()
-		if last := us[len(us)-1]; last.Id != WireID("3") || (last.Action == "FAIL") != fail {
-			t.Errorf("fail=%v: last update %+v", fail, last)
+		joinAt, waitedFor := -1, []string{WireID("2")}
+		if !fail {
+			waitedFor = append(waitedFor, WireID("1"))
+		}
+		for i, u := range us {
+			if u.Id == WireID("3") && (u.Action == "SUCCEED" || u.Action == "FAIL") {
+				joinAt = i
+				if (u.Action == "FAIL") != fail {
+					t.Errorf("fail=%v: join's update %+v", fail, u)
+				}
+			}
+		}
+		if joinAt < 0 {
+			t.Fatalf("fail=%v: no outcome of the join among %+v", fail, us)
+		}
+		for i, u := range us[joinAt+1:] {
+			if slices.Contains(waitedFor, u.Id) {
+				t.Errorf("fail=%v: update %d %+v of an awaited operation after the join's outcome", fail, joinAt+1+i, u)
+			}
 		}
 	}
 }
